@@ -1,0 +1,1 @@
+//! consentry on the server (work in progress).

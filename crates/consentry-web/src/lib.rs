@@ -1,0 +1,1 @@
+//! consentry in the browser (work in progress).

@@ -1,0 +1,212 @@
+//! The consent cookie format (version 1). Stable: browser and server read it with this code.
+//!
+//! ```text
+//! 1.<revision>.<decided_at>.<id>.<method>.<choices>
+//!
+//! 1            format version
+//! revision     policy revision, decimal u32
+//! decided_at   unix seconds UTC, decimal
+//! id           consent id, 16 base64url characters
+//! method       a accept all | r reject all | c custom | g GPC | w withdrawal
+//! choices      optional categories as <id>:<0|1>, joined by `~` (empty if none)
+//! ```
+//!
+//! Example: `1.3.1790000000.AQEBAQEBAQEBAQEB.c.functional:1~analytics:1~marketing:0`.
+//!
+//! Every character is an RFC 6265 cookie-octet (no space, `"`, `,`, `;`, `\`), so the value
+//! needs no quoting or percent-encoding. Eight categories with ten-character ids take about 140
+//! bytes. Decoding never panics; anything over 1 KiB, malformed, of another version, or naming a
+//! category the policy does not have as optional is an error, which callers treat as no consent.
+//!
+//! The cookie is written with `Path=/; SameSite=Lax; Max-Age=<consent lifetime>`, plus
+//! `Secure` on https; not `HttpOnly`, since the browser module reads it.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::policy::Policy;
+use crate::state::{ConsentId, ConsentRecord, Method, Timestamp};
+
+/// The format version this crate writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Longer values are refused before parsing.
+pub const MAX_ENCODED_LEN: usize = 1024;
+
+/// Why a consent cookie value could not be read. Every variant means "no valid consent".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CookieError {
+    /// Longer than [`MAX_ENCODED_LEN`] bytes.
+    TooLong,
+    /// Not in the format.
+    Malformed,
+    /// Written by a newer format version than this crate reads.
+    UnsupportedVersion,
+    /// Names a category the policy does not have as optional.
+    UnknownCategory,
+    /// Claims a policy revision newer than the policy in force.
+    FutureRevision,
+}
+
+impl fmt::Display for CookieError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CookieError::TooLong => "consent cookie longer than 1 KiB",
+            CookieError::Malformed => "consent cookie is not in the consentry format",
+            CookieError::UnsupportedVersion => "consent cookie has an unsupported format version",
+            CookieError::UnknownCategory => {
+                "consent cookie names a category the policy does not have"
+            }
+            CookieError::FutureRevision => "consent cookie names a newer policy revision",
+        })
+    }
+}
+
+impl std::error::Error for CookieError {}
+
+fn parse_digits<T: core::str::FromStr>(s: &str, max_len: usize) -> Option<T> {
+    if s.is_empty() || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+impl ConsentRecord {
+    /// The cookie value.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let r = ConsentRecord::reject_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
+    /// assert_eq!(r.encode(), "1.1.1790000000.AQEBAQEBAQEBAQEB.r.analytics:0");
+    /// assert_eq!(ConsentRecord::decode(&r.encode(), &policy), Ok(r));
+    /// # }
+    /// ```
+    pub fn encode(&self) -> String {
+        let mut out = format!(
+            "{FORMAT_VERSION}.{}.{}.{}.{}.",
+            self.revision,
+            self.decided_at.unix(),
+            self.id,
+            self.method.code()
+        );
+        for (i, (cat, on)) in self.choices.iter().enumerate() {
+            if i > 0 {
+                out.push('~');
+            }
+            out.push_str(cat);
+            out.push(':');
+            out.push(if *on { '1' } else { '0' });
+        }
+        out
+    }
+
+    /// Reads a cookie value against the policy in force. The result lists every optional
+    /// category of the policy in policy order; ones the cookie does not mention are refused.
+    /// Expiry and revision are checked by [`crate::decide`], not here.
+    pub fn decode(value: &str, policy: &Policy) -> Result<ConsentRecord, CookieError> {
+        if value.len() > MAX_ENCODED_LEN {
+            return Err(CookieError::TooLong);
+        }
+        let mut fields = value.split('.');
+        let mut next = || fields.next().ok_or(CookieError::Malformed);
+        let version: u32 = parse_digits(next()?, 9).ok_or(CookieError::Malformed)?;
+        if version != FORMAT_VERSION {
+            return Err(if version > FORMAT_VERSION {
+                CookieError::UnsupportedVersion
+            } else {
+                CookieError::Malformed
+            });
+        }
+        let revision: u32 = parse_digits(next()?, 10).ok_or(CookieError::Malformed)?;
+        let decided_at: i64 = parse_digits(next()?, 12).ok_or(CookieError::Malformed)?;
+        let id = ConsentId::parse(next()?).ok_or(CookieError::Malformed)?;
+        let mut m = next()?.chars();
+        let method = match (m.next(), m.next()) {
+            (Some(c), None) => Method::from_code(c).ok_or(CookieError::Malformed)?,
+            _ => return Err(CookieError::Malformed),
+        };
+        let choices_field = next()?;
+        if fields.next().is_some() {
+            return Err(CookieError::Malformed);
+        }
+        let mut seen: Vec<(&str, bool)> = Vec::new();
+        if !choices_field.is_empty() {
+            for item in choices_field.split('~') {
+                let (cat, flag) = item.split_once(':').ok_or(CookieError::Malformed)?;
+                let on = match flag {
+                    "1" => true,
+                    "0" => false,
+                    _ => return Err(CookieError::Malformed),
+                };
+                if seen.iter().any(|(c, _)| *c == cat) {
+                    return Err(CookieError::Malformed);
+                }
+                if !policy.categories.optional().any(|c| c == cat) {
+                    return Err(CookieError::UnknownCategory);
+                }
+                seen.push((cat, on));
+            }
+        }
+        let choices = policy
+            .categories
+            .optional()
+            .map(|c| (c.into(), seen.iter().any(|(s, on)| *s == c && *on)))
+            .collect();
+        Ok(ConsentRecord {
+            revision,
+            decided_at: Timestamp(decided_at),
+            id,
+            method,
+            choices,
+        })
+    }
+
+    /// The full `Set-Cookie` header value that stores this record.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let r = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
+    /// let h = r.set_cookie(&policy, true);
+    /// assert!(h.starts_with("consentry=1.1.1790000000."));
+    /// assert!(h.ends_with("; Path=/; Max-Age=15724800; SameSite=Lax; Secure"));
+    /// # }
+    /// ```
+    pub fn set_cookie(&self, policy: &Policy, secure: bool) -> String {
+        consent_cookie_header(
+            policy,
+            &self.encode(),
+            u64::from(policy.consent_max_age_days) * 86_400,
+            secure,
+        )
+    }
+}
+
+/// A `Set-Cookie` header value that deletes the consent cookie.
+pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
+    consent_cookie_header(policy, "", 0, secure)
+}
+
+fn consent_cookie_header(policy: &Policy, value: &str, max_age: u64, secure: bool) -> String {
+    format!(
+        "{}={value}; Path=/; Max-Age={max_age}; SameSite=Lax{}",
+        policy.cookie_name,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// True if every byte is an RFC 6265 cookie-octet.
+pub fn is_cookie_octets(value: &str) -> bool {
+    value.bytes().all(|b| {
+        b == 0x21
+            || (0x23..=0x2B).contains(&b)
+            || (0x2D..=0x3A).contains(&b)
+            || (0x3C..=0x5B).contains(&b)
+            || (0x5D..=0x7E).contains(&b)
+    })
+}

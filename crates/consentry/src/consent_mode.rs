@@ -1,0 +1,233 @@
+//! Google Consent Mode v2: which signals each category controls and the objects for
+//! `gtag('consent', 'default', …)` and `gtag('consent', 'update', …)`.
+//!
+//! Standard mapping (REQUIREMENTS R19): analytics → `analytics_storage`; marketing →
+//! `ad_storage`, `ad_user_data`, `ad_personalization`; functional → `functionality_storage`,
+//! `personalization_storage`; `security_storage` is always granted (necessary).
+//!
+//! ```
+//! # #[cfg(feature = "json")] {
+//! use consentry::{decide, consent_mode::SignalState, Context, Policy, Timestamp};
+//! let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+//! let d = decide(&policy, None, &Context { now: Timestamp(0), region: None, gpc: false });
+//! let update = SignalState::for_decision(&policy, &d);
+//! assert_eq!(update.to_json(None), r#"{"ad_storage":"denied","ad_user_data":"denied","ad_personalization":"denied","analytics_storage":"denied","functionality_storage":"denied","personalization_storage":"denied","security_storage":"granted"}"#);
+//! # }
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{Policy, ANALYTICS, FUNCTIONAL, MARKETING, NECESSARY};
+use crate::region::RegionProfile;
+use crate::state::Decision;
+
+/// How long gtag waits for the update after the default, in milliseconds.
+pub const WAIT_FOR_UPDATE_MS: u32 = 500;
+
+/// A Consent Mode v2 signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// `ad_storage`
+    AdStorage,
+    /// `ad_user_data`
+    AdUserData,
+    /// `ad_personalization`
+    AdPersonalization,
+    /// `analytics_storage`
+    AnalyticsStorage,
+    /// `functionality_storage`
+    FunctionalityStorage,
+    /// `personalization_storage`
+    PersonalizationStorage,
+    /// `security_storage`
+    SecurityStorage,
+}
+
+impl Signal {
+    /// All signals, in the order they are written.
+    pub const ALL: [Signal; 7] = [
+        Signal::AdStorage,
+        Signal::AdUserData,
+        Signal::AdPersonalization,
+        Signal::AnalyticsStorage,
+        Signal::FunctionalityStorage,
+        Signal::PersonalizationStorage,
+        Signal::SecurityStorage,
+    ];
+
+    /// The gtag name, e.g. `ad_user_data`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::AdStorage => "ad_storage",
+            Signal::AdUserData => "ad_user_data",
+            Signal::AdPersonalization => "ad_personalization",
+            Signal::AnalyticsStorage => "analytics_storage",
+            Signal::FunctionalityStorage => "functionality_storage",
+            Signal::PersonalizationStorage => "personalization_storage",
+            Signal::SecurityStorage => "security_storage",
+        }
+    }
+
+    /// The standard signals for a category id (R19); empty for custom categories.
+    pub fn standard_for(category: &str) -> &'static [Signal] {
+        match category {
+            NECESSARY => &[Signal::SecurityStorage],
+            FUNCTIONAL => &[Signal::FunctionalityStorage, Signal::PersonalizationStorage],
+            ANALYTICS => &[Signal::AnalyticsStorage],
+            MARKETING => &[
+                Signal::AdStorage,
+                Signal::AdUserData,
+                Signal::AdPersonalization,
+            ],
+            _ => &[],
+        }
+    }
+}
+
+/// Granted or denied, for each of the seven signals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SignalState {
+    granted: [bool; 7],
+}
+
+impl SignalState {
+    /// Everything denied except `security_storage`: the default before any choice.
+    pub fn denied() -> Self {
+        let mut s = SignalState {
+            granted: [false; 7],
+        };
+        s.set(Signal::SecurityStorage, true);
+        s
+    }
+
+    /// The update for a decision: a signal is granted when every category that controls it
+    /// is allowed (a signal no category controls stays denied; `security_storage` is always
+    /// granted).
+    pub fn for_decision(policy: &Policy, decision: &Decision) -> Self {
+        Self::from_allowed(policy, |c| decision.allows(c))
+    }
+
+    /// Like [`SignalState::for_decision`], from any predicate over category ids.
+    pub fn from_allowed(policy: &Policy, allows: impl Fn(&str) -> bool) -> Self {
+        let mut s = Self::denied();
+        for sig in Signal::ALL {
+            if sig == Signal::SecurityStorage {
+                continue;
+            }
+            let mut controlling = policy
+                .categories
+                .iter()
+                .filter(|(id, _)| policy.signals_for(id).contains(&sig));
+            let mut any = false;
+            let all = controlling.all(|(id, _)| {
+                any = true;
+                allows(id)
+            });
+            s.set(sig, any && all);
+        }
+        s
+    }
+
+    /// Is this signal granted?
+    pub fn is_granted(&self, signal: Signal) -> bool {
+        self.granted[signal as usize]
+    }
+
+    /// Sets one signal.
+    pub fn set(&mut self, signal: Signal, granted: bool) {
+        self.granted[signal as usize] = granted;
+    }
+
+    /// `(name, "granted" | "denied")` pairs in [`Signal::ALL`] order, for building a JS object.
+    pub fn entries(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        Signal::ALL.iter().map(move |s| {
+            (
+                s.as_str(),
+                if self.is_granted(*s) {
+                    "granted"
+                } else {
+                    "denied"
+                },
+            )
+        })
+    }
+
+    /// The object as JSON, with `wait_for_update` when given (for `default`).
+    pub fn to_json(&self, wait_for_update: Option<u32>) -> String {
+        self.to_json_with(wait_for_update, &[])
+    }
+
+    /// The object as JSON with `wait_for_update` and a `region` list (for a regional default).
+    pub fn to_json_with(&self, wait_for_update: Option<u32>, regions: &[&str]) -> String {
+        let mut out = String::from("{");
+        for (i, (k, v)) in self.entries().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('"');
+            out.push_str(k);
+            out.push_str("\":\"");
+            out.push_str(v);
+            out.push('"');
+        }
+        if let Some(ms) = wait_for_update {
+            out.push_str(",\"wait_for_update\":");
+            out.push_str(&alloc::format!("{ms}"));
+        }
+        if !regions.is_empty() {
+            out.push_str(",\"region\":[");
+            for (i, r) in regions.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('"');
+                // Region codes are ISO 3166 letters, digits and `-`; anything else is dropped.
+                out.extend(r.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-'));
+                out.push('"');
+            }
+            out.push(']');
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// The `gtag('consent','default', …)` objects for a policy, in the order they must be sent:
+/// first the global default (everything denied but security, `wait_for_update`), then one per
+/// group of opt-out regions, whose optional categories start granted except those Global
+/// Privacy Control would deny (the browser re-sends the update with GPC applied).
+///
+/// ```
+/// # #[cfg(feature = "json")] {
+/// use consentry::{consent_mode::default_commands, Policy};
+/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let cmds = default_commands(&policy);
+/// assert_eq!(cmds.len(), 1);
+/// assert!(cmds[0].contains(r#""analytics_storage":"denied""#) && cmds[0].contains(r#""wait_for_update":500"#));
+/// # }
+/// ```
+pub fn default_commands(policy: &Policy) -> Vec<String> {
+    let mut out = alloc::vec![SignalState::denied().to_json(Some(WAIT_FOR_UPDATE_MS))];
+    let opt_out: Vec<&str> = policy
+        .regions
+        .iter()
+        .filter(|(code, p)| {
+            **p == RegionProfile::OptOut && policy.profile_for(Some(code)) == RegionProfile::OptOut
+        })
+        .map(|(code, _)| code.as_str())
+        .collect();
+    if !opt_out.is_empty() {
+        let state = SignalState::from_allowed(policy, |c| {
+            policy
+                .categories
+                .get(c)
+                .is_some_and(|cat| cat.required || !cat.is_sale_or_sharing(c))
+        });
+        out.push(state.to_json_with(Some(WAIT_FOR_UPDATE_MS), &opt_out));
+    }
+    out
+}

@@ -1,0 +1,74 @@
+//! # consentry
+//!
+//! The core of consentry, a cookie-consent and tracking-gate library: the policy file model,
+//! consent decisions, the consent cookie codec, regions and Global Privacy Control, the Google
+//! Consent Mode v2 mapping, consent receipts and the privacy policy's cookie table.
+//!
+//! Pure logic without I/O, clocks or randomness: time and random ids come in as values, so the
+//! same code runs in the browser (wasm32) and on the server, and both always agree.
+//!
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `json` | yes | [`Policy::from_json`], canonical policy hash, receipt JSON (serde_json) |
+//!
+//! ```
+//! use consentry::{decide, ConsentId, ConsentRecord, Context, Policy, Timestamp};
+//!
+//! let policy = Policy::from_json(r#"{
+//!   "revision": 1,
+//!   "categories": {
+//!     "necessary": { "required": true, "lawful_basis": "contract" },
+//!     "analytics": { "lawful_basis": "consent" }
+//!   },
+//!   "services": [{
+//!     "id": "google-analytics", "category": "analytics", "provider": "Google LLC",
+//!     "purpose": "Measure traffic",
+//!     "scripts": ["https://www.googletagmanager.com/gtag/js*"],
+//!     "cookies": [{ "name": "_ga", "max_age_days": 395 }, { "name": "_ga_*", "max_age_days": 395 }]
+//!   }]
+//! }"#)?;
+//!
+//! let now = Timestamp(1_790_000_000);
+//! let ctx = Context { now, region: Some("FR"), gpc: false };
+//! assert!(decide(&policy, None, &ctx).needs_prompt());
+//!
+//! // The visitor accepts analytics; the browser stores this cookie value.
+//! let record = ConsentRecord::new(&policy, &["analytics"], consentry::Method::Custom, now,
+//!                                 ConsentId::from_random_bytes([9; 12]))?;
+//! let cookie = record.encode();
+//! let decision = decide(&policy, Some(&cookie), &ctx);
+//! assert!(decision.allows("analytics"));
+//! assert_eq!(policy.cookie_for("_ga_XYZ").unwrap().category, "analytics");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+mod codec;
+pub mod consent_mode;
+#[cfg(feature = "json")]
+mod json;
+mod pattern;
+pub mod policy;
+pub mod receipt;
+pub mod region;
+mod state;
+mod table;
+mod texts;
+mod validate;
+
+pub use codec::{
+    clear_consent_cookie, is_cookie_octets, CookieError, FORMAT_VERSION, MAX_ENCODED_LEN,
+};
+pub use pattern::Pattern;
+pub use policy::{Category, CookieDecl, Exemption, LawfulBasis, Policy, SameSite, Service};
+pub use receipt::{Receipt, ReceiptContext, ReceiptError, ReceiptEvent};
+pub use region::RegionProfile;
+pub use state::{
+    decide, record_status, ChoiceError, ConsentId, ConsentRecord, Context, Decision, Method,
+    Status, Timestamp,
+};
+pub use table::{lifetime_text, CookieRow};
+pub use texts::ResolvedTexts;
+pub use validate::{PolicyError, PolicyErrorKind};

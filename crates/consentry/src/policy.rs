@@ -1,0 +1,501 @@
+//! The policy file model: categories, lawful bases, services and cookie declarations.
+//!
+//! A [`Policy`] is read from one JSON file (see the README's "Policy file reference") and
+//! validated by [`Policy::validate`]. Browser and server read the same file.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::consent_mode::Signal;
+use crate::region::RegionProfile;
+use crate::Pattern;
+
+/// Id of the category that is always on and cannot be refused.
+pub const NECESSARY: &str = "necessary";
+/// Id of the category for preference and feature cookies.
+pub const FUNCTIONAL: &str = "functional";
+/// Id of the category for audience measurement (Google Analytics).
+pub const ANALYTICS: &str = "analytics";
+/// Id of the category for advertising, sale and sharing.
+pub const MARKETING: &str = "marketing";
+
+/// Default consent lifetime: about six months (CNIL).
+pub const DEFAULT_CONSENT_MAX_AGE_DAYS: u32 = 182;
+/// The longest a consent, or an analytics cookie, may live: 13 months.
+pub const MAX_THIRTEEN_MONTHS_DAYS: u32 = 395;
+/// Default name of the consent cookie.
+pub const DEFAULT_COOKIE_NAME: &str = "consentry";
+
+/// The whole policy file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Policy revision. Raise it whenever what visitors consent to changes: stored consent
+    /// given under an older revision is no longer valid and the banner shows again.
+    pub revision: u32,
+    /// How long a consent or refusal is kept, in days. Default 182, at most 395 (13 months).
+    #[serde(default = "default_max_age")]
+    pub consent_max_age_days: u32,
+    /// Name of the consent cookie. Default `consentry`.
+    #[serde(default = "default_cookie_name")]
+    pub cookie_name: String,
+    /// Profile for visitors whose region is unknown or not listed in `regions`. Must be
+    /// `opt-in` (the default): unknown regions are treated as strictly as the EEA.
+    #[serde(default)]
+    pub default_region: RegionProfile,
+    /// Profiles per region code (`"US"`, `"US-CA"`). Regions that require opt-in by law
+    /// (EEA, UK, Switzerland, Brazil, Quebec) cannot be set to `opt-out`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub regions: BTreeMap<String, RegionProfile>,
+    /// Consent categories, in the order the banner lists them.
+    pub categories: Categories,
+    /// Third-party services (Google Analytics, …): who, why, which cookies and URLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<Service>,
+    /// First-party cookies not set by a service (auth, session, CSRF, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cookies: Vec<CookieDecl>,
+    /// What the server does with a `Set-Cookie` the policy does not declare.
+    #[serde(default)]
+    pub undeclared_cookies: UndeclaredCookies,
+    /// Where the browser posts receipts of decisions (`navigator.sendBeacon`), if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_endpoint: Option<String>,
+    /// Banner texts per language tag (`en`, `de`, `fr-CA`). Missing texts fall back to
+    /// English built-ins.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub texts: BTreeMap<String, Texts>,
+}
+
+fn default_max_age() -> u32 {
+    DEFAULT_CONSENT_MAX_AGE_DAYS
+}
+
+fn default_cookie_name() -> String {
+    DEFAULT_COOKIE_NAME.into()
+}
+
+/// One consent category.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Always on, cannot be refused. Only for strictly necessary, exempt cookies.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// The lawful basis for processing in this category (GDPR Art 6(1)).
+    pub lawful_basis: LawfulBasis,
+    /// Google Consent Mode v2 signals this category controls. When absent, the standard
+    /// mapping for the id is used (analytics → `analytics_storage`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_mode: Option<Vec<Signal>>,
+    /// Whether Global Privacy Control opts out of this category (sale or sharing). Default:
+    /// true for `marketing`, false otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_or_sharing: Option<bool>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Category {
+    /// Whether GPC opts out of this category, given its id.
+    pub fn is_sale_or_sharing(&self, id: &str) -> bool {
+        self.sale_or_sharing.unwrap_or(id == MARKETING)
+    }
+}
+
+/// The categories of a policy, in file order.
+///
+/// Serialised as a JSON object; unlike a map type it keeps the order the site wrote, which is
+/// the order the banner shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Categories(pub Vec<(String, Category)>);
+
+impl Categories {
+    /// The category with this id.
+    pub fn get(&self, id: &str) -> Option<&Category> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, c)| c)
+    }
+
+    /// Ids and categories in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Category)> {
+        self.0.iter().map(|(k, c)| (k.as_str(), c))
+    }
+
+    /// Ids of the categories a visitor can choose (everything not `required`).
+    pub fn optional(&self) -> impl Iterator<Item = &str> {
+        self.iter().filter(|(_, c)| !c.required).map(|(k, _)| k)
+    }
+
+    /// Number of categories.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True if there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Categories {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Categories {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Categories;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of categories")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Categories, A::Error> {
+                let mut out: Vec<(String, Category)> = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Category>()? {
+                    if out.iter().any(|(e, _)| *e == k) {
+                        return Err(serde::de::Error::custom(alloc::format!(
+                            "duplicate category id `{k}`"
+                        )));
+                    }
+                    out.push((k, v));
+                }
+                Ok(Categories(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Lawful basis for processing, GDPR Art 6(1)(a)–(f).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LawfulBasis {
+    /// Art 6(1)(a): the visitor's consent. The only basis for optional cookies.
+    Consent,
+    /// Art 6(1)(b): performance of a contract.
+    Contract,
+    /// Art 6(1)(c): a legal obligation.
+    LegalObligation,
+    /// Art 6(1)(d): vital interests.
+    VitalInterests,
+    /// Art 6(1)(e): a task in the public interest.
+    PublicTask,
+    /// Art 6(1)(f): legitimate interests.
+    LegitimateInterests,
+}
+
+impl LawfulBasis {
+    /// The article, e.g. `Art. 6(1)(a)`.
+    pub fn article(self) -> &'static str {
+        match self {
+            LawfulBasis::Consent => "Art. 6(1)(a)",
+            LawfulBasis::Contract => "Art. 6(1)(b)",
+            LawfulBasis::LegalObligation => "Art. 6(1)(c)",
+            LawfulBasis::VitalInterests => "Art. 6(1)(d)",
+            LawfulBasis::PublicTask => "Art. 6(1)(e)",
+            LawfulBasis::LegitimateInterests => "Art. 6(1)(f)",
+        }
+    }
+
+    /// A short English name, e.g. `Consent`.
+    pub fn label(self) -> &'static str {
+        match self {
+            LawfulBasis::Consent => "Consent",
+            LawfulBasis::Contract => "Contract",
+            LawfulBasis::LegalObligation => "Legal obligation",
+            LawfulBasis::VitalInterests => "Vital interests",
+            LawfulBasis::PublicTask => "Public task",
+            LawfulBasis::LegitimateInterests => "Legitimate interests",
+        }
+    }
+
+    /// The snake_case name used in the policy file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LawfulBasis::Consent => "consent",
+            LawfulBasis::Contract => "contract",
+            LawfulBasis::LegalObligation => "legal_obligation",
+            LawfulBasis::VitalInterests => "vital_interests",
+            LawfulBasis::PublicTask => "public_task",
+            LawfulBasis::LegitimateInterests => "legitimate_interests",
+        }
+    }
+}
+
+/// Why a strictly necessary cookie needs no consent (ePrivacy Art 5(3), WP29 Opinion 04/2012).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exemption {
+    /// Keeps a signed-in user signed in.
+    Authentication,
+    /// Session state the visitor asked for (basket, form progress).
+    Session,
+    /// User-centric security, e.g. a CSRF token.
+    #[serde(alias = "csrf")]
+    Security,
+    /// Load balancing.
+    LoadBalancing,
+    /// A UI preference the visitor set (language, layout).
+    UiPreference,
+    /// The consent cookie itself.
+    ConsentRecord,
+}
+
+impl Exemption {
+    /// A short English name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Exemption::Authentication => "authentication",
+            Exemption::Session => "session",
+            Exemption::Security => "security",
+            Exemption::LoadBalancing => "load balancing",
+            Exemption::UiPreference => "UI preference",
+            Exemption::ConsentRecord => "consent record",
+        }
+    }
+}
+
+/// The `SameSite` attribute a cookie is expected to carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SameSite {
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=Lax`.
+    Lax,
+    /// `SameSite=None` (needs `Secure`).
+    None,
+}
+
+impl SameSite {
+    /// The attribute value as written in `Set-Cookie` (`Strict`, `Lax`, `None`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SameSite::Strict => "Strict",
+            SameSite::Lax => "Lax",
+            SameSite::None => "None",
+        }
+    }
+}
+
+/// A third-party service: who receives data, why, which cookies it sets and which URLs it
+/// loads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Unique id, e.g. `google-analytics`.
+    pub id: String,
+    /// Category id the service belongs to.
+    pub category: String,
+    /// Who runs it (the sub-processor), e.g. `Google LLC`.
+    pub provider: String,
+    /// What it is for, in plain words.
+    pub purpose: String,
+    /// Link to the provider's privacy policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_policy_url: Option<String>,
+    /// Script URL patterns: scripts matching them wait for consent to the category.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<Pattern>,
+    /// Iframe URL patterns: iframes matching them wait for consent to the category.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub iframes: Vec<Pattern>,
+    /// Cookies it sets. Their category and provider default to the service's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cookies: Vec<CookieDecl>,
+}
+
+/// One cookie, or a family of cookies by pattern (`_ga_*`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookieDecl {
+    /// Exact name, or a pattern with `*` (`_ga_*`).
+    pub name: Pattern,
+    /// Category id. Required for top-level cookies; defaults to the service's category for
+    /// service cookies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Who sets it; defaults to the service's provider, or to the site itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// What it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// Lifetime in days; absent means a session cookie (deleted when the browser closes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_days: Option<u32>,
+    /// For necessary cookies: why no consent is needed. Required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<Exemption>,
+    /// Whether the cookie is expected to be `HttpOnly` (checked by the server's gate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_only: Option<bool>,
+    /// The `SameSite` it is expected to carry (checked by the server's gate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_site: Option<SameSite>,
+}
+
+/// What the server's Set-Cookie gate does with a cookie the policy does not declare.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UndeclaredCookies {
+    /// Drop it (the default): nothing the policy does not list reaches the browser.
+    #[default]
+    Drop,
+    /// Let it through and log a warning.
+    Warn,
+    /// Let it through silently.
+    Allow,
+}
+
+/// Banner texts for one language. Every field is optional; missing ones fall back to the
+/// policy's English texts and then to consentry's built-in English.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    /// Banner heading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// First-layer text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// "Accept all" button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_all: Option<String>,
+    /// "Reject all" button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject_all: Option<String>,
+    /// "Preferences" button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferences: Option<String>,
+    /// "Save choices" button on the second layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save: Option<String>,
+    /// Placeholder text on a blocked iframe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    /// Link to the privacy policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_url: Option<String>,
+    /// Per-category title and description.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub categories: BTreeMap<String, CategoryText>,
+}
+
+/// Title and description of a category in one language.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryText {
+    /// Short name, e.g. "Analytics".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// One or two sentences on what it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A cookie declaration with its service's defaults filled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResolvedCookie<'a> {
+    /// The declaration as written.
+    pub decl: &'a CookieDecl,
+    /// Category id (own, or the service's).
+    pub category: &'a str,
+    /// Provider (own, the service's, or `None` for the site itself).
+    pub provider: Option<&'a str>,
+    /// Purpose (own, or the service's).
+    pub purpose: Option<&'a str>,
+    /// The service that sets it, if any.
+    pub service: Option<&'a Service>,
+}
+
+impl ResolvedCookie<'_> {
+    /// The name or pattern.
+    pub fn name(&self) -> &Pattern {
+        &self.decl.name
+    }
+}
+
+impl Policy {
+    /// Every cookie the policy declares (top-level first, then each service's), with
+    /// service defaults resolved. Cookies without a category resolve to `""`, which
+    /// validation refuses.
+    pub fn cookies(&self) -> impl Iterator<Item = ResolvedCookie<'_>> {
+        let top = self.cookies.iter().map(|c| ResolvedCookie {
+            decl: c,
+            category: c.category.as_deref().unwrap_or(""),
+            provider: c.provider.as_deref(),
+            purpose: c.purpose.as_deref(),
+            service: None,
+        });
+        let svc = self.services.iter().flat_map(|s| {
+            s.cookies.iter().map(move |c| ResolvedCookie {
+                decl: c,
+                category: c.category.as_deref().unwrap_or(&s.category),
+                provider: Some(c.provider.as_deref().unwrap_or(&s.provider)),
+                purpose: Some(c.purpose.as_deref().unwrap_or(&s.purpose)),
+                service: Some(s),
+            })
+        });
+        top.chain(svc)
+    }
+
+    /// The declaration that covers a cookie name: an exact name wins over a pattern.
+    pub fn cookie_for(&self, name: &str) -> Option<ResolvedCookie<'_>> {
+        let mut best: Option<ResolvedCookie<'_>> = None;
+        for c in self.cookies() {
+            if c.decl.name.as_str() == name {
+                return Some(c);
+            }
+            if best.is_none() && c.decl.name.is_wildcard() && c.decl.name.matches(name) {
+                best = Some(c);
+            }
+        }
+        best
+    }
+
+    /// The category a script or iframe URL needs, if a service lists a matching pattern.
+    pub fn category_for_url(&self, url: &str) -> Option<&str> {
+        self.services
+            .iter()
+            .find(|s| s.scripts.iter().chain(&s.iframes).any(|p| p.matches(url)))
+            .map(|s| s.category.as_str())
+    }
+
+    /// True if the category is always on.
+    pub fn is_required(&self, category: &str) -> bool {
+        self.categories.get(category).is_some_and(|c| c.required)
+    }
+
+    /// True if the policy has any category a visitor could refuse. A policy without one
+    /// needs no banner, only a notice.
+    pub fn has_optional_categories(&self) -> bool {
+        self.categories.optional().next().is_some()
+    }
+
+    /// The Consent Mode v2 signals a category controls (explicit, or the standard mapping).
+    pub fn signals_for(&self, category: &str) -> &[Signal] {
+        match self
+            .categories
+            .get(category)
+            .and_then(|c| c.consent_mode.as_deref())
+        {
+            Some(s) => s,
+            None => Signal::standard_for(category),
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Proof of consent: the receipt of one decision (GDPR Art 7(1), Kantara Consent Receipt v1.1,
+//! ISO/IEC TS 27560).
+//!
+//! A receipt names the visitor only by the pseudonymous consent id, and the policy by revision
+//! and SHA-256 of its canonical form, so it proves which text the visitor was shown.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::policy::{LawfulBasis, Policy};
+use crate::state::{ConsentId, ConsentRecord, Method, Timestamp};
+
+/// The schema identifier every receipt carries.
+pub const RECEIPT_VERSION: &str = "consentry-receipt/1";
+/// Receipts larger than this (serialised) are refused by servers.
+pub const MAX_RECEIPT_BYTES: usize = 8 * 1024;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptEvent {
+    /// At least one optional category was granted.
+    Given,
+    /// Every optional category was refused.
+    Refused,
+    /// An earlier consent was withdrawn.
+    Withdrawn,
+    /// A consent ran out and was not renewed.
+    Expired,
+}
+
+/// The state of one purpose (category) in a receipt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeState {
+    /// Category id.
+    pub category: String,
+    /// Granted (or always on, for required categories)?
+    pub granted: bool,
+    /// Lawful basis of the category.
+    pub lawful_basis: LawfulBasis,
+}
+
+/// The record of one consent decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// Always [`RECEIPT_VERSION`].
+    pub version: String,
+    /// Unique id of this receipt.
+    pub receipt_id: ConsentId,
+    /// Pseudonymous subject: the consent id stored in the visitor's consent cookie.
+    pub subject: ConsentId,
+    /// When the decision was made (unix seconds, UTC).
+    pub issued_at: Timestamp,
+    /// Region code the decision was made under (`DE`, `US-CA`), or `unknown`.
+    pub jurisdiction: String,
+    /// Policy revision shown.
+    pub policy_revision: u32,
+    /// SHA-256 of the canonical policy, lowercase hex.
+    pub policy_sha256: String,
+    /// Every category with its state and basis.
+    pub purposes: Vec<PurposeState>,
+    /// How the decision was made.
+    pub method: Method,
+    /// Language of the texts shown (`en`, `de`).
+    pub language: String,
+    /// When the consent lapses (unix seconds, UTC).
+    pub expires_at: Timestamp,
+    /// What happened.
+    pub event: ReceiptEvent,
+}
+
+/// The facts a receipt needs besides the record.
+#[derive(Clone, Copy, Debug)]
+pub struct ReceiptContext<'a> {
+    /// A fresh random id for the receipt.
+    pub receipt_id: ConsentId,
+    /// Region code, or `None` when unknown.
+    pub jurisdiction: Option<&'a str>,
+    /// Language of the texts shown.
+    pub language: &'a str,
+    /// SHA-256 of the canonical policy (see `Policy::sha256_hex`).
+    pub policy_sha256: &'a str,
+}
+
+/// Why a receipt was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReceiptError {
+    /// The `version` field is not [`RECEIPT_VERSION`].
+    Version,
+    /// The policy hash is not the one of the policy in force.
+    UnknownPolicy,
+    /// A purpose is missing or not in the policy, or a required one is marked refused.
+    Purposes,
+    /// A text field is too long or has control characters.
+    Field(&'static str),
+    /// `expires_at` is not after `issued_at`.
+    Times,
+}
+
+impl fmt::Display for ReceiptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReceiptError::Version => write!(f, "receipt version must be \"{RECEIPT_VERSION}\""),
+            ReceiptError::UnknownPolicy => {
+                f.write_str("receipt names a policy hash this server does not know")
+            }
+            ReceiptError::Purposes => {
+                f.write_str("receipt purposes do not match the policy's categories")
+            }
+            ReceiptError::Field(name) => write!(
+                f,
+                "receipt field `{name}` is empty, too long or has control characters"
+            ),
+            ReceiptError::Times => f.write_str("receipt expires_at must be after issued_at"),
+        }
+    }
+}
+
+impl std::error::Error for ReceiptError {}
+
+/// SHA-256 of some bytes as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+impl Receipt {
+    /// The receipt for a record just made.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{ConsentId, ConsentRecord, Policy, Receipt, ReceiptContext, ReceiptEvent, Timestamp};
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let hash = policy.sha256_hex();
+    /// let record = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
+    /// let ctx = ReceiptContext { receipt_id: ConsentId::from_random_bytes([2; 12]), jurisdiction: Some("DE"), language: "en", policy_sha256: &hash };
+    /// let receipt = Receipt::new(&policy, &record, &ctx);
+    /// assert_eq!(receipt.event, ReceiptEvent::Given);
+    /// assert!(receipt.verify(&policy, &[&hash]).is_ok());
+    /// # }
+    /// ```
+    pub fn new(policy: &Policy, record: &ConsentRecord, ctx: &ReceiptContext<'_>) -> Self {
+        let purposes = policy
+            .categories
+            .iter()
+            .map(|(id, c)| PurposeState {
+                category: id.into(),
+                granted: c.required || record.granted(id),
+                lawful_basis: c.lawful_basis,
+            })
+            .collect();
+        let any_granted = record.choices.iter().any(|(_, on)| *on);
+        let event = match record.method {
+            Method::Withdrawal => ReceiptEvent::Withdrawn,
+            _ if any_granted => ReceiptEvent::Given,
+            _ => ReceiptEvent::Refused,
+        };
+        Receipt {
+            version: RECEIPT_VERSION.into(),
+            receipt_id: ctx.receipt_id,
+            subject: record.id,
+            issued_at: record.decided_at,
+            jurisdiction: ctx.jurisdiction.unwrap_or("unknown").into(),
+            policy_revision: record.revision,
+            policy_sha256: ctx.policy_sha256.into(),
+            purposes,
+            method: record.method,
+            language: ctx.language.into(),
+            expires_at: record.expires_at(policy),
+            event,
+        }
+    }
+
+    /// Checks a receipt (e.g. one posted by a browser) against the policy in force and the
+    /// policy hashes the server accepts (current and recent ones).
+    pub fn verify(&self, policy: &Policy, known_hashes: &[&str]) -> Result<(), ReceiptError> {
+        if self.version != RECEIPT_VERSION {
+            return Err(ReceiptError::Version);
+        }
+        if !known_hashes.contains(&self.policy_sha256.as_str()) {
+            return Err(ReceiptError::UnknownPolicy);
+        }
+        for (name, v, max) in [
+            ("jurisdiction", &self.jurisdiction, 16),
+            ("language", &self.language, 35),
+        ] {
+            if v.is_empty()
+                || v.len() > max
+                || !v
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(ReceiptError::Field(name));
+            }
+        }
+        if self.purposes.len() != policy.categories.len()
+            || self
+                .purposes
+                .iter()
+                .zip(policy.categories.iter())
+                .any(|(p, (id, c))| {
+                    p.category != id
+                        || p.lawful_basis != c.lawful_basis
+                        || (c.required && !p.granted)
+                })
+        {
+            return Err(ReceiptError::Purposes);
+        }
+        if self.expires_at <= self.issued_at {
+            return Err(ReceiptError::Times);
+        }
+        Ok(())
+    }
+}

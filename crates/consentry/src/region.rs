@@ -1,0 +1,90 @@
+//! Regions and their consent profiles.
+//!
+//! The region always comes from the site (a server hint or an option), never from a guess in
+//! the browser. Unknown regions get the opt-in profile.
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::Policy;
+
+/// How consent works in a region.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegionProfile {
+    /// Nothing optional before the visitor opts in (EEA, UK, Switzerland, Brazil, Quebec,
+    /// unknown regions). The default.
+    #[default]
+    OptIn,
+    /// Optional categories may start on, with notice; Global Privacy Control opts out of
+    /// sale and sharing without asking (US states).
+    OptOut,
+}
+
+impl RegionProfile {
+    /// `opt-in` or `opt-out`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionProfile::OptIn => "opt-in",
+            RegionProfile::OptOut => "opt-out",
+        }
+    }
+}
+
+/// EEA member states plus the UK, Switzerland and Brazil: opt-in by law.
+const OPT_IN_COUNTRIES: &[&str] = &[
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "GB", "UK",
+    "CH", "BR", "EU", "EEA",
+];
+
+/// True if the law of this region (ISO 3166 code, `CC` or `CC-SUB`) requires opt-in consent,
+/// whatever a policy says.
+///
+/// ```
+/// use consentry::region::requires_opt_in;
+/// assert!(requires_opt_in("DE"));
+/// assert!(requires_opt_in("ca-qc"));
+/// assert!(!requires_opt_in("US-CA"));
+/// ```
+pub fn requires_opt_in(code: &str) -> bool {
+    let upper = code.trim().to_ascii_uppercase();
+    let country = upper.split('-').next().unwrap_or("");
+    upper == "CA-QC" || OPT_IN_COUNTRIES.contains(&country)
+}
+
+impl Policy {
+    /// The profile for a region code (`"DE"`, `"US-CA"`), or for an unknown region (`None`).
+    ///
+    /// Order: regions that require opt-in by law; then the policy's `regions` by exact code,
+    /// then by country; then `default_region` (opt-in).
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{Policy, RegionProfile};
+    /// let p = Policy::from_json(r#"{"revision":1,"regions":{"US":"opt-out"},
+    ///   "categories":{"necessary":{"required":true,"lawful_basis":"contract"}}}"#).unwrap();
+    /// assert_eq!(p.profile_for(Some("US-CA")), RegionProfile::OptOut);
+    /// assert_eq!(p.profile_for(Some("FR")), RegionProfile::OptIn);
+    /// assert_eq!(p.profile_for(None), RegionProfile::OptIn);
+    /// # }
+    /// ```
+    pub fn profile_for(&self, region: Option<&str>) -> RegionProfile {
+        let Some(code) = region.map(str::trim).filter(|c| !c.is_empty()) else {
+            return self.default_region;
+        };
+        if requires_opt_in(code) {
+            return RegionProfile::OptIn;
+        }
+        let upper = code.to_ascii_uppercase();
+        let country = upper.split('-').next().unwrap_or("");
+        let lookup = |k: &str| {
+            self.regions
+                .iter()
+                .find(|(r, _)| r.eq_ignore_ascii_case(k))
+                .map(|(_, p)| *p)
+        };
+        lookup(&upper)
+            .or_else(|| lookup(country))
+            .unwrap_or(self.default_region)
+    }
+}

@@ -1,0 +1,481 @@
+//! Consent state and decisions.
+//!
+//! A [`ConsentRecord`] is what a visitor chose (stored in the consent cookie). [`decide`] turns
+//! a policy, the stored cookie value and the request [`Context`] into a [`Decision`]: which
+//! categories are allowed now and whether to ask. Everything fails closed: no consent, a
+//! malformed, expired or stale cookie all mean "only necessary" and a prompt.
+//!
+//! Time is passed in ([`Timestamp`]); nothing here reads a clock.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::CookieError;
+use crate::policy::Policy;
+use crate::region::RegionProfile;
+
+/// Seconds since the Unix epoch, UTC.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Seconds since the Unix epoch.
+    pub fn unix(self) -> i64 {
+        self.0
+    }
+
+    /// This time plus a number of days.
+    pub fn plus_days(self, days: u32) -> Timestamp {
+        Timestamp(self.0.saturating_add(i64::from(days) * 86_400))
+    }
+
+    /// RFC 3339 in UTC, e.g. `2026-11-24T09:48:19Z`.
+    ///
+    /// ```
+    /// use consentry::Timestamp;
+    /// assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+    /// assert_eq!(Timestamp(1_795_513_699).to_rfc3339(), "2026-11-24T09:48:19Z");
+    /// ```
+    pub fn to_rfc3339(self) -> String {
+        // Civil-from-days (H. Hinnant): exact for the proleptic Gregorian calendar.
+        let days = self.0.div_euclid(86_400);
+        let secs = self.0.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        alloc::format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+}
+
+/// A random, pseudonymous id for one consent: 16 characters of `[A-Za-z0-9_-]`.
+///
+/// The core reads no random source: make one from 12 random bytes.
+///
+/// ```
+/// use consentry::ConsentId;
+/// let id = ConsentId::from_random_bytes([7; 12]);
+/// assert_eq!(id.as_str().len(), 16);
+/// assert_eq!(ConsentId::parse(id.as_str()), Some(id));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConsentId([u8; 16]);
+
+const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+impl ConsentId {
+    /// Encodes 12 random bytes as 16 base64url characters.
+    pub fn from_random_bytes(bytes: [u8; 12]) -> Self {
+        let mut out = [0u8; 16];
+        for (i, chunk) in bytes.chunks(3).enumerate() {
+            let n = (u32::from(chunk[0]) << 16) | (u32::from(chunk[1]) << 8) | u32::from(chunk[2]);
+            for k in 0..4 {
+                out[i * 4 + k] = B64URL[((n >> (18 - 6 * k)) & 63) as usize];
+            }
+        }
+        ConsentId(out)
+    }
+
+    /// Parses 16 base64url characters.
+    pub fn parse(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        if b.len() != 16 || !b.iter().all(|c| B64URL.contains(c)) {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        out.copy_from_slice(b);
+        Some(ConsentId(out))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        // Only ever built from B64URL bytes.
+        core::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for ConsentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ConsentId({})", self.as_str())
+    }
+}
+
+impl fmt::Display for ConsentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ConsentId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ConsentId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ConsentId::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom("consent id must be 16 base64url characters"))
+    }
+}
+
+/// How a decision was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// "Accept all" on the banner.
+    AcceptAll,
+    /// "Reject all" on the banner.
+    RejectAll,
+    /// Per-category choices saved from the preferences.
+    Custom,
+    /// Global Privacy Control applied the opt-out of sale and sharing (never a consent).
+    Gpc,
+    /// The visitor withdrew an earlier consent.
+    Withdrawal,
+}
+
+impl Method {
+    /// One-letter code used in the consent cookie.
+    pub fn code(self) -> char {
+        match self {
+            Method::AcceptAll => 'a',
+            Method::RejectAll => 'r',
+            Method::Custom => 'c',
+            Method::Gpc => 'g',
+            Method::Withdrawal => 'w',
+        }
+    }
+
+    /// The method for a one-letter cookie code.
+    pub fn from_code(c: char) -> Option<Method> {
+        Some(match c {
+            'a' => Method::AcceptAll,
+            'r' => Method::RejectAll,
+            'c' => Method::Custom,
+            'g' => Method::Gpc,
+            'w' => Method::Withdrawal,
+            _ => return None,
+        })
+    }
+}
+
+/// An error building a record from a visitor's choice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChoiceError {
+    /// The category is not in the policy.
+    UnknownCategory(String),
+}
+
+impl fmt::Display for ChoiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChoiceError::UnknownCategory(c) => write!(f, "unknown consent category \"{c}\""),
+        }
+    }
+}
+
+impl std::error::Error for ChoiceError {}
+
+/// What a visitor chose: the content of the consent cookie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentRecord {
+    /// Policy revision the choice was made under.
+    pub revision: u32,
+    /// When it was made.
+    pub decided_at: Timestamp,
+    /// Pseudonymous id linking the cookie to its receipt.
+    pub id: ConsentId,
+    /// How it was made.
+    pub method: Method,
+    /// Every optional category of the policy with its choice, in policy order.
+    pub choices: Vec<(String, bool)>,
+}
+
+impl ConsentRecord {
+    /// A record granting the listed optional categories and refusing the others.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{ConsentId, ConsentRecord, Method, Policy, Timestamp};
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let id = ConsentId::from_random_bytes([1; 12]);
+    /// let r = ConsentRecord::new(&policy, &["analytics"], Method::Custom, Timestamp(1_700_000_000), id).unwrap();
+    /// assert!(r.granted("analytics"));
+    /// assert!(ConsentRecord::new(&policy, &["ads"], Method::Custom, Timestamp(0), id).is_err());
+    /// # }
+    /// ```
+    pub fn new(
+        policy: &Policy,
+        granted: &[&str],
+        method: Method,
+        now: Timestamp,
+        id: ConsentId,
+    ) -> Result<Self, ChoiceError> {
+        if let Some(bad) = granted.iter().find(|g| policy.categories.get(g).is_none()) {
+            return Err(ChoiceError::UnknownCategory((*bad).into()));
+        }
+        let choices = policy
+            .categories
+            .optional()
+            .map(|c| (c.into(), granted.contains(&c)))
+            .collect();
+        Ok(ConsentRecord {
+            revision: policy.revision,
+            decided_at: now,
+            id,
+            method,
+            choices,
+        })
+    }
+
+    /// Everything granted ("Accept all").
+    pub fn accept_all(policy: &Policy, now: Timestamp, id: ConsentId) -> Self {
+        Self::with_all(policy, true, Method::AcceptAll, now, id)
+    }
+
+    /// Everything optional refused ("Reject all").
+    pub fn reject_all(policy: &Policy, now: Timestamp, id: ConsentId) -> Self {
+        Self::with_all(policy, false, Method::RejectAll, now, id)
+    }
+
+    /// Everything optional refused after a consent was withdrawn.
+    pub fn withdrawal(policy: &Policy, now: Timestamp, id: ConsentId) -> Self {
+        Self::with_all(policy, false, Method::Withdrawal, now, id)
+    }
+
+    fn with_all(policy: &Policy, on: bool, method: Method, now: Timestamp, id: ConsentId) -> Self {
+        let choices = policy
+            .categories
+            .optional()
+            .map(|c| (c.into(), on))
+            .collect();
+        ConsentRecord {
+            revision: policy.revision,
+            decided_at: now,
+            id,
+            method,
+            choices,
+        }
+    }
+
+    /// Was this optional category granted?
+    pub fn granted(&self, category: &str) -> bool {
+        self.choices.iter().any(|(c, on)| c == category && *on)
+    }
+
+    /// When this record stops being valid under the policy.
+    pub fn expires_at(&self, policy: &Policy) -> Timestamp {
+        self.decided_at.plus_days(policy.consent_max_age_days)
+    }
+}
+
+/// What the visitor's request tells about them, apart from the consent cookie.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Context<'a> {
+    /// The current time.
+    pub now: Timestamp,
+    /// Region code from the site (`"DE"`, `"US-CA"`); `None` when unknown.
+    pub region: Option<&'a str>,
+    /// Global Privacy Control: `Sec-GPC: 1` or `navigator.globalPrivacyControl`.
+    pub gpc: bool,
+}
+
+/// Why a stored consent is or is not in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Status {
+    /// A current, valid record.
+    Valid,
+    /// No consent cookie.
+    Missing,
+    /// The cookie could not be read; treated as no consent.
+    Invalid(CookieError),
+    /// The record is older than the consent lifetime.
+    Expired,
+    /// The record was made under an older policy revision.
+    StaleRevision,
+    /// The record claims to be from the future (clock or tampering); treated as no consent.
+    FromFuture,
+}
+
+/// The decision for one page view or request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    profile: RegionProfile,
+    status: Status,
+    record: Option<ConsentRecord>,
+    allowed: Vec<String>,
+    gpc_applied: bool,
+    needs_prompt: bool,
+}
+
+impl Decision {
+    /// May cookies and scripts of this category run? Required categories always may;
+    /// unknown categories never.
+    pub fn allows(&self, category: &str) -> bool {
+        self.allowed.iter().any(|c| c == category)
+    }
+
+    /// Every allowed category id (including required ones), in policy order.
+    pub fn allowed(&self) -> &[String] {
+        &self.allowed
+    }
+
+    /// Should the banner ask? True when there is no valid record (missing, malformed,
+    /// expired, older revision) and the policy has something to ask about.
+    pub fn needs_prompt(&self) -> bool {
+        self.needs_prompt
+    }
+
+    /// The stored record in force, if valid.
+    pub fn record(&self) -> Option<&ConsentRecord> {
+        self.record.as_ref()
+    }
+
+    /// Why the stored consent is or is not in force.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// The region profile applied.
+    pub fn profile(&self) -> RegionProfile {
+        self.profile
+    }
+
+    /// True when Global Privacy Control denied at least one category.
+    pub fn gpc_applied(&self) -> bool {
+        self.gpc_applied
+    }
+
+    /// Under the opt-out profile with GPC and no stored record, the record to store so the
+    /// opt-out is remembered (method [`Method::Gpc`]) even on a later visit without the
+    /// signal. `None` otherwise.
+    pub fn gpc_record(
+        &self,
+        policy: &Policy,
+        now: Timestamp,
+        id: ConsentId,
+    ) -> Option<ConsentRecord> {
+        if !(self.gpc_applied && self.record.is_none() && self.profile == RegionProfile::OptOut) {
+            return None;
+        }
+        let choices = policy
+            .categories
+            .optional()
+            .map(|c| (c.into(), self.allows(c)))
+            .collect();
+        Some(ConsentRecord {
+            revision: policy.revision,
+            decided_at: now,
+            id,
+            method: Method::Gpc,
+            choices,
+        })
+    }
+}
+
+/// Tolerated clock skew between browser and server for `decided_at`.
+const MAX_FUTURE_SKEW_SECS: i64 = 86_400;
+
+/// Checks a decoded record against the policy and the time.
+pub fn record_status(policy: &Policy, record: &ConsentRecord, now: Timestamp) -> Status {
+    if record.revision < policy.revision {
+        Status::StaleRevision
+    } else if record.revision > policy.revision {
+        Status::Invalid(CookieError::FutureRevision)
+    } else if record.decided_at.unix() > now.unix().saturating_add(MAX_FUTURE_SKEW_SECS) {
+        Status::FromFuture
+    } else if record.expires_at(policy) <= now {
+        Status::Expired
+    } else {
+        Status::Valid
+    }
+}
+
+/// Decides what may run, from the policy, the consent cookie's value (if any) and the context.
+///
+/// ```
+/// # #[cfg(feature = "json")] {
+/// use consentry::{decide, ConsentId, ConsentRecord, Context, Policy, Timestamp};
+/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let now = Timestamp(1_790_000_000);
+/// let ctx = Context { now, region: Some("DE"), gpc: false };
+///
+/// // Nothing stored: only necessary, and ask.
+/// let d = decide(&policy, None, &ctx);
+/// assert!(d.allows("necessary") && !d.allows("analytics") && d.needs_prompt());
+///
+/// // Accepted: analytics allowed, no prompt.
+/// let cookie = ConsentRecord::accept_all(&policy, now, ConsentId::from_random_bytes([3; 12])).encode();
+/// let d = decide(&policy, Some(&cookie), &ctx);
+/// assert!(d.allows("analytics") && !d.needs_prompt());
+///
+/// // Garbage fails closed.
+/// let d = decide(&policy, Some("1|%%%"), &ctx);
+/// assert!(!d.allows("analytics") && d.needs_prompt());
+/// # }
+/// ```
+pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decision {
+    let profile = policy.profile_for(ctx.region);
+    let (status, record) = match cookie {
+        None => (Status::Missing, None),
+        Some(v) => match ConsentRecord::decode(v, policy) {
+            Err(e) => (Status::Invalid(e), None),
+            Ok(r) => match record_status(policy, &r, ctx.now) {
+                Status::Valid => (Status::Valid, Some(r)),
+                other => (other, None),
+            },
+        },
+    };
+    let mut gpc_applied = false;
+    let mut allowed = Vec::new();
+    for (id, cat) in policy.categories.iter() {
+        let on = if cat.required {
+            true
+        } else {
+            let chosen = match &record {
+                Some(r) => r.granted(id),
+                None => profile == RegionProfile::OptOut,
+            };
+            if chosen && ctx.gpc && cat.is_sale_or_sharing(id) {
+                gpc_applied = true;
+                false
+            } else {
+                chosen
+            }
+        };
+        if on {
+            allowed.push(id.into());
+        }
+    }
+    // GPC with nothing stored under the opt-out profile decides without asking (R16).
+    let gpc_decides = record.is_none() && profile == RegionProfile::OptOut && gpc_applied;
+    let needs_prompt = record.is_none() && policy.has_optional_categories() && !gpc_decides;
+    Decision {
+        profile,
+        status,
+        record,
+        allowed,
+        gpc_applied,
+        needs_prompt,
+    }
+}

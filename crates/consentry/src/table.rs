@@ -1,0 +1,155 @@
+//! The "Cookies" section of a privacy policy, rendered from the policy's declarations.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::policy::{Exemption, LawfulBasis, Policy, NECESSARY};
+
+/// One row of the cookie table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CookieRow {
+    /// Cookie name or pattern (`_ga_*`).
+    pub name: String,
+    /// Who sets it; the site itself when `None`.
+    pub provider: Option<String>,
+    /// What it is for.
+    pub purpose: String,
+    /// Category id.
+    pub category: String,
+    /// Lawful basis of the category.
+    pub lawful_basis: LawfulBasis,
+    /// Exemption, for necessary cookies.
+    pub exemption: Option<Exemption>,
+    /// Lifetime in days; `None` for a session cookie.
+    pub max_age_days: Option<u32>,
+}
+
+/// A lifetime as words: `Session`, `1 day`, `395 days (13 months)`.
+pub fn lifetime_text(days: Option<u32>) -> String {
+    match days {
+        None => "Session".into(),
+        Some(1) => "1 day".into(),
+        Some(d) if d >= 60 => format!("{d} days ({} months)", (u64::from(d) * 12 + 182) / 365),
+        Some(d) => format!("{d} days"),
+    }
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn escape_md(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('*', "\\*")
+        .replace('_', "\\_")
+        .replace('\n', " ")
+}
+
+impl Policy {
+    /// Rows of the cookie table: every declared cookie, plus the consent cookie itself when the
+    /// policy has something to consent to (it is only set then).
+    pub fn cookie_rows(&self) -> Vec<CookieRow> {
+        let basis = |cat: &str| {
+            self.categories
+                .get(cat)
+                .map(|c| c.lawful_basis)
+                .unwrap_or(LawfulBasis::Consent)
+        };
+        let mut rows: Vec<CookieRow> = self
+            .cookies()
+            .map(|c| CookieRow {
+                name: c.decl.name.as_str().into(),
+                provider: c.provider.map(Into::into),
+                purpose: c.purpose.unwrap_or("").into(),
+                category: c.category.into(),
+                lawful_basis: basis(c.category),
+                exemption: c.decl.exemption,
+                max_age_days: c.decl.max_age_days,
+            })
+            .collect();
+        if self.has_optional_categories() && self.cookie_for(&self.cookie_name).is_none() {
+            rows.push(CookieRow {
+                name: self.cookie_name.clone(),
+                provider: None,
+                purpose: "Remembers your cookie choices".into(),
+                category: NECESSARY.into(),
+                lawful_basis: basis(NECESSARY),
+                exemption: Some(Exemption::ConsentRecord),
+                max_age_days: Some(self.consent_max_age_days),
+            });
+        }
+        rows
+    }
+
+    /// The cookie table as Markdown.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::Policy;
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let md = policy.cookie_table_markdown();
+    /// assert!(md.starts_with("| Cookie | Provider | Purpose | Category | Lawful basis | Lifetime |"));
+    /// assert!(md.contains("| \\_ga | Google LLC |"));
+    /// # }
+    /// ```
+    pub fn cookie_table_markdown(&self) -> String {
+        let mut out = String::from("| Cookie | Provider | Purpose | Category | Lawful basis | Lifetime |\n|---|---|---|---|---|---|\n");
+        for r in self.cookie_rows() {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                escape_md(&r.name),
+                escape_md(r.provider.as_deref().unwrap_or("This site")),
+                escape_md(&purpose_text(&r)),
+                escape_md(&r.category),
+                basis_text(r.lawful_basis),
+                lifetime_text(r.max_age_days)
+            ));
+        }
+        out
+    }
+
+    /// The cookie table as an HTML `<table>` (escaped; class `consentry-cookie-table`).
+    pub fn cookie_table_html(&self) -> String {
+        let mut out = String::from(
+            "<table class=\"consentry-cookie-table\">\n<thead><tr><th>Cookie</th><th>Provider</th><th>Purpose</th><th>Category</th><th>Lawful basis</th><th>Lifetime</th></tr></thead>\n<tbody>\n",
+        );
+        for r in self.cookie_rows() {
+            out.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape_html(&r.name),
+                escape_html(r.provider.as_deref().unwrap_or("This site")),
+                escape_html(&purpose_text(&r)),
+                escape_html(&r.category),
+                basis_text(r.lawful_basis),
+                lifetime_text(r.max_age_days)
+            ));
+        }
+        out.push_str("</tbody>\n</table>\n");
+        out
+    }
+}
+
+fn purpose_text(r: &CookieRow) -> String {
+    match r.exemption {
+        Some(e) if r.purpose.is_empty() => format!("Strictly necessary ({})", e.label()),
+        Some(e) => format!("{} (strictly necessary: {})", r.purpose, e.label()),
+        None => r.purpose.clone(),
+    }
+}
+
+fn basis_text(b: LawfulBasis) -> String {
+    format!("{} ({})", b.label(), b.article())
+}

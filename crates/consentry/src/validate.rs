@@ -1,0 +1,527 @@
+//! Policy validation: refuses unlawful or broken policies with messages that say where and why.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::consent_mode::Signal;
+use crate::policy::{
+    CookieDecl, LawfulBasis, Policy, ANALYTICS, MARKETING, MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
+};
+use crate::region::{requires_opt_in, RegionProfile};
+
+/// What is wrong with a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PolicyErrorKind {
+    /// The file is not valid JSON or a field has the wrong type or an unknown name.
+    Syntax,
+    /// A required text (id, name, provider, purpose) is empty.
+    Empty,
+    /// The `necessary` category is missing, not `required`, or another category is required.
+    Necessary,
+    /// An analytics or marketing cookie or service is declared necessary (R2, R3).
+    TrackingDeclaredNecessary,
+    /// A necessary cookie names no exemption (R2).
+    MissingExemption,
+    /// An optional category rests on a basis other than consent (R8).
+    OptionalWithoutConsent,
+    /// An analytics cookie lives longer than 13 months (R13).
+    CookieLifetimeTooLong,
+    /// The consent lifetime is zero or over 13 months (R12).
+    ConsentLifetime,
+    /// A cookie or service names no category, or one that does not exist.
+    UnknownCategory,
+    /// Two categories, services or cookies share an id or name.
+    Duplicate,
+    /// A pattern matches every cookie name or URL.
+    MatchesEverything,
+    /// A marketing category lacks the Consent Mode v2 `ad_user_data` / `ad_personalization`
+    /// signals.
+    MissingAdSignals,
+    /// A region that requires opt-in is set to opt-out, or unknown regions are not opt-in.
+    Region,
+    /// A name or id has characters it may not have.
+    InvalidName,
+}
+
+/// An error in a policy file: where (a path like `services[2].cookies[0].name`), what kind, and
+/// a message saying how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    kind: PolicyErrorKind,
+    path: String,
+    message: String,
+}
+
+impl PolicyError {
+    pub(crate) fn new(
+        kind: PolicyErrorKind,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        PolicyError {
+            kind,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The kind of problem.
+    pub fn kind(&self) -> PolicyErrorKind {
+        self.kind
+    }
+
+    /// Where in the file: `services[2].cookies[0].name`, or `.` for the whole file.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong and how to fix it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// True for a category, service or cookie id: `[a-z0-9_-]`, 1 to 32 characters.
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// True for an RFC 6265 cookie name token, allowing `*` for patterns.
+fn is_cookie_name_pattern(name: &str) -> bool {
+    name.bytes().all(|b| {
+        b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'(' | b')'
+                    | b'<'
+                    | b'>'
+                    | b'@'
+                    | b','
+                    | b';'
+                    | b':'
+                    | b'\\'
+                    | b'"'
+                    | b'/'
+                    | b'['
+                    | b']'
+                    | b'?'
+                    | b'='
+                    | b'{'
+                    | b'}'
+            )
+    })
+}
+
+impl Policy {
+    /// Every problem in the policy, in file order. Empty means the policy is valid.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{Policy, PolicyErrorKind};
+    /// let err = Policy::from_json(r#"{
+    ///   "revision": 1,
+    ///   "categories": {
+    ///     "necessary": { "required": true, "lawful_basis": "contract" },
+    ///     "analytics": { "lawful_basis": "legitimate_interests" }
+    ///   }
+    /// }"#).unwrap_err();
+    /// assert_eq!(err.kind(), PolicyErrorKind::OptionalWithoutConsent);
+    /// assert_eq!(err.path(), "categories.analytics.lawful_basis");
+    /// # }
+    /// ```
+    pub fn problems(&self) -> Vec<PolicyError> {
+        let mut out = Vec::new();
+        self.check_top(&mut out);
+        self.check_categories(&mut out);
+        self.check_services(&mut out);
+        for (i, c) in self.cookies.iter().enumerate() {
+            let path = format!("cookies[{i}]");
+            match c.category.as_deref() {
+                None => out.push(PolicyError::new(
+                    PolicyErrorKind::UnknownCategory,
+                    format!("{path}.category"),
+                    "a cookie must name its category (e.g. \"necessary\", \"analytics\")",
+                )),
+                Some(cat) => self.check_cookie(&path, c, cat, None, &mut out),
+            }
+        }
+        self.check_duplicate_cookies(&mut out);
+        out
+    }
+
+    /// Ok if the policy is valid, else its first problem. See [`Policy::problems`] for all.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        match self.problems().into_iter().next() {
+            None => Ok(()),
+            Some(e) => Err(e),
+        }
+    }
+
+    fn check_top(&self, out: &mut Vec<PolicyError>) {
+        if self.consent_max_age_days == 0 || self.consent_max_age_days > MAX_THIRTEEN_MONTHS_DAYS {
+            out.push(PolicyError::new(
+                PolicyErrorKind::ConsentLifetime,
+                "consent_max_age_days",
+                format!(
+                    "is {}; consent must be asked again within 13 months: use 1 to {MAX_THIRTEEN_MONTHS_DAYS} days (default 182)",
+                    self.consent_max_age_days
+                ),
+            ));
+        }
+        if self.cookie_name.is_empty()
+            || !is_cookie_name_pattern(&self.cookie_name)
+            || self.cookie_name.contains('*')
+        {
+            out.push(PolicyError::new(
+                PolicyErrorKind::InvalidName,
+                "cookie_name",
+                "must be a cookie name token (letters, digits, `-`, `_`)",
+            ));
+        }
+        if self.default_region != RegionProfile::OptIn {
+            out.push(PolicyError::new(
+                PolicyErrorKind::Region,
+                "default_region",
+                "must be \"opt-in\": visitors from unknown regions get the strictest profile; list opt-out regions under \"regions\"",
+            ));
+        }
+        for (code, profile) in &self.regions {
+            if *profile == RegionProfile::OptOut && requires_opt_in(code) {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::Region,
+                    format!("regions.{code}"),
+                    "this region requires opt-in consent (EEA, UK, Switzerland, Brazil, Quebec); it cannot be \"opt-out\"",
+                ));
+            }
+        }
+    }
+
+    fn check_categories(&self, out: &mut Vec<PolicyError>) {
+        match self.categories.get(NECESSARY) {
+            None => out.push(PolicyError::new(
+                PolicyErrorKind::Necessary,
+                "categories",
+                "a \"necessary\" category is required: { \"required\": true, \"lawful_basis\": \"contract\" }",
+            )),
+            Some(c) if !c.required => out.push(PolicyError::new(
+                PolicyErrorKind::Necessary,
+                "categories.necessary.required",
+                "the necessary category is always on: set \"required\": true",
+            )),
+            Some(_) => {}
+        }
+        for (id, c) in self.categories.iter() {
+            let path = format!("categories.{id}");
+            if !is_valid_id(id) {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::InvalidName,
+                    path.clone(),
+                    "category ids use a-z, 0-9, `_` and `-`, at most 32 characters",
+                ));
+            }
+            if c.required && id != NECESSARY {
+                let kind = if id == ANALYTICS || id == MARKETING {
+                    PolicyErrorKind::TrackingDeclaredNecessary
+                } else {
+                    PolicyErrorKind::Necessary
+                };
+                out.push(PolicyError::new(
+                    kind,
+                    format!("{path}.required"),
+                    "only \"necessary\" can be required; every other category needs the visitor's consent",
+                ));
+            }
+            if !c.required && c.lawful_basis != LawfulBasis::Consent {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::OptionalWithoutConsent,
+                    format!("{path}.lawful_basis"),
+                    format!(
+                        "is \"{}\", but cookies that are not strictly necessary need consent (ePrivacy 5(3)): use \"consent\"",
+                        c.lawful_basis.as_str()
+                    ),
+                ));
+            }
+            if c.required && c.lawful_basis == LawfulBasis::Consent {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::Necessary,
+                    format!("{path}.lawful_basis"),
+                    "a category that cannot be refused cannot rest on consent: use \"contract\" or \"legitimate_interests\"",
+                ));
+            }
+            let signals = self.signals_for(id);
+            if id == MARKETING
+                && !(signals.contains(&Signal::AdUserData)
+                    && signals.contains(&Signal::AdPersonalization))
+            {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::MissingAdSignals,
+                    format!("{path}.consent_mode"),
+                    "marketing must control the Consent Mode v2 signals \"ad_user_data\" and \"ad_personalization\" (with \"ad_storage\")",
+                ));
+            }
+        }
+    }
+
+    fn check_services(&self, out: &mut Vec<PolicyError>) {
+        for (i, s) in self.services.iter().enumerate() {
+            let path = format!("services[{i}]");
+            if s.id.is_empty() {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::Empty,
+                    format!("{path}.id"),
+                    "must not be empty",
+                ));
+            } else if !is_valid_id(&s.id) {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::InvalidName,
+                    format!("{path}.id"),
+                    "service ids use a-z, 0-9, `_` and `-`, at most 32 characters",
+                ));
+            }
+            if self.services[..i].iter().any(|o| o.id == s.id) {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::Duplicate,
+                    format!("{path}.id"),
+                    format!("duplicate service id \"{}\"", s.id),
+                ));
+            }
+            for (field, v) in [("provider", &s.provider), ("purpose", &s.purpose)] {
+                if v.trim().is_empty() {
+                    out.push(PolicyError::new(
+                        PolicyErrorKind::Empty,
+                        format!("{path}.{field}"),
+                        "must not be empty: visitors are told who receives their data and why (GDPR Art 13)",
+                    ));
+                }
+            }
+            self.check_category_ref(&format!("{path}.category"), &s.category, out);
+            if s.category == NECESSARY {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::TrackingDeclaredNecessary,
+                    format!("{path}.category"),
+                    "a third-party service that loads scripts is not strictly necessary: put it in an optional category",
+                ));
+            }
+            for (field, list) in [("scripts", &s.scripts), ("iframes", &s.iframes)] {
+                for (j, p) in list.iter().enumerate() {
+                    let p_path = format!("{path}.{field}[{j}]");
+                    if url_pattern_matches_everything(p.as_str()) {
+                        out.push(PolicyError::new(
+                            PolicyErrorKind::MatchesEverything,
+                            p_path,
+                            format!("\"{p}\" matches every URL: name the host, e.g. \"https://www.googletagmanager.com/gtag/js*\""),
+                        ));
+                    }
+                }
+            }
+            for (j, c) in s.cookies.iter().enumerate() {
+                let cat = c.category.as_deref().unwrap_or(&s.category);
+                self.check_cookie(
+                    &format!("{path}.cookies[{j}]"),
+                    c,
+                    cat,
+                    Some(&s.category),
+                    out,
+                );
+            }
+        }
+    }
+
+    fn check_category_ref(&self, path: &str, cat: &str, out: &mut Vec<PolicyError>) -> bool {
+        if cat.is_empty() {
+            out.push(PolicyError::new(
+                PolicyErrorKind::UnknownCategory,
+                path,
+                "must name a category",
+            ));
+            false
+        } else if self.categories.get(cat).is_none() {
+            let known: Vec<&str> = self.categories.iter().map(|(k, _)| k).collect();
+            out.push(PolicyError::new(
+                PolicyErrorKind::UnknownCategory,
+                path,
+                format!(
+                    "unknown category \"{cat}\"; the policy defines: {}",
+                    known.join(", ")
+                ),
+            ));
+            false
+        } else {
+            true
+        }
+    }
+
+    fn check_cookie(
+        &self,
+        path: &str,
+        c: &CookieDecl,
+        cat: &str,
+        service_category: Option<&str>,
+        out: &mut Vec<PolicyError>,
+    ) {
+        let name = c.name.as_str();
+        if name.is_empty() {
+            out.push(PolicyError::new(
+                PolicyErrorKind::Empty,
+                format!("{path}.name"),
+                "must not be empty",
+            ));
+        } else if c.name.matches_everything() {
+            out.push(PolicyError::new(
+                PolicyErrorKind::MatchesEverything,
+                format!("{path}.name"),
+                format!("\"{name}\" matches every cookie: name the cookie or a prefix such as \"_ga_*\""),
+            ));
+        } else if !is_cookie_name_pattern(name) {
+            out.push(PolicyError::new(
+                PolicyErrorKind::InvalidName,
+                format!("{path}.name"),
+                format!("\"{name}\" is not a cookie name (RFC 6265 token; `*` for patterns)"),
+            ));
+        }
+        let cat_path = if c.category.is_some() {
+            format!("{path}.category")
+        } else {
+            path.to_string()
+        };
+        if !self.check_category_ref(&cat_path, cat, out) {
+            return;
+        }
+        let tracking_service = service_category.is_some_and(|s| s == ANALYTICS || s == MARKETING);
+        let looks_like_tracker = is_known_tracker_cookie(name);
+        if cat == NECESSARY {
+            if tracking_service || looks_like_tracker {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::TrackingDeclaredNecessary,
+                    cat_path.clone(),
+                    format!("\"{name}\" is an analytics or advertising cookie and cannot be strictly necessary (not exempt under ePrivacy 5(3)): declare it under \"analytics\" or \"marketing\""),
+                ));
+            } else if c.exemption.is_none() {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::MissingExemption,
+                    format!("{path}.exemption"),
+                    format!("necessary cookie \"{name}\" must name its exemption: authentication, session, security, load_balancing, ui_preference or consent_record"),
+                ));
+            }
+        } else if c.exemption.is_some() && !self.is_required(cat) {
+            // A cookie in an optional category with an exemption: several purposes, not all exempt.
+            out.push(PolicyError::new(
+                PolicyErrorKind::TrackingDeclaredNecessary,
+                format!("{path}.exemption"),
+                format!("\"{name}\" is in the optional category \"{cat}\"; a cookie is exempt only if every purpose is exempt: remove the exemption or split the cookie"),
+            ));
+        }
+        if (cat == ANALYTICS || looks_like_tracker)
+            && c.max_age_days.is_none_or(|d| d > MAX_THIRTEEN_MONTHS_DAYS)
+        {
+            let what = match c.max_age_days {
+                Some(d) => format!("lives {d} days"),
+                None => "has no declared lifetime".into(),
+            };
+            out.push(PolicyError::new(
+                PolicyErrorKind::CookieLifetimeTooLong,
+                format!("{path}.max_age_days"),
+                format!("analytics cookie \"{name}\" {what}; analytics cookies may live at most 13 months ({MAX_THIRTEEN_MONTHS_DAYS} days)"),
+            ));
+        }
+    }
+
+    fn check_duplicate_cookies(&self, out: &mut Vec<PolicyError>) {
+        let all: Vec<_> = self.cookies().collect();
+        for (i, c) in all.iter().enumerate() {
+            if let Some(prev) = all[..i].iter().find(|p| p.decl.name == c.decl.name) {
+                let msg = if prev.category != c.category {
+                    format!(
+                        "cookie \"{}\" is declared in \"{}\" and in \"{}\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category",
+                        c.decl.name, prev.category, c.category
+                    )
+                } else {
+                    format!("cookie \"{}\" is declared twice", c.decl.name)
+                };
+                out.push(PolicyError::new(
+                    PolicyErrorKind::Duplicate,
+                    self.cookie_path(c),
+                    msg,
+                ));
+            }
+        }
+    }
+
+    fn cookie_path(&self, c: &crate::policy::ResolvedCookie<'_>) -> String {
+        if let Some(i) = self.cookies.iter().position(|d| core::ptr::eq(d, c.decl)) {
+            return format!("cookies[{i}].name");
+        }
+        for (i, s) in self.services.iter().enumerate() {
+            if let Some(j) = s.cookies.iter().position(|d| core::ptr::eq(d, c.decl)) {
+                return format!("services[{i}].cookies[{j}].name");
+            }
+        }
+        "cookies".into()
+    }
+}
+
+/// Cookie names that are always analytics or advertising, whatever a policy calls them.
+fn is_known_tracker_cookie(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "_ga", "_gid", "_gat", "_fbp", "_fbc", "IDE", "_uetsid", "_uetvid", "_clck", "_clsk",
+    ];
+    const PREFIXES: &[&str] = &["_ga_", "_gat_", "_gcl_", "__utm", "_hj"];
+    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// A URL pattern matches (nearly) everything when its literal text names no host or path.
+fn url_pattern_matches_everything(p: &str) -> bool {
+    let literal: String = p.split('*').collect();
+    if "https://".starts_with(literal.as_str()) || "http://".starts_with(literal.as_str()) {
+        return true;
+    }
+    let rest = literal
+        .strip_prefix("https://")
+        .or_else(|| literal.strip_prefix("http://"))
+        .or_else(|| literal.strip_prefix("//"))
+        .unwrap_or(&literal);
+    rest.trim_matches(|c| c == '/' || c == '.' || c == ':')
+        .is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracker_names() {
+        assert!(is_known_tracker_cookie("_ga"));
+        assert!(is_known_tracker_cookie("_ga_ABC"));
+        assert!(is_known_tracker_cookie("_gcl_au"));
+        assert!(!is_known_tracker_cookie("P4PMember"));
+        assert!(!is_known_tracker_cookie("_game"));
+    }
+
+    #[test]
+    fn url_patterns() {
+        assert!(url_pattern_matches_everything("*"));
+        assert!(url_pattern_matches_everything("https://*"));
+        assert!(url_pattern_matches_everything("http*"));
+        assert!(!url_pattern_matches_everything(
+            "https://www.googletagmanager.com/*"
+        ));
+        assert!(url_pattern_matches_everything("*://*/*"));
+        assert!(!url_pattern_matches_everything("*.doubleclick.net/*"));
+        assert!(!url_pattern_matches_everything("/js/tracker.js"));
+    }
+}
