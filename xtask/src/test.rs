@@ -1,0 +1,38 @@
+//! `cargo xtask test`: every check and test, in the order CI runs them.
+
+use std::process::Command;
+
+use crate::env::{cargo, ensure_chromium, ensure_wasm_target, npm_ci, root, run as sh};
+
+/// Runs everything. `--quick` skips the browser parts (web build, wasm and end-to-end tests).
+pub(crate) fn run_all(quick: bool) -> Result<(), String> {
+    ensure_wasm_target()?;
+    sh(cargo().args(["fmt", "--all", "--check"]))?;
+    sh(cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))?;
+    sh(cargo().args([
+        "clippy", "-p", "consentry", "-p", "consentry-web", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+    ]))?;
+    sh(cargo().args(["clippy", "-p", "consentry", "--no-default-features", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    sh(cargo().args(["test", "--workspace", "--all-features"]))?;
+    if quick {
+        eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
+        return Ok(());
+    }
+    crate::web::build()?;
+    crate::bench::check_budgets()?;
+    let chromium = ensure_chromium()?;
+    crate::web::wasm_tests()?;
+    // The end-to-end tests start the example servers: build them first.
+    sh(cargo().args(["build", "--workspace", "--bins"]))?;
+    let e2e = root().join("tests/e2e");
+    npm_ci(&e2e)?;
+    sh(Command::new("node")
+        .args(["--test", "--test-concurrency=1"])
+        .current_dir(&e2e)
+        .env("CONSENTRY_CHROMIUM", &chromium))
+}
+
+/// Entry point for `cargo xtask test [--quick]`.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    run_all(args.iter().any(|a| a == "--quick"))
+}
