@@ -1,0 +1,139 @@
+//! Server-rendered HTML of the site.
+
+/// What every page's `<head>` needs.
+pub(crate) struct Head<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) policy_json: &'a str,
+    pub(crate) gtag_src: &'a str,
+}
+
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page. The `<head>` follows consentry's embed contract: the gate first, then the
+/// policy as JSON, then the module; Google Analytics is inert markup (`type="text/plain"`) that
+/// the module releases once the visitor allows analytics.
+pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, body: &str) -> String {
+    let nav_user = match user {
+        Some(email) => format!(
+            r#"<a href="/account">{}</a><form method="post" action="/logout" class="inline"><button type="submit">Sign out</button></form>"#,
+            escape(email)
+        ),
+        None => r#"<a href="/login">Sign in</a>"#.into(),
+    };
+    format!(
+        r##"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · P4P Packing</title>
+<script src="/consentry/consentry-gate.js"></script>
+<script type="application/json" id="consentry-policy">{policy}</script>
+<script type="module" src="/consentry/consentry.js"></script>
+<script type="text/plain" data-consent="analytics" async src="{gtag}"></script>
+<script type="text/plain" data-consent="analytics">
+  window.dataLayer = window.dataLayer || [];
+  function gtag() {{ dataLayer.push(arguments); }}
+  gtag("js", new Date());
+  gtag("config", "G-P4PDEMO");
+</script>
+<style>{STYLE}</style>
+</head>
+<body>
+<header><a class="brand" href="/">P4P Packing</a><nav><a href="/">Home</a><a href="/contact">Contact</a><a href="/privacy">Privacy</a>{nav_user}</nav></header>
+<main>
+{body}
+</main>
+<footer><a href="/privacy">Privacy policy</a> · <a href="#" data-consentry-open>Cookie settings</a> · © Pro4Soft Inc.</footer>
+</body>
+</html>
+"##,
+        title = escape(head.title),
+        policy = head.policy_json.replace("</", "<\\/"),
+        gtag = escape(head.gtag_src),
+    )
+}
+
+const STYLE: &str = "body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1b1f24;background:#f6f7f9}\
+header,footer{display:flex;gap:1rem;align-items:center;justify-content:space-between;padding:.8rem 2rem;background:#0b3d5c;color:#fff}\
+header a,footer a{color:#fff}nav{display:flex;gap:1rem;align-items:center}.brand{font-weight:700;text-decoration:none}\
+main{max-width:52rem;margin:2rem auto;padding:0 1.5rem}form.inline{display:inline}\
+label{display:block;margin:.6rem 0 .2rem}input,textarea{font:inherit;padding:.4rem;width:100%;max-width:24rem}\
+button{font:inherit;padding:.4rem 1rem}.error{color:#a00}\
+table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.3rem .5rem;text-align:left;vertical-align:top}";
+
+/// The home page.
+pub(crate) const HOME: &str = r#"<h1>3D bin packing, as an API</h1>
+<p>P4P Packing finds how your items fit into boxes, pallets and containers: send the items, get
+back the boxes to use and where each item goes.</p>
+<ul>
+<li>REST API with a free starter credit</li>
+<li>Results kept for 30 days, then deleted</li>
+<li>Interactive 3D view of every packing</li>
+</ul>
+<p><a href="/login">Sign in</a> to see your account, or <a href="/contact">contact us</a>.</p>"#;
+
+/// The contact form.
+pub(crate) const CONTACT: &str = r#"<h1>Contact us</h1>
+<form method="post" action="/contact">
+<label for="name">Name</label><input id="name" name="name" required>
+<label for="email">Email</label><input id="email" name="email" type="email" required>
+<label for="message">Message</label><textarea id="message" name="message" rows="5" required></textarea>
+<p><button type="submit">Send</button></p>
+</form>"#;
+
+/// The sign-in form.
+pub(crate) fn login(error: &str) -> String {
+    format!(
+        r#"<h1>Sign in</h1>
+{error}
+<form method="post" action="/login">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<p><button type="submit">Sign in</button></p>
+</form>
+<p>Demo accounts: <code>demo@p4p.test</code> / <code>demo</code>, <code>admin@p4p.test</code> / <code>admin</code>.</p>"#
+    )
+}
+
+/// The account page.
+pub(crate) fn account(email: &str, admin: bool) -> String {
+    let role = if admin { "administrator" } else { "member" };
+    format!(
+        r#"<h1>Your account</h1>
+<p>Signed in as <strong id="account-email">{}</strong> ({role}).</p>
+<p>Starter credit: 1,000 packings. API key: <code>p4p_demo_••••••••</code></p>"#,
+        escape(email)
+    )
+}
+
+/// The privacy policy, with the cookie table generated from the policy file.
+pub(crate) fn privacy(cookie_table: &str) -> String {
+    format!(
+        r##"<h1>Privacy policy</h1>
+<p>This policy describes how Pro4Soft Inc. collects, uses and protects personal information
+through the P4P Packing website and its REST API.</p>
+<h2>Cookies</h2>
+<p>We use the cookies below. Google Analytics cookies are only set with your consent, which you can
+give or withdraw at any time under <a href="#" data-consentry-open>Cookie settings</a>.
+Authentication cookies are set after you sign in; they are HttpOnly and SameSite=Strict.</p>
+{cookie_table}
+<h2>Your rights</h2>
+<p>You can ask for access to, correction or deletion of your personal information. California
+residents have the rights the CCPA grants; we do not sell personal information.</p>"##
+    )
+}
