@@ -5,13 +5,17 @@
 //!
 //! 1            format version
 //! revision     policy revision, decimal u32
-//! decided_at   unix seconds UTC, decimal
+//! decided_at   unix seconds UTC, decimal, 0 to 999999999999
 //! id           consent id, 16 base64url characters
 //! method       a accept all | r reject all | c custom | g GPC | w withdrawal
 //! choices      optional categories as <id>:<0|1>, joined by `~` (empty if none)
 //! ```
 //!
 //! Example: `1.3.1790000000.AQEBAQEBAQEBAQEB.c.functional:1~analytics:1~marketing:0`.
+//!
+//! Numbers are plain decimal, without sign or leading zeros, so every record has exactly one
+//! encoding. Choices are written in policy order; a reader maps them by id, and an optional
+//! category the value does not mention counts as refused.
 //!
 //! Every character is an RFC 6265 cookie-octet (no space, `"`, `,`, `;`, `\`), so the value
 //! needs no quoting or percent-encoding. Eight categories with ten-character ids take about 140
@@ -66,8 +70,13 @@ impl fmt::Display for CookieError {
 
 impl std::error::Error for CookieError {}
 
+/// Canonical decimal only (no sign, no leading zero), so each record has one encoding.
 fn parse_digits<T: core::str::FromStr>(s: &str, max_len: usize) -> Option<T> {
-    if s.is_empty() || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty()
+        || s.len() > max_len
+        || (s.len() > 1 && s.starts_with('0'))
+        || !s.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     s.parse().ok()

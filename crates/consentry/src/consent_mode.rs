@@ -206,8 +206,10 @@ impl SignalState {
 /// use consentry::{consent_mode::default_commands, Policy};
 /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
 /// let cmds = default_commands(&policy);
-/// assert_eq!(cmds.len(), 1);
+/// // The global default, then one for the policy's opt-out region ("US").
+/// assert_eq!(cmds.len(), 2);
 /// assert!(cmds[0].contains(r#""analytics_storage":"denied""#) && cmds[0].contains(r#""wait_for_update":500"#));
+/// assert!(cmds[1].contains(r#""analytics_storage":"granted""#) && cmds[1].ends_with(r#""region":["US"]}"#));
 /// # }
 /// ```
 pub fn default_commands(policy: &Policy) -> Vec<String> {

@@ -165,12 +165,8 @@ impl<'de> Deserialize<'de> for Categories {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Categories, A::Error> {
                 let mut out: Vec<(String, Category)> = Vec::new();
+                // Duplicates are kept so validation reports them (PolicyErrorKind::Duplicate).
                 while let Some((k, v)) = map.next_entry::<String, Category>()? {
-                    if out.iter().any(|(e, _)| *e == k) {
-                        return Err(serde::de::Error::custom(alloc::format!(
-                            "duplicate category id `{k}`"
-                        )));
-                    }
                     out.push((k, v));
                 }
                 Ok(Categories(out))
@@ -454,14 +450,20 @@ impl Policy {
         top.chain(svc)
     }
 
-    /// The declaration that covers a cookie name: an exact name wins over a pattern.
+    /// The declaration that covers a cookie name: an exact name wins over a pattern, and a
+    /// pattern with a longer literal prefix over a shorter one (`_ga_*` over `_g*`); among
+    /// equals, the first declared.
     pub fn cookie_for(&self, name: &str) -> Option<ResolvedCookie<'_>> {
         let mut best: Option<ResolvedCookie<'_>> = None;
         for c in self.cookies() {
-            if c.decl.name.as_str() == name {
-                return Some(c);
-            }
-            if best.is_none() && c.decl.name.is_wildcard() && c.decl.name.matches(name) {
+            let p = &c.decl.name;
+            if !p.is_wildcard() {
+                if p.as_str() == name {
+                    return Some(c);
+                }
+            } else if p.matches(name)
+                && best.is_none_or(|b| b.decl.name.prefix().len() < p.prefix().len())
+            {
                 best = Some(c);
             }
         }

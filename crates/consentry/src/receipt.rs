@@ -102,6 +102,8 @@ pub enum ReceiptError {
     Field(&'static str),
     /// `expires_at` is not after `issued_at`.
     Times,
+    /// The receipt claims a policy revision newer than the policy in force.
+    Revision,
 }
 
 impl fmt::Display for ReceiptError {
@@ -119,6 +121,9 @@ impl fmt::Display for ReceiptError {
                 "receipt field `{name}` is empty, too long or has control characters"
             ),
             ReceiptError::Times => f.write_str("receipt expires_at must be after issued_at"),
+            ReceiptError::Revision => {
+                f.write_str("receipt names a policy revision newer than the policy in force")
+            }
         }
     }
 }
@@ -192,6 +197,9 @@ impl Receipt {
         }
         if !known_hashes.contains(&self.policy_sha256.as_str()) {
             return Err(ReceiptError::UnknownPolicy);
+        }
+        if self.policy_revision > policy.revision {
+            return Err(ReceiptError::Revision);
         }
         for (name, v, max) in [
             ("jurisdiction", &self.jurisdiction, 16),

@@ -340,13 +340,16 @@ impl Decision {
         &self.allowed
     }
 
-    /// Should the banner ask? True when there is no valid record (missing, malformed,
-    /// expired, older revision) and the policy has something to ask about.
+    /// Should the banner ask? True when there is no valid choice (missing, malformed,
+    /// expired, older revision, or only a GPC opt-out outside the opt-out profile) and the
+    /// policy has something to ask about. Under the opt-out profile GPC decides without
+    /// asking.
     pub fn needs_prompt(&self) -> bool {
         self.needs_prompt
     }
 
-    /// The stored record in force, if valid.
+    /// The stored record in force, if valid (including a GPC opt-out record, which is not a
+    /// consent).
     pub fn record(&self) -> Option<&ConsentRecord> {
         self.record.as_ref()
     }
@@ -368,7 +371,11 @@ impl Decision {
 
     /// Under the opt-out profile with GPC and no stored record, the record to store so the
     /// opt-out is remembered (method [`Method::Gpc`]) even on a later visit without the
-    /// signal. `None` otherwise.
+    /// signal (R16). `None` otherwise.
+    ///
+    /// The record grants nothing: every optional category is written as refused, and
+    /// [`decide`] never reads a GPC record as consent (R17). Categories GPC does not cover
+    /// keep following the region profile.
     pub fn gpc_record(
         &self,
         policy: &Policy,
@@ -378,18 +385,7 @@ impl Decision {
         if !(self.gpc_applied && self.record.is_none() && self.profile == RegionProfile::OptOut) {
             return None;
         }
-        let choices = policy
-            .categories
-            .optional()
-            .map(|c| (c.into(), self.allows(c)))
-            .collect();
-        Some(ConsentRecord {
-            revision: policy.revision,
-            decided_at: now,
-            id,
-            method: Method::Gpc,
-            choices,
-        })
+        Some(ConsentRecord::with_all(policy, false, Method::Gpc, now, id))
     }
 }
 
@@ -446,17 +442,21 @@ pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decis
             },
         },
     };
+    // A record made by GPC is an opt-out of sale and sharing, never a consent (R17): it grants
+    // nothing, and keeps sale and sharing denied on later requests without the signal (R16).
+    let consent = record.as_ref().filter(|r| r.method != Method::Gpc);
+    let gpc_opt_out = ctx.gpc || record.as_ref().is_some_and(|r| r.method == Method::Gpc);
     let mut gpc_applied = false;
     let mut allowed = Vec::new();
     for (id, cat) in policy.categories.iter() {
         let on = if cat.required {
             true
         } else {
-            let chosen = match &record {
+            let chosen = match consent {
                 Some(r) => r.granted(id),
                 None => profile == RegionProfile::OptOut,
             };
-            if chosen && ctx.gpc && cat.is_sale_or_sharing(id) {
+            if chosen && gpc_opt_out && cat.is_sale_or_sharing(id) {
                 gpc_applied = true;
                 false
             } else {
@@ -467,9 +467,10 @@ pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decis
             allowed.push(id.into());
         }
     }
-    // GPC with nothing stored under the opt-out profile decides without asking (R16).
-    let gpc_decides = record.is_none() && profile == RegionProfile::OptOut && gpc_applied;
-    let needs_prompt = record.is_none() && policy.has_optional_categories() && !gpc_decides;
+    // Under the opt-out profile, GPC (now or remembered) that denied something decides without
+    // asking (R16). Under opt-in only a real choice stops the prompt.
+    let gpc_decides = consent.is_none() && profile == RegionProfile::OptOut && gpc_applied;
+    let needs_prompt = consent.is_none() && policy.has_optional_categories() && !gpc_decides;
     Decision {
         profile,
         status,

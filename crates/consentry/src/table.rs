@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::policy::{Exemption, LawfulBasis, Policy, NECESSARY};
+use crate::policy::{Exemption, LawfulBasis, Policy, SameSite, NECESSARY};
 
 /// One row of the cookie table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +23,10 @@ pub struct CookieRow {
     pub exemption: Option<Exemption>,
     /// Lifetime in days; `None` for a session cookie.
     pub max_age_days: Option<u32>,
+    /// Declared `HttpOnly`, if declared.
+    pub http_only: Option<bool>,
+    /// Declared `SameSite`, if declared.
+    pub same_site: Option<SameSite>,
 }
 
 /// A lifetime as words: `Session`, `1 day`, `395 days (13 months)`.
@@ -78,6 +82,8 @@ impl Policy {
                 lawful_basis: basis(c.category),
                 exemption: c.decl.exemption,
                 max_age_days: c.decl.max_age_days,
+                http_only: c.decl.http_only,
+                same_site: c.decl.same_site,
             })
             .collect();
         if self.has_optional_categories() && self.cookie_for(&self.cookie_name).is_none() {
@@ -89,6 +95,8 @@ impl Policy {
                 lawful_basis: basis(NECESSARY),
                 exemption: Some(Exemption::ConsentRecord),
                 max_age_days: Some(self.consent_max_age_days),
+                http_only: Some(false),
+                same_site: Some(SameSite::Lax),
             });
         }
         rows
@@ -142,11 +150,31 @@ impl Policy {
     }
 }
 
+/// The purpose, the exemption of a necessary cookie, and the declared `HttpOnly` / `SameSite`
+/// (privacy policies promise these, e.g. "HttpOnly and SameSite=Strict").
 fn purpose_text(r: &CookieRow) -> String {
-    match r.exemption {
-        Some(e) if r.purpose.is_empty() => format!("Strictly necessary ({})", e.label()),
-        Some(e) => format!("{} (strictly necessary: {})", r.purpose, e.label()),
-        None => r.purpose.clone(),
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(e) = r.exemption {
+        notes.push(format!("strictly necessary: {}", e.label()));
+    }
+    if r.http_only == Some(true) {
+        notes.push("HttpOnly".into());
+    }
+    if let Some(s) = r.same_site {
+        notes.push(format!("SameSite={}", s.as_str()));
+    }
+    match (r.purpose.is_empty(), notes.is_empty()) {
+        (_, true) => r.purpose.clone(),
+        (true, false) => {
+            let all = notes.join("; ");
+            let mut c = all.chars();
+            // Capitalise the first letter: "Strictly necessary: session; HttpOnly".
+            match c.next() {
+                Some(f) => format!("{}{}", f.to_ascii_uppercase(), c.as_str()),
+                None => all,
+            }
+        }
+        (false, false) => format!("{} ({})", r.purpose, notes.join("; ")),
     }
 }
 

@@ -225,8 +225,15 @@ impl Policy {
             )),
             Some(_) => {}
         }
-        for (id, c) in self.categories.iter() {
+        for (i, (id, c)) in self.categories.iter().enumerate() {
             let path = format!("categories.{id}");
+            if self.categories.0[..i].iter().any(|(prev, _)| prev == id) {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::Duplicate,
+                    path.clone(),
+                    format!("duplicate category id \"{id}\""),
+                ));
+            }
             if !is_valid_id(id) {
                 out.push(PolicyError::new(
                     PolicyErrorKind::InvalidName,
@@ -264,6 +271,15 @@ impl Policy {
                 ));
             }
             let signals = self.signals_for(id);
+            if c.required && signals.iter().any(|s| *s != Signal::SecurityStorage) {
+                // A required category's signals are always granted: it would grant analytics or
+                // ad storage without consent.
+                out.push(PolicyError::new(
+                    PolicyErrorKind::TrackingDeclaredNecessary,
+                    format!("{path}.consent_mode"),
+                    "a required category may only control \"security_storage\"; analytics, ad and personalisation signals need consent",
+                ));
+            }
             if id == MARKETING
                 && !(signals.contains(&Signal::AdUserData)
                     && signals.contains(&Signal::AdPersonalization))
@@ -403,13 +419,13 @@ impl Policy {
             return;
         }
         let tracking_service = service_category.is_some_and(|s| s == ANALYTICS || s == MARKETING);
-        let looks_like_tracker = is_known_tracker_cookie(name);
+        let looks_like_tracker = could_match_tracker_cookie(&c.name);
         if cat == NECESSARY {
             if tracking_service || looks_like_tracker {
                 out.push(PolicyError::new(
                     PolicyErrorKind::TrackingDeclaredNecessary,
                     cat_path.clone(),
-                    format!("\"{name}\" is an analytics or advertising cookie and cannot be strictly necessary (not exempt under ePrivacy 5(3)): declare it under \"analytics\" or \"marketing\""),
+                    format!("\"{name}\" is (or would match) an analytics or advertising cookie and cannot be strictly necessary (not exempt under ePrivacy 5(3)): declare it under \"analytics\" or \"marketing\""),
                 ));
             } else if c.exemption.is_none() {
                 out.push(PolicyError::new(
@@ -426,18 +442,15 @@ impl Policy {
                 format!("\"{name}\" is in the optional category \"{cat}\"; a cookie is exempt only if every purpose is exempt: remove the exemption or split the cookie"),
             ));
         }
-        if (cat == ANALYTICS || looks_like_tracker)
-            && c.max_age_days.is_none_or(|d| d > MAX_THIRTEEN_MONTHS_DAYS)
-        {
-            let what = match c.max_age_days {
-                Some(d) => format!("lives {d} days"),
-                None => "has no declared lifetime".into(),
-            };
-            out.push(PolicyError::new(
-                PolicyErrorKind::CookieLifetimeTooLong,
-                format!("{path}.max_age_days"),
-                format!("analytics cookie \"{name}\" {what}; analytics cookies may live at most 13 months ({MAX_THIRTEEN_MONTHS_DAYS} days)"),
-            ));
+        // An absent lifetime is a session cookie, which ends with the browser session.
+        if let Some(days) = c.max_age_days.filter(|d| *d > MAX_THIRTEEN_MONTHS_DAYS) {
+            if cat == ANALYTICS || looks_like_tracker {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::CookieLifetimeTooLong,
+                    format!("{path}.max_age_days"),
+                    format!("analytics cookie \"{name}\" lives {days} days; analytics cookies may live at most 13 months ({MAX_THIRTEEN_MONTHS_DAYS} days)"),
+                ));
+            }
         }
     }
 
@@ -476,12 +489,35 @@ impl Policy {
 }
 
 /// Cookie names that are always analytics or advertising, whatever a policy calls them.
+const TRACKER_NAMES: &[&str] = &[
+    "_ga", "_gid", "_gat", "_fbp", "_fbc", "IDE", "_uetsid", "_uetvid", "_clck", "_clsk",
+];
+/// Name prefixes that are always analytics or advertising.
+const TRACKER_PREFIXES: &[&str] = &["_ga_", "_gat_", "_gcl_", "__utm", "_hj"];
+
+#[cfg(test)]
 fn is_known_tracker_cookie(name: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "_ga", "_gid", "_gat", "_fbp", "_fbc", "IDE", "_uetsid", "_uetvid", "_clck", "_clsk",
-    ];
-    const PREFIXES: &[&str] = &["_ga_", "_gat_", "_gcl_", "__utm", "_hj"];
-    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+    TRACKER_NAMES.contains(&name) || TRACKER_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// True if the name, or any name the pattern matches, is a known analytics or advertising
+/// cookie: `_ga`, `_ga_*`, but also `_ga*`, `_g*` or `*_ga` declared necessary would let
+/// Google Analytics cookies through as necessary.
+fn could_match_tracker_cookie(name: &crate::Pattern) -> bool {
+    if TRACKER_NAMES.iter().any(|t| name.matches(t)) {
+        return true;
+    }
+    if !name.is_wildcard() {
+        return TRACKER_PREFIXES
+            .iter()
+            .any(|p| name.as_str().starts_with(p));
+    }
+    // A pattern `f*…` matches some name starting with prefix `p` iff `f` and `p` agree on
+    // their common length: the first `*` can absorb the rest of `p`.
+    let first = name.prefix();
+    TRACKER_PREFIXES
+        .iter()
+        .any(|p| first.starts_with(p) || p.starts_with(first))
 }
 
 /// A URL pattern matches (nearly) everything when its literal text names no host or path.
@@ -510,6 +546,21 @@ mod tests {
         assert!(is_known_tracker_cookie("_gcl_au"));
         assert!(!is_known_tracker_cookie("P4PMember"));
         assert!(!is_known_tracker_cookie("_game"));
+    }
+
+    #[test]
+    fn tracker_patterns() {
+        let m = |p: &str| could_match_tracker_cookie(&crate::Pattern::new(p));
+        assert!(m("_ga"));
+        assert!(m("_ga*"));
+        assert!(m("_g*"));
+        assert!(m("*_ga"));
+        assert!(m("_ga_*"));
+        assert!(m("__utmz"));
+        assert!(m("*SESS*"));
+        assert!(!m("__Host-P4PMember"));
+        assert!(!m("PROE_*"));
+        assert!(!m("_game"));
     }
 
     #[test]
