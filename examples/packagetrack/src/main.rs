@@ -1,2 +1,350 @@
-//! Work in progress.
-fn main() {}
+//! PackageTrack Pro, modelled on its privacy policy: a mailroom's package list behind a sign-in,
+//! with essential authentication and session cookies only. Nothing to consent to, so no banner,
+//! and no request ever leaves the site.
+//!
+//! ```sh
+//! cargo xtask web                          # builds the browser module into pkg/
+//! cargo run -p packagetrack -- --port 8082
+//! ```
+//!
+//! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`), `--pkg-dir DIR` (the built
+//! npm package, served at `/consentry/`). Demo account: `demo@packagetrack.test` / `demo`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Form, Query, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use consentry::Policy;
+use serde::Deserialize;
+use tower_http::services::ServeDir;
+
+/// The policy this site runs under (also embedded in every page for the browser module).
+const POLICY_JSON: &str = include_str!("../../policies/packagetrack.json");
+const AUTH_COOKIE: &str = "__Host-PTP_AUTH";
+const SESSION_COOKIE: &str = "__Host-PTP_SID";
+/// Lifetime of the sign-in, as declared in the policy.
+const AUTH_DAYS: u32 = 30;
+const DEMO_ACCOUNT: (&str, &str) = ("demo@packagetrack.test", "demo");
+
+/// The mailroom's packages: carrier, tracking number, recipient, status.
+const PACKAGES: &[(&str, &str, &str, &str)] = &[
+    (
+        "UPS",
+        "1Z999AA10123456784",
+        "Dana Whitfield",
+        "Waiting for pickup",
+    ),
+    ("FedEx", "794644790138", "Sam Okafor", "Picked up"),
+    (
+        "USPS",
+        "9400111899223197428490",
+        "Lee Marsh",
+        "Waiting for pickup",
+    ),
+    (
+        "DHL",
+        "JD014600006281230101",
+        "Ana Souza",
+        "Returned to sender",
+    ),
+];
+
+/// Settings from flags and environment.
+struct Config {
+    addr: SocketAddr,
+    pkg_dir: PathBuf,
+}
+
+impl Config {
+    fn from_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
+        let mut port: u16 = match std::env::var("PORT") {
+            Ok(p) => p
+                .parse()
+                .map_err(|_| format!("PORT={p:?} is not a port number"))?,
+            Err(_) => 8082,
+        };
+        let mut addr = None;
+        let mut pkg_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pkg"));
+        while let Some(flag) = args.next() {
+            let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+            match flag.as_str() {
+                "--addr" => {
+                    addr = Some(
+                        value()?
+                            .parse()
+                            .map_err(|e| format!("--addr: {e} (expected IP:PORT)"))?,
+                    )
+                }
+                "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
+                "--pkg-dir" => pkg_dir = value()?.into(),
+                "-h" | "--help" => {
+                    return Err(
+                        "usage: packagetrack [--addr IP:PORT | --port N] [--pkg-dir DIR]".into(),
+                    )
+                }
+                other => return Err(format!("unknown argument {other:?} (try --help)")),
+            }
+        }
+        Ok(Config {
+            addr: addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], port))),
+            pkg_dir,
+        })
+    }
+}
+
+/// Shared state: signed-in users by auth token.
+struct Tracker {
+    policy: Policy,
+    signed_in: Mutex<HashMap<String, String>>,
+}
+
+type AppState = Arc<Tracker>;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config = match Config::from_args(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("packagetrack: {e}");
+            std::process::exit(2);
+        }
+    };
+    let policy =
+        Policy::from_json(POLICY_JSON).expect("examples/policies/packagetrack.json is valid");
+    let state = Arc::new(Tracker {
+        policy,
+        signed_in: Mutex::new(HashMap::new()),
+    });
+    let app = Router::new()
+        .route("/", get(|| async { Redirect::to("/packages") }))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/packages", get(packages))
+        .route("/privacy", get(privacy))
+        .nest_service("/consentry", ServeDir::new(&config.pkg_dir))
+        .with_state(state);
+    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("packagetrack: cannot listen on {}: {e}", config.addr);
+            std::process::exit(1);
+        }
+    };
+    println!(
+        "PackageTrack Pro listening on http://{}",
+        listener.local_addr().unwrap_or(config.addr)
+    );
+    if let Err(e) = axum::serve(listener, app).await {
+        eprintln!("packagetrack: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    #[serde(default)]
+    failed: bool,
+}
+
+async fn login_form(Query(q): Query<LoginQuery>) -> Html<String> {
+    let error = if q.failed {
+        r#"<p class="error" role="alert">Wrong email or password.</p>"#
+    } else {
+        ""
+    };
+    Html(page(
+        "Sign in",
+        None,
+        &format!(
+            r#"<h1>Sign in</h1>{error}
+<form method="post" action="/login">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<p><button type="submit">Sign in</button></p>
+</form>
+<p>Demo account: <code>demo@packagetrack.test</code> / <code>demo</code>.</p>"#
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    if !(form.email.trim().eq_ignore_ascii_case(DEMO_ACCOUNT.0) && form.password == DEMO_ACCOUNT.1)
+    {
+        return Redirect::to("/login?failed=true").into_response();
+    }
+    let token = random_token();
+    state
+        .signed_in
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(token.clone(), DEMO_ACCOUNT.0.into());
+    let mut response = Redirect::to("/packages").into_response();
+    let h = response.headers_mut();
+    let max_age = u64::from(AUTH_DAYS) * 86_400;
+    h.append(
+        SET_COOKIE,
+        header(&format!(
+            "{AUTH_COOKIE}={token}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Strict"
+        )),
+    );
+    h.append(
+        SET_COOKIE,
+        header(&format!(
+            "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
+            random_token()
+        )),
+    );
+    response
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie(&headers, AUTH_COOKIE) {
+        state
+            .signed_in
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&token);
+    }
+    let mut response = Redirect::to("/login").into_response();
+    for name in [AUTH_COOKIE, SESSION_COOKIE] {
+        response.headers_mut().append(
+            SET_COOKIE,
+            header(&format!(
+                "{name}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict"
+            )),
+        );
+    }
+    response
+}
+
+async fn packages(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(user) = state.user(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let mut rows = String::new();
+    for (carrier, tracking, recipient, status) in PACKAGES {
+        rows.push_str(&format!("<tr><td>{carrier}</td><td><code>{tracking}</code></td><td>{recipient}</td><td>{status}</td></tr>"));
+    }
+    let body = format!(
+        r#"<h1>Packages</h1>
+<table id="packages"><thead><tr><th>Carrier</th><th>Tracking number</th><th>Recipient</th><th>Status</th></tr></thead>
+<tbody>{rows}</tbody></table>"#
+    );
+    Html(page("Packages", Some(&user), &body)).into_response()
+}
+
+async fn privacy(State(state): State<AppState>, headers: HeaderMap) -> Html<String> {
+    let user = state.user(&headers);
+    let body = format!(
+        r#"<h1>Privacy policy</h1>
+<p>PackageTrack Pro respects your privacy. We collect your name, email address and an encrypted
+password for your account, and the package data your facility's operators enter.</p>
+<h2>Cookies</h2>
+<p>We use essential cookies for authentication and session management only. We do not use
+advertising or third-party tracking cookies.</p>
+{}"#,
+        state.policy.cookie_table_html()
+    );
+    Html(page("Privacy policy", user.as_deref(), &body))
+}
+
+impl Tracker {
+    fn user(&self, headers: &HeaderMap) -> Option<String> {
+        let token = cookie(headers, AUTH_COOKIE)?;
+        self.signed_in
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&token)
+            .cloned()
+    }
+}
+
+fn header(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).expect("cookie headers are ASCII")
+}
+
+/// The value of a request cookie.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 24];
+    getrandom::getrandom(&mut bytes).expect("the OS random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A whole page, with consentry's embed contract in `<head>`.
+fn page(title: &str, user: Option<&str>, body: &str) -> String {
+    let account = match user {
+        Some(email) => format!(
+            r#"<span id="user">{}</span><form method="post" action="/logout"><button type="submit">Sign out</button></form>"#,
+            escape(email)
+        ),
+        None => r#"<a href="/login">Sign in</a>"#.into(),
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · PackageTrack Pro</title>
+<script src="/consentry/consentry-gate.js"></script>
+<script type="application/json" id="consentry-policy">{policy}</script>
+<script type="module" src="/consentry/consentry.js"></script>
+<style>{STYLE}</style>
+</head>
+<body>
+<header><a class="brand" href="/packages">PackageTrack Pro</a><nav><a href="/packages">Packages</a><a href="/privacy">Privacy</a>{account}</nav></header>
+<main>
+{body}
+</main>
+<footer>Essential cookies only: sign-in and session. <a href="/privacy">Privacy policy</a></footer>
+</body>
+</html>
+"#,
+        title = escape(title),
+        policy = POLICY_JSON.replace("</", "<\\/"),
+    )
+}
+
+const STYLE: &str = "body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1d2327}\
+header{display:flex;justify-content:space-between;align-items:center;padding:.8rem 2rem;background:#0f5132;color:#fff}\
+header a{color:#fff}nav{display:flex;gap:1rem;align-items:center}nav form{margin:0}.brand{font-weight:700;text-decoration:none}\
+main{max-width:56rem;margin:2rem auto;padding:0 1.5rem}label{display:block;margin:.5rem 0 .2rem}input{font:inherit;padding:.3rem}\
+.error{color:#a00}footer{border-top:1px solid #ddd;padding:.5rem 2rem;font-size:.9rem}\
+table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.3rem .5rem;text-align:left}";
