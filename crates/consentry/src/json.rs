@@ -31,10 +31,12 @@ impl Policy {
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let path = if path.is_empty() || path == "." {
+            // serde_path_to_error writes `?` for a key it never got to read (truncated input).
+            let path = path.strip_suffix(".?").unwrap_or(&path);
+            let path = if path.is_empty() || path == "." || path == "?" {
                 ".".into()
             } else {
-                path
+                String::from(path)
             };
             PolicyError::new(
                 PolicyErrorKind::Syntax,

@@ -1,0 +1,461 @@
+//! Every validation rule has a policy that breaks it and the specific error it yields.
+
+mod common;
+
+use common::{full_value, FULL};
+use consentry::{Policy, PolicyError, PolicyErrorKind};
+use serde_json::{json, Value};
+
+/// Sets the value at a JSON pointer (creating the last key of an object).
+fn set(mut v: Value, pointer: &str, new: Value) -> Value {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    let target = v.pointer_mut(parent).unwrap_or_else(|| panic!("no {parent}"));
+    match target {
+        Value::Object(m) => {
+            m.insert(key.into(), new);
+        }
+        Value::Array(a) => {
+            let i: usize = key.parse().unwrap();
+            if i == a.len() {
+                a.push(new);
+            } else {
+                a[i] = new;
+            }
+        }
+        _ => panic!("{parent} is not a container"),
+    }
+    v
+}
+
+fn remove(mut v: Value, pointer: &str) -> Value {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    v.pointer_mut(parent)
+        .unwrap()
+        .as_object_mut()
+        .unwrap()
+        .remove(key)
+        .unwrap();
+    v
+}
+
+/// Parses without validation and returns every problem.
+fn problems(v: &Value) -> Vec<PolicyError> {
+    Policy::from_json_unchecked(&v.to_string())
+        .expect("syntactically valid")
+        .problems()
+}
+
+/// The policy is refused by `from_json` with exactly this kind and path first, and that
+/// problem is in `problems()`.
+#[track_caller]
+fn refused(v: &Value, kind: PolicyErrorKind, path: &str) -> PolicyError {
+    let err = Policy::from_json(&v.to_string()).expect_err("must be refused");
+    assert_eq!(
+        (err.kind(), err.path()),
+        (kind, path),
+        "first error was: {err}\nall: {:#?}",
+        problems(v)
+    );
+    assert!(!err.message().is_empty());
+    assert_eq!(err.to_string(), format!("{path}: {}", err.message()));
+    err
+}
+
+#[test]
+fn the_base_policy_and_examples_are_valid() {
+    assert_eq!(problems(&full_value()), vec![]);
+    Policy::from_json(FULL).unwrap();
+    for name in ["p4p-packing", "proecommerce", "packagetrack"] {
+        common::example(name);
+    }
+}
+
+// R2/R3: analytics or marketing declared necessary.
+
+#[test]
+fn rejects_analytics_cookie_declared_necessary() {
+    let v = set(
+        full_value(),
+        "/cookies/2",
+        json!({ "name": "_gid", "category": "necessary", "exemption": "session" }),
+    );
+    let err = refused(&v, PolicyErrorKind::TrackingDeclaredNecessary, "cookies[2].category");
+    assert!(err.message().contains("_gid"), "{err}");
+}
+
+#[test]
+fn rejects_service_cookie_of_analytics_service_declared_necessary() {
+    let v = set(
+        full_value(),
+        "/services/0/cookies/0/category",
+        json!("necessary"),
+    );
+    let v = set(v, "/services/0/cookies/0/exemption", json!("session"));
+    refused(
+        &v,
+        PolicyErrorKind::TrackingDeclaredNecessary,
+        "services[0].cookies[0].category",
+    );
+}
+
+#[test]
+fn rejects_necessary_pattern_that_would_cover_google_analytics_cookies() {
+    for pattern in ["_ga*", "_g*", "*_ga", "__utm*"] {
+        let v = set(
+            full_value(),
+            "/cookies/2",
+            json!({ "name": pattern, "category": "necessary", "exemption": "session" }),
+        );
+        refused(&v, PolicyErrorKind::TrackingDeclaredNecessary, "cookies[2].category");
+    }
+}
+
+#[test]
+fn rejects_marketing_service_declared_necessary() {
+    let v = set(full_value(), "/services/1/category", json!("necessary"));
+    let v = set(v, "/services/1/cookies", json!([]));
+    refused(&v, PolicyErrorKind::TrackingDeclaredNecessary, "services[1].category");
+}
+
+#[test]
+fn rejects_analytics_category_marked_required() {
+    let v = set(full_value(), "/categories/analytics/required", json!(true));
+    let v = set(v, "/categories/analytics/lawful_basis", json!("contract"));
+    refused(
+        &v,
+        PolicyErrorKind::TrackingDeclaredNecessary,
+        "categories.analytics.required",
+    );
+}
+
+#[test]
+fn rejects_required_category_controlling_analytics_storage() {
+    let v = set(
+        full_value(),
+        "/categories/necessary/consent_mode",
+        json!(["security_storage", "analytics_storage"]),
+    );
+    refused(
+        &v,
+        PolicyErrorKind::TrackingDeclaredNecessary,
+        "categories.necessary.consent_mode",
+    );
+}
+
+#[test]
+fn rejects_exemption_on_cookie_in_optional_category() {
+    let v = set(full_value(), "/cookies/1/exemption", json!("ui_preference"));
+    refused(&v, PolicyErrorKind::TrackingDeclaredNecessary, "cookies[1].exemption");
+}
+
+// R2: a necessary cookie names its exemption.
+
+#[test]
+fn rejects_necessary_cookie_without_exemption() {
+    let v = remove(full_value(), "/cookies/0/exemption");
+    let err = refused(&v, PolicyErrorKind::MissingExemption, "cookies[0].exemption");
+    assert!(err.message().contains("authentication, session, security"), "{err}");
+}
+
+// R8: only consent for optional categories.
+
+#[test]
+fn rejects_legitimate_interest_for_optional_category() {
+    let v = set(
+        full_value(),
+        "/categories/analytics/lawful_basis",
+        json!("legitimate_interests"),
+    );
+    let err = refused(
+        &v,
+        PolicyErrorKind::OptionalWithoutConsent,
+        "categories.analytics.lawful_basis",
+    );
+    assert!(err.message().contains("legitimate_interests"));
+}
+
+#[test]
+fn rejects_contract_for_optional_category() {
+    let v = set(full_value(), "/categories/marketing/lawful_basis", json!("contract"));
+    refused(
+        &v,
+        PolicyErrorKind::OptionalWithoutConsent,
+        "categories.marketing.lawful_basis",
+    );
+}
+
+#[test]
+fn rejects_required_category_resting_on_consent() {
+    let v = set(full_value(), "/categories/necessary/lawful_basis", json!("consent"));
+    refused(&v, PolicyErrorKind::Necessary, "categories.necessary.lawful_basis");
+}
+
+// R13: analytics cookies at most 13 months.
+
+#[test]
+fn rejects_analytics_cookie_living_longer_than_13_months() {
+    let v = set(full_value(), "/services/0/cookies/0/max_age_days", json!(730));
+    let err = refused(
+        &v,
+        PolicyErrorKind::CookieLifetimeTooLong,
+        "services[0].cookies[0].max_age_days",
+    );
+    assert!(err.message().contains("730"), "{err}");
+}
+
+#[test]
+fn rejects_known_tracker_cookie_living_longer_than_13_months_in_any_category() {
+    let v = set(full_value(), "/services/1/cookies/0/max_age_days", json!(396));
+    refused(
+        &v,
+        PolicyErrorKind::CookieLifetimeTooLong,
+        "services[1].cookies[0].max_age_days",
+    );
+}
+
+#[test]
+fn accepts_analytics_cookie_of_exactly_13_months_and_session_analytics_cookies() {
+    let v = set(full_value(), "/services/0/cookies/0/max_age_days", json!(395));
+    let v = remove(v, "/services/0/cookies/1/max_age_days");
+    assert_eq!(problems(&v), vec![]);
+}
+
+// R12: consent lifetime.
+
+#[test]
+fn rejects_consent_lifetime_over_13_months() {
+    let v = set(full_value(), "/consent_max_age_days", json!(396));
+    let err = refused(&v, PolicyErrorKind::ConsentLifetime, "consent_max_age_days");
+    assert!(err.message().contains("396"));
+}
+
+#[test]
+fn rejects_zero_consent_lifetime() {
+    let v = set(full_value(), "/consent_max_age_days", json!(0));
+    refused(&v, PolicyErrorKind::ConsentLifetime, "consent_max_age_days");
+}
+
+#[test]
+fn consent_lifetime_defaults_to_182_days() {
+    let p = common::full();
+    assert_eq!(p.consent_max_age_days, 182);
+    let v = set(full_value(), "/consent_max_age_days", json!(395));
+    assert_eq!(problems(&v), vec![]);
+}
+
+// Categories of cookies and services.
+
+#[test]
+fn rejects_cookie_in_no_category() {
+    let v = remove(full_value(), "/cookies/1/category");
+    refused(&v, PolicyErrorKind::UnknownCategory, "cookies[1].category");
+}
+
+#[test]
+fn rejects_cookie_in_unknown_category() {
+    let v = set(full_value(), "/cookies/1/category", json!("preferences"));
+    refused(&v, PolicyErrorKind::UnknownCategory, "cookies[1].category");
+    // The message lists the categories in file order (serde_json::Value above sorts keys).
+    let text = FULL.replace(r#""category": "functional""#, r#""category": "preferences""#);
+    let err = Policy::from_json(&text).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cookies[1].category: unknown category \"preferences\"; the policy defines: necessary, functional, analytics, marketing"
+    );
+}
+
+#[test]
+fn rejects_cookie_with_empty_category() {
+    let v = set(full_value(), "/cookies/1/category", json!(""));
+    refused(&v, PolicyErrorKind::UnknownCategory, "cookies[1].category");
+}
+
+#[test]
+fn rejects_service_in_unknown_category() {
+    let v = set(full_value(), "/services/0/category", json!("stats"));
+    refused(&v, PolicyErrorKind::UnknownCategory, "services[0].category");
+}
+
+// Duplicates.
+
+#[test]
+fn rejects_duplicate_service_ids() {
+    let v = set(full_value(), "/services/1/id", json!("google-analytics"));
+    refused(&v, PolicyErrorKind::Duplicate, "services[1].id");
+}
+
+#[test]
+fn rejects_duplicate_category_ids() {
+    let text = FULL.replace(
+        r#""marketing": { "lawful_basis": "consent" }"#,
+        r#""marketing": { "lawful_basis": "consent" }, "analytics": { "lawful_basis": "consent" }"#,
+    );
+    assert_ne!(text, FULL);
+    let err = Policy::from_json(&text).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.path()),
+        (PolicyErrorKind::Duplicate, "categories.analytics")
+    );
+}
+
+#[test]
+fn rejects_duplicate_cookie_names() {
+    let v = set(
+        full_value(),
+        "/cookies/2",
+        json!({ "name": "lang", "category": "functional", "purpose": "again" }),
+    );
+    refused(&v, PolicyErrorKind::Duplicate, "cookies[2].name");
+}
+
+#[test]
+fn rejects_cookie_declared_in_two_categories() {
+    let v = set(
+        full_value(),
+        "/services/1/cookies/1",
+        json!({ "name": "lang", "max_age_days": 30 }),
+    );
+    let err = refused(&v, PolicyErrorKind::Duplicate, "services[1].cookies[1].name");
+    assert!(err.message().contains("\"functional\" and in \"marketing\""), "{err}");
+}
+
+// Patterns.
+
+#[test]
+fn rejects_cookie_pattern_matching_everything() {
+    for pattern in ["*", "**"] {
+        let v = set(full_value(), "/cookies/1/name", json!(pattern));
+        refused(&v, PolicyErrorKind::MatchesEverything, "cookies[1].name");
+    }
+}
+
+#[test]
+fn rejects_url_pattern_matching_everything() {
+    for pattern in ["*", "https://*", "*://*/*", "http*"] {
+        let v = set(full_value(), "/services/0/scripts/0", json!(pattern));
+        refused(&v, PolicyErrorKind::MatchesEverything, "services[0].scripts[0]");
+        let v = set(full_value(), "/services/1/iframes/0", json!(pattern));
+        refused(&v, PolicyErrorKind::MatchesEverything, "services[1].iframes[0]");
+    }
+}
+
+// Consent Mode v2.
+
+#[test]
+fn rejects_marketing_without_ad_user_data_and_ad_personalization() {
+    for signals in [json!(["ad_storage"]), json!(["ad_storage", "ad_user_data"])] {
+        let v = set(full_value(), "/categories/marketing/consent_mode", signals);
+        refused(
+            &v,
+            PolicyErrorKind::MissingAdSignals,
+            "categories.marketing.consent_mode",
+        );
+    }
+    let v = set(
+        full_value(),
+        "/categories/marketing/consent_mode",
+        json!(["ad_storage", "ad_user_data", "ad_personalization"]),
+    );
+    assert_eq!(problems(&v), vec![]);
+}
+
+// Regions.
+
+#[test]
+fn rejects_opt_out_for_regions_that_require_opt_in() {
+    for code in ["DE", "FR", "GB", "UK", "CH", "BR", "CA-QC", "ca-qc", "NO", "EU"] {
+        let v = set(full_value(), &format!("/regions/{code}"), json!("opt-out"));
+        refused(&v, PolicyErrorKind::Region, &format!("regions.{code}"));
+    }
+    // Opt-in is allowed for them, opt-out for US states and Canada outside Quebec.
+    let v = set(full_value(), "/regions/DE", json!("opt-in"));
+    let v = set(v, "/regions/US-CA", json!("opt-out"));
+    let v = set(v, "/regions/CA", json!("opt-out"));
+    assert_eq!(problems(&v), vec![]);
+}
+
+#[test]
+fn rejects_opt_out_as_default_region() {
+    let v = set(full_value(), "/default_region", json!("opt-out"));
+    refused(&v, PolicyErrorKind::Region, "default_region");
+}
+
+// The necessary category.
+
+#[test]
+fn rejects_policy_without_necessary_category() {
+    let v = remove(full_value(), "/categories/necessary");
+    let v = set(v, "/cookies", json!([]));
+    refused(&v, PolicyErrorKind::Necessary, "categories");
+}
+
+#[test]
+fn rejects_necessary_category_that_is_not_required() {
+    let v = remove(full_value(), "/categories/necessary/required");
+    let v = set(v, "/categories/necessary/lawful_basis", json!("consent"));
+    refused(&v, PolicyErrorKind::Necessary, "categories.necessary.required");
+}
+
+// Empty texts and bad names.
+
+#[test]
+fn rejects_empty_cookie_name_with_the_path_of_the_cookie() {
+    let mut v = full_value();
+    v["services"].as_array_mut().unwrap().push(json!({
+        "id": "maps", "category": "functional", "provider": "Maps Inc", "purpose": "Maps",
+        "cookies": [{ "name": "", "max_age_days": 1 }]
+    }));
+    let err = refused(&v, PolicyErrorKind::Empty, "services[2].cookies[0].name");
+    assert_eq!(err.to_string(), "services[2].cookies[0].name: must not be empty");
+}
+
+#[test]
+fn rejects_service_without_provider_or_purpose() {
+    let v = set(full_value(), "/services/0/provider", json!(" "));
+    refused(&v, PolicyErrorKind::Empty, "services[0].provider");
+    let v = set(full_value(), "/services/1/purpose", json!(""));
+    refused(&v, PolicyErrorKind::Empty, "services[1].purpose");
+    let v = set(full_value(), "/services/1/id", json!(""));
+    refused(&v, PolicyErrorKind::Empty, "services[1].id");
+}
+
+#[test]
+fn rejects_invalid_ids_and_cookie_names() {
+    let v = set(full_value(), "/services/0/id", json!("Google Analytics"));
+    refused(&v, PolicyErrorKind::InvalidName, "services[0].id");
+    let v = set(full_value(), "/cookies/1/name", json!("la ng"));
+    refused(&v, PolicyErrorKind::InvalidName, "cookies[1].name");
+    let v = set(full_value(), "/cookies/1/name", json!("a;b"));
+    refused(&v, PolicyErrorKind::InvalidName, "cookies[1].name");
+    let v = set(full_value(), "/cookie_name", json!("consent*"));
+    refused(&v, PolicyErrorKind::InvalidName, "cookie_name");
+    let text = FULL.replace(r#""functional":"#, r#""Functional":"#);
+    let text = text.replace(r#""category": "functional""#, r#""category": "Functional""#);
+    let err = Policy::from_json(&text).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.path()),
+        (PolicyErrorKind::InvalidName, "categories.Functional")
+    );
+}
+
+#[test]
+fn problems_lists_every_error_in_file_order() {
+    let v = set(full_value(), "/consent_max_age_days", json!(999));
+    let v = set(v, "/categories/analytics/lawful_basis", json!("legitimate_interests"));
+    let v = remove(v, "/cookies/0/exemption");
+    let got: Vec<(PolicyErrorKind, String)> = problems(&v)
+        .into_iter()
+        .map(|e| (e.kind(), e.path().to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (PolicyErrorKind::ConsentLifetime, "consent_max_age_days".into()),
+            (
+                PolicyErrorKind::OptionalWithoutConsent,
+                "categories.analytics.lawful_basis".into()
+            ),
+            (PolicyErrorKind::MissingExemption, "cookies[0].exemption".into()),
+        ]
+    );
+}
