@@ -1,1 +1,66 @@
-//! consentry on the server (work in progress).
+//! # consentry-server
+//!
+//! consentry on the server: auth cookies that cannot be set insecurely, CSRF protection, the
+//! visitor's consent read and enforced on every response, HSTS, and a receipts endpoint, as
+//! middleware for axum and actix-web.
+//!
+//! **axum** (feature `axum`): the layer goes outermost, so it sees every `Set-Cookie`.
+//!
+//! ```ignore
+//! let policy = consentry::Policy::from_json(&std::fs::read_to_string("policy.json")?)?;
+//! let app = Router::new().route("/", get(page)).layer(consentry_server::axum::ConsentLayer::new(policy));
+//! ```
+//!
+//! **actix-web** (feature `actix`): `wrap` it last, so it is outermost.
+//!
+//! ```ignore
+//! let policy = consentry::Policy::from_json(&std::fs::read_to_string("policy.json")?)?;
+//! App::new().service(page).wrap(consentry_server::actix::ConsentMiddleware::new(policy))
+//! ```
+//!
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `axum` | no | [`axum::ConsentLayer`], [`axum::CsrfLayer`], extractors for [`Consent`] and [`CsrfToken`], `IntoResponseParts` for [`AuthCookie`], [`axum::receipts`] handler (axum 0.8, tower) |
+//! | `actix` | no | [`actix::ConsentMiddleware`], [`actix::CsrfMiddleware`], `FromRequest` for [`Consent`] and [`CsrfToken`], [`actix::add_auth_cookie`], [`actix::receipts`] handler (actix-web 4) |
+//!
+//! Without features the crate is the framework-free logic the adapters share: every type
+//! works on `&str`, bytes and the small [`Headers`] trait, so another framework can use it.
+//!
+//! | piece | type |
+//! |---|---|
+//! | auth and session cookies: `__Host-`, `HttpOnly`, `Secure`, `SameSite=Strict`, `Path=/`, signed or encrypted, name-bound, key rotation | [`AuthCookie`], [`Keys`] |
+//! | CSRF: signed double-submit token bound to the session, `Origin` / `Sec-Fetch-Site` | [`Csrf`], [`CsrfToken`] |
+//! | the visitor's consent (consent cookie, `Sec-GPC`, region hint), gtag snippet | [`Consentry::consent`], [`Consent`] |
+//! | the Set-Cookie gate | [`check_set_cookie`], [`Consentry::gate`] |
+//! | HSTS, only over HTTPS | [`Hsts`], [`Consentry::hsts_for`] |
+//! | receipts posted by the browser | [`ReceiptEndpoint`], [`ReceiptSink`] |
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod auth_cookie;
+mod config;
+mod consent;
+mod csrf;
+mod gate;
+mod hsts;
+mod keys;
+mod name;
+mod receipts;
+mod request;
+mod seal;
+
+#[cfg(feature = "actix")]
+pub mod actix;
+#[cfg(feature = "axum")]
+pub mod axum;
+
+pub use auth_cookie::{AuthCookie, AuthCookieError, Verified, MAX_LIFETIME, MAX_NAME_VALUE_BYTES};
+pub use config::Consentry;
+pub use consent::Consent;
+pub use csrf::{is_safe_method, Csrf, CsrfPrepared, CsrfRefusal, CsrfToken};
+pub use gate::{check_set_cookie, GateReason, GateVerdict};
+pub use hsts::Hsts;
+pub use keys::{Key, Keys};
+pub use name::{NameError, HOST_PREFIX};
+pub use receipts::{ReceiptEndpoint, ReceiptResponse, ReceiptSink};
+pub use request::Headers;

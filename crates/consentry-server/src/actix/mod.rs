@@ -1,0 +1,1 @@
+//! actix-web 4 adapter (in progress).

@@ -1,0 +1,1 @@
+//! axum 0.8 adapter (in progress).

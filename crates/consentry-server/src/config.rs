@@ -1,0 +1,283 @@
+//! `Consentry`: the policy and server settings shared by every adapter.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use consentry::{decide, Context, Policy, Timestamp};
+
+use crate::consent::Consent;
+use crate::gate::{check_set_cookie, GateVerdict};
+use crate::hsts::Hsts;
+use crate::request::{cookie_value, Headers};
+
+type RegionFn = dyn Fn(&dyn Headers) -> Option<String> + Send + Sync;
+
+enum RegionSource {
+    None,
+    Header(String),
+    With(Box<RegionFn>),
+}
+
+struct Inner {
+    policy: Arc<Policy>,
+    region: RegionSource,
+    hsts: Option<String>,
+    trust_forwarded_proto: bool,
+    assume_https: bool,
+    clock: fn() -> Timestamp,
+}
+
+/// The policy and the server-side settings: how to find the visitor's region, HSTS and how to
+/// tell HTTPS requests. Cheap to clone (shared). The adapters (`ConsentLayer` for axum,
+/// `ConsentMiddleware` for actix-web) are built from it, or straight from a [`Policy`].
+///
+/// ```
+/// use consentry::Policy;
+/// use consentry_server::{Consentry, Hsts};
+/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+/// let consentry = Consentry::new(policy)
+///     .region_header("cf-ipcountry")        // the app's own geo header
+///     .trust_forwarded_proto(true)          // behind a TLS-terminating proxy
+///     .hsts(Hsts::default().preload());
+/// let headers: &[(&str, &[u8])] = &[("cf-ipcountry", b"US"), ("x-forwarded-proto", b"https")];
+/// assert_eq!(consentry.consent(headers).region(), Some("US"));
+/// assert!(consentry.hsts_for(headers, false).is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Consentry {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Consentry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consentry")
+            .field("policy_revision", &self.inner.policy.revision)
+            .field("hsts", &self.inner.hsts)
+            .field("trust_forwarded_proto", &self.inner.trust_forwarded_proto)
+            .field("assume_https", &self.inner.assume_https)
+            .finish_non_exhaustive()
+    }
+}
+
+fn system_now() -> Timestamp {
+    Timestamp(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+    )
+}
+
+impl From<Policy> for Consentry {
+    fn from(policy: Policy) -> Self {
+        Consentry::new(policy)
+    }
+}
+
+impl Consentry {
+    /// Settings for a policy: no region hint, default HSTS on HTTPS, `X-Forwarded-Proto` not
+    /// trusted.
+    pub fn new(policy: impl Into<Arc<Policy>>) -> Self {
+        Consentry {
+            inner: Arc::new(Inner {
+                policy: policy.into(),
+                region: RegionSource::None,
+                hsts: Some(Hsts::default().header_value()),
+                trust_forwarded_proto: false,
+                assume_https: false,
+                clock: system_now,
+            }),
+        }
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => f(inner),
+            None => {
+                let old = &self.inner;
+                let mut inner = Inner {
+                    policy: old.policy.clone(),
+                    region: RegionSource::None,
+                    hsts: old.hsts.clone(),
+                    trust_forwarded_proto: old.trust_forwarded_proto,
+                    assume_https: old.assume_https,
+                    clock: old.clock,
+                };
+                // A shared region closure cannot be cloned; settings are meant to be built
+                // once, before cloning.
+                if let RegionSource::Header(h) = &old.region {
+                    inner.region = RegionSource::Header(h.clone());
+                }
+                f(&mut inner);
+                self.inner = Arc::new(inner);
+            }
+        }
+        self
+    }
+
+    /// Reads the region hint (`DE`, `US-CA`) from this request header, e.g. a CDN's geo header.
+    pub fn region_header(self, name: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        self.edit(|i| i.region = RegionSource::Header(name))
+    }
+
+    /// Computes the region hint from the request headers.
+    pub fn region_with(
+        self,
+        f: impl Fn(&dyn Headers) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.edit(|i| i.region = RegionSource::With(Box::new(f)))
+    }
+
+    /// The HSTS header for HTTPS responses.
+    pub fn hsts(self, hsts: Hsts) -> Self {
+        self.edit(|i| i.hsts = Some(hsts.header_value()))
+    }
+
+    /// Sends no HSTS header (e.g. a proxy adds it).
+    pub fn without_hsts(self) -> Self {
+        self.edit(|i| i.hsts = None)
+    }
+
+    /// Treats `X-Forwarded-Proto: https` as HTTPS. Only turn on behind a proxy that sets or
+    /// strips the header: otherwise any client could claim it.
+    pub fn trust_forwarded_proto(self, on: bool) -> Self {
+        self.edit(|i| i.trust_forwarded_proto = on)
+    }
+
+    /// Treats every request as HTTPS (the app is only reachable through TLS).
+    pub fn assume_https(self, on: bool) -> Self {
+        self.edit(|i| i.assume_https = on)
+    }
+
+    /// Replaces the clock (tests, replays).
+    pub fn clock(self, now: fn() -> Timestamp) -> Self {
+        self.edit(|i| i.clock = now)
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// The policy, shared.
+    pub fn policy_arc(&self) -> &Arc<Policy> {
+        &self.inner.policy
+    }
+
+    /// The current time from the configured clock.
+    pub fn now(&self) -> Timestamp {
+        (self.inner.clock)()
+    }
+
+    /// The visitor's consent for a request. Fails closed: a missing, duplicated, non-UTF-8 or
+    /// malformed consent cookie reads as no consent.
+    pub fn consent<H: Headers + ?Sized>(&self, headers: &H) -> Consent {
+        let policy = &self.inner.policy;
+        let gpc = headers
+            .first("sec-gpc")
+            .is_some_and(|v| v.trim_ascii() == b"1");
+        let region = match &self.inner.region {
+            RegionSource::None => None,
+            RegionSource::Header(name) => headers
+                .first(name)
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .map(|s| s.trim().to_owned()),
+            RegionSource::With(f) => f(&Adapter(headers)),
+        }
+        .filter(|r| {
+            !r.is_empty()
+                && r.len() <= 16
+                && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+        let cookie = cookie_value(headers, &policy.cookie_name);
+        let value = match &cookie {
+            Ok(v) => v.as_deref(),
+            // Duplicated or not UTF-8: decided as an unreadable cookie.
+            Err(()) => Some(""),
+        };
+        let ctx = Context {
+            now: self.now(),
+            region: region.as_deref(),
+            gpc,
+        };
+        let decision = decide(policy, value, &ctx);
+        Consent::new(policy.clone(), decision, gpc, region)
+    }
+
+    /// The consent after this response: when the response itself sets the consent cookie (the
+    /// visitor just chose), its value replaces the request's.
+    pub fn consent_after<'a>(
+        &self,
+        request: &Consent,
+        set_cookies: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Option<Consent> {
+        let prefix = format!("{}=", self.inner.policy.cookie_name);
+        let value = set_cookies.into_iter().find_map(|h| {
+            let s = std::str::from_utf8(h).ok()?;
+            let rest = s.strip_prefix(&prefix)?;
+            Some(rest.split(';').next().unwrap_or("").trim().to_owned())
+        })?;
+        let ctx = Context {
+            now: self.now(),
+            region: request.region(),
+            gpc: request.gpc(),
+        };
+        let decision = decide(&self.inner.policy, Some(&value), &ctx);
+        Some(Consent::new(
+            self.inner.policy.clone(),
+            decision,
+            request.gpc(),
+            request.region().map(str::to_owned),
+        ))
+    }
+
+    /// Checks one `Set-Cookie` value and logs drops and warnings with `tracing` (cookie name
+    /// and reason, never the value). Returns whether to keep it.
+    pub fn gate(&self, consent: &Consent, set_cookie: &[u8]) -> bool {
+        let (name, verdict) = check_set_cookie(&self.inner.policy, consent, set_cookie);
+        let name = name.as_deref().unwrap_or("<unparsable>");
+        match &verdict {
+            GateVerdict::Keep => {}
+            GateVerdict::Warn(reason) => {
+                tracing::warn!(cookie = name, %reason, "consentry: Set-Cookie passed with a warning");
+            }
+            GateVerdict::Drop(reason) => {
+                tracing::info!(cookie = name, %reason, "consentry: dropped Set-Cookie");
+            }
+        }
+        verdict.keeps()
+    }
+
+    /// Is this request HTTPS? `transport_https` is what the server itself knows (TLS on the
+    /// connection); `X-Forwarded-Proto` counts only when trusted.
+    pub fn is_https<H: Headers + ?Sized>(&self, headers: &H, transport_https: bool) -> bool {
+        transport_https
+            || self.inner.assume_https
+            || (self.inner.trust_forwarded_proto
+                && headers.first("x-forwarded-proto").is_some_and(|v| {
+                    let first = v.split(|b| *b == b',').next().unwrap_or(b"");
+                    first.trim_ascii().eq_ignore_ascii_case(b"https")
+                }))
+    }
+
+    /// The HSTS header value to add, if the request is HTTPS and HSTS is on.
+    pub fn hsts_for<H: Headers + ?Sized>(&self, headers: &H, transport_https: bool) -> Option<&str> {
+        let v = self.inner.hsts.as_deref()?;
+        self.is_https(headers, transport_https).then_some(v)
+    }
+}
+
+/// Lets a `?Sized` header source be passed as `&dyn Headers`.
+struct Adapter<'a, H: ?Sized>(&'a H);
+
+impl<H: Headers + ?Sized> Headers for Adapter<'_, H> {
+    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+        self.0.each(name, f)
+    }
+
+    fn first(&self, name: &str) -> Option<&[u8]> {
+        self.0.first(name)
+    }
+}

@@ -1,0 +1,140 @@
+//! `Consent`: what the visitor allowed, read from the consent cookie and `Sec-GPC`.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use consentry::consent_mode::{default_commands, SignalState};
+use consentry::{Decision, Policy};
+
+/// The visitor's consent for one request: the core [`Decision`] for the consent cookie,
+/// `Sec-GPC` and the region hint. Anything malformed reads as no consent.
+///
+/// Made by [`Consentry::consent`](crate::Consentry::consent); the axum and actix-web adapters
+/// put it in the request for handlers to extract.
+///
+/// ```
+/// use consentry::Policy;
+/// use consentry_server::Consentry;
+/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+/// let consentry = Consentry::new(policy);
+/// let headers: &[(&str, &[u8])] = &[("cookie", b"consentry=garbage")];
+/// let consent = consentry.consent(headers);
+/// assert!(consent.allows("necessary"));
+/// assert!(!consent.allows("analytics"));
+/// assert!(consent.gtag_snippet("G-ABC123", None).is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Consent {
+    policy: Arc<Policy>,
+    decision: Decision,
+    gpc: bool,
+    region: Option<String>,
+}
+
+impl Consent {
+    pub(crate) fn new(
+        policy: Arc<Policy>,
+        decision: Decision,
+        gpc: bool,
+        region: Option<String>,
+    ) -> Self {
+        Consent {
+            policy,
+            decision,
+            gpc,
+            region,
+        }
+    }
+
+    /// May cookies and scripts of this category run? Required categories always may;
+    /// unknown categories never.
+    pub fn allows(&self, category: &str) -> bool {
+        self.decision.allows(category)
+    }
+
+    /// The core decision (status, record, profile).
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
+
+    /// Should the page show the banner?
+    pub fn needs_prompt(&self) -> bool {
+        self.decision.needs_prompt()
+    }
+
+    /// Did the request carry `Sec-GPC: 1`? (Never read as consent.)
+    pub fn gpc(&self) -> bool {
+        self.gpc
+    }
+
+    /// The region hint used, if any.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The Google Consent Mode v2 state for this visitor.
+    pub fn consent_mode(&self) -> SignalState {
+        SignalState::for_decision(&self.policy, &self.decision)
+    }
+
+    /// The Google tag (gtag.js) for a server-rendered page, or `None` unless analytics is
+    /// allowed. Consent Mode defaults (everything denied, `wait_for_update`) come first, then
+    /// the update for this visitor, then `config`. `nonce` is added to both script tags for a
+    /// Content-Security-Policy. Returns `None` as well for a measurement id or nonce that is
+    /// not plain letters, digits, `-` and `_` (nonce: base64 characters).
+    ///
+    /// ```
+    /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
+    /// use consentry_server::Consentry;
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let now = Timestamp(1_790_000_000);
+    /// let value = ConsentRecord::accept_all(&policy, now, ConsentId::from_random_bytes([1; 12])).encode();
+    /// let consentry = Consentry::new(policy).clock(|| Timestamp(1_790_000_000));
+    /// let cookie = format!("consentry={value}");
+    /// let headers: &[(&str, &[u8])] = &[("cookie", cookie.as_bytes())];
+    /// let snippet = consentry.consent(headers).gtag_snippet("G-ABC123", Some("r4nd0m")).unwrap();
+    /// assert!(snippet.contains(r#"gtag('consent','update',{"ad_storage":"denied""#));
+    /// assert!(snippet.contains(r#""analytics_storage":"granted""#));
+    /// assert!(snippet.contains(r#"<script nonce="r4nd0m" async src="https://www.googletagmanager.com/gtag/js?id=G-ABC123">"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn gtag_snippet(&self, measurement_id: &str, nonce: Option<&str>) -> Option<String> {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let nonce_ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 256
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b))
+        };
+        if !self.allows(consentry::policy::ANALYTICS)
+            || !plain(measurement_id)
+            || !nonce.is_none_or(nonce_ok)
+        {
+            return None;
+        }
+        let n = nonce.map(|n| format!(" nonce=\"{n}\"")).unwrap_or_default();
+        let mut out = format!(
+            "<script{n} async src=\"https://www.googletagmanager.com/gtag/js?id={measurement_id}\"></script>\n\
+             <script{n}>window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments);}}\n"
+        );
+        for cmd in default_commands(&self.policy) {
+            let _ = writeln!(out, "gtag('consent','default',{cmd});");
+        }
+        let _ = write!(
+            out,
+            "gtag('consent','update',{});\ngtag('js',new Date());\ngtag('config','{measurement_id}');\n</script>",
+            self.consent_mode().to_json(None)
+        );
+        Some(out)
+    }
+}

@@ -1,0 +1,403 @@
+//! CSRF protection: a signed double-submit token bound to the session (OWASP), plus
+//! `Origin` / `Sec-Fetch-Site` checks, for every state-changing request.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use subtle::ConstantTimeEq;
+
+use crate::keys::Keys;
+use crate::name;
+use crate::request::{cookie_value, Headers};
+use crate::seal;
+
+const DOMAIN: &[u8] = b"consentry-csrf-v1";
+
+/// Why a state-changing request was refused (sent as the 403 body).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CsrfRefusal {
+    /// `Sec-Fetch-Site: cross-site` (or `same-site` from an origin not allowed).
+    CrossSite,
+    /// `Origin` is `null` or neither this host nor an allowed origin.
+    UntrustedOrigin,
+    /// No token in the header or form field, or no token cookie.
+    MissingToken,
+    /// The token does not match the cookie, or is not signed for this session.
+    BadToken,
+}
+
+impl fmt::Display for CsrfRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CsrfRefusal::CrossSite => "cross-site request refused",
+            CsrfRefusal::UntrustedOrigin => "request origin not allowed",
+            CsrfRefusal::MissingToken => "CSRF token missing",
+            CsrfRefusal::BadToken => "CSRF token invalid",
+        })
+    }
+}
+
+impl std::error::Error for CsrfRefusal {}
+
+/// The token for the current visitor, to put in forms (hidden field) or send in the header
+/// from `fetch`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CsrfToken {
+    token: String,
+    field: String,
+}
+
+impl CsrfToken {
+    /// The token text.
+    pub fn as_str(&self) -> &str {
+        &self.token
+    }
+
+    /// `<input type="hidden" name="csrf_token" value="…">` for a form.
+    pub fn hidden_input(&self) -> String {
+        // Token and field name are base64url / token characters: nothing to escape.
+        format!(
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            self.field, self.token
+        )
+    }
+}
+
+impl fmt::Debug for CsrfToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CsrfToken(..)")
+    }
+}
+
+/// What a request needs before its handler runs.
+#[derive(Clone, Debug)]
+pub struct CsrfPrepared {
+    /// The token handlers can embed.
+    pub token: CsrfToken,
+    /// A `Set-Cookie` value to add to the response when a new token was minted.
+    pub set_cookie: Option<String>,
+}
+
+/// CSRF settings.
+///
+/// ```
+/// use consentry_server::{Csrf, CsrfRefusal, Key, Keys};
+///
+/// let csrf = Csrf::new(Keys::new(Key::generate())).session_cookie("__Host-session");
+/// let first: &[(&str, &[u8])] = &[("cookie", b"__Host-session=abc")];
+/// let prepared = csrf.prepare(first);
+/// let set_cookie = prepared.set_cookie.unwrap();          // goes on the response
+/// assert!(set_cookie.starts_with("__Host-csrf="));
+///
+/// // The form posts the token back, the browser sends the cookie.
+/// let cookie = format!("__Host-session=abc; {}", set_cookie.split(';').next().unwrap());
+/// let post: &[(&str, &[u8])] = &[
+///     ("cookie", cookie.as_bytes()),
+///     ("x-csrf-token", prepared.token.as_str().as_bytes()),
+///     ("sec-fetch-site", b"same-origin"),
+/// ];
+/// assert_eq!(csrf.check("POST", post, None), Ok(()));
+///
+/// let cross: &[(&str, &[u8])] = &[("sec-fetch-site", b"cross-site")];
+/// assert_eq!(csrf.check("POST", cross, None), Err(CsrfRefusal::CrossSite));
+/// assert_eq!(csrf.check("GET", cross, None), Ok(()));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Csrf {
+    keys: Keys,
+    cookie: String,
+    header: String,
+    field: String,
+    session_cookie: Option<String>,
+    allowed_origins: Vec<String>,
+}
+
+/// Methods that must not change state, so pass without checks.
+pub fn is_safe_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
+}
+
+impl Csrf {
+    /// Tokens signed with these keys, cookie `__Host-csrf`, header `x-csrf-token`, form field
+    /// `csrf_token`, not bound to a session until [`Csrf::session_cookie`] is set.
+    pub fn new(keys: Keys) -> Self {
+        Csrf {
+            keys,
+            cookie: "__Host-csrf".into(),
+            header: "x-csrf-token".into(),
+            field: "csrf_token".into(),
+            session_cookie: None,
+            allowed_origins: Vec::new(),
+        }
+    }
+
+    /// Binds tokens to the value of this cookie (the session or auth cookie, full name such
+    /// as `__Host-session`): a token minted for one session fails for another.
+    pub fn session_cookie(mut self, full_name: &str) -> Self {
+        self.session_cookie = Some(full_name.to_owned());
+        self
+    }
+
+    /// Also accepts requests from this origin (`https://shop.example.com`), e.g. a sibling
+    /// subdomain. The request's own host is always accepted.
+    pub fn allow_origin(mut self, origin: &str) -> Self {
+        self.allowed_origins
+            .push(origin.trim_end_matches('/').to_ascii_lowercase());
+        self
+    }
+
+    /// Uses another request header for the token (lowercase).
+    pub fn header_name(mut self, name: &str) -> Self {
+        self.header = name.to_ascii_lowercase();
+        self
+    }
+
+    /// Uses another form field for the token.
+    pub fn field_name(mut self, name: &str) -> Self {
+        self.field = name.to_owned();
+        self
+    }
+
+    /// The form field name.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The header name.
+    pub fn header(&self) -> &str {
+        &self.header
+    }
+
+    fn session<H: Headers + ?Sized>(&self, headers: &H) -> String {
+        match &self.session_cookie {
+            Some(name) => cookie_value(headers, name).ok().flatten().unwrap_or_default(),
+            None => String::new(),
+        }
+    }
+
+    fn verifies(&self, session: &str, token: &str) -> bool {
+        let Some((nonce, tag)) = token.split_once('.') else {
+            return false;
+        };
+        !nonce.is_empty()
+            && seal::verify_tag(&self.keys, DOMAIN, &[session.as_bytes(), nonce.as_bytes()], tag)
+                .is_some()
+    }
+
+    fn mint(&self, session: &str) -> String {
+        let mut nonce = [0u8; 18];
+        if getrandom::getrandom(&mut nonce).is_err() {
+            tracing::error!("consentry: no randomness for a CSRF token; state-changing requests will be refused");
+            return String::new();
+        }
+        let nonce = URL_SAFE_NO_PAD.encode(nonce);
+        let tag = seal::tag(
+            self.keys.current(),
+            DOMAIN,
+            &[session.as_bytes(), nonce.as_bytes()],
+        );
+        format!("{nonce}.{tag}")
+    }
+
+    /// The token for this request: the one in its cookie if that is valid for the session,
+    /// otherwise a new one with the `Set-Cookie` to send.
+    pub fn prepare<H: Headers + ?Sized>(&self, headers: &H) -> CsrfPrepared {
+        let session = self.session(headers);
+        if let Ok(Some(existing)) = cookie_value(headers, &self.cookie) {
+            if self.verifies(&session, &existing) {
+                return CsrfPrepared {
+                    token: CsrfToken {
+                        token: existing,
+                        field: self.field.clone(),
+                    },
+                    set_cookie: None,
+                };
+            }
+        }
+        let token = self.mint(&session);
+        let set_cookie = (!token.is_empty()).then(|| {
+            debug_assert!(name::check_token(&self.cookie).is_ok());
+            format!(
+                "{}={token}; HttpOnly; Secure; SameSite=Strict; Path=/",
+                self.cookie
+            )
+        });
+        CsrfPrepared {
+            token: CsrfToken {
+                token,
+                field: self.field.clone(),
+            },
+            set_cookie,
+        }
+    }
+
+    /// Would [`Csrf::check`] need the form field, i.e. is this an unsafe request without the
+    /// header whose body is a URL-encoded form? Adapters then read the body.
+    pub fn wants_form_token<H: Headers + ?Sized>(&self, method: &str, headers: &H) -> bool {
+        !is_safe_method(method)
+            && headers.first(&self.header).is_none()
+            && headers.first("content-type").is_some_and(|v| {
+                let v = v.split(|b| *b == b';').next().unwrap_or(b"").trim_ascii();
+                v.eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
+            })
+    }
+
+    /// The token field from a URL-encoded form body.
+    pub fn form_token(&self, body: &[u8]) -> Option<String> {
+        body.split(|b| *b == b'&').find_map(|pair| {
+            let (k, v) = match pair.iter().position(|b| *b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &b""[..]),
+            };
+            (percent_decode(k)? == self.field.as_bytes()).then(|| percent_decode(v))?
+        })
+        .and_then(|v| String::from_utf8(v).ok())
+    }
+
+    /// Checks a request. Safe methods always pass. For others: `Sec-Fetch-Site` must not be
+    /// `cross-site` (nor `same-site` unless the `Origin` is allowed), `Origin` when present
+    /// must be this host or an allowed origin, and the token from the header (or
+    /// `form_token`) must equal the cookie's and be signed for this session, compared in
+    /// constant time.
+    pub fn check<H: Headers + ?Sized>(
+        &self,
+        method: &str,
+        headers: &H,
+        form_token: Option<&str>,
+    ) -> Result<(), CsrfRefusal> {
+        if is_safe_method(method) {
+            return Ok(());
+        }
+        let origin = headers
+            .first("origin")
+            .map(|o| String::from_utf8_lossy(o).trim().to_ascii_lowercase());
+        let origin_allowed = origin
+            .as_deref()
+            .is_some_and(|o| self.allowed_origins.iter().any(|a| a == o));
+        match headers.first("sec-fetch-site").map(<[u8]>::trim_ascii) {
+            Some(b"cross-site") => return Err(CsrfRefusal::CrossSite),
+            Some(b"same-site") if !origin_allowed => return Err(CsrfRefusal::CrossSite),
+            _ => {}
+        }
+        if let Some(origin) = &origin {
+            let host = headers
+                .first("host")
+                .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase());
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let same_host = authority.is_some() && authority == host.as_deref();
+            if !(same_host || origin_allowed) {
+                return Err(CsrfRefusal::UntrustedOrigin);
+            }
+        }
+        let submitted = match headers.first(&self.header) {
+            Some(h) => std::str::from_utf8(h).ok().map(|s| s.trim().to_owned()),
+            None => form_token.map(str::to_owned),
+        };
+        let cookie = cookie_value(headers, &self.cookie).ok().flatten();
+        let (Some(submitted), Some(cookie)) = (submitted, cookie) else {
+            return Err(CsrfRefusal::MissingToken);
+        };
+        if submitted.is_empty() || cookie.is_empty() {
+            return Err(CsrfRefusal::MissingToken);
+        }
+        let same = submitted.len() == cookie.len()
+            && bool::from(submitted.as_bytes().ct_eq(cookie.as_bytes()));
+        if same && self.verifies(&self.session(headers), &submitted) {
+            Ok(())
+        } else {
+            Err(CsrfRefusal::BadToken)
+        }
+    }
+}
+
+fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::Key;
+
+    fn csrf() -> Csrf {
+        Csrf::new(Keys::new(Key::from(&[5u8; 64]))).session_cookie("__Host-session")
+    }
+
+    fn token_for(c: &Csrf, session: &str) -> String {
+        let cookie = format!("__Host-session={session}");
+        let h: &[(&str, &[u8])] = &[("cookie", cookie.as_bytes())];
+        c.prepare(h).token.as_str().to_owned()
+    }
+
+    fn post(c: &Csrf, session: &str, cookie_tok: &str, sent: Option<&str>, extra: &[(&str, &[u8])]) -> Result<(), CsrfRefusal> {
+        let cookie = format!("__Host-session={session}; __Host-csrf={cookie_tok}");
+        let mut h: Vec<(&str, &[u8])> = vec![("cookie", cookie.as_bytes()), ("host", b"app.test")];
+        if let Some(s) = sent {
+            h.push(("x-csrf-token", s.as_bytes()));
+        }
+        h.extend_from_slice(extra);
+        c.check("POST", &h[..], None)
+    }
+
+    #[test]
+    fn accepts_matching_token_for_the_session() {
+        let c = csrf();
+        let t = token_for(&c, "s1");
+        assert_eq!(post(&c, "s1", &t, Some(&t), &[("origin", b"https://app.test")]), Ok(()));
+    }
+
+    #[test]
+    fn rejects_token_of_another_session() {
+        let c = csrf();
+        let t = token_for(&c, "s1");
+        assert_eq!(post(&c, "s2", &t, Some(&t), &[]), Err(CsrfRefusal::BadToken));
+    }
+
+    #[test]
+    fn rejects_mismatch_missing_and_forged() {
+        let c = csrf();
+        let t = token_for(&c, "s1");
+        let u = token_for(&c, "s1");
+        assert_eq!(post(&c, "s1", &t, Some(&u), &[]), Err(CsrfRefusal::BadToken));
+        assert_eq!(post(&c, "s1", &t, None, &[]), Err(CsrfRefusal::MissingToken));
+        assert_eq!(post(&c, "s1", "abc.def", Some("abc.def"), &[]), Err(CsrfRefusal::BadToken));
+    }
+
+    #[test]
+    fn rejects_post_from_untrusted_origin() {
+        let c = csrf();
+        let t = token_for(&c, "s1");
+        assert_eq!(post(&c, "s1", &t, Some(&t), &[("origin", b"https://evil.test")]), Err(CsrfRefusal::UntrustedOrigin));
+        assert_eq!(post(&c, "s1", &t, Some(&t), &[("origin", b"null")]), Err(CsrfRefusal::UntrustedOrigin));
+        assert_eq!(post(&c, "s1", &t, Some(&t), &[("sec-fetch-site", b"same-site")]), Err(CsrfRefusal::CrossSite));
+        let c = c.allow_origin("https://www.app.test");
+        assert_eq!(post(&c, "s1", &t, Some(&t), &[("sec-fetch-site", b"same-site"), ("origin", b"https://www.app.test")]), Ok(()));
+    }
+
+    #[test]
+    fn reads_the_form_field() {
+        let c = csrf();
+        assert_eq!(c.form_token(b"a=1&csrf_token=x.y%2Dz&b"), Some("x.y-z".into()));
+        assert_eq!(c.form_token(b"a=1"), None);
+        assert_eq!(c.form_token(b"csrf_token=%zz"), None);
+    }
+}

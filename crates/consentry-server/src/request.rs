@@ -1,0 +1,116 @@
+//! A framework-free view of request headers, and reading cookies from `Cookie` headers.
+
+/// Read access to a request's headers, implemented by the adapters for their frameworks'
+/// header maps (and usable for any other framework). Names are lowercase.
+pub trait Headers {
+    /// Calls `f` with each value of the header `name`, in order.
+    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8]));
+
+    /// The first value of the header `name`.
+    fn first(&self, name: &str) -> Option<&[u8]>;
+}
+
+/// Headers as a slice of `(lowercase name, value)` pairs: for tests and small integrations.
+///
+/// ```
+/// use consentry_server::Headers;
+/// let h: &[(&str, &[u8])] = &[("cookie", b"a=1"), ("sec-gpc", b"1")];
+/// assert_eq!(Headers::first(h, "sec-gpc"), Some(&b"1"[..]));
+/// ```
+impl Headers for [(&str, &[u8])] {
+    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+        for (n, v) in self {
+            if n.eq_ignore_ascii_case(name) {
+                f(v);
+            }
+        }
+    }
+
+    fn first(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+}
+
+/// What looking up one cookie found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Found<'a> {
+    None,
+    One(&'a [u8]),
+    /// The name appeared more than once: ambiguous, so callers fail closed.
+    Duplicate,
+}
+
+/// Finds the cookie `name` in one `Cookie` header value. Never panics on any bytes.
+pub(crate) fn find_cookie<'a>(header: &'a [u8], name: &[u8], found: &mut Found<'a>) {
+    for pair in header.split(|b| *b == b';') {
+        let pair = trim(pair);
+        let Some(eq) = pair.iter().position(|b| *b == b'=') else {
+            continue;
+        };
+        if trim(&pair[..eq]) == name {
+            *found = match found {
+                Found::None => Found::One(trim(&pair[eq + 1..])),
+                _ => Found::Duplicate,
+            };
+        }
+    }
+}
+
+/// The value of the cookie `name` across all `Cookie` headers, as text; `None` when absent,
+/// duplicated or not UTF-8.
+pub(crate) fn cookie_value<H: Headers + ?Sized>(headers: &H, name: &str) -> Result<Option<String>, ()> {
+    let mut out: Result<Option<String>, ()> = Ok(None);
+    headers.each("cookie", &mut |h| {
+        let mut found = Found::None;
+        find_cookie(h, name.as_bytes(), &mut found);
+        out = match (&out, found) {
+            (_, Found::None) => return,
+            (Ok(None), Found::One(v)) => std::str::from_utf8(v)
+                .map(|s| Some(s.to_owned()))
+                .map_err(|_| ()),
+            _ => Err(()),
+        };
+    });
+    out
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|c| *c != b' ' && *c != b'\t').unwrap_or(b.len());
+    let end = b.iter().rposition(|c| *c != b' ' && *c != b'\t').map_or(start, |e| e + 1);
+    &b[start..end.max(start)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(h: &[u8], n: &str) -> Result<Option<String>, ()> {
+        let headers: &[(&str, &[u8])] = &[("cookie", h)];
+        cookie_value(headers, n)
+    }
+
+    #[test]
+    fn finds_cookies_among_others() {
+        assert_eq!(get(b"a=1; consentry=x.y; b=2", "consentry"), Ok(Some("x.y".into())));
+        assert_eq!(get(b"a=1;b=2", "consentry"), Ok(None));
+        assert_eq!(get(b"  consentry  =  v  ", "consentry"), Ok(Some("v".into())));
+    }
+
+    #[test]
+    fn duplicates_and_bad_bytes_are_errors() {
+        assert_eq!(get(b"consentry=1; consentry=2", "consentry"), Err(()));
+        assert_eq!(get(b"consentry=\xff\xfe", "consentry"), Err(()));
+        let headers: &[(&str, &[u8])] = &[("cookie", b"consentry=1"), ("cookie", b"consentry=2")];
+        assert_eq!(cookie_value(headers, "consentry"), Err(()));
+    }
+
+    #[test]
+    fn survives_garbage() {
+        for h in [&b""[..], b";;;", b"=", b"==;=", b"consentry", b"\0\x01;consentry="] {
+            let _ = get(h, "consentry");
+        }
+        assert_eq!(get(b"consentry=", "consentry"), Ok(Some(String::new())));
+    }
+}
