@@ -34,8 +34,8 @@ export const REPO = path.resolve(HERE, "..", "..");
 export const PKG_DIR = path.join(REPO, "pkg");
 /** Where screenshots and other artifacts go. */
 export const ARTIFACTS = path.join(REPO, "test-artifacts");
-/** Chromium binary (override with CHROMIUM=/path). */
-export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+/** Chromium binary (override with CONSENTRY_CHROMIUM=/path or CHROMIUM=/path). */
+export const CHROMIUM = process.env.CONSENTRY_CHROMIUM || process.env.CHROMIUM || "/usr/bin/chromium";
 
 /** Hosts mapped to the local server. */
 export const GTAG_HOST = "www.googletagmanager.com";
