@@ -1,0 +1,486 @@
+// End-to-end tests over the three example sites (examples/*), each started from its built binary
+// (target/debug/<name>, built here if missing) on a free port of 127.0.0.1, driven by headless
+// Chromium (harness.mjs) and by a plain HTTP client for raw headers.
+//
+//   cargo build --workspace --bins && cargo xtask web && node --test tests/e2e/examples.test.mjs
+//
+// The browser-module checks need pkg/ built (`cargo xtask web`); outside CI they are skipped
+// with a message when it is not.
+
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import {
+  COLLECT_RE,
+  GTAG_URL_RE,
+  PKG_DIR,
+  REPO,
+  gaCookies,
+  gtagState,
+  launchBrowser,
+  openPage,
+  screenshot,
+  settle,
+  startServer,
+  waitFor,
+} from "./harness.mjs";
+
+const MODULE_BUILT = existsSync(path.join(PKG_DIR, "consentry.js"));
+/** `skip` option for tests that need the built browser module (never skipped in CI). */
+const needsModule = MODULE_BUILT || process.env.CI ? false : "pkg/ is not built: run `cargo xtask web`";
+
+const BANNER = "[data-consentry-banner]";
+const action = (name) => `[data-consentry-action="${name}"]`;
+
+// --- running the examples ---------------------------------------------------------------------
+
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+function binary(name) {
+  const bin = path.join(REPO, "target", "debug", name);
+  if (!existsSync(bin)) execFileSync("cargo", ["build", "-p", name], { cwd: REPO, stdio: "inherit" });
+  return bin;
+}
+
+/** Starts an example on a free port; resolves once it answers. `stop()` ends it. */
+async function startExample(name, args = []) {
+  const port = await freePort();
+  const proc = spawn(binary(name), ["--port", String(port), "--pkg-dir", PKG_DIR, ...args], {
+    env: { ...process.env, RUST_LOG: "info", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const out = [];
+  proc.stdout.on("data", (d) => out.push(String(d)));
+  proc.stderr.on("data", (d) => out.push(String(d)));
+  const origin = `http://127.0.0.1:${port}`;
+  const output = () => out.join("").replace(/\x1b\[[0-9;]*m/g, "");
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`${name} exited (${proc.exitCode}):\n${output()}`);
+      return fetch(`${origin}/privacy`).then((r) => r.ok, () => false);
+    },
+    { timeout: 20_000, interval: 100, message: `${name} to listen on ${origin}` },
+  );
+  return {
+    name,
+    origin,
+    url: (p = "/") => origin + p,
+    output,
+    stop: () => proc.kill(),
+  };
+}
+
+/** A plain HTTP client with a cookie jar, for raw `Set-Cookie` and status checks. */
+class Client {
+  constructor(origin) {
+    this.origin = origin;
+    this.jar = new Map();
+  }
+
+  async request(method, p, { form, headers = {} } = {}) {
+    const h = { ...headers };
+    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    let body;
+    if (form) {
+      body = new URLSearchParams(form).toString();
+      h["content-type"] = "application/x-www-form-urlencoded";
+    }
+    const res = await fetch(this.origin + p, { method, headers: h, body, redirect: "manual" });
+    const setCookies = res.headers.getSetCookie();
+    for (const sc of setCookies) {
+      const { name, value, attrs } = parseSetCookie(sc);
+      if (attrs.has("max-age=0") || value === "") this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+    return { status: res.status, headers: res.headers, setCookies, text: await res.text() };
+  }
+
+  get(p, opts) {
+    return this.request("GET", p, opts);
+  }
+
+  /** POSTs a form as a same-origin browser would (Origin, Sec-Fetch-Site). */
+  post(p, form, headers = {}) {
+    return this.request("POST", p, { form, headers: { origin: this.origin, "sec-fetch-site": "same-origin", ...headers } });
+  }
+}
+
+function parseSetCookie(sc) {
+  const [pair, ...rest] = sc.split(";").map((s) => s.trim());
+  const i = pair.indexOf("=");
+  return { name: pair.slice(0, i), value: pair.slice(i + 1), attrs: new Set(rest.map((a) => a.toLowerCase())) };
+}
+
+/** The hidden CSRF field of the first form in a page. */
+function csrfToken(html) {
+  const m = /name="csrf_token" value="([^"]+)"/.exec(html);
+  assert.ok(m, "the page's form carries a csrf_token field");
+  return m[1];
+}
+
+/** Asserts the hardened auth-cookie attributes on a raw `Set-Cookie`. */
+function assertHardened(sc, name) {
+  const c = parseSetCookie(sc);
+  assert.equal(c.name, name);
+  for (const a of ["httponly", "secure", "samesite=strict", "path=/"]) assert.ok(c.attrs.has(a), `${name} has ${a}: ${sc}`);
+  assert.ok(![...c.attrs].some((a) => a.startsWith("domain")), `${name} has no Domain: ${sc}`);
+}
+
+/** Cookie-name patterns (`_ga_*`) from the /privacy cookie table. */
+async function cookieTable(page, url) {
+  await page.goto(url);
+  const names = await page.$$eval("table.consentry-cookie-table tbody tr td:first-child", (tds) => tds.map((td) => td.textContent.trim()));
+  assert.ok(names.length > 0, "the privacy page has a cookie table");
+  return names;
+}
+
+const patternRe = (p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+
+/** The cookie table lists exactly the cookies the browser holds: each cookie has a row, each row a cookie. */
+function assertTableMatches(rows, names) {
+  const res = rows.map(patternRe);
+  for (const n of names) assert.ok(res.some((re) => re.test(n)), `cookie ${n} is in the cookie table (${rows.join(", ")})`);
+  for (const [i, re] of res.entries()) assert.ok(names.some((n) => re.test(n)), `table row ${rows[i]} matches a cookie the browser holds (${names.join(", ")})`);
+}
+
+/** Checks the module really ran: its JS and wasm were fetched and nothing threw. */
+function assertModuleRan(log) {
+  assert.ok(log.count(/\/consentry\/consentry\.js$/) >= 1, "consentry.js was loaded");
+  assert.ok(log.count(/\/consentry\/.*\.wasm$/) >= 1, "the wasm module was loaded");
+  assert.deepEqual(log.errors, [], "no page errors");
+}
+
+async function noBannerVisible(page) {
+  await settle(page, 300);
+  return (await page.locator(`${BANNER}:visible`).count()) === 0;
+}
+
+// --- P4P Packing ------------------------------------------------------------------------------
+
+describe("p4p-packing", () => {
+  let site, google, browser;
+  before(async () => {
+    site = await startExample("p4p-packing");
+    // The harness answers https://www.googletagmanager.com/gtag/js with its gtag.js stand-in.
+    google = await startServer();
+    browser = await launchBrowser(google.port);
+  });
+  after(async () => {
+    await browser?.close();
+    await google?.close();
+    site?.stop();
+  });
+
+  test("every page follows the embed contract and keeps gtag.js inert", async () => {
+    for (const p of ["/", "/contact", "/login", "/privacy"]) {
+      const html = await (await fetch(site.url(p))).text();
+      const head = html.slice(0, html.indexOf("</head>"));
+      const gate = head.indexOf('<script src="/consentry/consentry-gate.js"></script>');
+      assert.ok(gate > 0 && gate === head.indexOf("<script"), `${p}: the gate is the first script`);
+      assert.match(head, /<script type="application\/json" id="consentry-policy">/);
+      assert.match(head, /<script type="module" src="\/consentry\/consentry.js"><\/script>/);
+      assert.match(head, /<script type="text\/plain" data-consent="analytics" async src="https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=G-P4PDEMO">/);
+      assert.doesNotMatch(head, /<script(?![^>]*type="text\/plain")[^>]*googletagmanager/, `${p}: no live gtag.js tag`);
+      assert.match(html, /<a href="#" data-consentry-open>Cookie settings<\/a>/);
+    }
+  });
+
+  test("login sets __Host-P4PMember HttpOnly, Secure, SameSite=Strict; admin also __Host-P4PAdmin; logout removes them", async () => {
+    const member = new Client(site.origin);
+    const form = await member.get("/login");
+    const token = /name="csrf_token"/.test(form.text) ? csrfToken(form.text) : undefined;
+    const wrong = await member.post("/login", { email: "demo@p4p.test", password: "nope", ...(token && { csrf_token: token }) });
+    assert.ok(!wrong.setCookies.some((c) => c.startsWith("__Host-P4P")), "a wrong password sets no auth cookie");
+    const res = await member.post("/login", { email: "demo@p4p.test", password: "demo", ...(token && { csrf_token: token }) });
+    assert.equal(res.status, 303);
+    const auth = res.setCookies.filter((c) => c.startsWith("__Host-P4P"));
+    assert.equal(auth.length, 1, `one auth cookie for a member: ${res.setCookies}`);
+    assertHardened(auth[0], "__Host-P4PMember");
+    assert.match((await member.get("/account")).text, /demo@p4p\.test/);
+
+    const admin = new Client(site.origin);
+    const adminForm = await admin.get("/login");
+    const adminToken = /name="csrf_token"/.test(adminForm.text) ? csrfToken(adminForm.text) : undefined;
+    const res2 = await admin.post("/login", { email: "admin@p4p.test", password: "admin", ...(adminToken && { csrf_token: adminToken }) });
+    const names = res2.setCookies.map((c) => parseSetCookie(c).name);
+    assert.ok(names.includes("__Host-P4PMember") && names.includes("__Host-P4PAdmin"), `admin gets both: ${names}`);
+    for (const sc of res2.setCookies.filter((c) => c.startsWith("__Host-P4P"))) assertHardened(sc, parseSetCookie(sc).name);
+
+    const account = await admin.get("/account");
+    const out = await admin.post("/logout", /name="csrf_token"/.test(account.text) ? { csrf_token: csrfToken(account.text) } : {});
+    assert.equal(out.status, 303);
+    for (const name of ["__Host-P4PMember", "__Host-P4PAdmin"]) {
+      const removal = out.setCookies.find((c) => c.startsWith(`${name}=`));
+      assert.ok(removal, `logout removes ${name}`);
+      assert.ok(parseSetCookie(removal).attrs.has("max-age=0"), `removal of ${name} has Max-Age=0: ${removal}`);
+      assertHardened(removal, name);
+    }
+    assert.equal((await admin.get("/account")).status, 303, "signed out: /account redirects to /login");
+  });
+
+  test("in the browser the auth cookie is HttpOnly (not in document.cookie) and logout removes it", async () => {
+    const { page, context } = await openPage(browser);
+    try {
+      await page.goto(site.url("/login"));
+      await page.fill("#email", "demo@p4p.test");
+      await page.fill("#password", "demo");
+      await Promise.all([page.waitForURL("**/account"), page.click("main form button[type=submit]")]);
+      assert.equal(await page.textContent("#account-email"), "demo@p4p.test");
+      const held = (await context.cookies(site.origin)).find((c) => c.name === "__Host-P4PMember");
+      assert.ok(held, "Chromium keeps the __Host- cookie on http://127.0.0.1 (a secure context)");
+      assert.equal(held.httpOnly, true);
+      assert.equal(held.secure, true);
+      assert.equal(held.sameSite, "Strict");
+      assert.equal(held.domain, "127.0.0.1");
+      assert.doesNotMatch(await page.evaluate(() => document.cookie), /P4PMember/);
+      await Promise.all([page.waitForURL(site.url("/")), page.click("header form button[type=submit]")]);
+      assert.equal((await context.cookies(site.origin)).filter((c) => c.name.startsWith("__Host-P4P")).length, 0);
+      await page.goto(site.url("/account"));
+      assert.equal(new URL(page.url()).pathname, "/login");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("banner: no gtag.js request and no _ga cookie before a choice; reject keeps it that way", { skip: needsModule }, async () => {
+    const loads = google.gtagLoads.length;
+    const { page, context, log } = await openPage(browser);
+    try {
+      await page.goto(site.url("/"));
+      await page.locator(BANNER).waitFor({ state: "visible" });
+      await screenshot(page, "p4p-banner");
+      await settle(page);
+      assert.equal(log.count(GTAG_URL_RE), 0, "no request for gtag.js before consent");
+      assert.equal(log.count(COLLECT_RE), 0);
+      assert.equal((await gaCookies(context)).length, 0);
+      await page.click(action("reject-all"));
+      await page.locator(BANNER).waitFor({ state: "hidden" });
+      await page.reload();
+      assert.ok(await noBannerVisible(page), "no banner after reject and reload");
+      assert.equal(log.count(GTAG_URL_RE), 0);
+      assert.equal(google.gtagLoads.length, loads);
+      assert.equal((await gaCookies(context)).length, 0);
+      assertModuleRan(log);
+      await waitFor(() => /consent receipt/.test(site.output()), { message: "the receipt of the refusal in the server log" });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("accept loads gtag.js once after the consent update; withdrawal removes _ga cookies", { skip: needsModule }, async () => {
+    const { page, context, log } = await openPage(browser);
+    try {
+      await page.goto(site.url("/"));
+      await page.locator(BANNER).waitFor({ state: "visible" });
+      assert.equal(log.count(GTAG_URL_RE), 0);
+      await page.click(action("accept-all"));
+      await waitFor(() => log.count(COLLECT_RE) > 0, { message: "an analytics hit after accept" });
+      assert.equal(log.count(GTAG_URL_RE), 1, "gtag.js loaded exactly once");
+      const st = await gtagState(page);
+      assert.ok(st.hits[0].updates >= 1, "the consent update came before the first hit");
+      assert.equal(st.hits[0].gcs.slice(-1), "1", "analytics_storage granted at the hit");
+      const names = (await gaCookies(context)).map((c) => c.name).sort();
+      assert.deepEqual(names, ["_ga", "_ga_P4PDEMO"]);
+
+      // Stored consent: the next page loads gtag.js again, without a banner.
+      await page.goto(site.url("/contact"));
+      assert.ok(await noBannerVisible(page));
+      await waitFor(() => log.count(GTAG_URL_RE) === 2, { message: "gtag.js on the next page" });
+
+      // Withdraw from the footer link.
+      await page.click("footer [data-consentry-open]");
+      const reject = page.locator(`${action("reject-all")}:visible`);
+      if (await reject.count()) await reject.first().click();
+      else {
+        await page.uncheck('input[data-consentry-category="analytics"]');
+        await page.click(action("save"));
+      }
+      await waitFor(async () => (await gaCookies(context)).length === 0, { message: "_ga cookies removed after withdrawal" });
+      await settle(page);
+      const before = log.count(GTAG_URL_RE);
+      await page.goto(site.url("/"));
+      await settle(page);
+      assert.equal(log.count(GTAG_URL_RE), before, "no gtag.js after withdrawal");
+      assert.equal((await gaCookies(context)).length, 0);
+      assertModuleRan(log);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("the /privacy cookie table lists exactly the cookies held after a full visit with everything accepted", { skip: needsModule }, async () => {
+    const { page, context } = await openPage(browser);
+    try {
+      await page.goto(site.url("/"));
+      await page.click(action("accept-all"));
+      await waitFor(async () => (await gaCookies(context)).length === 2, { message: "_ga cookies" });
+      await page.goto(site.url("/login"));
+      await page.fill("#email", "admin@p4p.test");
+      await page.fill("#password", "admin");
+      await Promise.all([page.waitForURL("**/account"), page.click("main form button[type=submit]")]);
+      await page.goto(site.url("/contact"));
+      await settle(page);
+      const rows = await cookieTable(page, site.url("/privacy"));
+      const names = (await context.cookies()).map((c) => c.name);
+      assertTableMatches(rows, names);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
+  let site, browser;
+  before(async () => {
+    site = await startExample("p4p-packing", ["--gtag-src", "/dev/gtag.js"]);
+    browser = await launchBrowser(0);
+  });
+  after(async () => {
+    await browser?.close();
+    site?.stop();
+  });
+
+  test("the stand-in loads only after accept, sets _ga cookies and logs its hit", { skip: needsModule }, async () => {
+    const { page, context, log } = await openPage(browser);
+    try {
+      await page.goto(site.url("/"));
+      await page.locator(BANNER).waitFor({ state: "visible" });
+      await settle(page);
+      await screenshot(page, "demo-banner");
+      assert.equal(log.count("/dev/gtag.js"), 0, "no gtag request before consent");
+      await page.click(action("accept-all"));
+      await waitFor(() => /gtag stand-in: analytics hit/.test(site.output()), { message: "the stand-in's hit in the server log" });
+      assert.equal(log.count("/dev/gtag.js"), 1);
+      assert.deepEqual((await gaCookies(context)).map((c) => c.name).sort(), ["_ga", "_ga_P4PDEMO"]);
+      assert.ok(log.urls.every((u) => u.startsWith(site.origin)), "nothing leaves 127.0.0.1");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+// --- ProEcommerce -----------------------------------------------------------------------------
+
+describe("proecommerce", () => {
+  let site, browser;
+  before(async () => {
+    site = await startExample("proecommerce");
+    browser = await launchBrowser(0);
+  });
+  after(async () => {
+    await browser?.close();
+    site?.stop();
+  });
+
+  test("a POST without the CSRF token gets 403, with it succeeds", async () => {
+    const c = new Client(site.origin);
+    const home = await c.get("/");
+    assert.equal(home.status, 200);
+    const sid = home.setCookies.find((s) => s.startsWith("__Host-PROE_SID="));
+    assert.ok(sid, "the shop sets its session cookie");
+    assertHardened(sid, "__Host-PROE_SID");
+    const token = csrfToken(home.text);
+    assert.equal((await c.post("/basket/add", { product: "pro" })).status, 403, "no token: 403");
+    assert.equal((await c.post("/basket/add", { product: "pro", csrf_token: token.slice(0, -2) + "xx" })).status, 403, "wrong token: 403");
+    const cross = await c.post("/basket/add", { product: "pro", csrf_token: token }, { origin: "https://evil.example", "sec-fetch-site": "cross-site" });
+    assert.equal(cross.status, 403, "cross-site POST with the token: 403");
+    const ok = await c.post("/basket/add", { product: "pro", csrf_token: token });
+    assert.equal(ok.status, 303, "with the token: accepted");
+    assert.match((await c.get("/basket")).text, /Billing Pro plan/);
+  });
+
+  test("a cookie the policy does not declare never reaches the browser", async () => {
+    const raw = await new Client(site.origin).get("/promo");
+    assert.equal(raw.status, 303);
+    assert.ok(!raw.setCookies.some((s) => s.startsWith("promo_ref=")), `no promo_ref Set-Cookie: ${raw.setCookies}`);
+    const { page, context } = await openPage(browser);
+    try {
+      await page.goto(site.url("/promo"));
+      assert.equal(new URL(page.url()).pathname, "/");
+      assert.ok(!(await context.cookies()).some((c) => c.name === "promo_ref"));
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("no banner, a cookie notice; shopping works; the cookie table matches the cookies held", { skip: needsModule }, async () => {
+    const { page, context, log } = await openPage(browser);
+    try {
+      await page.goto(site.url("/"));
+      assert.ok(await noBannerVisible(page), "no banner: nothing to consent to");
+      assertModuleRan(log);
+      assert.equal(await page.getAttribute("#cookie-notice a", "href"), "/privacy");
+      await Promise.all([page.waitForURL("**/basket"), page.click("ul.products li:nth-child(2) button")]);
+      assert.match(await page.textContent("#basket"), /Billing Pro plan/);
+      await page.goto(site.url("/promo"));
+      await page.goto(site.url("/basket"));
+      await page.fill("#name", "Ana Souza");
+      await page.fill("#email", "ana@example.test");
+      await Promise.all([page.waitForSelector("#order-placed"), page.click("main form button[type=submit]")]);
+      assert.ok(log.urls.every((u) => u.startsWith(site.origin)), "nothing leaves 127.0.0.1");
+      const rows = await cookieTable(page, site.url("/privacy"));
+      assertTableMatches(rows, (await context.cookies()).map((c) => c.name));
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+// --- PackageTrack Pro -------------------------------------------------------------------------
+
+describe("packagetrack", () => {
+  let site, browser;
+  before(async () => {
+    site = await startExample("packagetrack");
+    browser = await launchBrowser(0);
+  });
+  after(async () => {
+    await browser?.close();
+    site?.stop();
+  });
+
+  test("sign-in sets only hardened, declared cookies", async () => {
+    const c = new Client(site.origin);
+    const form = await c.get("/login");
+    const token = /name="csrf_token"/.test(form.text) ? csrfToken(form.text) : undefined;
+    const res = await c.post("/login", { email: "demo@packagetrack.test", password: "demo", ...(token && { csrf_token: token }) });
+    assert.equal(res.status, 303);
+    const names = res.setCookies.map((s) => parseSetCookie(s).name);
+    assert.ok(names.includes("__Host-PTP_AUTH") && names.includes("__Host-PTP_SID"), `auth and session cookies: ${names}`);
+    for (const sc of res.setCookies) assertHardened(sc, parseSetCookie(sc).name);
+    const auth = parseSetCookie(res.setCookies.find((s) => s.startsWith("__Host-PTP_AUTH=")));
+    assert.ok(auth.attrs.has(`max-age=${30 * 86400}`), "the sign-in lasts the 30 days the policy declares");
+    assert.match((await c.get("/packages")).text, /1Z999AA10123456784/);
+  });
+
+  test("no banner, no request leaves 127.0.0.1, only declared cookies, and the table matches them", { skip: needsModule }, async () => {
+    const { page, context, log } = await openPage(browser);
+    try {
+      await page.goto(site.url("/"));
+      assert.equal(new URL(page.url()).pathname, "/login");
+      assert.ok(await noBannerVisible(page), "no banner: nothing to consent to");
+      await page.fill("#email", "demo@packagetrack.test");
+      await page.fill("#password", "demo");
+      await Promise.all([page.waitForURL("**/packages"), page.click("main form button[type=submit]")]);
+      assert.equal(await page.locator("#packages tbody tr").count(), 4);
+      assert.ok(await noBannerVisible(page));
+      const rows = await cookieTable(page, site.url("/privacy"));
+      assertModuleRan(log);
+      const outside = log.urls.filter((u) => !u.startsWith(site.origin));
+      assert.deepEqual(outside, [], "no request leaves 127.0.0.1");
+      assertTableMatches(rows, (await context.cookies()).map((c) => c.name));
+    } finally {
+      await context.close();
+    }
+  });
+});
