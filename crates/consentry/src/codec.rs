@@ -142,7 +142,8 @@ impl ConsentRecord {
         if fields.next().is_some() {
             return Err(CookieError::Malformed);
         }
-        let mut seen: Vec<(&str, bool)> = Vec::new();
+        let optional: Vec<&str> = policy.categories.optional().collect();
+        let mut seen: Vec<(&str, bool)> = Vec::with_capacity(optional.len());
         if !choices_field.is_empty() {
             for item in choices_field.split('~') {
                 let (cat, flag) = item.split_once(':').ok_or(CookieError::Malformed)?;
@@ -154,16 +155,15 @@ impl ConsentRecord {
                 if seen.iter().any(|(c, _)| *c == cat) {
                     return Err(CookieError::Malformed);
                 }
-                if !policy.categories.optional().any(|c| c == cat) {
+                if !optional.contains(&cat) {
                     return Err(CookieError::UnknownCategory);
                 }
                 seen.push((cat, on));
             }
         }
-        let choices = policy
-            .categories
-            .optional()
-            .map(|c| (c.into(), seen.iter().any(|(s, on)| *s == c && *on)))
+        let choices = optional
+            .iter()
+            .map(|c| ((*c).into(), seen.iter().any(|(s, on)| s == c && *on)))
             .collect();
         Ok(ConsentRecord {
             revision,

@@ -53,7 +53,10 @@ fn accept_all_allows_everything_without_prompt() {
     let p = full();
     let cookie = ConsentRecord::accept_all(&p, NOW, id()).encode();
     let d = decide(&p, Some(&cookie), &eu());
-    assert_eq!(allowed(&d), ["necessary", "functional", "analytics", "marketing"]);
+    assert_eq!(
+        allowed(&d),
+        ["necessary", "functional", "analytics", "marketing"]
+    );
     assert!(!d.needs_prompt());
     assert_eq!(d.status(), &Status::Valid);
     assert_eq!(d.record().unwrap().method, Method::AcceptAll);
@@ -65,7 +68,10 @@ fn reject_all_allows_only_necessary_and_is_remembered_without_prompt() {
     let cookie = ConsentRecord::reject_all(&p, NOW, id()).encode();
     let d = decide(&p, Some(&cookie), &eu());
     assert_eq!(allowed(&d), ["necessary"]);
-    assert!(!d.needs_prompt(), "a refusal is remembered like a consent (R11)");
+    assert!(
+        !d.needs_prompt(),
+        "a refusal is remembered like a consent (R11)"
+    );
     assert_eq!(d.status(), &Status::Valid);
 }
 
@@ -76,7 +82,8 @@ fn custom_choice_allows_exactly_the_chosen_categories() {
     let d = decide(&p, Some(&r.encode()), &eu());
     assert_eq!(allowed(&d), ["necessary", "analytics"]);
     assert!(!d.needs_prompt());
-    let r = ConsentRecord::new(&p, &["functional", "marketing"], Method::Custom, NOW, id()).unwrap();
+    let r =
+        ConsentRecord::new(&p, &["functional", "marketing"], Method::Custom, NOW, id()).unwrap();
     let d = decide(&p, Some(&r.encode()), &eu());
     assert_eq!(allowed(&d), ["necessary", "functional", "marketing"]);
 }
@@ -138,7 +145,15 @@ fn expiry_follows_the_policy_consent_lifetime() {
     p.consent_max_age_days = 30;
     let cookie = ConsentRecord::accept_all(&p, NOW, id()).encode();
     let now = Timestamp(NOW.0 + 31 * DAY);
-    let d = decide(&p, Some(&cookie), &Context { now, region: None, gpc: false });
+    let d = decide(
+        &p,
+        Some(&cookie),
+        &Context {
+            now,
+            region: None,
+            gpc: false,
+        },
+    );
     assert_eq!(d.status(), &Status::Expired);
 }
 
@@ -196,7 +211,11 @@ fn malformed_cookies_fail_closed() {
     for v in &bad {
         let d = decide(&p, Some(v), &eu());
         assert_only_necessary_and_prompt(&d);
-        assert!(matches!(d.status(), Status::Invalid(_)), "{v}: {:?}", d.status());
+        assert!(
+            matches!(d.status(), Status::Invalid(_)),
+            "{v}: {:?}",
+            d.status()
+        );
     }
 }
 
@@ -227,7 +246,9 @@ fn eea_uk_ch_br_and_quebec_are_opt_in_even_if_the_policy_says_opt_out() {
     for code in ["DE", "FR", "UK", "GB", "CH", "BR", "CA-QC", "CA"] {
         p.regions.insert(code.into(), RegionProfile::OptOut);
     }
-    for code in ["DE", "fr", "GB", "UK", "CH", "BR", "CA-QC", "ca-qc", "IE", "NO", "IS"] {
+    for code in [
+        "DE", "fr", "GB", "UK", "CH", "BR", "CA-QC", "ca-qc", "IE", "NO", "IS",
+    ] {
         let d = decide(&p, None, &ctx(Some(code), false));
         assert_eq!(d.profile(), RegionProfile::OptIn, "{code}");
         assert_only_necessary_and_prompt(&d);
@@ -242,7 +263,10 @@ fn us_states_follow_the_us_opt_out_profile() {
     for code in ["US", "US-CA", "us-ny"] {
         let d = decide(&p, None, &ctx(Some(code), false));
         assert_eq!(d.profile(), RegionProfile::OptOut, "{code}");
-        assert_eq!(allowed(&d), ["necessary", "functional", "analytics", "marketing"]);
+        assert_eq!(
+            allowed(&d),
+            ["necessary", "functional", "analytics", "marketing"]
+        );
         assert!(d.needs_prompt(), "opt-out shows a notice");
     }
 }
@@ -277,7 +301,10 @@ fn gpc_under_opt_out_denies_marketing_without_prompt_and_is_remembered() {
     assert_eq!(d.profile(), RegionProfile::OptOut);
     assert_eq!(allowed(&d), ["necessary", "functional", "analytics"]);
     assert!(d.gpc_applied());
-    assert!(!d.needs_prompt(), "GPC opts out of sale/sharing without asking (R16)");
+    assert!(
+        !d.needs_prompt(),
+        "GPC opts out of sale/sharing without asking (R16)"
+    );
 
     // The opt-out is stored, as a record that grants nothing.
     let rec = d.gpc_record(&p, NOW, id()).expect("a GPC record to store");
@@ -297,7 +324,10 @@ fn gpc_under_opt_out_denies_marketing_without_prompt_and_is_remembered() {
     assert!(!d.allows("marketing"));
     assert!(d.gpc_applied());
     assert!(!d.needs_prompt());
-    assert!(d.gpc_record(&p, later.now, id()).is_none(), "already stored");
+    assert!(
+        d.gpc_record(&p, later.now, id()).is_none(),
+        "already stored"
+    );
 }
 
 #[test]

@@ -19,26 +19,39 @@ fn names_the_path_of_a_wrongly_typed_field() {
     );
     let (path, msg) = syntax_error(&text);
     assert_eq!(path, "services[0].cookies[0].max_age_days");
-    assert!(msg.contains("invalid type: string \"13 months\", expected u32"), "{msg}");
+    assert!(
+        msg.contains("invalid type: string \"13 months\", expected u32"),
+        "{msg}"
+    );
     assert!(msg.contains("(line "), "{msg}");
 }
 
 #[test]
 fn names_the_path_of_a_field_in_the_third_service() {
     let mut v = common::full_value();
-    v["services"].as_array_mut().unwrap().push(serde_json::json!({
-        "id": "maps", "category": "functional", "provider": "Maps Inc", "purpose": "Maps",
-        "cookies": [{ "name": 7 }]
-    }));
+    v["services"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "id": "maps", "category": "functional", "provider": "Maps Inc", "purpose": "Maps",
+            "cookies": [{ "name": 7 }]
+        }));
     let (path, msg) = syntax_error(&v.to_string());
     assert_eq!(path, "services[2].cookies[0].name");
-    assert!(msg.starts_with("invalid type: integer `7`, expected a string"), "{msg}");
+    assert!(
+        msg.starts_with("invalid type: integer `7`, expected a string"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn refuses_unknown_fields_everywhere() {
     let cases = [
-        (r#""revision": 3,"#, r#""revision": 3, "revison": 4,"#, "revison"),
+        (
+            r#""revision": 3,"#,
+            r#""revision": 3, "revison": 4,"#,
+            "revison",
+        ),
         (
             r#""purpose": "Session" }"#,
             r#""purpose": "Session", "secure": true }"#,
@@ -98,7 +111,15 @@ fn reports_broken_json_and_never_panics_on_junk() {
     let (path, msg) = syntax_error(r#"{ "revision": 1, "categories": { "#);
     assert_eq!(path, "categories");
     assert!(msg.contains("EOF"), "{msg}");
-    for junk in ["", "null", "[]", "\"x\"", "{", "{\"revision\":-1}", "\u{feff}{}"] {
+    for junk in [
+        "",
+        "null",
+        "[]",
+        "\"x\"",
+        "{",
+        "{\"revision\":-1}",
+        "\u{feff}{}",
+    ] {
         let err = Policy::from_json(junk).unwrap_err();
         assert_eq!(err.kind(), PolicyErrorKind::Syntax, "{junk:?}: {err}");
     }

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 /// Sets the value at a JSON pointer (creating the last key of an object).
 fn set(mut v: Value, pointer: &str, new: Value) -> Value {
     let (parent, key) = pointer.rsplit_once('/').unwrap();
-    let target = v.pointer_mut(parent).unwrap_or_else(|| panic!("no {parent}"));
+    let target = v
+        .pointer_mut(parent)
+        .unwrap_or_else(|| panic!("no {parent}"));
     match target {
         Value::Object(m) => {
             m.insert(key.into(), new);
@@ -79,7 +81,11 @@ fn rejects_analytics_cookie_declared_necessary() {
         "/cookies/2",
         json!({ "name": "_gid", "category": "necessary", "exemption": "session" }),
     );
-    let err = refused(&v, PolicyErrorKind::TrackingDeclaredNecessary, "cookies[2].category");
+    let err = refused(
+        &v,
+        PolicyErrorKind::TrackingDeclaredNecessary,
+        "cookies[2].category",
+    );
     assert!(err.message().contains("_gid"), "{err}");
 }
 
@@ -106,7 +112,11 @@ fn rejects_necessary_pattern_that_would_cover_google_analytics_cookies() {
             "/cookies/2",
             json!({ "name": pattern, "category": "necessary", "exemption": "session" }),
         );
-        refused(&v, PolicyErrorKind::TrackingDeclaredNecessary, "cookies[2].category");
+        refused(
+            &v,
+            PolicyErrorKind::TrackingDeclaredNecessary,
+            "cookies[2].category",
+        );
     }
 }
 
@@ -114,7 +124,11 @@ fn rejects_necessary_pattern_that_would_cover_google_analytics_cookies() {
 fn rejects_marketing_service_declared_necessary() {
     let v = set(full_value(), "/services/1/category", json!("necessary"));
     let v = set(v, "/services/1/cookies", json!([]));
-    refused(&v, PolicyErrorKind::TrackingDeclaredNecessary, "services[1].category");
+    refused(
+        &v,
+        PolicyErrorKind::TrackingDeclaredNecessary,
+        "services[1].category",
+    );
 }
 
 #[test]
@@ -145,7 +159,11 @@ fn rejects_required_category_controlling_analytics_storage() {
 #[test]
 fn rejects_exemption_on_cookie_in_optional_category() {
     let v = set(full_value(), "/cookies/1/exemption", json!("ui_preference"));
-    refused(&v, PolicyErrorKind::TrackingDeclaredNecessary, "cookies[1].exemption");
+    refused(
+        &v,
+        PolicyErrorKind::TrackingDeclaredNecessary,
+        "cookies[1].exemption",
+    );
 }
 
 // R2: a necessary cookie names its exemption.
@@ -153,8 +171,15 @@ fn rejects_exemption_on_cookie_in_optional_category() {
 #[test]
 fn rejects_necessary_cookie_without_exemption() {
     let v = remove(full_value(), "/cookies/0/exemption");
-    let err = refused(&v, PolicyErrorKind::MissingExemption, "cookies[0].exemption");
-    assert!(err.message().contains("authentication, session, security"), "{err}");
+    let err = refused(
+        &v,
+        PolicyErrorKind::MissingExemption,
+        "cookies[0].exemption",
+    );
+    assert!(
+        err.message().contains("authentication, session, security"),
+        "{err}"
+    );
 }
 
 // R8: only consent for optional categories.
@@ -176,7 +201,11 @@ fn rejects_legitimate_interest_for_optional_category() {
 
 #[test]
 fn rejects_contract_for_optional_category() {
-    let v = set(full_value(), "/categories/marketing/lawful_basis", json!("contract"));
+    let v = set(
+        full_value(),
+        "/categories/marketing/lawful_basis",
+        json!("contract"),
+    );
     refused(
         &v,
         PolicyErrorKind::OptionalWithoutConsent,
@@ -186,15 +215,27 @@ fn rejects_contract_for_optional_category() {
 
 #[test]
 fn rejects_required_category_resting_on_consent() {
-    let v = set(full_value(), "/categories/necessary/lawful_basis", json!("consent"));
-    refused(&v, PolicyErrorKind::Necessary, "categories.necessary.lawful_basis");
+    let v = set(
+        full_value(),
+        "/categories/necessary/lawful_basis",
+        json!("consent"),
+    );
+    refused(
+        &v,
+        PolicyErrorKind::Necessary,
+        "categories.necessary.lawful_basis",
+    );
 }
 
 // R13: analytics cookies at most 13 months.
 
 #[test]
 fn rejects_analytics_cookie_living_longer_than_13_months() {
-    let v = set(full_value(), "/services/0/cookies/0/max_age_days", json!(730));
+    let v = set(
+        full_value(),
+        "/services/0/cookies/0/max_age_days",
+        json!(730),
+    );
     let err = refused(
         &v,
         PolicyErrorKind::CookieLifetimeTooLong,
@@ -205,7 +246,11 @@ fn rejects_analytics_cookie_living_longer_than_13_months() {
 
 #[test]
 fn rejects_known_tracker_cookie_living_longer_than_13_months_in_any_category() {
-    let v = set(full_value(), "/services/1/cookies/0/max_age_days", json!(396));
+    let v = set(
+        full_value(),
+        "/services/1/cookies/0/max_age_days",
+        json!(396),
+    );
     refused(
         &v,
         PolicyErrorKind::CookieLifetimeTooLong,
@@ -215,7 +260,11 @@ fn rejects_known_tracker_cookie_living_longer_than_13_months_in_any_category() {
 
 #[test]
 fn accepts_analytics_cookie_of_exactly_13_months_and_session_analytics_cookies() {
-    let v = set(full_value(), "/services/0/cookies/0/max_age_days", json!(395));
+    let v = set(
+        full_value(),
+        "/services/0/cookies/0/max_age_days",
+        json!(395),
+    );
     let v = remove(v, "/services/0/cookies/1/max_age_days");
     assert_eq!(problems(&v), vec![]);
 }
@@ -256,7 +305,10 @@ fn rejects_cookie_in_unknown_category() {
     let v = set(full_value(), "/cookies/1/category", json!("preferences"));
     refused(&v, PolicyErrorKind::UnknownCategory, "cookies[1].category");
     // The message lists the categories in file order (serde_json::Value above sorts keys).
-    let text = FULL.replace(r#""category": "functional""#, r#""category": "preferences""#);
+    let text = FULL.replace(
+        r#""category": "functional""#,
+        r#""category": "preferences""#,
+    );
     let err = Policy::from_json(&text).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -315,8 +367,16 @@ fn rejects_cookie_declared_in_two_categories() {
         "/services/1/cookies/1",
         json!({ "name": "lang", "max_age_days": 30 }),
     );
-    let err = refused(&v, PolicyErrorKind::Duplicate, "services[1].cookies[1].name");
-    assert!(err.message().contains("\"functional\" and in \"marketing\""), "{err}");
+    let err = refused(
+        &v,
+        PolicyErrorKind::Duplicate,
+        "services[1].cookies[1].name",
+    );
+    assert!(
+        err.message()
+            .contains("\"functional\" and in \"marketing\""),
+        "{err}"
+    );
 }
 
 // Patterns.
@@ -333,9 +393,17 @@ fn rejects_cookie_pattern_matching_everything() {
 fn rejects_url_pattern_matching_everything() {
     for pattern in ["*", "https://*", "*://*/*", "http*"] {
         let v = set(full_value(), "/services/0/scripts/0", json!(pattern));
-        refused(&v, PolicyErrorKind::MatchesEverything, "services[0].scripts[0]");
+        refused(
+            &v,
+            PolicyErrorKind::MatchesEverything,
+            "services[0].scripts[0]",
+        );
         let v = set(full_value(), "/services/1/iframes/0", json!(pattern));
-        refused(&v, PolicyErrorKind::MatchesEverything, "services[1].iframes[0]");
+        refused(
+            &v,
+            PolicyErrorKind::MatchesEverything,
+            "services[1].iframes[0]",
+        );
     }
 }
 
@@ -363,7 +431,9 @@ fn rejects_marketing_without_ad_user_data_and_ad_personalization() {
 
 #[test]
 fn rejects_opt_out_for_regions_that_require_opt_in() {
-    for code in ["DE", "FR", "GB", "UK", "CH", "BR", "CA-QC", "ca-qc", "NO", "EU"] {
+    for code in [
+        "DE", "FR", "GB", "UK", "CH", "BR", "CA-QC", "ca-qc", "NO", "EU",
+    ] {
         let v = set(full_value(), &format!("/regions/{code}"), json!("opt-out"));
         refused(&v, PolicyErrorKind::Region, &format!("regions.{code}"));
     }
@@ -393,7 +463,11 @@ fn rejects_policy_without_necessary_category() {
 fn rejects_necessary_category_that_is_not_required() {
     let v = remove(full_value(), "/categories/necessary/required");
     let v = set(v, "/categories/necessary/lawful_basis", json!("consent"));
-    refused(&v, PolicyErrorKind::Necessary, "categories.necessary.required");
+    refused(
+        &v,
+        PolicyErrorKind::Necessary,
+        "categories.necessary.required",
+    );
 }
 
 // Empty texts and bad names.
@@ -406,7 +480,10 @@ fn rejects_empty_cookie_name_with_the_path_of_the_cookie() {
         "cookies": [{ "name": "", "max_age_days": 1 }]
     }));
     let err = refused(&v, PolicyErrorKind::Empty, "services[2].cookies[0].name");
-    assert_eq!(err.to_string(), "services[2].cookies[0].name: must not be empty");
+    assert_eq!(
+        err.to_string(),
+        "services[2].cookies[0].name: must not be empty"
+    );
 }
 
 #[test]
@@ -441,7 +518,11 @@ fn rejects_invalid_ids_and_cookie_names() {
 #[test]
 fn problems_lists_every_error_in_file_order() {
     let v = set(full_value(), "/consent_max_age_days", json!(999));
-    let v = set(v, "/categories/analytics/lawful_basis", json!("legitimate_interests"));
+    let v = set(
+        v,
+        "/categories/analytics/lawful_basis",
+        json!("legitimate_interests"),
+    );
     let v = remove(v, "/cookies/0/exemption");
     let got: Vec<(PolicyErrorKind, String)> = problems(&v)
         .into_iter()
@@ -450,12 +531,18 @@ fn problems_lists_every_error_in_file_order() {
     assert_eq!(
         got,
         vec![
-            (PolicyErrorKind::ConsentLifetime, "consent_max_age_days".into()),
+            (
+                PolicyErrorKind::ConsentLifetime,
+                "consent_max_age_days".into()
+            ),
             (
                 PolicyErrorKind::OptionalWithoutConsent,
                 "categories.analytics.lawful_basis".into()
             ),
-            (PolicyErrorKind::MissingExemption, "cookies[0].exemption".into()),
+            (
+                PolicyErrorKind::MissingExemption,
+                "cookies[0].exemption".into()
+            ),
         ]
     );
 }

@@ -1,0 +1,431 @@
+//! The consent cookie codec: round trips, size, cookie-octet safety, and decoding that never
+//! panics on anything.
+
+use std::time::Instant;
+
+use consentry::{
+    clear_consent_cookie, decide, is_cookie_octets, ConsentId, ConsentRecord, Context, CookieError,
+    Method, Policy, Timestamp, MAX_ENCODED_LEN,
+};
+use proptest::prelude::*;
+
+/// Eight optional categories (plus necessary) with realistic ids.
+const EIGHT: &str = r#"{
+  "revision": 7,
+  "categories": {
+    "necessary": { "required": true, "lawful_basis": "contract" },
+    "functional": { "lawful_basis": "consent" },
+    "analytics": { "lawful_basis": "consent" },
+    "marketing": { "lawful_basis": "consent" },
+    "social_media": { "lawful_basis": "consent" },
+    "video_embeds": { "lawful_basis": "consent" },
+    "ab_testing": { "lawful_basis": "consent" },
+    "chat_support": { "lawful_basis": "consent" },
+    "maps": { "lawful_basis": "consent" }
+  }
+}"#;
+
+fn eight() -> Policy {
+    Policy::from_json(EIGHT).unwrap()
+}
+
+const METHODS: [Method; 5] = [
+    Method::AcceptAll,
+    Method::RejectAll,
+    Method::Custom,
+    Method::Gpc,
+    Method::Withdrawal,
+];
+
+fn record(
+    policy: &Policy,
+    revision: u32,
+    t: i64,
+    id: [u8; 12],
+    m: usize,
+    bits: u8,
+) -> ConsentRecord {
+    ConsentRecord {
+        revision,
+        decided_at: Timestamp(t),
+        id: ConsentId::from_random_bytes(id),
+        method: METHODS[m],
+        choices: policy
+            .categories
+            .optional()
+            .enumerate()
+            .map(|(i, c)| (c.to_string(), bits >> i & 1 == 1))
+            .collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn round_trips_any_record_of_eight_categories(
+        revision in any::<u32>(),
+        t in 0i64..=999_999_999_999,
+        id in any::<[u8; 12]>(),
+        m in 0usize..5,
+        bits in any::<u8>(),
+    ) {
+        let policy = eight();
+        let r = record(&policy, revision, t, id, m, bits);
+        let v = r.encode();
+        prop_assert!(v.len() <= 200, "{} bytes: {v}", v.len());
+        prop_assert!(is_cookie_octets(&v), "{v}");
+        prop_assert_eq!(ConsentRecord::decode(&v, &policy), Ok(r.clone()));
+        let header = r.set_cookie(&policy, true);
+        prop_assert!(is_cookie_octets(header.split(';').next().unwrap().split_once('=').unwrap().1));
+    }
+
+    #[test]
+    fn decoding_arbitrary_strings_never_panics(s in any::<String>()) {
+        check_no_panic(&eight(), &s);
+    }
+
+    #[test]
+    fn decoding_format_like_strings_never_panics(s in "[0-9a-z.~:_A-Z-]{0,80}") {
+        check_no_panic(&eight(), &s);
+    }
+
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics(b in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        check_no_panic(&eight(), &String::from_utf8_lossy(&b));
+    }
+}
+
+/// Decoding must not panic; what decodes must re-encode to something that decodes the same;
+/// and `decide` on it must not panic either.
+fn check_no_panic(policy: &Policy, s: &str) -> bool {
+    match ConsentRecord::decode(s, policy) {
+        Ok(r) => {
+            let again = r.encode();
+            assert_eq!(
+                ConsentRecord::decode(&again, policy).as_ref(),
+                Ok(&r),
+                "{s}"
+            );
+            assert!(is_cookie_octets(&again));
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn eight_categories_fit_in_200_bytes_at_the_largest_numbers() {
+    let policy = eight();
+    let r = record(&policy, u32::MAX, 999_999_999_999, [255; 12], 0, 255);
+    let v = r.encode();
+    assert!(v.len() <= 200, "{} bytes", v.len());
+    assert_eq!(ConsentRecord::decode(&v, &policy), Ok(r));
+}
+
+#[test]
+fn encodes_the_documented_format() {
+    let policy = eight();
+    let r = record(&policy, 7, 1_790_000_000, [1; 12], 2, 0b0000_0101);
+    assert_eq!(
+        r.encode(),
+        "1.7.1790000000.AQEBAQEBAQEBAQEB.c.functional:1~analytics:0~marketing:1~social_media:0~video_embeds:0~ab_testing:0~chat_support:0~maps:0"
+    );
+    for (m, code) in METHODS.iter().zip(["a", "r", "c", "g", "w"]) {
+        assert_eq!(m.code().to_string(), code);
+        assert_eq!(Method::from_code(m.code()), Some(*m));
+    }
+}
+
+#[test]
+fn decodes_choices_in_any_order_and_fills_missing_as_refused() {
+    let policy = eight();
+    let v = "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1~functional:1";
+    let r = ConsentRecord::decode(v, &policy).unwrap();
+    let on: Vec<&str> = r
+        .choices
+        .iter()
+        .filter(|c| c.1)
+        .map(|c| c.0.as_str())
+        .collect();
+    assert_eq!(on, ["functional", "maps"]);
+    assert_eq!(r.choices.len(), 8);
+    let none = ConsentRecord::decode("1.7.1790000000.AQEBAQEBAQEBAQEB.r.", &policy).unwrap();
+    assert!(none.choices.iter().all(|c| !c.1));
+}
+
+#[test]
+fn refuses_each_kind_of_bad_value() {
+    let policy = eight();
+    let ok = "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1";
+    assert!(ConsentRecord::decode(ok, &policy).is_ok());
+    let cases: &[(&str, CookieError)] = &[
+        ("", CookieError::Malformed),
+        ("1", CookieError::Malformed),
+        (
+            "2.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::UnsupportedVersion,
+        ),
+        (
+            "99.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::UnsupportedVersion,
+        ),
+        (
+            "0.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "01.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.07.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.-7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.+7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.4294967296.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.-1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQE.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQE=.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.x.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB..maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.cc.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:2",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1~",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1~maps:0",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1.x",
+            CookieError::Malformed,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.ads:1",
+            CookieError::UnknownCategory,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.necessary:1",
+            CookieError::UnknownCategory,
+        ),
+        (
+            "1.7.1790000000.AQEBAQEBAQEBAQEB.c.Maps:1",
+            CookieError::UnknownCategory,
+        ),
+        (
+            " 1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1",
+            CookieError::Malformed,
+        ),
+        (
+            "\"1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1\"",
+            CookieError::Malformed,
+        ),
+    ];
+    for (v, want) in cases {
+        assert_eq!(ConsentRecord::decode(v, &policy), Err(*want), "{v:?}");
+    }
+}
+
+#[test]
+fn refuses_values_over_one_kib_before_parsing() {
+    let policy = eight();
+    let long = format!(
+        "1.7.1790000000.AQEBAQEBAQEBAQEB.c.maps:1{}",
+        "~".repeat(2000)
+    );
+    assert_eq!(
+        ConsentRecord::decode(&long, &policy),
+        Err(CookieError::TooLong)
+    );
+    let exactly = "x".repeat(MAX_ENCODED_LEN);
+    assert_eq!(
+        ConsentRecord::decode(&exactly, &policy),
+        Err(CookieError::Malformed)
+    );
+    let over = "x".repeat(MAX_ENCODED_LEN + 1);
+    assert_eq!(
+        ConsentRecord::decode(&over, &policy),
+        Err(CookieError::TooLong)
+    );
+}
+
+#[test]
+fn set_cookie_carries_the_documented_attributes() {
+    let policy = eight();
+    let r = record(&policy, 7, 1_790_000_000, [1; 12], 0, 255);
+    assert_eq!(
+        r.set_cookie(&policy, true),
+        format!(
+            "consentry={}; Path=/; Max-Age=15724800; SameSite=Lax; Secure",
+            r.encode()
+        )
+    );
+    let plain = r.set_cookie(&policy, false);
+    assert!(
+        plain.ends_with("; Path=/; Max-Age=15724800; SameSite=Lax"),
+        "{plain}"
+    );
+    assert!(!plain.to_ascii_lowercase().contains("httponly"));
+    assert_eq!(
+        clear_consent_cookie(&policy, true),
+        "consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure"
+    );
+    let mut named = policy.clone();
+    named.cookie_name = "cc".into();
+    named.consent_max_age_days = 30;
+    assert!(r.set_cookie(&named, false).starts_with("cc=1.7."));
+    assert!(r.set_cookie(&named, false).contains("Max-Age=2592000;"));
+}
+
+#[test]
+fn cookie_octets_follow_rfc_6265() {
+    assert!(is_cookie_octets("abc.~:_-!#$%&'()*+/<=>?@[]^`{|}"));
+    for bad in [" ", "\"", ",", ";", "\\", "\u{7f}", "\t", "é"] {
+        assert!(!is_cookie_octets(bad), "{bad:?}");
+    }
+}
+
+/// A small deterministic PRNG (xorshift64*), so the test needs no extra dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Decodes more than a million generated inputs: mutations of valid values (byte flips,
+/// inserted format characters, deletions, truncations, spliced fields), format-like strings and
+/// random bytes. Must finish in seconds even in a debug build.
+#[test]
+fn decodes_a_million_mutated_and_random_inputs_without_panicking() {
+    const N: usize = 1_100_000;
+    const ALPHABET: &[u8] = b"0123456789.~:abcgrwmpsx_AQEB-\xff";
+    let policy = eight();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let seeds: Vec<Vec<u8>> = (0..64)
+        .map(|i| {
+            let t = 1_700_000_000 + i as i64 * 7919;
+            let mut id = [0u8; 12];
+            id.iter_mut().for_each(|b| *b = rng.next() as u8);
+            record(&policy, i as u32 % 9, t, id, i % 5, rng.next() as u8)
+                .encode()
+                .into_bytes()
+        })
+        .collect();
+    let ctx = Context {
+        now: Timestamp(1_700_100_000),
+        region: None,
+        gpc: false,
+    };
+    let started = Instant::now();
+    let (mut ok, mut buf) = (0usize, Vec::with_capacity(2048));
+    for i in 0..N {
+        buf.clear();
+        match i % 8 {
+            // Random bytes, lossy UTF-8.
+            0 => (0..rng.below(300)).for_each(|_| buf.push(rng.next() as u8)),
+            // Random strings over the format's alphabet.
+            1 => (0..rng.below(120)).for_each(|_| buf.push(ALPHABET[rng.below(ALPHABET.len())])),
+            // Oversized.
+            2 if i % 64 == 2 => buf.resize(MAX_ENCODED_LEN + rng.below(64), b'~'),
+            // Mutations of valid values.
+            _ => {
+                buf.extend_from_slice(&seeds[rng.below(seeds.len())]);
+                for _ in 0..=rng.below(3) {
+                    let at = rng.below(buf.len() + 1);
+                    match rng.below(6) {
+                        0 if at < buf.len() => buf[at] ^= 1 << rng.below(8),
+                        1 => buf.insert(at, ALPHABET[rng.below(ALPHABET.len())]),
+                        2 if at < buf.len() => {
+                            buf.remove(at);
+                        }
+                        3 => buf.truncate(at),
+                        4 => {
+                            let other = &seeds[rng.below(seeds.len())];
+                            let from = rng.below(other.len());
+                            buf.extend_from_slice(&other[from..]);
+                        }
+                        _ if at < buf.len() => buf[at] = ALPHABET[rng.below(ALPHABET.len())],
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let s = String::from_utf8_lossy(&buf);
+        if check_no_panic(&policy, &s) {
+            ok += 1;
+        }
+        // Every 64th input also goes through the whole decision.
+        if i % 64 == 0 {
+            let d = decide(&policy, Some(&s), &ctx);
+            assert!(d.allows("necessary"));
+        }
+    }
+    let elapsed = started.elapsed();
+    eprintln!(
+        "decoded {N} inputs in {:.2?} ({:.0} ns each), {ok} were valid records",
+        elapsed,
+        elapsed.as_nanos() as f64 / N as f64
+    );
+    assert!(
+        ok > 1000,
+        "mutations should still reach valid records ({ok})"
+    );
+    assert!(ok < N / 2, "most inputs must be refused ({ok})");
+}
