@@ -231,7 +231,11 @@ impl AuthCookie {
 
     /// Reads a signed value back. `name` as given when signing; `sealed` is the cookie's value
     /// from the request.
-    pub fn verify_signed(keys: &Keys, name: &str, sealed: &str) -> Result<Verified, AuthCookieError> {
+    pub fn verify_signed(
+        keys: &Keys,
+        name: &str,
+        sealed: &str,
+    ) -> Result<Verified, AuthCookieError> {
         let name = name::host_name(name)?;
         seal::unsign(keys, &name, sealed)
             .map(|(v, current)| Verified {
@@ -340,7 +344,8 @@ mod tests {
             AuthCookie::verify_signed(&k, "sid", &tampered),
             Err(AuthCookieError::Invalid)
         );
-        for bad in ["", "x", "é", &c.value()[..42], "🍪🍪🍪🍪🍪🍪🍪🍪🍪🍪🍪🍪"] {
+        for bad in ["", "x", "é", &c.value()[..42], "🍪🍪🍪🍪🍪🍪🍪🍪🍪🍪🍪🍪"]
+        {
             assert!(AuthCookie::verify_signed(&k, "sid", bad).is_err());
         }
     }
@@ -354,7 +359,9 @@ mod tests {
         let rotating = Keys::new(new.clone()).with_older(old);
         let v = AuthCookie::verify_signed(&rotating, "sid", c.value()).unwrap();
         assert!(v.rotated());
-        assert!(AuthCookie::decrypt(&rotating, "sid", e.value()).unwrap().rotated());
+        assert!(AuthCookie::decrypt(&rotating, "sid", e.value())
+            .unwrap()
+            .rotated());
         let retired = Keys::new(new);
         assert!(AuthCookie::verify_signed(&retired, "sid", c.value()).is_err());
         assert!(AuthCookie::decrypt(&retired, "sid", e.value()).is_err());

@@ -263,7 +263,11 @@ impl Consentry {
     }
 
     /// The HSTS header value to add, if the request is HTTPS and HSTS is on.
-    pub fn hsts_for<H: Headers + ?Sized>(&self, headers: &H, transport_https: bool) -> Option<&str> {
+    pub fn hsts_for<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        transport_https: bool,
+    ) -> Option<&str> {
         let v = self.inner.hsts.as_deref()?;
         self.is_https(headers, transport_https).then_some(v)
     }

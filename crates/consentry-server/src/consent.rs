@@ -27,6 +27,11 @@ use consentry::{Decision, Policy};
 #[derive(Clone, Debug)]
 pub struct Consent {
     policy: Arc<Policy>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     decision: Decision,
     gpc: bool,
     region: Option<String>,
@@ -41,36 +46,38 @@ impl Consent {
     ) -> Self {
         Consent {
             policy,
-            decision,
-            gpc,
-            region,
+            inner: Arc::new(Inner {
+                decision,
+                gpc,
+                region,
+            }),
         }
     }
 
     /// May cookies and scripts of this category run? Required categories always may;
     /// unknown categories never.
     pub fn allows(&self, category: &str) -> bool {
-        self.decision.allows(category)
+        self.inner.decision.allows(category)
     }
 
     /// The core decision (status, record, profile).
     pub fn decision(&self) -> &Decision {
-        &self.decision
+        &self.inner.decision
     }
 
     /// Should the page show the banner?
     pub fn needs_prompt(&self) -> bool {
-        self.decision.needs_prompt()
+        self.inner.decision.needs_prompt()
     }
 
     /// Did the request carry `Sec-GPC: 1`? (Never read as consent.)
     pub fn gpc(&self) -> bool {
-        self.gpc
+        self.inner.gpc
     }
 
     /// The region hint used, if any.
     pub fn region(&self) -> Option<&str> {
-        self.region.as_deref()
+        self.inner.region.as_deref()
     }
 
     /// The policy in force.
@@ -80,7 +87,7 @@ impl Consent {
 
     /// The Google Consent Mode v2 state for this visitor.
     pub fn consent_mode(&self) -> SignalState {
-        SignalState::for_decision(&self.policy, &self.decision)
+        SignalState::for_decision(&self.policy, &self.inner.decision)
     }
 
     /// The Google tag (gtag.js) for a server-rendered page, or `None` unless analytics is
@@ -108,7 +115,8 @@ impl Consent {
         let plain = |s: &str| {
             !s.is_empty()
                 && s.len() <= 64
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         let nonce_ok = |s: &str| {
             !s.is_empty()

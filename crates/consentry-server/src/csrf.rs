@@ -14,6 +14,10 @@ use crate::seal;
 
 const DOMAIN: &[u8] = b"consentry-csrf-v1";
 
+/// The cookie that carries the CSRF token. The Set-Cookie gate always lets it through
+/// (declare it as a necessary, `security` cookie in the policy for the cookie table).
+pub const CSRF_COOKIE: &str = "__Host-csrf";
+
 /// Why a state-changing request was refused (sent as the 403 body).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -108,6 +112,7 @@ pub struct CsrfPrepared {
 pub struct Csrf {
     keys: Keys,
     cookie: String,
+    exempt: Vec<String>,
     header: String,
     field: String,
     session_cookie: Option<String>,
@@ -125,7 +130,8 @@ impl Csrf {
     pub fn new(keys: Keys) -> Self {
         Csrf {
             keys,
-            cookie: "__Host-csrf".into(),
+            cookie: CSRF_COOKIE.into(),
+            exempt: Vec::new(),
             header: "x-csrf-token".into(),
             field: "csrf_token".into(),
             session_cookie: None,
@@ -146,6 +152,18 @@ impl Csrf {
         self.allowed_origins
             .push(origin.trim_end_matches('/').to_ascii_lowercase());
         self
+    }
+
+    /// Skips the checks for requests to this exact path, e.g. the receipts endpoint the
+    /// browser module posts to with `sendBeacon` (which cannot add a header).
+    pub fn exempt_path(mut self, path: &str) -> Self {
+        self.exempt.push(path.to_owned());
+        self
+    }
+
+    /// Is this path exempt from the checks?
+    pub fn is_exempt(&self, path: &str) -> bool {
+        self.exempt.iter().any(|p| p == path)
     }
 
     /// Uses another request header for the token (lowercase).
@@ -172,7 +190,10 @@ impl Csrf {
 
     fn session<H: Headers + ?Sized>(&self, headers: &H) -> String {
         match &self.session_cookie {
-            Some(name) => cookie_value(headers, name).ok().flatten().unwrap_or_default(),
+            Some(name) => cookie_value(headers, name)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
             None => String::new(),
         }
     }
@@ -182,8 +203,13 @@ impl Csrf {
             return false;
         };
         !nonce.is_empty()
-            && seal::verify_tag(&self.keys, DOMAIN, &[session.as_bytes(), nonce.as_bytes()], tag)
-                .is_some()
+            && seal::verify_tag(
+                &self.keys,
+                DOMAIN,
+                &[session.as_bytes(), nonce.as_bytes()],
+                tag,
+            )
+            .is_some()
     }
 
     fn mint(&self, session: &str) -> String {
@@ -246,14 +272,15 @@ impl Csrf {
 
     /// The token field from a URL-encoded form body.
     pub fn form_token(&self, body: &[u8]) -> Option<String> {
-        body.split(|b| *b == b'&').find_map(|pair| {
-            let (k, v) = match pair.iter().position(|b| *b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &b""[..]),
-            };
-            (percent_decode(k)? == self.field.as_bytes()).then(|| percent_decode(v))?
-        })
-        .and_then(|v| String::from_utf8(v).ok())
+        body.split(|b| *b == b'&')
+            .find_map(|pair| {
+                let (k, v) = match pair.iter().position(|b| *b == b'=') {
+                    Some(i) => (&pair[..i], &pair[i + 1..]),
+                    None => (pair, &b""[..]),
+                };
+                (percent_decode(k)? == self.field.as_bytes()).then(|| percent_decode(v))?
+            })
+            .and_then(|v| String::from_utf8(v).ok())
     }
 
     /// Checks a request. Safe methods always pass. For others: `Sec-Fetch-Site` must not be
@@ -348,7 +375,13 @@ mod tests {
         c.prepare(h).token.as_str().to_owned()
     }
 
-    fn post(c: &Csrf, session: &str, cookie_tok: &str, sent: Option<&str>, extra: &[(&str, &[u8])]) -> Result<(), CsrfRefusal> {
+    fn post(
+        c: &Csrf,
+        session: &str,
+        cookie_tok: &str,
+        sent: Option<&str>,
+        extra: &[(&str, &[u8])],
+    ) -> Result<(), CsrfRefusal> {
         let cookie = format!("__Host-session={session}; __Host-csrf={cookie_tok}");
         let mut h: Vec<(&str, &[u8])> = vec![("cookie", cookie.as_bytes()), ("host", b"app.test")];
         if let Some(s) = sent {
@@ -362,14 +395,20 @@ mod tests {
     fn accepts_matching_token_for_the_session() {
         let c = csrf();
         let t = token_for(&c, "s1");
-        assert_eq!(post(&c, "s1", &t, Some(&t), &[("origin", b"https://app.test")]), Ok(()));
+        assert_eq!(
+            post(&c, "s1", &t, Some(&t), &[("origin", b"https://app.test")]),
+            Ok(())
+        );
     }
 
     #[test]
     fn rejects_token_of_another_session() {
         let c = csrf();
         let t = token_for(&c, "s1");
-        assert_eq!(post(&c, "s2", &t, Some(&t), &[]), Err(CsrfRefusal::BadToken));
+        assert_eq!(
+            post(&c, "s2", &t, Some(&t), &[]),
+            Err(CsrfRefusal::BadToken)
+        );
     }
 
     #[test]
@@ -377,26 +416,59 @@ mod tests {
         let c = csrf();
         let t = token_for(&c, "s1");
         let u = token_for(&c, "s1");
-        assert_eq!(post(&c, "s1", &t, Some(&u), &[]), Err(CsrfRefusal::BadToken));
-        assert_eq!(post(&c, "s1", &t, None, &[]), Err(CsrfRefusal::MissingToken));
-        assert_eq!(post(&c, "s1", "abc.def", Some("abc.def"), &[]), Err(CsrfRefusal::BadToken));
+        assert_eq!(
+            post(&c, "s1", &t, Some(&u), &[]),
+            Err(CsrfRefusal::BadToken)
+        );
+        assert_eq!(
+            post(&c, "s1", &t, None, &[]),
+            Err(CsrfRefusal::MissingToken)
+        );
+        assert_eq!(
+            post(&c, "s1", "abc.def", Some("abc.def"), &[]),
+            Err(CsrfRefusal::BadToken)
+        );
     }
 
     #[test]
     fn rejects_post_from_untrusted_origin() {
         let c = csrf();
         let t = token_for(&c, "s1");
-        assert_eq!(post(&c, "s1", &t, Some(&t), &[("origin", b"https://evil.test")]), Err(CsrfRefusal::UntrustedOrigin));
-        assert_eq!(post(&c, "s1", &t, Some(&t), &[("origin", b"null")]), Err(CsrfRefusal::UntrustedOrigin));
-        assert_eq!(post(&c, "s1", &t, Some(&t), &[("sec-fetch-site", b"same-site")]), Err(CsrfRefusal::CrossSite));
+        assert_eq!(
+            post(&c, "s1", &t, Some(&t), &[("origin", b"https://evil.test")]),
+            Err(CsrfRefusal::UntrustedOrigin)
+        );
+        assert_eq!(
+            post(&c, "s1", &t, Some(&t), &[("origin", b"null")]),
+            Err(CsrfRefusal::UntrustedOrigin)
+        );
+        assert_eq!(
+            post(&c, "s1", &t, Some(&t), &[("sec-fetch-site", b"same-site")]),
+            Err(CsrfRefusal::CrossSite)
+        );
         let c = c.allow_origin("https://www.app.test");
-        assert_eq!(post(&c, "s1", &t, Some(&t), &[("sec-fetch-site", b"same-site"), ("origin", b"https://www.app.test")]), Ok(()));
+        assert_eq!(
+            post(
+                &c,
+                "s1",
+                &t,
+                Some(&t),
+                &[
+                    ("sec-fetch-site", b"same-site"),
+                    ("origin", b"https://www.app.test")
+                ]
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn reads_the_form_field() {
         let c = csrf();
-        assert_eq!(c.form_token(b"a=1&csrf_token=x.y%2Dz&b"), Some("x.y-z".into()));
+        assert_eq!(
+            c.form_token(b"a=1&csrf_token=x.y%2Dz&b"),
+            Some("x.y-z".into())
+        );
         assert_eq!(c.form_token(b"a=1"), None);
         assert_eq!(c.form_token(b"csrf_token=%zz"), None);
     }

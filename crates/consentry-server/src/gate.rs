@@ -9,6 +9,7 @@ use cookie::time::OffsetDateTime;
 use cookie::Cookie;
 
 use crate::consent::Consent;
+use crate::csrf::CSRF_COOKIE;
 
 /// Why the gate dropped or warned about a `Set-Cookie`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +75,7 @@ impl GateVerdict {
 /// Decides on one `Set-Cookie` header value. Returns the cookie's name (when it has one) with
 /// the verdict. Rules:
 ///
-/// - the consent cookie itself, and any cookie being deleted (`Max-Age=0`, `Expires` in the
+/// - the consent cookie itself, consentry's CSRF cookie (`__Host-csrf`), and any cookie being deleted (`Max-Age=0`, `Expires` in the
 ///   past), always pass;
 /// - a declared cookie passes when its category is allowed, and is dropped otherwise; a
 ///   declared cookie lacking its declared `HttpOnly` / `SameSite` passes with a warning;
@@ -110,7 +111,7 @@ pub fn check_set_cookie(
 }
 
 fn verdict_for(policy: &Policy, consent: &Consent, cookie: &Cookie<'_>) -> GateVerdict {
-    if cookie.name() == policy.cookie_name || is_deletion(cookie) {
+    if cookie.name() == policy.cookie_name || cookie.name() == CSRF_COOKIE || is_deletion(cookie) {
         return GateVerdict::Keep;
     }
     let Some(decl) = policy.cookie_for(cookie.name()) else {

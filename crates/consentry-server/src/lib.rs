@@ -20,8 +20,8 @@
 //!
 //! | feature | default | adds |
 //! |---|---|---|
-//! | `axum` | no | [`axum::ConsentLayer`], [`axum::CsrfLayer`], extractors for [`Consent`] and [`CsrfToken`], `IntoResponseParts` for [`AuthCookie`], [`axum::receipts`] handler (axum 0.8, tower) |
-//! | `actix` | no | [`actix::ConsentMiddleware`], [`actix::CsrfMiddleware`], `FromRequest` for [`Consent`] and [`CsrfToken`], [`actix::add_auth_cookie`], [`actix::receipts`] handler (actix-web 4) |
+//! | `axum` | no | [`axum::ConsentLayer`] (tower), [`axum::CsrfLayer`], extractors for [`Consent`] and [`CsrfToken`], `IntoResponseParts` for [`AuthCookie`], the [`axum::receipts`] route (axum 0.8) |
+//! | `actix` | no | [`actix::ConsentMiddleware`], [`actix::CsrfMiddleware`], `FromRequest` for [`Consent`] and [`CsrfToken`], `append_header(auth_cookie)` and [`actix::add_auth_cookie`], the [`actix::receipts`] route (actix-web 4) |
 //!
 //! Without features the crate is the framework-free logic the adapters share: every type
 //! works on `&str`, bytes and the small [`Headers`] trait, so another framework can use it.
@@ -57,7 +57,7 @@ pub mod axum;
 pub use auth_cookie::{AuthCookie, AuthCookieError, Verified, MAX_LIFETIME, MAX_NAME_VALUE_BYTES};
 pub use config::Consentry;
 pub use consent::Consent;
-pub use csrf::{is_safe_method, Csrf, CsrfPrepared, CsrfRefusal, CsrfToken};
+pub use csrf::{is_safe_method, Csrf, CsrfPrepared, CsrfRefusal, CsrfToken, CSRF_COOKIE};
 pub use gate::{check_set_cookie, GateReason, GateVerdict};
 pub use hsts::Hsts;
 pub use keys::{Key, Keys};

@@ -71,8 +71,7 @@ pub(crate) fn host_name(name: &str) -> Result<String, NameError> {
             return Err(NameError::Empty);
         }
         name.to_owned()
-    } else if starts_with_ignore_case(name, "__host") || starts_with_ignore_case(name, "__secure")
-    {
+    } else if starts_with_ignore_case(name, "__host") || starts_with_ignore_case(name, "__secure") {
         return Err(NameError::LooksPrefixed);
     } else {
         check_token(name)?;
@@ -131,6 +130,9 @@ mod tests {
         assert_eq!(host_name("a;b"), Err(NameError::NotAToken { at: 1 }));
         assert_eq!(host_name("a=b"), Err(NameError::NotAToken { at: 1 }));
         assert_eq!(host_name("é"), Err(NameError::NotAToken { at: 0 }));
-        assert_eq!(host_name("__Host-a\tb"), Err(NameError::NotAToken { at: 8 }));
+        assert_eq!(
+            host_name("__Host-a\tb"),
+            Err(NameError::NotAToken { at: 8 })
+        );
     }
 }

@@ -60,7 +60,10 @@ pub(crate) fn find_cookie<'a>(header: &'a [u8], name: &[u8], found: &mut Found<'
 
 /// The value of the cookie `name` across all `Cookie` headers, as text; `None` when absent,
 /// duplicated or not UTF-8.
-pub(crate) fn cookie_value<H: Headers + ?Sized>(headers: &H, name: &str) -> Result<Option<String>, ()> {
+pub(crate) fn cookie_value<H: Headers + ?Sized>(
+    headers: &H,
+    name: &str,
+) -> Result<Option<String>, ()> {
     let mut out: Result<Option<String>, ()> = Ok(None);
     headers.each("cookie", &mut |h| {
         let mut found = Found::None;
@@ -77,8 +80,14 @@ pub(crate) fn cookie_value<H: Headers + ?Sized>(headers: &H, name: &str) -> Resu
 }
 
 fn trim(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| *c != b' ' && *c != b'\t').unwrap_or(b.len());
-    let end = b.iter().rposition(|c| *c != b' ' && *c != b'\t').map_or(start, |e| e + 1);
+    let start = b
+        .iter()
+        .position(|c| *c != b' ' && *c != b'\t')
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| *c != b' ' && *c != b'\t')
+        .map_or(start, |e| e + 1);
     &b[start..end.max(start)]
 }
 
@@ -93,9 +102,15 @@ mod tests {
 
     #[test]
     fn finds_cookies_among_others() {
-        assert_eq!(get(b"a=1; consentry=x.y; b=2", "consentry"), Ok(Some("x.y".into())));
+        assert_eq!(
+            get(b"a=1; consentry=x.y; b=2", "consentry"),
+            Ok(Some("x.y".into()))
+        );
         assert_eq!(get(b"a=1;b=2", "consentry"), Ok(None));
-        assert_eq!(get(b"  consentry  =  v  ", "consentry"), Ok(Some("v".into())));
+        assert_eq!(
+            get(b"  consentry  =  v  ", "consentry"),
+            Ok(Some("v".into()))
+        );
     }
 
     #[test]
@@ -108,7 +123,14 @@ mod tests {
 
     #[test]
     fn survives_garbage() {
-        for h in [&b""[..], b";;;", b"=", b"==;=", b"consentry", b"\0\x01;consentry="] {
+        for h in [
+            &b""[..],
+            b";;;",
+            b"=",
+            b"==;=",
+            b"consentry",
+            b"\0\x01;consentry=",
+        ] {
             let _ = get(h, "consentry");
         }
         assert_eq!(get(b"consentry=", "consentry"), Ok(Some(String::new())));

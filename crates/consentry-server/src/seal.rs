@@ -51,7 +51,11 @@ const AUTH_DOMAIN: &[u8] = b"consentry-auth-cookie-v1";
 
 /// `tag + value` for a signed auth cookie.
 pub(crate) fn sign(keys: &Keys, name: &str, value: &str) -> String {
-    let mut out = tag(keys.current(), AUTH_DOMAIN, &[name.as_bytes(), value.as_bytes()]);
+    let mut out = tag(
+        keys.current(),
+        AUTH_DOMAIN,
+        &[name.as_bytes(), value.as_bytes()],
+    );
     out.push_str(value);
     out
 }

@@ -1,1 +1,62 @@
-//! actix-web 4 adapter (in progress).
+//! The actix-web 4 adapter: [`ConsentMiddleware`], [`CsrfMiddleware`], extractors, auth cookie
+//! helpers and the receipts handler.
+//!
+//! ```no_run
+//! use actix_web::{web, App, HttpResponse, HttpServer};
+//! use consentry::Policy;
+//! use consentry_server::actix::{receipts, ConsentMiddleware, CsrfMiddleware};
+//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint};
+//!
+//! async fn page(consent: Consent, token: CsrfToken) -> HttpResponse {
+//!     let gtag = consent.gtag_snippet("G-ABC123", None).unwrap_or_default();
+//!     HttpResponse::Ok().body(format!("<form method=post>{}</form>{gtag}", token.hidden_input()))
+//! }
+//!
+//! async fn login(keys: web::Data<Keys>) -> actix_web::Result<HttpResponse> {
+//!     let cookie = AuthCookie::encrypted(&keys, "session", "user-42")
+//!         .map_err(actix_web::error::ErrorInternalServerError)?;
+//!     Ok(HttpResponse::Ok().append_header(cookie).body("signed in"))
+//! }
+//!
+//! # async fn run(policy: Policy, keys: Keys) -> std::io::Result<()> {
+//! let endpoint = ReceiptEndpoint::new(policy.clone(), |r: consentry::Receipt| { println!("{}", r.to_json()); Ok(()) });
+//! HttpServer::new(move || {
+//!     App::new()
+//!         .app_data(web::Data::new(keys.clone()))
+//!         .route("/", web::get().to(page))
+//!         .route("/login", web::post().to(login))
+//!         .route("/consentry/receipts", receipts(endpoint.clone()))
+//!         .wrap(CsrfMiddleware::new(Csrf::new(keys.clone()).exempt_path("/consentry/receipts")))
+//!         .wrap(ConsentMiddleware::new(policy.clone())) // outermost: wrapped last
+//! })
+//! .bind(("127.0.0.1", 8080))?
+//! .run()
+//! .await
+//! # }
+//! ```
+
+mod csrf;
+mod extract;
+mod middleware;
+mod receipts;
+
+pub use csrf::{CsrfMiddleware, CsrfMiddlewareService};
+pub use extract::add_auth_cookie;
+pub use middleware::{ConsentMiddleware, ConsentMiddlewareService};
+pub use receipts::receipts;
+
+use actix_web::http::header::HeaderMap;
+
+use crate::request::Headers;
+
+impl Headers for HeaderMap {
+    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+        for v in self.get_all(name) {
+            f(v.as_bytes());
+        }
+    }
+
+    fn first(&self, name: &str) -> Option<&[u8]> {
+        self.get(name).map(|v| v.as_bytes())
+    }
+}

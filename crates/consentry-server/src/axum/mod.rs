@@ -1,1 +1,53 @@
-//! axum 0.8 adapter (in progress).
+//! The axum 0.8 adapter: [`ConsentLayer`], [`CsrfLayer`], extractors and the receipts route.
+//!
+//! ```no_run
+//! use axum::{routing::{get, post}, Router};
+//! use consentry::Policy;
+//! use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
+//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint};
+//!
+//! async fn page(consent: Consent, token: CsrfToken) -> String {
+//!     let gtag = consent.gtag_snippet("G-ABC123", None).unwrap_or_default();
+//!     format!("<form method=post action=/login>{}</form>{gtag}", token.hidden_input())
+//! }
+//!
+//! async fn login() -> Result<(AuthCookie, &'static str), consentry_server::AuthCookieError> {
+//!     let keys = Keys::new(Key::from(&[0u8; 64])); // from your secret store
+//!     Ok((AuthCookie::encrypted(&keys, "session", "user-42")?, "signed in"))
+//! }
+//!
+//! # fn app(policy: Policy, keys: Keys) -> Router {
+//! let endpoint = ReceiptEndpoint::new(policy.clone(), |r: consentry::Receipt| { println!("{}", r.to_json()); Ok(()) });
+//! Router::new()
+//!     .route("/", get(page))
+//!     .route("/login", post(login))
+//!     .route("/consentry/receipts", receipts(endpoint))
+//!     .layer(CsrfLayer::new(Csrf::new(keys).session_cookie("__Host-session").exempt_path("/consentry/receipts")))
+//!     .layer(ConsentLayer::new(policy)) // outermost: added last
+//! # }
+//! ```
+
+mod csrf;
+mod extract;
+mod layer;
+mod receipts;
+
+pub use csrf::{CsrfLayer, CsrfService};
+pub use layer::{ConsentLayer, ConsentService, ResponseFuture};
+pub use receipts::receipts;
+
+use http::HeaderMap;
+
+use crate::request::Headers;
+
+impl Headers for HeaderMap {
+    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+        for v in self.get_all(name) {
+            f(v.as_bytes());
+        }
+    }
+
+    fn first(&self, name: &str) -> Option<&[u8]> {
+        self.get(name).map(|v| v.as_bytes())
+    }
+}

@@ -1,0 +1,117 @@
+//! `ConsentMiddleware`: reads consent into the request, gates `Set-Cookie`, adds HSTS.
+
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{HeaderValue, SET_COOKIE, STRICT_TRANSPORT_SECURITY};
+use actix_web::HttpMessage as _;
+use consentry::Policy;
+
+use crate::config::Consentry;
+
+/// Middleware that reads the visitor's [`Consent`](crate::Consent) into the request (extract
+/// it in handlers), drops each `Set-Cookie` the consent or the policy does not allow, and adds
+/// HSTS on HTTPS. `wrap` it last so it is outermost and sees every cookie.
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use consentry::Policy;
+/// use consentry_server::{actix::ConsentMiddleware, Consent};
+///
+/// let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+/// let app = App::new()
+///     .route("/", web::get().to(|c: Consent| async move { HttpResponse::Ok().body(format!("{}", c.allows("analytics"))) }))
+///     .wrap(ConsentMiddleware::new(policy));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ConsentMiddleware {
+    consentry: Consentry,
+}
+
+impl ConsentMiddleware {
+    /// The middleware for a policy with default settings (see [`Consentry::new`]).
+    pub fn new(policy: Policy) -> Self {
+        ConsentMiddleware {
+            consentry: Consentry::new(policy),
+        }
+    }
+
+    /// The middleware for configured settings.
+    pub fn with(consentry: Consentry) -> Self {
+        ConsentMiddleware { consentry }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for ConsentMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = ConsentMiddlewareService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ConsentMiddlewareService {
+            service: Rc::new(service),
+            consentry: self.consentry.clone(),
+        }))
+    }
+}
+
+/// The service [`ConsentMiddleware`] wraps around the app.
+#[derive(Debug)]
+pub struct ConsentMiddlewareService<S> {
+    service: Rc<S>,
+    consentry: Consentry,
+}
+
+type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+impl<S, B> Service<ServiceRequest> for ConsentMiddlewareService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<Result<ServiceResponse<B>, actix_web::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let consentry = self.consentry.clone();
+        let consent = consentry.consent(req.headers());
+        let tls = req.app_config().secure();
+        let hsts = consentry
+            .hsts_for(req.headers(), tls)
+            .and_then(|v| HeaderValue::from_str(v).ok());
+        req.extensions_mut().insert(consent.clone());
+        let fut = self.service.call(req);
+        Box::pin(async move {
+            let mut res = fut.await?;
+            let headers = res.headers_mut();
+            if headers.contains_key(SET_COOKIE) {
+                let values: Vec<HeaderValue> = headers.remove(SET_COOKIE).collect();
+                let after =
+                    consentry.consent_after(&consent, values.iter().map(HeaderValue::as_bytes));
+                let consent = after.as_ref().unwrap_or(&consent);
+                for v in values {
+                    if consentry.gate(consent, v.as_bytes()) {
+                        headers.append(SET_COOKIE, v);
+                    }
+                }
+            }
+            if let Some(h) = hsts {
+                headers.insert(STRICT_TRANSPORT_SECURITY, h);
+            }
+            Ok(res)
+        })
+    }
+}

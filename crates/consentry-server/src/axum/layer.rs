@@ -1,0 +1,157 @@
+//! `ConsentLayer`: reads consent into the request, gates `Set-Cookie`, adds HSTS.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use consentry::Policy;
+use http::header::{SET_COOKIE, STRICT_TRANSPORT_SECURITY};
+use http::uri::Scheme;
+use http::{HeaderValue, Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::config::Consentry;
+use crate::consent::Consent;
+
+/// A tower layer that, for every request, reads the visitor's [`Consent`] into the request
+/// extensions (extract it in handlers), and on the way out drops each `Set-Cookie` the
+/// consent or the policy does not allow and adds HSTS on HTTPS. Add it last (outermost) so it
+/// sees the cookies of every inner layer.
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use consentry::Policy;
+/// use consentry_server::{axum::ConsentLayer, Consent};
+///
+/// let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+/// let app: Router = Router::new()
+///     .route("/", get(|consent: Consent| async move { format!("analytics: {}", consent.allows("analytics")) }))
+///     .layer(ConsentLayer::new(policy));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ConsentLayer {
+    consentry: Consentry,
+}
+
+impl ConsentLayer {
+    /// The layer for a policy with default settings (see [`Consentry::new`]).
+    pub fn new(policy: Policy) -> Self {
+        ConsentLayer {
+            consentry: Consentry::new(policy),
+        }
+    }
+
+    /// The layer for configured settings.
+    pub fn with(consentry: Consentry) -> Self {
+        ConsentLayer { consentry }
+    }
+}
+
+impl From<Consentry> for ConsentLayer {
+    fn from(consentry: Consentry) -> Self {
+        ConsentLayer { consentry }
+    }
+}
+
+impl<S> Layer<S> for ConsentLayer {
+    type Service = ConsentService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ConsentService {
+            inner,
+            consentry: self.consentry.clone(),
+        }
+    }
+}
+
+/// The service [`ConsentLayer`] wraps around the app.
+#[derive(Clone, Debug)]
+pub struct ConsentService<S> {
+    inner: S,
+    consentry: Consentry,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for ConsentService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let consent = self.consentry.consent(req.headers());
+        let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
+        let hsts = self
+            .consentry
+            .hsts_for(req.headers(), tls)
+            .and_then(|v| HeaderValue::from_str(v).ok());
+        req.extensions_mut().insert(consent.clone());
+        ResponseFuture {
+            inner: self.inner.call(req),
+            state: Some(State {
+                consentry: self.consentry.clone(),
+                consent,
+                hsts,
+            }),
+        }
+    }
+}
+
+struct State {
+    consentry: Consentry,
+    consent: Consent,
+    hsts: Option<HeaderValue>,
+}
+
+pin_project_lite::pin_project! {
+    /// Response future of [`ConsentService`].
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        state: Option<State>,
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut res = ready!(this.inner.poll(cx))?;
+        if let Some(state) = this.state.take() {
+            finish(state, res.headers_mut());
+        }
+        Poll::Ready(Ok(res))
+    }
+}
+
+fn finish(state: State, headers: &mut http::HeaderMap) {
+    if headers.contains_key(SET_COOKIE) {
+        let values: Vec<HeaderValue> = match headers.entry(SET_COOKIE) {
+            http::header::Entry::Occupied(e) => e.remove_entry_mult().1.collect(),
+            http::header::Entry::Vacant(_) => Vec::new(),
+        };
+        let after = state
+            .consentry
+            .consent_after(&state.consent, values.iter().map(HeaderValue::as_bytes));
+        let consent = after.as_ref().unwrap_or(&state.consent);
+        for v in values {
+            if state.consentry.gate(consent, v.as_bytes()) {
+                headers.append(SET_COOKIE, v);
+            }
+        }
+    }
+    if let Some(hsts) = state.hsts {
+        headers.insert(STRICT_TRANSPORT_SECURITY, hsts);
+    }
+}
