@@ -1,1 +1,502 @@
-//! consentry in the browser (work in progress).
+//! consentry in the browser: the wasm module behind `pkg/consentry.js`.
+//!
+//! It reads the consent cookie and decides with the core crate ([`consentry::decide`]), sends
+//! `gtag('consent','update',…)` (Consent Mode v2) on every page load and every change, tells
+//! the gate (`window.consentryGate.allow`) which categories are granted, releases marked
+//! markup (`<script type="text/plain" data-consent>`, `<iframe data-consent data-src>`) in
+//! document order, shows the banner, writes the consent cookie, deletes the cookies of refused
+//! categories on the host and every parent domain, applies Global Privacy Control and posts
+//! receipts with `navigator.sendBeacon`.
+//!
+//! The policy comes in as the JS object `JSON.parse` made, read by a small serde deserializer
+//! (`de.rs`), so serde_json's parser is not linked. JavaScript calls the exported functions through the loader
+//! `pkg/consentry.js`, which also routes `click`, `keydown`, `load` and `error` events of the
+//! document to [`on_event`].
+//!
+//! Side effects that can run page scripts (gtag, released scripts, `consentry:change`
+//! listeners) always happen after the module's state is released, so a listener may call back
+//! into the API.
+
+extern crate alloc;
+
+mod banner;
+mod cookies;
+mod de;
+mod dom;
+mod release;
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+use consentry::consent_mode::SignalState;
+use consentry::{
+    clear_consent_cookie, decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext,
+    Timestamp,
+};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Everything the module knows after [`start`].
+struct App {
+    policy: Policy,
+    region: Option<String>,
+    /// SHA-256 of the canonical policy, for receipts: from the page or computed once.
+    policy_sha256: Option<String>,
+    gpc: bool,
+    reload_on_withdraw: bool,
+    lang: String,
+    /// Categories allowed now (required ones included), in policy order.
+    allowed: Vec<String>,
+    /// The record in force, if any.
+    record: Option<ConsentRecord>,
+    /// True until the visitor (or GPC) has decided.
+    needs_prompt: bool,
+    /// Which banner layer is open: 0 none, 1 first, 2 preferences.
+    layer: u8,
+    /// The preferences were opened directly (reopen link or API), not from the first layer.
+    direct: bool,
+    /// Where focus was before the banner opened.
+    focus_before: Option<web_sys::Element>,
+}
+
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the state, if started and not already borrowed (re-entrant calls from page
+/// scripts see `None` instead of a panic).
+fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Option<R> {
+    APP.with(|a| a.try_borrow_mut().ok()?.as_mut().map(f))
+}
+
+fn err(msg: &str) -> JsValue {
+    js_sys::Error::new(msg).into()
+}
+
+fn now() -> Timestamp {
+    Timestamp((js_sys::Date::now() / 1000.0) as i64)
+}
+
+fn opt_str(o: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(o, &key.into()).ok()?.as_string()
+}
+
+/// Starts consentry on this page with a policy object and options (`region`,
+/// `reloadOnWithdraw`, `policySha256`). Returns [`state`]. Throws on an invalid policy; then
+/// nothing is released (fail closed).
+#[wasm_bindgen]
+pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    if APP.with(|a| a.borrow().is_some()) {
+        return Err(err("consentry: already started"));
+    }
+    let policy: Policy = de::from_value(policy)
+        .map_err(|e| err(&("consentry: cannot read the policy: ".to_string() + &e.0)))?;
+    policy
+        .validate()
+        .map_err(|e| err(&("consentry: invalid policy: ".to_string() + &e.to_string())))?;
+    let tag = dom::document().get_element_by_id("consentry-policy");
+    let from_tag = |attr: &str| tag.as_ref().and_then(|t| t.get_attribute(attr));
+    let region = opt_str(&options, "region")
+        .or_else(|| from_tag("data-region"))
+        .filter(|r| !r.is_empty());
+    let policy_sha256 = opt_str(&options, "policySha256").or_else(|| from_tag("data-sha256"));
+    let reload_on_withdraw = Reflect::get(&options, &"reloadOnWithdraw".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true);
+    let gpc = dom::gpc();
+    let lang = dom::document()
+        .document_element()
+        .and_then(|e| e.get_attribute("lang"))
+        .unwrap_or_default();
+
+    let t = now();
+    let jar = dom::cookie_jar();
+    let decision = decide(
+        &policy,
+        cookies::read(&jar, &policy.cookie_name),
+        &Context {
+            now: t,
+            region: region.as_deref(),
+            gpc,
+        },
+    );
+    let gpc_record = decision.gpc_record(&policy, t, dom::new_id());
+    let app = App {
+        allowed: decision.allowed().to_vec(),
+        record: gpc_record.clone().or_else(|| decision.record().cloned()),
+        needs_prompt: decision.needs_prompt(),
+        policy,
+        region,
+        policy_sha256,
+        gpc,
+        reload_on_withdraw,
+        lang,
+        layer: 0,
+        direct: false,
+        focus_before: None,
+    };
+    let effects = Effects::for_state(&app, gpc_record.as_ref());
+    let prompt = app.needs_prompt;
+    APP.with(|a| *a.borrow_mut() = Some(app));
+    effects.run();
+    if prompt {
+        open(1, false);
+    }
+    Ok(state())
+}
+
+/// What to do after a decision, computed while the state is borrowed and run after.
+struct Effects {
+    update: SignalState,
+    allowed: Vec<String>,
+    set_cookie: Option<String>,
+    delete: Vec<String>,
+    receipt: Option<(String, String)>,
+    reload: bool,
+    placeholders: Vec<(String, String)>,
+}
+
+impl Effects {
+    fn for_state(app: &App, stored: Option<&ConsentRecord>) -> Effects {
+        let host = dom::host();
+        let jar = dom::cookie_jar();
+        let mut delete = Vec::new();
+        for (name, _) in cookies::pairs(&jar) {
+            let refused = app
+                .policy
+                .cookie_for(name)
+                .is_some_and(|c| !app.allowed.iter().any(|a| a == c.category));
+            if refused && name != app.policy.cookie_name {
+                delete.extend(cookies::deletions(name, &host));
+            }
+        }
+        let texts = app.policy.texts_for(&app.lang);
+        let placeholders = app
+            .policy
+            .categories
+            .iter()
+            .filter(|(id, _)| !app.allowed.iter().any(|a| a == id))
+            .map(|(id, _)| (id.to_string(), banner::placeholder(&texts, id)))
+            .collect();
+        Effects {
+            update: SignalState::from_allowed(&app.policy, |c| app.allowed.iter().any(|a| a == c)),
+            allowed: app.allowed.clone(),
+            set_cookie: stored.map(|r| r.set_cookie(&app.policy, dom::is_https())),
+            delete,
+            receipt: stored.and_then(|r| receipt(app, r)),
+            reload: false,
+            placeholders,
+        }
+    }
+
+    /// Consent Mode update first (denied before anything is deleted, granted before released
+    /// tags run), then cookies, receipt, and either a reload or the release.
+    fn run(self) {
+        dom::gtag_update(&self.update);
+        if let Some(c) = &self.set_cookie {
+            dom::set_cookie(c);
+        }
+        for d in &self.delete {
+            dom::set_cookie(d);
+        }
+        if let Some((url, body)) = &self.receipt {
+            dom::send_beacon(url, body);
+        }
+        if self.reload {
+            dom::reload();
+            return;
+        }
+        dom::gate_allow(&self.allowed);
+        release::placeholders(&self.placeholders);
+        release::release(&self.allowed);
+        dom::dispatch_change(&state());
+    }
+}
+
+fn receipt(app: &App, record: &ConsentRecord) -> Option<(String, String)> {
+    let url = app.policy.receipt_endpoint.clone()?;
+    let hash = app
+        .policy_sha256
+        .clone()
+        .unwrap_or_else(|| app.policy.sha256_hex());
+    let texts = app.policy.texts_for(&app.lang);
+    let r = Receipt::new(
+        &app.policy,
+        record,
+        &ReceiptContext {
+            receipt_id: dom::new_id(),
+            jurisdiction: app.region.as_deref(),
+            language: texts.language,
+            policy_sha256: &hash,
+        },
+    );
+    Some((url, r.to_json()))
+}
+
+/// A visitor's choice.
+enum Choice {
+    All(bool),
+    Some(Vec<String>),
+    Withdraw,
+}
+
+fn choose(choice: Choice) {
+    let Some(effects) = with_app(|app| {
+        let t = now();
+        let id = dom::new_id();
+        // "Reject all" over a stored consent that granted something takes it back.
+        let granted_before = app
+            .record
+            .as_ref()
+            .is_some_and(|r| r.choices.iter().any(|(_, on)| *on));
+        let record = match &choice {
+            Choice::All(true) => ConsentRecord::accept_all(&app.policy, t, id),
+            Choice::All(false) if !granted_before => ConsentRecord::reject_all(&app.policy, t, id),
+            Choice::All(false) | Choice::Withdraw => ConsentRecord::withdrawal(&app.policy, t, id),
+            Choice::Some(list) => {
+                let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+                ConsentRecord::new(&app.policy, &refs, Method::Custom, t, id).ok()?
+            }
+        };
+        let before = core::mem::take(&mut app.allowed);
+        app.allowed = app
+            .policy
+            .categories
+            .iter()
+            .filter(|(c, cat)| cat.required || record.granted(c))
+            .map(|(c, _)| c.to_string())
+            .collect();
+        // Code of a category that ran cannot be unloaded: taking a grant back reloads.
+        let revoked = before.iter().any(|c| !app.allowed.contains(c));
+        let withdrawal = record.method == Method::Withdrawal;
+        let mut fx = Effects::for_state(app, Some(&record));
+        if withdrawal {
+            // Withdrawn: forget the choice, so the visitor is asked afresh (the receipt keeps
+            // the proof).
+            fx.set_cookie = Some(clear_consent_cookie(&app.policy, dom::is_https()));
+            app.record = None;
+            app.needs_prompt = true;
+        } else {
+            app.record = Some(record);
+            app.needs_prompt = false;
+        }
+        fx.reload = revoked && app.reload_on_withdraw;
+        Some(fx)
+    })
+    .flatten() else {
+        return;
+    };
+    close();
+    let prompt_again = !effects.reload && with_app(|a| a.needs_prompt).unwrap_or(false);
+    effects.run();
+    if prompt_again {
+        open(1, false);
+    }
+}
+
+/// Opens the banner at a layer.
+fn open(layer: u8, direct: bool) {
+    let html = with_app(|app| {
+        let texts = app.policy.texts_for(&app.lang);
+        let html = banner::render(&app.policy, &texts, layer, |c| {
+            app.record.as_ref().is_some_and(|r| r.granted(c))
+        });
+        if app.layer == 0 {
+            app.focus_before = dom::document().active_element();
+        }
+        app.layer = layer;
+        app.direct = direct;
+        html
+    });
+    if let Some(html) = html {
+        dom::show_banner(&html);
+    }
+}
+
+/// Closes the banner and gives focus back.
+fn close() {
+    let before = with_app(|app| {
+        app.layer = 0;
+        app.focus_before.take()
+    })
+    .flatten();
+    dom::remove_banner();
+    if let Some(el) = before.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}
+
+/// Is this category allowed now? Required categories always are; unknown ones never.
+#[wasm_bindgen]
+pub fn granted(category: &str) -> bool {
+    with_app(|a| a.allowed.iter().any(|c| c == category)).unwrap_or(false)
+}
+
+/// "Accept all".
+#[wasm_bindgen(js_name = acceptAll)]
+pub fn accept_all() {
+    choose(Choice::All(true));
+}
+
+/// "Reject all". If an earlier consent granted something, this is a withdrawal.
+#[wasm_bindgen(js_name = rejectAll)]
+pub fn reject_all() {
+    choose(Choice::All(false));
+}
+
+/// Grants exactly these optional categories and refuses the others. Unknown ids are
+/// ignored by refusing the whole call (nothing changes).
+#[wasm_bindgen]
+pub fn accept(categories: Array) {
+    let list = categories.iter().filter_map(|v| v.as_string()).collect();
+    choose(Choice::Some(list));
+}
+
+/// Opens the second layer (preferences).
+#[wasm_bindgen(js_name = showPreferences)]
+pub fn show_preferences() {
+    open(2, true);
+}
+
+/// Withdraws consent: denied update, cookies of optional categories deleted, consent cookie
+/// removed, receipt posted, page reloaded (option `reloadOnWithdraw`).
+#[wasm_bindgen]
+pub fn withdraw() {
+    choose(Choice::Withdraw);
+}
+
+/// The current state: `{ granted: string[], needsPrompt, method, decidedAt, id, gpc, region }`.
+#[wasm_bindgen]
+pub fn state() -> JsValue {
+    let o = Object::new();
+    with_app(|app| {
+        let set = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&o, &k.into(), &v);
+        };
+        let granted: Array = app.allowed.iter().map(|c| JsValue::from_str(c)).collect();
+        set("granted", granted.into());
+        set("needsPrompt", app.needs_prompt.into());
+        set("gpc", app.gpc.into());
+        set(
+            "region",
+            app.region
+                .as_deref()
+                .map(JsValue::from_str)
+                .unwrap_or(JsValue::NULL),
+        );
+        let r = app.record.as_ref();
+        set(
+            "method",
+            r.map(|r| JsValue::from_str(method_name(r.method)))
+                .unwrap_or(JsValue::NULL),
+        );
+        set(
+            "decidedAt",
+            r.map(|r| JsValue::from_f64(r.decided_at.unix() as f64))
+                .unwrap_or(JsValue::NULL),
+        );
+        set(
+            "id",
+            r.map(|r| JsValue::from_str(r.id.as_str()))
+                .unwrap_or(JsValue::NULL),
+        );
+    });
+    o.into()
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::AcceptAll => "accept_all",
+        Method::RejectAll => "reject_all",
+        Method::Custom => "custom",
+        Method::Gpc => "gpc",
+        _ => "withdrawal",
+    }
+}
+
+/// Handles a document event routed by the loader: clicks on the banner's buttons, on
+/// `data-consentry-open` and on iframe placeholders; Tab (focus trap) and Escape; `load` and
+/// `error` of released scripts.
+#[wasm_bindgen(js_name = onEvent)]
+pub fn on_event(e: web_sys::Event) {
+    let ty = e.type_();
+    if ty == "load" || ty == "error" {
+        release::script_done(e.target());
+        return;
+    }
+    let Some(target) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    if ty == "click" {
+        on_click(&e, &target);
+    } else if ty == "keydown" {
+        if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+            on_key(&e, k);
+        }
+    }
+}
+
+fn on_click(e: &web_sys::Event, target: &web_sys::Element) {
+    if let Some(el) = dom::closest(target, "[data-consentry-banner] [data-consentry-action]") {
+        match el.get_attribute("data-consentry-action").as_deref() {
+            Some("accept-all") => accept_all(),
+            Some("reject-all") => reject_all(),
+            Some("preferences") => open(2, false),
+            Some("save") => choose(Choice::Some(dom::checked_categories())),
+            _ => {}
+        }
+    } else if dom::closest(target, "[data-consentry-open]").is_some() {
+        e.prevent_default();
+        open(2, true);
+    } else if let Some(el) = dom::closest(target, "[data-consentry-allow]") {
+        let Some(cat) = el.get_attribute("data-consentry-allow") else {
+            return;
+        };
+        let mut list: Vec<String> = with_app(|a| a.allowed.clone()).unwrap_or_default();
+        list.push(cat);
+        choose(Choice::Some(list));
+    }
+}
+
+fn on_key(e: &web_sys::Event, k: &web_sys::KeyboardEvent) {
+    let Some((layer, direct, prompt)) = with_app(|a| (a.layer, a.direct, a.needs_prompt)) else {
+        return;
+    };
+    if layer == 0 {
+        return;
+    }
+    match k.key().as_str() {
+        // Escape never decides: it leaves the preferences for the first layer, or closes
+        // preferences opened over a decision already made.
+        "Escape" if layer == 2 => {
+            e.prevent_default();
+            if direct && !prompt {
+                close();
+            } else {
+                open(1, false);
+            }
+        }
+        "Tab" if dom::trap_focus(k.shift_key()) => e.prevent_default(),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn method_names_are_the_cookie_spellings() {
+        assert_eq!(method_name(Method::AcceptAll), "accept_all");
+        assert_eq!(method_name(Method::Withdrawal), "withdrawal");
+    }
+}

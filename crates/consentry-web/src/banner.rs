@@ -1,0 +1,158 @@
+//! The banner's markup and style.
+//!
+//! Rendered as one HTML string (escaped) and put into a single fixed-position root, so the
+//! module needs few DOM bindings. Everything is scoped under `[data-consentry-banner]` /
+//! `[data-consentry-placeholder]`; themable with CSS custom properties (`--consentry-bg`,
+//! `--consentry-fg`, `--consentry-accent`, `--consentry-accent-fg`, `--consentry-focus`,
+//! `--consentry-font`, `--consentry-radius`).
+
+use alloc::string::String;
+
+use consentry::{lifetime_text, Policy, ResolvedTexts};
+
+/// The banner's style sheet, inserted once as `<style data-consentry-style>`.
+///
+/// Colours: text #1a1a1a on #fff (17:1), button text #fff on #1d4ed8 (6.7:1), focus ring
+/// #b45309. The three first-layer buttons share one rule: same size, weight and colour (R9).
+pub(crate) const CSS: &str = "\
+[data-consentry-banner]{all:initial;position:fixed;z-index:2147483647;left:1rem;right:1rem;bottom:1rem;\
+max-width:42rem;margin:0 auto;max-height:calc(100vh - 2rem);overflow:auto;box-sizing:border-box;\
+padding:1.25rem;background:var(--consentry-bg,#fff);color:var(--consentry-fg,#1a1a1a);\
+font:15px/1.5 var(--consentry-font,system-ui,sans-serif);border-radius:var(--consentry-radius,8px);\
+box-shadow:0 4px 24px rgba(0,0,0,.35)}\
+[data-consentry-banner] *,[data-consentry-placeholder] *{all:revert;box-sizing:border-box;font:inherit;color:inherit}\
+[data-consentry-banner] h2{font-size:1.2em;font-weight:700;margin:0 0 .5em}\
+[data-consentry-banner] p{margin:0 0 .75em}\
+[data-consentry-banner] a{color:var(--consentry-accent,#1d4ed8);text-decoration:underline}\
+[data-consentry-banner] ul{margin:.25em 0 .5em;padding-left:1.25em;font-size:.9em}\
+[data-consentry-banner] fieldset{border:1px solid #767676;border-radius:6px;margin:0 0 .75em;padding:.5em .75em}\
+[data-consentry-banner] label{font-weight:700}\
+[data-consentry-banner] div:last-child{display:flex;flex-wrap:wrap;gap:.5rem}\
+[data-consentry-banner] button,[data-consentry-placeholder] button{flex:1 1 0;min-width:8rem;margin:0;\
+padding:.6em 1em;border:2px solid var(--consentry-accent,#1d4ed8);border-radius:6px;\
+background:var(--consentry-accent,#1d4ed8);color:var(--consentry-accent-fg,#fff);font-weight:600;cursor:pointer}\
+[data-consentry-banner] :focus-visible,[data-consentry-placeholder] :focus-visible{outline:3px solid var(--consentry-focus,#b45309);outline-offset:2px}\
+[data-consentry-placeholder]{display:block;padding:1rem;border:1px dashed #767676;\
+background:var(--consentry-bg,#fff);color:var(--consentry-fg,#1a1a1a);font:15px/1.5 var(--consentry-font,system-ui,sans-serif)}";
+
+/// Appends `s` to `out`, escaped for HTML text and attribute values.
+pub(crate) fn esc(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn push_all(out: &mut String, parts: &[&str]) {
+    for p in parts {
+        out.push_str(p);
+    }
+}
+
+fn button(out: &mut String, action: &str, label: &str) {
+    push_all(
+        out,
+        &[
+            "<button type=\"button\" data-consentry-action=\"",
+            action,
+            "\">",
+        ],
+    );
+    esc(out, label);
+    out.push_str("</button>");
+}
+
+/// The inner HTML of the banner root for one layer (1: buttons; 2: buttons and one toggle
+/// per category). `granted` says which toggles start checked.
+pub(crate) fn render(
+    policy: &Policy,
+    t: &ResolvedTexts<'_>,
+    layer: u8,
+    granted: impl Fn(&str) -> bool,
+) -> String {
+    let mut o = String::with_capacity(2048);
+    o.push_str("<h2 id=\"consentry-title\">");
+    esc(&mut o, t.title);
+    o.push_str("</h2><p id=\"consentry-body\">");
+    esc(&mut o, t.body);
+    if let Some(url) = t.privacy_url {
+        o.push_str(" <a href=\"");
+        esc(&mut o, url);
+        o.push_str("\">");
+        esc(&mut o, url);
+        o.push_str("</a>");
+    }
+    o.push_str("</p>");
+    if layer == 2 {
+        for (id, cat) in policy.categories.iter() {
+            let (title, desc) = t.category(id);
+            o.push_str("<fieldset><label><input type=\"checkbox\" data-consentry-category=\"");
+            esc(&mut o, id);
+            o.push('"');
+            if cat.required {
+                o.push_str(" checked disabled");
+            } else if granted(id) {
+                o.push_str(" checked");
+            }
+            o.push_str("> ");
+            esc(&mut o, title);
+            o.push_str("</label><p>");
+            esc(&mut o, desc);
+            o.push_str("</p><ul>");
+            for s in policy.services.iter().filter(|s| s.category == id) {
+                o.push_str("<li><b>");
+                esc(&mut o, &s.provider);
+                o.push_str("</b>: ");
+                esc(&mut o, &s.purpose);
+                o.push_str("</li>");
+            }
+            for c in policy.cookies().filter(|c| c.category == id) {
+                o.push_str("<li><code>");
+                esc(&mut o, c.name().as_str());
+                o.push_str("</code>");
+                for p in [c.provider, c.purpose].into_iter().flatten() {
+                    o.push_str(" · ");
+                    esc(&mut o, p);
+                }
+                o.push_str(" · ");
+                esc(&mut o, &lifetime_text(c.decl.max_age_days));
+                o.push_str("</li>");
+            }
+            o.push_str("</ul></fieldset>");
+        }
+    }
+    o.push_str("<div>");
+    button(&mut o, "accept-all", t.accept_all);
+    button(&mut o, "reject-all", t.reject_all);
+    if layer == 2 {
+        button(&mut o, "save", t.save);
+    } else {
+        button(&mut o, "preferences", t.preferences);
+    }
+    o.push_str("</div>");
+    o
+}
+
+/// The placeholder shown before a blocked iframe: what is blocked and a button that allows
+/// its category.
+pub(crate) fn placeholder(t: &ResolvedTexts<'_>, category: &str) -> String {
+    let (title, _) = t.category(category);
+    let mut o = String::from("<div data-consentry-placeholder=\"");
+    esc(&mut o, category);
+    o.push_str("\"><p>");
+    esc(&mut o, t.blocked);
+    o.push_str("</p><button type=\"button\" data-consentry-allow=\"");
+    esc(&mut o, category);
+    o.push_str("\">");
+    // The core's texts have no "Allow" yet: the label names the category to allow.
+    o.push_str("\u{2713} ");
+    esc(&mut o, title);
+    o.push_str("</button></div>");
+    o
+}

@@ -1,0 +1,152 @@
+//! Releasing marked markup: `<script type="text/plain" data-consent>` and
+//! `<iframe data-consent data-src>`, in document order, each exactly once.
+//!
+//! A released script is a new `<script>` element with the old one's attributes (except
+//! `type`, or `data-type` becomes its `type`) and text, put in the old one's place. External
+//! scripts get `async = false`, and the next marked script waits for an external one's `load`
+//! or `error`, so an inline script that uses a library loaded before it finds it.
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use core::cell::RefCell;
+
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, EventTarget};
+
+use crate::dom::document;
+
+/// Marks an element as queued, so a second release does not queue it again.
+const QUEUED: &str = "data-consentry-queued";
+
+thread_local! {
+    static QUEUE: RefCell<VecDeque<Element>> = const { RefCell::new(VecDeque::new()) };
+    static WAITING: RefCell<Option<Element>> = const { RefCell::new(None) };
+}
+
+fn each(selector: &str, mut f: impl FnMut(Element)) {
+    if let Ok(list) = document().query_selector_all(selector) {
+        for i in 0..list.length() {
+            if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                f(el);
+            }
+        }
+    }
+}
+
+fn is_allowed(el: &Element, allowed: &[String]) -> bool {
+    el.get_attribute("data-consent")
+        .is_some_and(|c| allowed.contains(&c))
+}
+
+/// Releases every marked script and iframe of an allowed category, in document order.
+pub(crate) fn release(allowed: &[String]) {
+    each("iframe[data-consent][data-src]", |el| {
+        if !is_allowed(&el, allowed) {
+            return;
+        }
+        if let Some(src) = el.get_attribute("data-src") {
+            let _ = el.remove_attribute("data-src");
+            let _ = el.remove_attribute("hidden");
+            if let Some(prev) = el.previous_element_sibling() {
+                if prev.has_attribute("data-consentry-placeholder") {
+                    prev.remove();
+                }
+            }
+            let _ = el.set_attribute("src", &src);
+        }
+    });
+    each(
+        "script[type=\"text/plain\"][data-consent]:not([data-consentry-queued])",
+        |el| {
+            if is_allowed(&el, allowed) {
+                let _ = el.set_attribute(QUEUED, "");
+                QUEUE.with(|q| q.borrow_mut().push_back(el));
+            }
+        },
+    );
+    pump();
+}
+
+/// Shows a placeholder before each blocked iframe of these `(category, html)` pairs and hides
+/// the iframe, once.
+pub(crate) fn placeholders(list: &[(String, String)]) {
+    if list.is_empty() {
+        return;
+    }
+    each(
+        "iframe[data-consent][data-src]:not([data-consentry-placed])",
+        |el| {
+            let cat = el.get_attribute("data-consent").unwrap_or_default();
+            if let Some((_, html)) = list.iter().find(|(c, _)| *c == cat) {
+                let _ = el.set_attribute("data-consentry-placed", "");
+                let _ = el.set_attribute("hidden", "");
+                let _ = el.insert_adjacent_html("beforebegin", html);
+            }
+        },
+    );
+}
+
+/// Releases queued scripts until an external one must load first.
+fn pump() {
+    loop {
+        if WAITING.with(|w| w.borrow().is_some()) {
+            return;
+        }
+        let Some(old) = QUEUE.with(|q| q.borrow_mut().pop_front()) else {
+            return;
+        };
+        let Some(new) = copy_script(&old) else {
+            continue;
+        };
+        let external = old.has_attribute("src");
+        if external {
+            let _ = Reflect::set(&new, &"async".into(), &JsValue::FALSE);
+            WAITING.with(|w| *w.borrow_mut() = Some(new.clone()));
+        }
+        // An inline script runs here, synchronously; no state is borrowed.
+        let _ = old.replace_with_with_node_1(&new);
+    }
+}
+
+fn copy_script(old: &Element) -> Option<Element> {
+    let new = document().create_element("script").ok()?;
+    let names = old.get_attribute_names();
+    for name in names.iter().filter_map(|n| n.as_string()) {
+        if name == "type" || name == QUEUED {
+            continue;
+        }
+        let value = old.get_attribute(&name).unwrap_or_default();
+        let name = if name == "data-type" {
+            "type".into()
+        } else {
+            name
+        };
+        let _ = new.set_attribute(&name, &value);
+    }
+    // `nonce` is hidden from getAttribute after parsing; copy the property (CSP).
+    if let Ok(n) = Reflect::get(old, &"nonce".into()) {
+        let _ = Reflect::set(&new, &"nonce".into(), &n);
+    }
+    new.set_text_content(old.text_content().as_deref());
+    Some(new)
+}
+
+/// A `load` or `error` event reached the document: if it is the script being waited for,
+/// continue with the next one.
+pub(crate) fn script_done(target: Option<EventTarget>) {
+    let Some(t) = target else { return };
+    let done = WAITING.with(|w| {
+        let mut w = w.borrow_mut();
+        let hit = w
+            .as_ref()
+            .is_some_and(|el| JsValue::from(el) == JsValue::from(t));
+        if hit {
+            *w = None;
+        }
+        hit
+    });
+    if done {
+        pump();
+    }
+}

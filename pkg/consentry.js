@@ -1,0 +1,38 @@
+// consentry: the module loader. Starts itself when the page has
+// <script type="application/json" id="consentry-policy">; otherwise `import { start }`.
+// The banner, decisions and cookie handling are Rust (consentry_bg.wasm).
+import init, * as m from "./consentry_bg.js";
+
+let started;
+
+/** Starts consentry once per page; resolves to the API (see consentry.d.ts). */
+export function start(policy, options = {}) {
+  return (started ??= (async () => {
+    await init({ module_or_path: options.wasmUrl ?? new URL("consentry_bg.wasm", import.meta.url) });
+    self.consentryGate?.setPolicy?.(policy);
+    for (const t of ["click", "keydown", "load", "error"]) document.addEventListener(t, m.onEvent, true);
+    m.start(policy, options);
+    return {
+      granted: m.granted,
+      acceptAll: m.acceptAll,
+      rejectAll: m.rejectAll,
+      accept: m.accept,
+      showPreferences: m.showPreferences,
+      withdraw: m.withdraw,
+      state: m.state,
+      onChange(cb) {
+        const f = (e) => cb(e.detail);
+        document.addEventListener("consentry:change", f);
+        return () => document.removeEventListener("consentry:change", f);
+      },
+    };
+  })());
+}
+
+const tag = document.getElementById("consentry-policy");
+if (tag) {
+  start(JSON.parse(tag.textContent)).then(
+    (c) => (self.consentry = c),
+    (e) => console.error(e),
+  );
+}
