@@ -5,14 +5,20 @@ use std::process::Command;
 
 /// The workspace root.
 pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// Runs a command in the workspace root, echoing it; fails with a message naming it.
 pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}").replace('"', "");
     eprintln!("\n==> {shown}");
-    let status = cmd.current_dir_if_unset().status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let status = cmd
+        .current_dir_if_unset()
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -35,13 +41,18 @@ impl CurrentDir for Command {
 
 /// True if `program --version` runs.
 pub(crate) fn has(program: &str) -> bool {
-    Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Output of a command, trimmed, if it ran successfully.
 pub(crate) fn output(cmd: &mut Command) -> Option<String> {
     let o = cmd.output().ok()?;
-    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
 /// `cargo`, as the one running us.
@@ -51,8 +62,12 @@ pub(crate) fn cargo() -> Command {
 
 /// Adds the wasm32 target if it is missing (idempotent, fast when present).
 pub(crate) fn ensure_wasm_target() -> Result<(), String> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     if !has("rustup") {
@@ -75,26 +90,35 @@ pub(crate) fn npm_ci(dir: &Path) -> Result<(), String> {
     ensure_node()?;
     let lock = dir.join("package-lock.json");
     let stamp = dir.join("node_modules/.package-lock.json");
-    let fresh = match (std::fs::metadata(&lock).and_then(|m| m.modified()), std::fs::metadata(&stamp).and_then(|m| m.modified())) {
+    let fresh = match (
+        std::fs::metadata(&lock).and_then(|m| m.modified()),
+        std::fs::metadata(&stamp).and_then(|m| m.modified()),
+    ) {
         (Ok(l), Ok(s)) => s >= l,
         _ => false,
     };
     if fresh {
         return Ok(());
     }
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir))
 }
 
 /// Path to Chromium, installing Debian's `chromium` and `chromium-driver` when possible.
 pub(crate) fn ensure_chromium() -> Result<PathBuf, String> {
-    let chromium = PathBuf::from(std::env::var("CONSENTRY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    let chromium = PathBuf::from(
+        std::env::var("CONSENTRY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+    );
     if chromium.exists() && has("chromedriver") {
         return Ok(chromium);
     }
     let root_user = output(Command::new("id").arg("-u")).is_some_and(|u| u == "0");
     if root_user && has("apt-get") {
         run(Command::new("apt-get").arg("update").arg("-qq"))?;
-        run(Command::new("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
         if chromium.exists() {
             return Ok(chromium);
         }

@@ -8,11 +8,38 @@ use crate::env::{cargo, ensure_chromium, ensure_wasm_target, npm_ci, root, run a
 pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     ensure_wasm_target()?;
     sh(cargo().args(["fmt", "--all", "--check"]))?;
-    sh(cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))?;
     sh(cargo().args([
-        "clippy", "-p", "consentry", "-p", "consentry-web", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
-    sh(cargo().args(["clippy", "-p", "consentry", "--no-default-features", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    sh(cargo().args([
+        "clippy",
+        "-p",
+        "consentry",
+        "-p",
+        "consentry-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    sh(cargo().args([
+        "clippy",
+        "-p",
+        "consentry",
+        "--no-default-features",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     sh(cargo().args(["test", "--workspace", "--all-features"]))?;
     if quick {
         eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
