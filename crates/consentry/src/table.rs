@@ -54,12 +54,24 @@ fn escape_html(s: &str) -> String {
     out
 }
 
+/// Escapes text for a GitHub-flavoured Markdown table cell: Markdown punctuation is
+/// backslash-escaped and raw HTML turned into entities, so a cell renders as the text itself.
 fn escape_md(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('*', "\\*")
-        .replace('_', "\\_")
-        .replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Policy {
