@@ -1,0 +1,182 @@
+//! The gate: the small classic script that goes first in `<head>`, before any tag, and keeps
+//! trackers off while the wasm module loads and decides.
+//!
+//! Its source is `pkg/consentry-gate.js` (hand-written, no dependencies, ≤ 2.5 KB gzip, checked
+//! by `cargo xtask test`). Servers inline it with [`script_tag`] (CSP nonce, regional Consent
+//! Mode defaults); static sites load `/consentry/consentry-gate.js` from the npm package.
+//!
+//! # What it does
+//!
+//! 1. Defines `window.dataLayer` and the standard `gtag` stub (if absent) and pushes
+//!    `gtag('consent','default',{…all denied…, security_storage:'granted', wait_for_update:500})`
+//!    before anything else can call gtag. If its `<script>` element has a
+//!    `data-consent-defaults` attribute (a JSON array of objects, see [`regional_defaults`]),
+//!    each is pushed as another `default` after the global one. A bad attribute is logged; the
+//!    global default stands.
+//! 2. Holds back scripts and iframes that JavaScript inserts later whose URL matches a pattern of
+//!    the policy (`services[].scripts` and `services[].iframes`, `*` wildcards; `http:` and
+//!    `https:` alike) of a category not granted. The first matching pattern decides, as in
+//!    [`consentry::Policy::category_for_url`]. Patterns are read lazily from
+//!    `#consentry-policy` (or `consentryGate.setPolicy(policy)`). A policy that cannot be read
+//!    fails closed: every cross-origin script and iframe is held and never released.
+//!    A held element is taken out of the DOM, so no request leaves; a comment marks its place.
+//! 3. `consentryGate.allow(categories)` (called by the module with the full list of granted
+//!    categories) inserts every held element that is no longer blocked, in the order it was
+//!    held, at its mark (or at the end of its intended parent if the mark is gone).
+//!    `consentryGate.granted` is a copy of the granted list (`["necessary"]` until `allow`).
+//!
+//! # Paths covered
+//!
+//! - `appendChild`, `insertBefore`, `replaceChild`, `append`, `prepend`, `replaceChildren`,
+//!   `before`, `after`, `replaceWith` (on elements, documents, fragments, text nodes),
+//!   `insertAdjacentElement`, `Range#insertNode`: the element itself, or the blocked scripts
+//!   and iframes inside an inserted element or `DocumentFragment`. Because the check is at
+//!   insertion, it does not matter how the element was made: `createElement`,
+//!   `createElementNS` (also SVG `<script href>`), `cloneNode`, `createContextualFragment`,
+//!   another document's `createElement` (all missed by yett, which patches `createElement`).
+//! - `src` (or `href`) set on a script or iframe that is in the page, by property,
+//!   `setAttribute`, `setAttributeNS`, `setAttributeNode(NS)` or `Attr#value`, including a
+//!   script inserted before its `src` is set: the element is taken out before the attribute
+//!   lands. On an element not in the page the attribute is simply set; the insertion is checked.
+//! - HTML strings with an `<iframe>` through `innerHTML`, `outerHTML` and
+//!   `insertAdjacentHTML`: parsed in an inert `<template>`, then inserted as above (scripts
+//!   parsed from HTML strings never run, as with the native setters).
+//!
+//! Not covered: `document.write`, a same-origin frame's own realm (its own prototypes), markup
+//! written in the HTML (use `<script type="text/plain" data-consent="…">` and
+//! `<iframe data-consent="…" data-src="…">`, which the module releases), images, `fetch` and
+//! beacons (these are not scripts or iframes).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use consentry::consent_mode::default_commands;
+use consentry::Policy;
+
+/// The gate script's source (`pkg/consentry-gate.js`), for inlining in a page's `<head>`.
+///
+/// It contains no `</script` and can be placed in a `<script>` element as is; prefer
+/// [`script_tag`], which adds a CSP nonce and the regional defaults.
+pub const GATE_JS: &str = include_str!("../../../pkg/consentry-gate.js");
+
+/// A nonce that cannot go in a `nonce` attribute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadNonce;
+
+impl fmt::Display for BadNonce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CSP nonce must be 1 to 256 base64 characters (A-Z a-z 0-9 + / = - _)")
+    }
+}
+
+/// The regional Consent Mode defaults of a policy: the JSON objects that follow the global
+/// default (which the gate writes itself), for `data-consent-defaults` ([`script_tag`]).
+/// Empty when the policy has no opt-out region.
+pub fn regional_defaults(policy: &Policy) -> Vec<String> {
+    default_commands(policy).into_iter().skip(1).collect()
+}
+
+/// The inline `<script>` element with the gate, first thing in `<head>`.
+///
+/// `nonce` is the page's CSP nonce (`script-src 'nonce-…'`), `defaults` the regional defaults
+/// from [`regional_defaults`] (JSON objects; empty for none), written to
+/// `data-consent-defaults` as a JSON array.
+///
+/// ```
+/// use consentry_web::gate::script_tag;
+/// let tag = script_tag(Some("r4nd0m=="), &[r#"{"ad_storage":"granted","region":["US-CA"]}"#.into()]).unwrap();
+/// assert!(tag.starts_with(r#"<script nonce="r4nd0m==" data-consent-defaults="[{&quot;ad_storage&quot;"#));
+/// assert!(tag.ends_with("</script>"));
+/// assert!(script_tag(Some("\"><x"), &[]).is_err());
+/// ```
+pub fn script_tag(nonce: Option<&str>, defaults: &[String]) -> Result<String, BadNonce> {
+    let mut out = String::with_capacity(GATE_JS.len() + 128);
+    out.push_str("<script");
+    if let Some(n) = nonce {
+        let ok = (1..=256).contains(&n.len())
+            && n.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
+            });
+        if !ok {
+            return Err(BadNonce);
+        }
+        out.push_str(" nonce=\"");
+        out.push_str(n);
+        out.push('"');
+    }
+    if !defaults.is_empty() {
+        out.push_str(" data-consent-defaults=\"[");
+        for (i, d) in defaults.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            escape_attr(&mut out, d);
+        }
+        out.push_str("]\"");
+    }
+    out.push('>');
+    out.push_str(GATE_JS);
+    out.push_str("</script>");
+    Ok(out)
+}
+
+/// Appends `s` escaped for a double-quoted HTML attribute value.
+fn escape_attr(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gate_source_is_inlinable() {
+        assert!(GATE_JS.contains("consentryGate"));
+        assert!(GATE_JS.contains("'consent', 'default'"));
+        assert!(!GATE_JS.to_ascii_lowercase().contains("</script"));
+        assert!(!GATE_JS.contains("<!--"));
+    }
+
+    #[test]
+    fn tag_without_nonce_or_defaults() {
+        let tag = script_tag(None, &[]).unwrap();
+        assert_eq!(tag, alloc::format!("<script>{GATE_JS}</script>"));
+    }
+
+    #[test]
+    fn tag_escapes_defaults_and_checks_the_nonce() {
+        let d = [r#"{"a":"</script><b x='1'>&"}"#.into(), "{}".into()];
+        let tag = script_tag(Some("abc-_+/="), &d).unwrap();
+        let head = &tag[..tag.find('>').unwrap() + 1];
+        assert_eq!(
+            head,
+            r#"<script nonce="abc-_+/=" data-consent-defaults="[{&quot;a&quot;:&quot;&lt;/script&gt;&lt;b x=&#39;1&#39;&gt;&amp;&quot;},{}]">"#
+        );
+        for bad in ["", "a b", "a\"", "<x>", &"a".repeat(257)] {
+            assert_eq!(script_tag(Some(bad), &[]), Err(BadNonce), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn regional_defaults_skip_the_global_one() {
+        let mut policy =
+            Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+        let all = default_commands(&policy);
+        let regional = regional_defaults(&policy);
+        assert_eq!(regional, all[1..].to_vec());
+        assert_eq!(regional.len(), 1, "p4p-packing has a US opt-out profile");
+        assert!(regional[0].contains(r#""region":["US"]"#));
+        policy.regions.clear();
+        assert!(regional_defaults(&policy).is_empty());
+    }
+}
