@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::keys::Keys;
 use crate::name::{self, NameError};
+use crate::request::{cookie_value, Headers};
 use crate::seal;
 
 /// The longest lifetime browsers keep a cookie (RFC 6265bis): 400 days.
@@ -254,6 +255,45 @@ impl AuthCookie {
                 rotated: !current,
             })
             .ok_or(AuthCookieError::Invalid)
+    }
+
+    /// Finds the signed cookie `name` in a request's `Cookie` headers and verifies it. `None`
+    /// when absent; [`AuthCookieError::Invalid`] when present but not valid, or sent twice.
+    ///
+    /// ```
+    /// use consentry_server::{AuthCookie, Key, Keys};
+    /// let keys = Keys::new(Key::generate());
+    /// let c = AuthCookie::signed(&keys, "session", "u1")?;
+    /// let header = format!("theme=dark; {}={}", c.name(), c.value());
+    /// let headers: &[(&str, &[u8])] = &[("cookie", header.as_bytes())];
+    /// assert_eq!(AuthCookie::read_signed(&keys, "session", headers)?.unwrap().value(), "u1");
+    /// # Ok::<(), consentry_server::AuthCookieError>(())
+    /// ```
+    pub fn read_signed<H: Headers + ?Sized>(
+        keys: &Keys,
+        name: &str,
+        headers: &H,
+    ) -> Result<Option<Verified>, AuthCookieError> {
+        let full = name::host_name(name)?;
+        match cookie_value(headers, &full) {
+            Ok(None) => Ok(None),
+            Ok(Some(v)) => Self::verify_signed(keys, &full, &v).map(Some),
+            Err(()) => Err(AuthCookieError::Invalid),
+        }
+    }
+
+    /// Finds the encrypted cookie `name` in a request's `Cookie` headers and decrypts it.
+    pub fn read_encrypted<H: Headers + ?Sized>(
+        keys: &Keys,
+        name: &str,
+        headers: &H,
+    ) -> Result<Option<Verified>, AuthCookieError> {
+        let full = name::host_name(name)?;
+        match cookie_value(headers, &full) {
+            Ok(None) => Ok(None),
+            Ok(Some(v)) => Self::decrypt(keys, &full, &v).map(Some),
+            Err(()) => Err(AuthCookieError::Invalid),
+        }
     }
 
     /// The full name, with its `__Host-` prefix.

@@ -2,6 +2,8 @@
 //! `Origin` / `Sec-Fetch-Site` checks, for every state-changing request.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -47,13 +49,29 @@ impl std::error::Error for CsrfRefusal {}
 
 /// The token for the current visitor, to put in forms (hidden field) or send in the header
 /// from `fetch`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct CsrfToken {
     token: String,
     field: String,
+    /// Set when a freshly minted token is handed to a handler: only then does the response
+    /// need the token cookie.
+    used: Arc<AtomicBool>,
 }
 
+impl PartialEq for CsrfToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.token == other.token && self.field == other.field
+    }
+}
+
+impl Eq for CsrfToken {}
+
 impl CsrfToken {
+    /// Marks the token as handed out (adapters' extractors call this).
+    pub(crate) fn mark_used(&self) {
+        self.used.store(true, Ordering::Relaxed);
+    }
+
     /// The token text.
     pub fn as_str(&self) -> &str {
         &self.token
@@ -80,8 +98,26 @@ impl fmt::Debug for CsrfToken {
 pub struct CsrfPrepared {
     /// The token handlers can embed.
     pub token: CsrfToken,
-    /// A `Set-Cookie` value to add to the response when a new token was minted.
-    pub set_cookie: Option<String>,
+    set_cookie: Option<String>,
+}
+
+impl CsrfPrepared {
+    /// The `Set-Cookie` value to add to the response: only when a new token was minted and
+    /// a handler took it (extracted it, or called [`CsrfPrepared::set_cookie_now`]).
+    pub fn set_cookie(&self) -> Option<&str> {
+        if self.token.used.load(Ordering::Relaxed) {
+            self.set_cookie.as_deref()
+        } else {
+            None
+        }
+    }
+
+    /// The `Set-Cookie` value whether or not a handler took the token (`None` when the
+    /// request's cookie is still valid).
+    pub fn set_cookie_now(&self) -> Option<&str> {
+        self.token.mark_used();
+        self.set_cookie.as_deref()
+    }
 }
 
 /// CSRF settings.
@@ -92,7 +128,7 @@ pub struct CsrfPrepared {
 /// let csrf = Csrf::new(Keys::new(Key::generate())).session_cookie("__Host-session");
 /// let first: &[(&str, &[u8])] = &[("cookie", b"__Host-session=abc")];
 /// let prepared = csrf.prepare(first);
-/// let set_cookie = prepared.set_cookie.unwrap();          // goes on the response
+/// let set_cookie = prepared.set_cookie_now().unwrap();    // goes on the response
 /// assert!(set_cookie.starts_with("__Host-csrf="));
 ///
 /// // The form posts the token back, the browser sends the cookie.
@@ -237,6 +273,7 @@ impl Csrf {
                     token: CsrfToken {
                         token: existing,
                         field: self.field.clone(),
+                        used: Arc::default(),
                     },
                     set_cookie: None,
                 };
@@ -254,6 +291,7 @@ impl Csrf {
             token: CsrfToken {
                 token,
                 field: self.field.clone(),
+                used: Arc::default(),
             },
             set_cookie,
         }

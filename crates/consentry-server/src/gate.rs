@@ -146,3 +146,95 @@ fn is_deletion(cookie: &Cookie<'_>) -> bool {
         .expires_datetime()
         .is_some_and(|t| t <= OffsetDateTime::now_utc())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Consentry;
+
+    fn policy() -> Policy {
+        Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap()
+    }
+
+    fn verdict(header: &[u8]) -> GateVerdict {
+        let c = Consentry::new(policy());
+        let consent = c.consent(&[][..]);
+        check_set_cookie(c.policy(), &consent, header).1
+    }
+
+    #[test]
+    fn drops_ungranted_and_undeclared_cookies() {
+        assert_eq!(
+            verdict(b"_ga=1; Path=/"),
+            GateVerdict::Drop(GateReason::NotGranted {
+                category: "analytics".into()
+            })
+        );
+        assert_eq!(
+            verdict(b"_ga_X=1"),
+            GateVerdict::Drop(GateReason::NotGranted {
+                category: "analytics".into()
+            })
+        );
+        assert_eq!(
+            verdict(b"other=1"),
+            GateVerdict::Drop(GateReason::Undeclared)
+        );
+        assert_eq!(
+            verdict(b"no-equals-sign"),
+            GateVerdict::Drop(GateReason::Malformed)
+        );
+        assert_eq!(
+            verdict(b"\xff=\xfe"),
+            GateVerdict::Drop(GateReason::Malformed)
+        );
+    }
+
+    #[test]
+    fn keeps_consent_csrf_deletions_and_necessary() {
+        assert_eq!(verdict(b"consentry=1.1.2.x; Path=/"), GateVerdict::Keep);
+        assert_eq!(verdict(b"__Host-csrf=t; Path=/; Secure"), GateVerdict::Keep);
+        assert_eq!(verdict(b"_ga=; Max-Age=0"), GateVerdict::Keep);
+        assert_eq!(
+            verdict(b"_ga=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            GateVerdict::Keep
+        );
+        assert_eq!(
+            verdict(b"__Host-P4PMember=v; HttpOnly; Secure; SameSite=Strict; Path=/"),
+            GateVerdict::Keep
+        );
+    }
+
+    #[test]
+    fn reports_necessary_cookie_missing_declared_attributes() {
+        assert_eq!(
+            verdict(b"__Host-P4PMember=v; Secure; SameSite=Strict; Path=/"),
+            GateVerdict::Warn(GateReason::MissingHttpOnly)
+        );
+        assert_eq!(
+            verdict(b"__Host-P4PMember=v; HttpOnly; Secure; SameSite=Lax; Path=/"),
+            GateVerdict::Warn(GateReason::WrongSameSite {
+                declared: SameSite::Strict
+            })
+        );
+        assert!(verdict(b"__Host-P4PMember=v; Secure; Path=/").keeps());
+    }
+
+    #[test]
+    fn undeclared_follows_the_policy() {
+        let mut p = policy();
+        p.undeclared_cookies = UndeclaredCookies::Warn;
+        let c = Consentry::new(p.clone());
+        let consent = c.consent(&[][..]);
+        assert_eq!(
+            check_set_cookie(c.policy(), &consent, b"x=1").1,
+            GateVerdict::Warn(GateReason::Undeclared)
+        );
+        p.undeclared_cookies = UndeclaredCookies::Allow;
+        let c = Consentry::new(p);
+        assert_eq!(
+            check_set_cookie(c.policy(), &consent, b"x=1").1,
+            GateVerdict::Keep
+        );
+    }
+}

@@ -98,10 +98,10 @@ where
                     .body(refusal.to_string());
                 return Ok(req.into_response(res).map_into_right_body());
             }
-            req.extensions_mut().insert(prepared.token);
+            req.extensions_mut().insert(prepared.token.clone());
             let mut res = service.call(req).await?;
             if let Some(v) = prepared
-                .set_cookie
+                .set_cookie()
                 .and_then(|c| HeaderValue::try_from(c).ok())
             {
                 res.headers_mut().append(SET_COOKIE, v);

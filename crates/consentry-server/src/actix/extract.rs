@@ -32,9 +32,17 @@ impl FromRequest for CsrfToken {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(req.extensions().get::<CsrfToken>().cloned().ok_or_else(|| {
-            ErrorInternalServerError("consentry: CsrfMiddleware is not installed on this route")
-        }))
+        ready(
+            req.extensions()
+                .get::<CsrfToken>()
+                .cloned()
+                .inspect(CsrfToken::mark_used)
+                .ok_or_else(|| {
+                    ErrorInternalServerError(
+                        "consentry: CsrfMiddleware is not installed on this route",
+                    )
+                }),
+        )
     }
 }
 

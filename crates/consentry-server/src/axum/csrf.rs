@@ -91,10 +91,10 @@ where
                 tracing::info!(%refusal, path = req.uri().path(), "consentry: CSRF check refused a request");
                 return Ok((StatusCode::FORBIDDEN, refusal.to_string()).into_response());
             }
-            req.extensions_mut().insert(prepared.token);
+            req.extensions_mut().insert(prepared.token.clone());
             let mut res = inner.call(req).await?;
             if let Some(v) = prepared
-                .set_cookie
+                .set_cookie()
                 .and_then(|c| HeaderValue::try_from(c).ok())
             {
                 res.headers_mut().append(SET_COOKIE, v);

@@ -29,10 +29,15 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = (StatusCode, &'static str);
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<CsrfToken>().cloned().ok_or((
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "consentry: CsrfLayer is not installed on this route",
-        ))
+        parts
+            .extensions
+            .get::<CsrfToken>()
+            .cloned()
+            .inspect(CsrfToken::mark_used)
+            .ok_or((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "consentry: CsrfLayer is not installed on this route",
+            ))
     }
 }
 

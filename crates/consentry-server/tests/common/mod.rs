@@ -1,0 +1,301 @@
+//! What the axum and actix-web test servers share: policies, keys, handler bodies, a raw
+//! HTTP/1.1 client for malformed requests.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use consentry::{ConsentId, ConsentRecord, Policy, Receipt, ReceiptContext, Timestamp};
+use consentry_server::{AuthCookie, Consent, Consentry, Csrf, Headers, Key, Keys, ReceiptEndpoint};
+
+pub const P4P: &str = include_str!("../../../../examples/policies/p4p-packing.json");
+
+/// A policy with a marketing category (for GPC) and an opt-out region.
+pub const MARKETING: &str = r#"{
+  "revision": 3,
+  "regions": { "US": "opt-out" },
+  "categories": {
+    "necessary": { "required": true, "lawful_basis": "contract" },
+    "analytics": { "lawful_basis": "consent" },
+    "marketing": { "lawful_basis": "consent" }
+  },
+  "services": [{
+    "id": "ads", "category": "marketing", "provider": "Ads Inc", "purpose": "Advertising",
+    "cookies": [{ "name": "_fbp", "max_age_days": 90 }]
+  }, {
+    "id": "google-analytics", "category": "analytics", "provider": "Google LLC", "purpose": "Traffic",
+    "cookies": [{ "name": "_ga", "max_age_days": 395 }, { "name": "_ga_*", "max_age_days": 395 }]
+  }],
+  "cookies": [
+    { "name": "__Host-P4PMember", "category": "necessary", "exemption": "authentication",
+      "http_only": true, "same_site": "strict", "purpose": "Keeps you signed in" },
+    { "name": "__Host-P4PAdmin", "category": "necessary", "exemption": "authentication",
+      "http_only": true, "same_site": "strict", "purpose": "Admins" }
+  ]
+}"#;
+
+pub fn policy(json: &str) -> Policy {
+    Policy::from_json(json).expect("test policy is valid")
+}
+
+pub fn old_key() -> Key {
+    Key::from(&[1u8; 64])
+}
+pub fn current_key() -> Key {
+    Key::from(&[2u8; 64])
+}
+pub fn retired_key() -> Key {
+    Key::from(&[3u8; 64])
+}
+
+/// The server's keys: current plus one older accepted key.
+pub fn keys() -> Keys {
+    Keys::new(current_key()).with_older(old_key())
+}
+
+pub fn consentry(json: &str, trust_proxy: bool) -> Consentry {
+    Consentry::new(policy(json))
+        .region_header("x-region")
+        .trust_forwarded_proto(trust_proxy)
+}
+
+pub fn csrf() -> Csrf {
+    Csrf::new(keys())
+        .session_cookie("__Host-P4PMember")
+        .exempt_path("/consentry/receipts")
+}
+
+pub static RECEIPTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+pub fn receipt_endpoint(json: &str) -> ReceiptEndpoint {
+    ReceiptEndpoint::new(policy(json), |r: Receipt| {
+        RECEIPTS.lock().unwrap().push(r.to_json());
+        Ok(())
+    })
+}
+
+// Handler bodies, shared by both frameworks (they only translate types).
+
+pub fn consent_text(c: &Consent) -> String {
+    format!(
+        "analytics={} marketing={} gpc={} prompt={}",
+        c.allows("analytics"),
+        c.allows("marketing"),
+        c.gpc(),
+        c.needs_prompt()
+    )
+}
+
+pub fn login_cookies() -> Vec<String> {
+    let k = keys();
+    vec![
+        AuthCookie::signed(&k, "P4PMember", "member-7")
+            .unwrap()
+            .to_string(),
+        AuthCookie::encrypted(&k, "P4PAdmin", "admin 1; root")
+            .unwrap()
+            .to_string(),
+    ]
+}
+
+pub fn whoami<H: Headers + ?Sized>(headers: &H) -> (u16, String) {
+    let k = keys();
+    let member = AuthCookie::read_signed(&k, "P4PMember", headers);
+    let admin = AuthCookie::read_encrypted(&k, "P4PAdmin", headers);
+    match (member, admin) {
+        (Ok(m), Ok(a)) => (
+            200,
+            format!(
+                "member={} admin={}",
+                m.map(|v| format!(
+                    "{}{}",
+                    v.value(),
+                    if v.rotated() { "(rotated)" } else { "" }
+                ))
+                .unwrap_or_else(|| "-".into()),
+                a.map(|v| v.into_value()).unwrap_or_else(|| "-".into())
+            ),
+        ),
+        _ => (401, "invalid auth cookie".into()),
+    }
+}
+
+/// What `/set-cookies` emits: analytics, marketing, undeclared and necessary cookies.
+pub fn app_set_cookies() -> Vec<String> {
+    let mut v = vec![
+        "_ga=GA1.2.secretvalue; Path=/; Max-Age=1000".to_owned(),
+        "_ga_XYZ=GS1.1; Path=/; Max-Age=1000".to_owned(),
+        "_fbp=fb.1.2; Path=/; Max-Age=1000".to_owned(),
+        "tracker=abc; Path=/".to_owned(),
+    ];
+    v.push(
+        AuthCookie::signed(&keys(), "P4PMember", "member-7")
+            .unwrap()
+            .to_string(),
+    );
+    v
+}
+
+pub fn now() -> Timestamp {
+    Timestamp(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    )
+}
+
+/// A valid consent cookie value under a policy granting these categories.
+pub fn consent_value(json: &str, granted: &[&str]) -> String {
+    let p = policy(json);
+    ConsentRecord::new(
+        &p,
+        granted,
+        consentry::Method::Custom,
+        now(),
+        ConsentId::from_random_bytes([4; 12]),
+    )
+    .unwrap()
+    .encode()
+}
+
+pub fn receipt_json(json: &str) -> String {
+    let p = policy(json);
+    let hash = p.sha256_hex();
+    let record = ConsentRecord::accept_all(&p, now(), ConsentId::from_random_bytes([5; 12]));
+    let ctx = ReceiptContext {
+        receipt_id: ConsentId::from_random_bytes([6; 12]),
+        jurisdiction: Some("DE"),
+        language: "en",
+        policy_sha256: &hash,
+    };
+    Receipt::new(&p, &record, &ctx).to_json()
+}
+
+/// A raw HTTP/1.1 exchange: status code and body (`None` if the server closed without an
+/// answer).
+pub fn raw_get(addr: SocketAddr, path: &str, extra_headers: &[u8]) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n").into_bytes();
+    req.extend_from_slice(extra_headers);
+    req.extend_from_slice(b"Connection: close\r\n\r\n");
+    s.write_all(&req).ok()?;
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.get(9..12)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+/// At least 200 malformed `Cookie` header values (as raw bytes) that must all read as no
+/// consent: huge, invalid UTF-8, control characters the HTTP parsers let through (tab, C1
+/// controls), duplicate names, truncated values, future versions and revisions.
+pub fn malformed_cookie_headers(json: &str, name: &str) -> Vec<Vec<u8>> {
+    let p = policy(json);
+    let valid =
+        ConsentRecord::accept_all(&p, now(), ConsentId::from_random_bytes([4; 12])).encode();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut push = |v: Vec<u8>| out.push(v);
+    // Truncated at every length.
+    for n in 0..valid.len() {
+        push(format!("{name}={}", &valid[..n]).into_bytes());
+    }
+    // Duplicate names (even of valid values: ambiguous, fail closed).
+    push(format!("{name}={valid}; {name}={valid}").into_bytes());
+    push(format!("{name}={valid};{name}=x").into_bytes());
+    push(format!("{name}=; {name}={valid}").into_bytes());
+    push(format!("a=1; {name}={valid}; b=2; {name}={valid}").into_bytes());
+    // Future format versions and revisions.
+    let rest = valid.split_once('.').unwrap().1;
+    for v in ["2", "9", "10", "99999999999999999999", "0", "-1", "", "x"] {
+        push(format!("{name}={v}.{rest}").into_bytes());
+    }
+    let after_rev = rest.split_once('.').unwrap().1;
+    for r in ["99", "4", "4294967296", "-3", "", "3x"] {
+        push(format!("{name}=1.{r}.{after_rev}").into_bytes());
+    }
+    // Invalid UTF-8 and C1 controls in and around the value.
+    for bad in [
+        &b"\xff"[..],
+        b"\xfe\xff",
+        b"\xc3",
+        b"\xc3\x28",
+        b"\xe2\x82",
+        b"\xf0\x9f\x8d",
+        b"\xed\xa0\x80",
+        b"\xc0\xaf",
+        b"\x80",
+        b"\xc2\x85",
+        b"\xc2\x9f",
+        b"\x9b",
+    ] {
+        let mut v = format!("{name}=").into_bytes();
+        v.extend_from_slice(bad);
+        v.extend_from_slice(valid.as_bytes());
+        push(v.clone());
+        let mut w = format!("{name}={valid}").into_bytes();
+        w.extend_from_slice(bad);
+        push(w);
+        let mut x = format!("{name}=").into_bytes();
+        x.extend_from_slice(&valid.as_bytes()[..10]);
+        x.extend_from_slice(bad);
+        x.extend_from_slice(&valid.as_bytes()[10..]);
+        push(x);
+    }
+    // Tabs and odd separators.
+    push(format!("{name}=\t{valid}\tjunk").into_bytes());
+    push(format!("{name}={}\t{}", &valid[..8], &valid[8..]).into_bytes());
+    push(format!("{name}=\"{valid}").into_bytes());
+    push(format!("{name}={valid}\"").into_bytes());
+    push(format!("{name}={valid},x=1").into_bytes());
+    push(format!("{name}={}", valid.replace('.', ",")).into_bytes());
+    push(format!("{name}={}", valid.replace(':', "=")).into_bytes());
+    push(format!("{name}={valid}~").into_bytes());
+    push(format!("{name}={}", valid.to_uppercase()).into_bytes());
+    push(format!("{name}={valid}.extra.fields").into_bytes());
+    push(format!("{name}={valid}~marketing:1~marketing:1").into_bytes());
+    push(format!("{name}={valid}~unknown:1").into_bytes());
+    push(format!("{name}={}", valid.replace(":1", ":2")).into_bytes());
+    push(format!("{name}={}", valid.replace(":1", ":")).into_bytes());
+    push(b";;;;".to_vec());
+    push(b"=".to_vec());
+    push(name.as_bytes().to_vec());
+    push(format!("={valid}").into_bytes());
+    push(format!("{name} {valid}").into_bytes());
+    push(format!("{}={valid}", name.to_uppercase()).into_bytes());
+    push(format!("{name}x={valid}").into_bytes());
+    push(format!("x{name}={valid}").into_bytes());
+    // Huge.
+    for n in [1_000, 4_000, 7_000] {
+        push(format!("{name}={}", "a".repeat(n)).into_bytes());
+        push(format!("{name}={valid}{}", "7".repeat(n)).into_bytes());
+        push(format!("{}; {name}={}", "x=y; ".repeat(n / 5), "1.".repeat(n / 2)).into_bytes());
+        push(format!("{name}={}", "~analytics:1".repeat(n / 12)).into_bytes());
+    }
+    // Random printable garbage, deterministic.
+    let mut seed: u32 = 0x1234_5678;
+    for _ in 0..80 {
+        let mut v = format!("{name}=").into_bytes();
+        for _ in 0..64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            v.push(0x20 + (seed % 95) as u8);
+        }
+        push(v);
+    }
+    out
+}
+
+/// The `Cookie:` header line for raw requests.
+pub fn cookie_line(value: &[u8]) -> Vec<u8> {
+    let mut line = b"Cookie: ".to_vec();
+    line.extend_from_slice(value);
+    line.extend_from_slice(b"\r\n");
+    line
+}
