@@ -9,22 +9,33 @@
 //! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`), `--pkg-dir DIR` (the built
 //! npm package, served at `/consentry/`), `--gtag-src URL` (`GTAG_SRC`: load this instead of
 //! Google's gtag.js; the example serves an offline stand-in at `/dev/gtag.js`).
+//! `--trust-forwarded-proto`: behind a TLS-terminating proxy, read `X-Forwarded-Proto` (HSTS is
+//! sent on HTTPS only).
 //! Demo accounts: `demo@p4p.test` / `demo` (member), `admin@p4p.test` / `admin` (admin).
+//!
+//! consentry-server does the security work in three lines of `app()`: `ConsentLayer` (outermost)
+//! drops every `Set-Cookie` the visitor's consent or the policy does not allow and adds HSTS,
+//! `CsrfLayer` refuses forged form posts, `AuthCookie` makes the hardened auth cookies, and the
+//! receipts route hands the browser's consent receipts to a `ReceiptSink`.
 
 mod pages;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Form, Query, State};
-use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::{CONTENT_TYPE, COOKIE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use consentry::Policy;
+use consentry::{Policy, Receipt};
+use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
+use consentry_server::{
+    AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint, ReceiptSink,
+};
 use serde::Deserialize;
 use tower_http::services::ServeDir;
 
@@ -34,6 +45,13 @@ const POLICY_JSON: &str = include_str!("../../policies/p4p-packing.json");
 const GTAG_URL: &str = "https://www.googletagmanager.com/gtag/js?id=G-P4PDEMO";
 const MEMBER_COOKIE: &str = "__Host-P4PMember";
 const ADMIN_COOKIE: &str = "__Host-P4PAdmin";
+const RECEIPTS_PATH: &str = "/consentry/receipts";
+
+/// The demo accounts: email, password, admin?
+const ACCOUNTS: &[(&str, &str, bool)] = &[
+    ("demo@p4p.test", "demo", false),
+    ("admin@p4p.test", "admin", true),
+];
 
 /// Who is signed in.
 #[derive(Clone, Debug)]
@@ -42,23 +60,17 @@ struct Account {
     admin: bool,
 }
 
-/// The demo accounts: email, password, admin?
-const ACCOUNTS: &[(&str, &str, bool)] = &[
-    ("demo@p4p.test", "demo", false),
-    ("admin@p4p.test", "admin", true),
-];
-
 /// Settings from flags and environment.
 #[derive(Clone, Debug)]
 struct Config {
     addr: SocketAddr,
     pkg_dir: PathBuf,
     gtag_src: String,
+    trust_forwarded_proto: bool,
 }
 
 impl Config {
-    fn from_args(args: impl Iterator<Item = String>) -> Result<Config, String> {
-        let mut ip = [127, 0, 0, 1].into();
+    fn from_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
         let mut port: u16 = match std::env::var("PORT") {
             Ok(p) => p
                 .parse()
@@ -68,23 +80,26 @@ impl Config {
         let mut addr = None;
         let mut pkg_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pkg"));
         let mut gtag_src = std::env::var("GTAG_SRC").unwrap_or_else(|_| GTAG_URL.into());
-        let mut args = args;
+        let mut trust_forwarded_proto = false;
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
             match flag.as_str() {
                 "--addr" => addr = Some(value()?.parse().map_err(|e| format!("--addr: {e} (expected IP:PORT)"))?),
                 "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
-                "--ip" => ip = value()?.parse().map_err(|e| format!("--ip: {e}"))?,
                 "--pkg-dir" => pkg_dir = value()?.into(),
                 "--gtag-src" => gtag_src = value()?,
-                "-h" | "--help" => return Err("usage: p4p-packing [--addr IP:PORT | --port N] [--pkg-dir DIR] [--gtag-src URL]".into()),
+                "--trust-forwarded-proto" => trust_forwarded_proto = true,
+                "-h" | "--help" => {
+                    return Err("usage: p4p-packing [--addr IP:PORT | --port N] [--pkg-dir DIR] [--gtag-src URL] [--trust-forwarded-proto]".into())
+                }
                 other => return Err(format!("unknown argument {other:?} (try --help)")),
             }
         }
         Ok(Config {
-            addr: addr.unwrap_or(SocketAddr::new(ip, port)),
+            addr: addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], port))),
             pkg_dir,
             gtag_src,
+            trust_forwarded_proto,
         })
     }
 }
@@ -93,11 +108,22 @@ impl Config {
 struct Site {
     policy: Policy,
     config: Config,
-    /// Signed-in sessions: random token (the auth cookie's value) -> account.
-    sessions: Mutex<HashMap<String, Account>>,
+    /// Keys for the auth cookies and CSRF tokens. A real site loads them from its secret store
+    /// (`Key::from(&bytes)`), and keeps older keys in `Keys::with_older` while rotating.
+    keys: Keys,
 }
 
 type AppState = Arc<Site>;
+
+/// Where the consent receipts posted by the browser module go: here, the log.
+struct LogReceipts;
+
+impl ReceiptSink for LogReceipts {
+    fn store(&self, receipt: Receipt) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        tracing::info!(receipt = %receipt.to_json(), "consent receipt");
+        Ok(())
+    }
+}
 
 #[tokio::main]
 async fn main() {
@@ -105,6 +131,7 @@ async fn main() {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
         .init();
     let config = match Config::from_args(std::env::args().skip(1)) {
         Ok(c) => c,
@@ -122,7 +149,7 @@ async fn main() {
     let site = Arc::new(Site {
         policy,
         config,
-        sessions: Mutex::new(HashMap::new()),
+        keys: Keys::new(Key::generate()),
     });
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -142,7 +169,14 @@ async fn main() {
 }
 
 fn app(site: AppState) -> Router {
-    let pkg = ServeDir::new(&site.config.pkg_dir);
+    let consentry = Consentry::new(site.policy.clone())
+        .trust_forwarded_proto(site.config.trust_forwarded_proto);
+    // Tokens are bound to the member's sign-in; the beacons (receipts, analytics stand-in) carry none.
+    let csrf = Csrf::new(site.keys.clone())
+        .session_cookie(MEMBER_COOKIE)
+        .exempt_path(RECEIPTS_PATH)
+        .exempt_path("/dev/collect");
+    let receipt_endpoint = ReceiptEndpoint::new(site.policy.clone(), LogReceipts);
     Router::new()
         .route("/", get(home))
         .route("/contact", get(contact_form).post(contact_send))
@@ -150,23 +184,32 @@ fn app(site: AppState) -> Router {
         .route("/logout", post(logout))
         .route("/account", get(account))
         .route("/privacy", get(privacy))
-        .route("/consentry/receipts", post(receipt))
+        .route(RECEIPTS_PATH, receipts(receipt_endpoint))
         .route("/dev/gtag.js", get(gtag_stand_in))
         .route("/dev/collect", get(collect).post(collect))
-        .nest_service("/consentry", pkg)
+        .nest_service("/consentry", ServeDir::new(&site.config.pkg_dir))
         .with_state(site)
+        .layer(CsrfLayer::new(csrf))
+        .layer(ConsentLayer::with(consentry)) // outermost: sees every Set-Cookie
 }
 
 // --- pages ------------------------------------------------------------------------------------
 
-async fn home(State(site): State<AppState>, headers: HeaderMap) -> Html<String> {
-    let user = site.current_user(&headers);
-    site.page("Home", user.as_ref(), pages::HOME)
+async fn home(State(site): State<AppState>, headers: HeaderMap, token: CsrfToken) -> Html<String> {
+    site.page("Home", &headers, &token, pages::HOME)
 }
 
-async fn contact_form(State(site): State<AppState>, headers: HeaderMap) -> Html<String> {
-    let user = site.current_user(&headers);
-    site.page("Contact", user.as_ref(), pages::CONTACT)
+async fn contact_form(
+    State(site): State<AppState>,
+    headers: HeaderMap,
+    token: CsrfToken,
+) -> Html<String> {
+    site.page(
+        "Contact",
+        &headers,
+        &token,
+        &pages::contact(&token.hidden_input()),
+    )
 }
 
 #[derive(Deserialize)]
@@ -179,16 +222,16 @@ struct ContactForm {
 async fn contact_send(
     State(site): State<AppState>,
     headers: HeaderMap,
+    token: CsrfToken,
     Form(form): Form<ContactForm>,
 ) -> Html<String> {
-    let user = site.current_user(&headers);
     tracing::info!(chars = form.message.len(), "contact form received");
     let body = format!(
         "<h1>Thank you, {}</h1><p>We will answer at <strong>{}</strong>.</p>",
         pages::escape(&form.name),
         pages::escape(&form.email)
     );
-    site.page("Contact", user.as_ref(), &body)
+    site.page("Contact", &headers, &token, &body)
 }
 
 #[derive(Deserialize)]
@@ -200,15 +243,20 @@ struct LoginQuery {
 async fn login_form(
     State(site): State<AppState>,
     headers: HeaderMap,
+    token: CsrfToken,
     Query(q): Query<LoginQuery>,
 ) -> Html<String> {
-    let user = site.current_user(&headers);
     let error = if q.failed {
         r#"<p class="error" role="alert">Wrong email or password.</p>"#
     } else {
         ""
     };
-    site.page("Sign in", user.as_ref(), &pages::login(error))
+    site.page(
+        "Sign in",
+        &headers,
+        &token,
+        &pages::login(error, &token.hidden_input()),
+    )
 }
 
 #[derive(Deserialize)]
@@ -217,59 +265,48 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(State(site): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+/// Signs in: the member cookie (and the admin cookie for admins) carries the account's email,
+/// encrypted and bound to the cookie's name by `AuthCookie`.
+async fn login(
+    State(site): State<AppState>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
     let Some(&(email, _, admin)) = ACCOUNTS
         .iter()
         .find(|(e, p, _)| e.eq_ignore_ascii_case(form.email.trim()) && *p == form.password)
     else {
-        return Redirect::to("/login?failed=true").into_response();
+        return Ok(Redirect::to("/login?failed=true").into_response());
     };
-    let token = random_token();
-    site.sessions
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(
-            token.clone(),
-            Account {
-                email: email.into(),
-                admin,
-            },
-        );
-    let mut response = Redirect::to("/account").into_response();
-    let h = response.headers_mut();
-    h.append(SET_COOKIE, auth_cookie(MEMBER_COOKIE, &token));
-    if admin {
-        h.append(SET_COOKIE, auth_cookie(ADMIN_COOKIE, &token));
-    }
-    response
+    let member = AuthCookie::encrypted(&site.keys, MEMBER_COOKIE, email)?;
+    let to_account = Redirect::to("/account");
+    Ok(if admin {
+        (
+            member,
+            AuthCookie::encrypted(&site.keys, ADMIN_COOKIE, email)?,
+            to_account,
+        )
+            .into_response()
+    } else {
+        (member, to_account).into_response()
+    })
 }
 
-async fn logout(State(site): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, MEMBER_COOKIE) {
-        site.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&token);
-    }
-    let mut response = Redirect::to("/").into_response();
-    for name in [MEMBER_COOKIE, ADMIN_COOKIE] {
-        response.headers_mut().append(
-            SET_COOKIE,
-            HeaderValue::from_str(&format!(
-                "{name}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict"
-            ))
-            .expect("ascii"),
-        );
-    }
-    response
+async fn logout() -> Result<Response, AppError> {
+    Ok((
+        AuthCookie::removal(MEMBER_COOKIE)?,
+        AuthCookie::removal(ADMIN_COOKIE)?,
+        Redirect::to("/"),
+    )
+        .into_response())
 }
 
-async fn account(State(site): State<AppState>, headers: HeaderMap) -> Response {
+async fn account(State(site): State<AppState>, headers: HeaderMap, token: CsrfToken) -> Response {
     match site.current_user(&headers) {
         Some(user) => site
             .page(
                 "Your account",
-                Some(&user),
+                &headers,
+                &token,
                 &pages::account(&user.email, user.admin),
             )
             .into_response(),
@@ -277,30 +314,30 @@ async fn account(State(site): State<AppState>, headers: HeaderMap) -> Response {
     }
 }
 
-async fn privacy(State(site): State<AppState>, headers: HeaderMap) -> Html<String> {
-    let user = site.current_user(&headers);
+/// The privacy policy, with the cookie table generated from the policy file and the visitor's
+/// current choice as the server reads it from the consent cookie.
+async fn privacy(
+    State(site): State<AppState>,
+    headers: HeaderMap,
+    token: CsrfToken,
+    consent: Consent,
+) -> Html<String> {
+    let choice = if consent.needs_prompt() {
+        "not made yet"
+    } else if consent.allows("analytics") {
+        "Google Analytics allowed"
+    } else {
+        "Google Analytics refused"
+    };
     site.page(
         "Privacy policy",
-        user.as_ref(),
-        &pages::privacy(&site.policy.cookie_table_html()),
+        &headers,
+        &token,
+        &pages::privacy(&site.policy.cookie_table_html(), choice),
     )
 }
 
-// --- consent receipts and the offline gtag.js stand-in -----------------------------------------
-
-async fn receipt(State(site): State<AppState>, body: axum::body::Bytes) -> StatusCode {
-    if body.len() > consentry::receipt::MAX_RECEIPT_BYTES {
-        return StatusCode::PAYLOAD_TOO_LARGE;
-    }
-    let hash = site.policy.sha256_hex();
-    match consentry::receipt::Receipt::from_json(&body) {
-        Ok(r) if r.verify(&site.policy, &[hash.as_str()]).is_ok() => {
-            tracing::info!(receipt = %r.to_json(), "consent receipt");
-            StatusCode::NO_CONTENT
-        }
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
+// --- the offline gtag.js stand-in ----------------------------------------------------------------
 
 async fn gtag_stand_in() -> impl IntoResponse {
     (
@@ -323,34 +360,43 @@ async fn collect(Query(hit): Query<HashMap<String, String>>) -> StatusCode {
 // --- helpers ----------------------------------------------------------------------------------
 
 impl Site {
+    /// The signed-in account, from a member cookie that decrypts under our keys.
     fn current_user(&self, headers: &HeaderMap) -> Option<Account> {
-        let token = cookie(headers, MEMBER_COOKIE)?;
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&token)
-            .cloned()
+        let email =
+            AuthCookie::decrypt(&self.keys, MEMBER_COOKIE, &cookie(headers, MEMBER_COOKIE)?)
+                .ok()?
+                .into_value();
+        let (email, _, can_admin) = ACCOUNTS.iter().find(|a| a.0 == email)?;
+        let admin = *can_admin
+            && cookie(headers, ADMIN_COOKIE)
+                .and_then(|v| AuthCookie::decrypt(&self.keys, ADMIN_COOKIE, &v).ok())
+                .is_some_and(|v| v.value() == *email);
+        Some(Account {
+            email: (*email).into(),
+            admin,
+        })
     }
 
-    fn page(&self, title: &str, user: Option<&Account>, body: &str) -> Html<String> {
+    fn page(
+        &self,
+        title: &str,
+        headers: &HeaderMap,
+        token: &CsrfToken,
+        body: &str,
+    ) -> Html<String> {
+        let user = self.current_user(headers);
+        let head = pages::Head {
+            title,
+            policy_json: POLICY_JSON,
+            gtag_src: &self.config.gtag_src,
+        };
         Html(pages::layout(
-            &pages::Head {
-                title,
-                policy_json: POLICY_JSON,
-                gtag_src: &self.config.gtag_src,
-            },
-            user.map(|u| u.email.as_str()),
+            &head,
+            user.as_ref().map(|u| u.email.as_str()),
+            &token.hidden_input(),
             body,
         ))
     }
-}
-
-/// A hardened auth cookie: `__Host-` prefix, HttpOnly, Secure, SameSite=Strict, session lifetime.
-fn auth_cookie(name: &str, value: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict"
-    ))
-    .expect("ascii")
 }
 
 /// The value of a request cookie.
@@ -365,8 +411,18 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 24];
-    getrandom::getrandom(&mut bytes).expect("the OS random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// An auth cookie that could not be made (a bug in this site, not the visitor's fault): 500.
+struct AppError(consentry_server::AuthCookieError);
+
+impl From<consentry_server::AuthCookieError> for AppError {
+    fn from(e: consentry_server::AuthCookieError) -> Self {
+        AppError(e)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self.0, "could not build an auth cookie");
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    }
 }

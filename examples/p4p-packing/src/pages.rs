@@ -26,10 +26,10 @@ pub(crate) fn escape(s: &str) -> String {
 /// A whole page. The `<head>` follows consentry's embed contract: the gate first, then the
 /// policy as JSON, then the module; Google Analytics is inert markup (`type="text/plain"`) that
 /// the module releases once the visitor allows analytics.
-pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, body: &str) -> String {
+pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body: &str) -> String {
     let nav_user = match user {
         Some(email) => format!(
-            r#"<a href="/account">{}</a><form method="post" action="/logout" class="inline"><button type="submit">Sign out</button></form>"#,
+            r#"<a href="/account">{}</a><form method="post" action="/logout" class="inline">{csrf_input}<button type="submit">Sign out</button></form>"#,
             escape(email)
         ),
         None => r#"<a href="/login">Sign in</a>"#.into(),
@@ -69,7 +69,8 @@ pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, body: &str) -> String 
 }
 
 const STYLE: &str = "body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1b1f24;background:#f6f7f9}\
-header,footer{display:flex;gap:1rem;align-items:center;justify-content:space-between;padding:.8rem 2rem;background:#0b3d5c;color:#fff}\
+header{display:flex;gap:1rem;align-items:center;justify-content:space-between;padding:.8rem 2rem;background:#0b3d5c;color:#fff}\
+footer{padding:.8rem 2rem;background:#0b3d5c;color:#fff;text-align:center}\
 header a,footer a{color:#fff}nav{display:flex;gap:1rem;align-items:center}.brand{font-weight:700;text-decoration:none}\
 main{max-width:52rem;margin:2rem auto;padding:0 1.5rem}form.inline{display:inline}\
 label{display:block;margin:.6rem 0 .2rem}input,textarea{font:inherit;padding:.4rem;width:100%;max-width:24rem}\
@@ -88,20 +89,24 @@ back the boxes to use and where each item goes.</p>
 <p><a href="/login">Sign in</a> to see your account, or <a href="/contact">contact us</a>.</p>"#;
 
 /// The contact form.
-pub(crate) const CONTACT: &str = r#"<h1>Contact us</h1>
-<form method="post" action="/contact">
+pub(crate) fn contact(csrf_input: &str) -> String {
+    format!(
+        r#"<h1>Contact us</h1>
+<form method="post" action="/contact">{csrf_input}
 <label for="name">Name</label><input id="name" name="name" required>
 <label for="email">Email</label><input id="email" name="email" type="email" required>
 <label for="message">Message</label><textarea id="message" name="message" rows="5" required></textarea>
 <p><button type="submit">Send</button></p>
-</form>"#;
+</form>"#
+    )
+}
 
 /// The sign-in form.
-pub(crate) fn login(error: &str) -> String {
+pub(crate) fn login(error: &str, csrf_input: &str) -> String {
     format!(
         r#"<h1>Sign in</h1>
 {error}
-<form method="post" action="/login">
+<form method="post" action="/login">{csrf_input}
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <p><button type="submit">Sign in</button></p>
@@ -122,7 +127,7 @@ pub(crate) fn account(email: &str, admin: bool) -> String {
 }
 
 /// The privacy policy, with the cookie table generated from the policy file.
-pub(crate) fn privacy(cookie_table: &str) -> String {
+pub(crate) fn privacy(cookie_table: &str, choice: &str) -> String {
     format!(
         r##"<h1>Privacy policy</h1>
 <p>This policy describes how Pro4Soft Inc. collects, uses and protects personal information
@@ -132,6 +137,7 @@ through the P4P Packing website and its REST API.</p>
 give or withdraw at any time under <a href="#" data-consentry-open>Cookie settings</a>.
 Authentication cookies are set after you sign in; they are HttpOnly and SameSite=Strict.</p>
 {cookie_table}
+<p>Your current choice, as this server reads it: <strong id="consent-choice">{choice}</strong>.</p>
 <h2>Your rights</h2>
 <p>You can ask for access to, correction or deletion of your personal information. California
 residents have the rights the CCPA grants; we do not sell personal information.</p>"##

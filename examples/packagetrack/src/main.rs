@@ -9,19 +9,25 @@
 //!
 //! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`), `--pkg-dir DIR` (the built
 //! npm package, served at `/consentry/`). Demo account: `demo@packagetrack.test` / `demo`.
+//!
+//! consentry-server: `ConsentLayer` (outermost) drops any `Set-Cookie` the policy does not
+//! declare, `CsrfLayer` protects the forms, and both cookies are `AuthCookie`s (`__Host-`,
+//! HttpOnly, Secure, SameSite=Strict; the sign-in encrypted, the session id signed).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Form, Query, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::header::COOKIE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use consentry::Policy;
+use consentry_server::axum::{ConsentLayer, CsrfLayer};
+use consentry_server::{AuthCookie, AuthCookieError, Csrf, CsrfToken, Key, Keys};
 use serde::Deserialize;
 use tower_http::services::ServeDir;
 
@@ -99,10 +105,11 @@ impl Config {
     }
 }
 
-/// Shared state: signed-in users by auth token.
+/// Shared state: the policy and the cookie keys. A real deployment loads the keys from its
+/// secret store (`Key::from(&bytes)`) and keeps older ones in `Keys::with_older` while rotating.
 struct Tracker {
     policy: Policy,
-    signed_in: Mutex<HashMap<String, String>>,
+    keys: Keys,
 }
 
 type AppState = Arc<Tracker>;
@@ -123,9 +130,11 @@ async fn main() {
     };
     let policy =
         Policy::from_json(POLICY_JSON).expect("examples/policies/packagetrack.json is valid");
+    let keys = Keys::new(Key::generate());
+    let csrf = Csrf::new(keys.clone()).session_cookie(SESSION_COOKIE);
     let state = Arc::new(Tracker {
-        policy,
-        signed_in: Mutex::new(HashMap::new()),
+        policy: policy.clone(),
+        keys,
     });
     let app = Router::new()
         .route("/", get(|| async { Redirect::to("/packages") }))
@@ -134,7 +143,9 @@ async fn main() {
         .route("/packages", get(packages))
         .route("/privacy", get(privacy))
         .nest_service("/consentry", ServeDir::new(&config.pkg_dir))
-        .with_state(state);
+        .with_state(state)
+        .layer(CsrfLayer::new(csrf))
+        .layer(ConsentLayer::new(policy)); // outermost: sees every Set-Cookie
     let listener = match tokio::net::TcpListener::bind(config.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -158,7 +169,7 @@ struct LoginQuery {
     failed: bool,
 }
 
-async fn login_form(Query(q): Query<LoginQuery>) -> Html<String> {
+async fn login_form(Query(q): Query<LoginQuery>, token: CsrfToken) -> Html<String> {
     let error = if q.failed {
         r#"<p class="error" role="alert">Wrong email or password.</p>"#
     } else {
@@ -167,14 +178,16 @@ async fn login_form(Query(q): Query<LoginQuery>) -> Html<String> {
     Html(page(
         "Sign in",
         None,
+        &token,
         &format!(
             r#"<h1>Sign in</h1>{error}
-<form method="post" action="/login">
+<form method="post" action="/login">{}
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <p><button type="submit">Sign in</button></p>
 </form>
-<p>Demo account: <code>demo@packagetrack.test</code> / <code>demo</code>.</p>"#
+<p>Demo account: <code>demo@packagetrack.test</code> / <code>demo</code>.</p>"#,
+            token.hidden_input()
         ),
     ))
 }
@@ -185,57 +198,32 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+/// Signs in: the sign-in cookie holds the account (encrypted) for the 30 days the policy
+/// declares; the session cookie a fresh signed session id.
+async fn login(
+    State(state): State<AppState>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
     if !(form.email.trim().eq_ignore_ascii_case(DEMO_ACCOUNT.0) && form.password == DEMO_ACCOUNT.1)
     {
-        return Redirect::to("/login?failed=true").into_response();
+        return Ok(Redirect::to("/login?failed=true").into_response());
     }
-    let token = random_token();
-    state
-        .signed_in
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(token.clone(), DEMO_ACCOUNT.0.into());
-    let mut response = Redirect::to("/packages").into_response();
-    let h = response.headers_mut();
-    let max_age = u64::from(AUTH_DAYS) * 86_400;
-    h.append(
-        SET_COOKIE,
-        header(&format!(
-            "{AUTH_COOKIE}={token}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Strict"
-        )),
-    );
-    h.append(
-        SET_COOKIE,
-        header(&format!(
-            "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
-            random_token()
-        )),
-    );
-    response
+    let auth = AuthCookie::encrypted(&state.keys, AUTH_COOKIE, DEMO_ACCOUNT.0)?
+        .persistent(Duration::from_secs(u64::from(AUTH_DAYS) * 86_400));
+    let session = AuthCookie::signed(&state.keys, SESSION_COOKIE, &random_token())?;
+    Ok((auth, session, Redirect::to("/packages")).into_response())
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, AUTH_COOKIE) {
-        state
-            .signed_in
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&token);
-    }
-    let mut response = Redirect::to("/login").into_response();
-    for name in [AUTH_COOKIE, SESSION_COOKIE] {
-        response.headers_mut().append(
-            SET_COOKIE,
-            header(&format!(
-                "{name}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict"
-            )),
-        );
-    }
-    response
+async fn logout() -> Result<Response, AppError> {
+    Ok((
+        AuthCookie::removal(AUTH_COOKIE)?,
+        AuthCookie::removal(SESSION_COOKIE)?,
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
-async fn packages(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn packages(State(state): State<AppState>, headers: HeaderMap, token: CsrfToken) -> Response {
     let Some(user) = state.user(&headers) else {
         return Redirect::to("/login").into_response();
     };
@@ -248,10 +236,14 @@ async fn packages(State(state): State<AppState>, headers: HeaderMap) -> Response
 <table id="packages"><thead><tr><th>Carrier</th><th>Tracking number</th><th>Recipient</th><th>Status</th></tr></thead>
 <tbody>{rows}</tbody></table>"#
     );
-    Html(page("Packages", Some(&user), &body)).into_response()
+    Html(page("Packages", Some(&user), &token, &body)).into_response()
 }
 
-async fn privacy(State(state): State<AppState>, headers: HeaderMap) -> Html<String> {
+async fn privacy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    token: CsrfToken,
+) -> Html<String> {
     let user = state.user(&headers);
     let body = format!(
         r#"<h1>Privacy policy</h1>
@@ -263,22 +255,41 @@ advertising or third-party tracking cookies.</p>
 {}"#,
         state.policy.cookie_table_html()
     );
-    Html(page("Privacy policy", user.as_deref(), &body))
+    Html(page("Privacy policy", user.as_deref(), &token, &body))
 }
 
 impl Tracker {
+    /// The signed-in account: from a sign-in cookie that decrypts under our keys, with a
+    /// session cookie that verifies.
     fn user(&self, headers: &HeaderMap) -> Option<String> {
-        let token = cookie(headers, AUTH_COOKIE)?;
-        self.signed_in
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&token)
-            .cloned()
+        AuthCookie::verify_signed(
+            &self.keys,
+            SESSION_COOKIE,
+            &cookie(headers, SESSION_COOKIE)?,
+        )
+        .ok()?;
+        Some(
+            AuthCookie::decrypt(&self.keys, AUTH_COOKIE, &cookie(headers, AUTH_COOKIE)?)
+                .ok()?
+                .into_value(),
+        )
     }
 }
 
-fn header(value: &str) -> HeaderValue {
-    HeaderValue::from_str(value).expect("cookie headers are ASCII")
+/// An auth cookie that could not be made (a bug in this site, not the visitor's fault): 500.
+struct AppError(AuthCookieError);
+
+impl From<AuthCookieError> for AppError {
+    fn from(e: AuthCookieError) -> Self {
+        AppError(e)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self.0, "could not build an auth cookie");
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    }
 }
 
 /// The value of a request cookie.
@@ -308,11 +319,12 @@ fn escape(s: &str) -> String {
 }
 
 /// A whole page, with consentry's embed contract in `<head>`.
-fn page(title: &str, user: Option<&str>, body: &str) -> String {
+fn page(title: &str, user: Option<&str>, token: &CsrfToken, body: &str) -> String {
     let account = match user {
         Some(email) => format!(
-            r#"<span id="user">{}</span><form method="post" action="/logout"><button type="submit">Sign out</button></form>"#,
-            escape(email)
+            r#"<span id="user">{}</span><form method="post" action="/logout">{}<button type="submit">Sign out</button></form>"#,
+            escape(email),
+            token.hidden_input()
         ),
         None => r#"<a href="/login">Sign in</a>"#.into(),
     };

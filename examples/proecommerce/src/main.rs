@@ -10,16 +10,25 @@
 //!
 //! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`), `--pkg-dir DIR` (the built
 //! npm package, served at `/consentry/`).
+//!
+//! consentry-server in `main()`: `ConsentMiddleware` (outermost) drops every `Set-Cookie` the
+//! policy does not declare (try `/promo`), `CsrfMiddleware` refuses forms without the session's
+//! token, and the session cookie is an `AuthCookie` (`__Host-`, HttpOnly, Secure,
+//! SameSite=Strict, signed).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header::LOCATION;
+use actix_web::body::MessageBody;
+use actix_web::cookie::Cookie;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderMap, HeaderValue, COOKIE, LOCATION, SET_COOKIE};
 use actix_web::{get, post, web, App, HttpRequest, HttpResponse, HttpServer};
 use consentry::Policy;
+use consentry_server::actix::{ConsentMiddleware, CsrfMiddleware};
+use consentry_server::{AuthCookie, Csrf, CsrfToken, Key, Keys};
 use serde::Deserialize;
 
 /// The policy this site runs under (also embedded in every page for the browser module).
@@ -34,17 +43,13 @@ const PRODUCTS: &[(&str, &str, u32)] = &[
     ("hosting", "Managed hosting (1 month)", 2_500),
 ];
 
-/// One visitor's session: the basket and the token every form must send back.
-#[derive(Clone, Debug, Default)]
-struct Session {
-    basket: Vec<String>,
-    csrf: String,
-}
-
-/// Shared state of the shop.
+/// Shared state of the shop: the policy, the keys, and each session's basket.
 struct Shop {
     policy: Policy,
-    sessions: Mutex<HashMap<String, Session>>,
+    /// Keys for the session cookie and CSRF tokens. A real shop loads them from its secret
+    /// store (`Key::from(&bytes)`), and keeps older keys in `Keys::with_older` while rotating.
+    keys: Keys,
+    baskets: Mutex<HashMap<String, Vec<String>>>,
 }
 
 /// Settings from flags and environment.
@@ -106,9 +111,11 @@ async fn main() -> std::io::Result<()> {
     };
     let policy =
         Policy::from_json(POLICY_JSON).expect("examples/policies/proecommerce.json is valid");
+    let keys = Keys::new(Key::generate());
     let shop = web::Data::new(Shop {
-        policy,
-        sessions: Mutex::new(HashMap::new()),
+        policy: policy.clone(),
+        keys: keys.clone(),
+        baskets: Mutex::new(HashMap::new()),
     });
     let pkg_dir = config.pkg_dir.clone();
     let server = HttpServer::new(move || {
@@ -121,6 +128,12 @@ async fn main() -> std::io::Result<()> {
             .service(promo)
             .service(privacy)
             .service(actix_files::Files::new("/consentry", &pkg_dir))
+            // Tokens are bound to the session cookie, which `start_session` puts on every request.
+            .wrap(CsrfMiddleware::new(
+                Csrf::new(keys.clone()).session_cookie(SESSION_COOKIE),
+            ))
+            .wrap_fn(start_session)
+            .wrap(ConsentMiddleware::new(policy.clone())) // outermost: sees every Set-Cookie
     })
     .workers(2)
     .bind(config.addr)?;
@@ -130,35 +143,73 @@ async fn main() -> std::io::Result<()> {
     server.run().await
 }
 
+/// Makes sure every request has a session before the CSRF check and the handlers run: a
+/// visitor without a valid session cookie gets a new one, put into this request's `Cookie`
+/// header and set on the response.
+fn start_session<S, B>(
+    mut req: ServiceRequest,
+    srv: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let shop = req.app_data::<web::Data<Shop>>().cloned();
+    let mut new_cookie = None;
+    if let Some(shop) = shop.filter(|shop| shop.session_id(req.headers()).is_none()) {
+        match shop.new_session() {
+            Ok(cookie) => {
+                // The request's other cookies stay; a stale session cookie goes.
+                let mut header = format!("{}={}", cookie.name(), cookie.value());
+                for pair in cookie_pairs(req.headers()).filter(|(name, _)| *name != SESSION_COOKIE)
+                {
+                    header.push_str(&format!("; {}={}", pair.0, pair.1));
+                }
+                if let Ok(v) = HeaderValue::from_str(&header) {
+                    req.headers_mut().insert(COOKIE, v);
+                }
+                new_cookie = HeaderValue::from_str(&cookie.to_string()).ok();
+            }
+            Err(e) => tracing::error!(error = %e, "could not build the session cookie"),
+        }
+    }
+    let fut = srv.call(req);
+    async move {
+        let mut res = fut.await?;
+        if let Some(v) = new_cookie {
+            res.headers_mut().append(SET_COOKIE, v);
+        }
+        Ok(res)
+    }
+}
+
 // --- pages ------------------------------------------------------------------------------------
 
 #[get("/")]
-async fn home(shop: web::Data<Shop>, req: HttpRequest) -> HttpResponse {
-    let (sid, session, new) = shop.session(&req);
+async fn home(shop: web::Data<Shop>, req: HttpRequest, token: CsrfToken) -> HttpResponse {
     let mut list = String::from(r#"<h1>Shop</h1><ul class="products">"#);
     for (id, name, cents) in PRODUCTS {
         list.push_str(&format!(
             r#"<li><span>{name}</span> <strong>{}</strong>
-<form method="post" action="/basket/add"><input type="hidden" name="csrf_token" value="{csrf}"><input type="hidden" name="product" value="{id}"><button type="submit">Add to basket</button></form></li>"#,
+<form method="post" action="/basket/add">{}<input type="hidden" name="product" value="{id}"><button type="submit">Add to basket</button></form></li>"#,
             price(*cents),
-            csrf = session.csrf,
+            token.hidden_input(),
         ));
     }
     list.push_str("</ul>");
-    page_response(&sid, new, &page("Shop", &list, session.basket.len()))
+    html(page("Shop", &list, shop.basket(&req).len()))
 }
 
 #[get("/basket")]
-async fn basket(shop: web::Data<Shop>, req: HttpRequest) -> HttpResponse {
-    let (sid, session, new) = shop.session(&req);
+async fn basket(shop: web::Data<Shop>, req: HttpRequest, token: CsrfToken) -> HttpResponse {
+    let items = shop.basket(&req);
     let mut body = String::from("<h1>Your basket</h1>");
-    if session.basket.is_empty() {
+    if items.is_empty() {
         body.push_str(r#"<p>Your basket is empty. <a href="/">Go shopping</a>.</p>"#);
     } else {
         body.push_str(r#"<ul id="basket">"#);
         let mut total = 0;
-        for (_, name, cents) in session
-            .basket
+        for (_, name, cents) in items
             .iter()
             .filter_map(|id| PRODUCTS.iter().find(|p| p.0 == id))
         {
@@ -168,22 +219,21 @@ async fn basket(shop: web::Data<Shop>, req: HttpRequest) -> HttpResponse {
         body.push_str(&format!(
             r#"</ul><p>Total: <strong id="total">{}</strong></p>
 <h2>Checkout</h2>
-<form method="post" action="/checkout"><input type="hidden" name="csrf_token" value="{}">
+<form method="post" action="/checkout">{}
 <label for="name">Name</label><input id="name" name="name" required>
 <label for="email">Email</label><input id="email" name="email" type="email" required>
 <p>Payment is handled by Stripe; we never see your card number.</p>
 <button type="submit">Place order</button></form>"#,
             price(total),
-            session.csrf
+            token.hidden_input()
         ));
     }
-    page_response(&sid, new, &page("Basket", &body, session.basket.len()))
+    html(page("Basket", &body, items.len()))
 }
 
+/// The form field `csrf_token` is checked by `CsrfMiddleware` before this runs.
 #[derive(Deserialize)]
 struct AddForm {
-    #[serde(default)]
-    csrf_token: String,
     product: String,
 }
 
@@ -193,13 +243,10 @@ async fn basket_add(
     req: HttpRequest,
     form: web::Form<AddForm>,
 ) -> HttpResponse {
-    let Some(sid) = shop.check_csrf(&req, &form.csrf_token) else {
-        return forbidden();
-    };
     if !PRODUCTS.iter().any(|p| p.0 == form.product) {
         return HttpResponse::BadRequest().body("no such product");
     }
-    shop.update(&sid, |s| s.basket.push(form.product.clone()));
+    shop.update_basket(&req, |b| b.push(form.product.clone()));
     HttpResponse::SeeOther()
         .insert_header((LOCATION, "/basket"))
         .finish()
@@ -207,8 +254,6 @@ async fn basket_add(
 
 #[derive(Deserialize)]
 struct CheckoutForm {
-    #[serde(default)]
-    csrf_token: String,
     name: String,
     email: String,
 }
@@ -219,11 +264,8 @@ async fn checkout(
     req: HttpRequest,
     form: web::Form<CheckoutForm>,
 ) -> HttpResponse {
-    let Some(sid) = shop.check_csrf(&req, &form.csrf_token) else {
-        return forbidden();
-    };
     let mut items = 0;
-    shop.update(&sid, |s| items = std::mem::take(&mut s.basket).len());
+    shop.update_basket(&req, |b| items = std::mem::take(b).len());
     let body = format!(
         r#"<h1 id="order-placed">Thank you, {}</h1><p>Your order of {items} item(s) is placed; the invoice goes to <strong>{}</strong>.</p>"#,
         escape(&form.name),
@@ -233,7 +275,7 @@ async fn checkout(
 }
 
 /// A marketing link that tries to set a tracking cookie this shop's policy does not declare.
-/// The Set-Cookie gate drops it: it never reaches the browser.
+/// `ConsentMiddleware` drops it (and logs why): it never reaches the browser.
 #[get("/promo")]
 async fn promo() -> HttpResponse {
     HttpResponse::SeeOther()
@@ -248,7 +290,7 @@ async fn promo() -> HttpResponse {
 }
 
 #[get("/privacy")]
-async fn privacy(shop: web::Data<Shop>) -> HttpResponse {
+async fn privacy(shop: web::Data<Shop>, req: HttpRequest) -> HttpResponse {
     let body = format!(
         r#"<h1>Privacy policy</h1>
 <p>We collect only the data needed to run your account and provide the service. We do not sell
@@ -259,75 +301,67 @@ tracking cookies on this site, so we do not ask for consent.</p>
 {}"#,
         shop.policy.cookie_table_html()
     );
-    html(page("Privacy policy", &body, 0))
+    html(page("Privacy policy", &body, shop.basket(&req).len()))
 }
 
-// --- helpers ----------------------------------------------------------------------------------
+// --- sessions ---------------------------------------------------------------------------------
 
 impl Shop {
-    /// The visitor's session, created when the request has none (or an unknown one).
-    fn session(&self, req: &HttpRequest) -> (String, Session, bool) {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(sid) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
-            if let Some(s) = sessions.get(&sid) {
-                return (sid, s.clone(), false);
-            }
-        }
-        let sid = random_token();
-        let session = Session {
-            basket: Vec::new(),
-            csrf: random_token(),
-        };
-        sessions.insert(sid.clone(), session.clone());
-        (sid, session, true)
-    }
-
-    /// The session id when the form's token matches the session's, else `None`.
-    fn check_csrf(&self, req: &HttpRequest, token: &str) -> Option<String> {
-        let sid = req.cookie(SESSION_COOKIE)?.value().to_string();
-        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let expected = &sessions.get(&sid)?.csrf;
-        (!token.is_empty() && constant_time_eq(expected.as_bytes(), token.as_bytes()))
+    /// The session id from a session cookie that verifies under our keys and names a live session.
+    fn session_id(&self, headers: &HeaderMap) -> Option<String> {
+        let (_, value) = cookie_pairs(headers).find(|(name, _)| *name == SESSION_COOKIE)?;
+        let sid = AuthCookie::verify_signed(&self.keys, SESSION_COOKIE, value)
+            .ok()?
+            .into_value();
+        self.baskets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&sid)
             .then_some(sid)
     }
 
-    fn update(&self, sid: &str, f: impl FnOnce(&mut Session)) {
-        if let Some(s) = self
-            .sessions
+    /// A new, empty session and its cookie.
+    fn new_session(&self) -> Result<AuthCookie, consentry_server::AuthCookieError> {
+        let mut bytes = [0u8; 18];
+        getrandom::getrandom(&mut bytes).expect("the OS random source works");
+        let sid: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let cookie = AuthCookie::signed(&self.keys, SESSION_COOKIE, &sid)?;
+        self.baskets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get_mut(sid)
-        {
-            f(s);
+            .insert(sid, Vec::new());
+        Ok(cookie)
+    }
+
+    fn basket(&self, req: &HttpRequest) -> Vec<String> {
+        let sid = self.session_id(req.headers());
+        let baskets = self.baskets.lock().unwrap_or_else(|e| e.into_inner());
+        sid.and_then(|sid| baskets.get(&sid).cloned())
+            .unwrap_or_default()
+    }
+
+    fn update_basket(&self, req: &HttpRequest, f: impl FnOnce(&mut Vec<String>)) {
+        if let Some(sid) = self.session_id(req.headers()) {
+            if let Some(b) = self
+                .baskets
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_mut(&sid)
+            {
+                f(b);
+            }
         }
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn forbidden() -> HttpResponse {
-    HttpResponse::Forbidden()
-        .content_type("text/plain; charset=utf-8")
-        .body("403 Forbidden: missing or wrong CSRF token")
-}
-
-/// A page response that also sets the session cookie when the session is new.
-fn page_response(sid: &str, new: bool, body: &str) -> HttpResponse {
-    let mut r = HttpResponse::Ok();
-    r.content_type("text/html; charset=utf-8");
-    if new {
-        r.cookie(
-            Cookie::build(SESSION_COOKIE, sid.to_string())
-                .path("/")
-                .secure(true)
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .finish(),
-        );
-    }
-    r.body(body.to_string())
+/// The `name=value` pairs of a request's `Cookie` headers. (Read by hand rather than with
+/// `HttpRequest::cookie`, which caches its parse: `start_session` changes the header.)
+fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .get_all(COOKIE)
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
 }
 
 fn html(body: String) -> HttpResponse {
@@ -346,12 +380,6 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
-}
-
-fn random_token() -> String {
-    let mut bytes = [0u8; 24];
-    getrandom::getrandom(&mut bytes).expect("the OS random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A whole page, with consentry's embed contract in `<head>` and the cookie notice.
