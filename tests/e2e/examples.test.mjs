@@ -170,7 +170,7 @@ async function noBannerVisible(page) {
 describe("p4p-packing", () => {
   let site, google, browser;
   before(async () => {
-    site = await startExample("p4p-packing");
+    site = await startExample("p4p-packing", ["--trust-forwarded-proto"]);
     // The harness answers https://www.googletagmanager.com/gtag/js with its gtag.js stand-in.
     google = await startServer();
     browser = await launchBrowser(google.port);
@@ -226,6 +226,41 @@ describe("p4p-packing", () => {
       assertHardened(removal, name);
     }
     assert.equal((await admin.get("/account")).status, 303, "signed out: /account redirects to /login");
+  });
+
+  test("auth cookies are bound to their name and key: tampered or moved values do not sign in", async () => {
+    const admin = new Client(site.origin);
+    const form = await admin.get("/login");
+    await admin.post("/login", { email: "admin@p4p.test", password: "admin", csrf_token: csrfToken(form.text) });
+    assert.match((await admin.get("/account")).text, /admin@p4p\.test/);
+    const member = admin.jar.get("__Host-P4PMember");
+    const adminValue = admin.jar.get("__Host-P4PAdmin");
+    const forged = new Client(site.origin);
+    for (const value of [adminValue, member.slice(0, -4) + "AAAA", "admin@p4p.test", ""]) {
+      forged.jar.set("__Host-P4PMember", value);
+      assert.equal((await forged.get("/account")).status, 303, `member cookie ${JSON.stringify(value.slice(0, 12))}… is refused`);
+    }
+    // Moving the admin value under the member name does not work, nor does a member value
+    // under the admin name grant admin.
+    const mixed = new Client(site.origin);
+    mixed.jar.set("__Host-P4PMember", member);
+    mixed.jar.set("__Host-P4PAdmin", member);
+    assert.match((await mixed.get("/account")).text, /\(member\)/);
+  });
+
+  test("HSTS only over HTTPS (X-Forwarded-Proto from the trusted proxy)", async () => {
+    const plain = await fetch(site.url("/"));
+    assert.equal(plain.headers.get("strict-transport-security"), null, "no HSTS over plain HTTP");
+    const tls = await fetch(site.url("/"), { headers: { "x-forwarded-proto": "https" } });
+    assert.match(tls.headers.get("strict-transport-security") ?? "", /^max-age=31536000; includeSubDomains/);
+  });
+
+  test("the receipts endpoint refuses malformed (400) and oversized (413) receipts", async () => {
+    const post = (body) => fetch(site.url("/consentry/receipts"), { method: "POST", headers: { "content-type": "application/json" }, body });
+    assert.equal((await post("{not json")).status, 400);
+    assert.equal((await post(JSON.stringify({ version: "1" }))).status, 400);
+    assert.equal((await post("x".repeat(64 * 1024))).status, 413);
+    assert.doesNotMatch(site.output(), /panicked/);
   });
 
   test("in the browser the auth cookie is HttpOnly (not in document.cookie) and logout removes it", async () => {
