@@ -1,11 +1,291 @@
-//! Placeholder: the web engineer replaces this file (size benchmark and budgets).
+//! `cargo xtask bench`: what a site loads, raw / gzip -9 / brotli, beside vanilla-cookieconsent
+//! 3.1.0 and yett 0.1.13 installed from npm in the same run (`xtask/bench/package.json`), and
+//! the size budgets `cargo xtask test` enforces (DESIGN.md "Budgets").
+//!
+//! Each file is compressed on its own (a site fetches them separately); a bundle is the sum of
+//! its files. gzip is level 9 (`flate2`), brotli quality 11, window 22 (`brotli`).
 
-/// Prints bundle sizes beside the anchors.
-pub(crate) fn run() -> Result<(), String> {
-    Err("the size benchmark is not written yet".into())
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::env::{npm_ci, root};
+
+/// Budget for the gate script, gzip -9 (DESIGN.md).
+pub(crate) const GATE_BUDGET: usize = 2_500;
+/// Budget for everything a site loads for the full banner, gzip -9 (DESIGN.md: 25 KB).
+pub(crate) const BUNDLE_BUDGET: usize = 25_600;
+
+/// Sizes of one file or a sum of files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sizes {
+    raw: usize,
+    gzip: usize,
+    brotli: usize,
 }
 
-/// Fails when a size budget is exceeded.
+impl Sizes {
+    fn of(bytes: &[u8]) -> Sizes {
+        Sizes {
+            raw: bytes.len(),
+            gzip: gzip9(bytes).len(),
+            brotli: brotli11(bytes).len(),
+        }
+    }
+
+    fn of_file(path: &Path) -> Result<Sizes, String> {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ok(Sizes::of(&bytes))
+    }
+
+    fn add(self, o: Sizes) -> Sizes {
+        Sizes {
+            raw: self.raw + o.raw,
+            gzip: self.gzip + o.gzip,
+            brotli: self.brotli + o.brotli,
+        }
+    }
+}
+
+/// gzip, best compression (as `gzip -9`).
+fn gzip9(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).expect("writing to a Vec cannot fail");
+    enc.finish().expect("writing to a Vec cannot fail")
+}
+
+/// brotli, quality 11, window 22 (what servers and `brotli -q 11` use).
+fn brotli11(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        w.write_all(bytes).expect("writing to a Vec cannot fail");
+    }
+    out
+}
+
+/// The hand-written gate, as committed and served.
+fn gate_path() -> PathBuf {
+    root().join("pkg/consentry-gate.js")
+}
+
+/// Files of the full bundle besides the gate: `pkg/consentry.js`, `pkg/*.wasm`,
+/// `pkg/consentry.css` (if the build makes one). Err if the module is not built.
+fn bundle_files() -> Result<Vec<PathBuf>, String> {
+    let pkg = root().join("pkg");
+    let js = pkg.join("consentry.js");
+    if !js.exists() {
+        return Err(format!(
+            "{} is missing: run `cargo xtask web` first",
+            js.display()
+        ));
+    }
+    let mut files = vec![js];
+    let mut wasm: Vec<PathBuf> = std::fs::read_dir(&pkg)
+        .map_err(|e| format!("cannot list {}: {e}", pkg.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    if wasm.is_empty() {
+        return Err(format!(
+            "no .wasm in {}: run `cargo xtask web` first",
+            pkg.display()
+        ));
+    }
+    wasm.sort();
+    files.extend(wasm);
+    let css = pkg.join("consentry.css");
+    if css.exists() {
+        files.push(css);
+    }
+    Ok(files)
+}
+
+/// What is over budget, one message per budget.
+fn budget_errors(gate_gzip: usize, bundle_gzip: usize) -> Vec<String> {
+    let mut errors = Vec::new();
+    if gate_gzip > GATE_BUDGET {
+        errors.push(format!(
+            "gate pkg/consentry-gate.js is {gate_gzip} B gzip -9, over the {GATE_BUDGET} B budget"
+        ));
+    }
+    if bundle_gzip > BUNDLE_BUDGET {
+        errors.push(format!(
+            "full bundle (gate + consentry.js + wasm + css) is {bundle_gzip} B gzip -9, over the {BUNDLE_BUDGET} B budget"
+        ));
+    }
+    errors
+}
+
+/// Fails when the gate is over 2,500 B or the full bundle over 25,600 B (gzip -9). Needs the
+/// web build (`cargo xtask web`) for the bundle.
 pub(crate) fn check_budgets() -> Result<(), String> {
-    Err("the size budgets are not checked yet".into())
+    let gate = Sizes::of_file(&gate_path())?;
+    let mut bundle = gate;
+    for f in bundle_files()? {
+        bundle = bundle.add(Sizes::of_file(&f)?);
+    }
+    eprintln!(
+        "\n==> size budgets (gzip -9): gate {} B (budget {GATE_BUDGET}), full bundle {} B (budget {BUNDLE_BUDGET})",
+        gate.gzip, bundle.gzip
+    );
+    let errors = budget_errors(gate.gzip, bundle.gzip);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+fn row(name: &str, s: Option<Sizes>, note: &str) {
+    match s {
+        Some(s) => println!(
+            "{name:<44} {:>9} {:>9} {:>9}  {note}",
+            s.raw, s.gzip, s.brotli
+        ),
+        None => println!("{name:<44} {:>9} {:>9} {:>9}  {note}", "-", "-", "-"),
+    }
+}
+
+/// The gate minified by the pinned terser (for comparison; the served gate is the source).
+fn minified_gate(bench: &Path) -> Result<Vec<u8>, String> {
+    let terser = bench.join("node_modules/terser/bin/terser");
+    let out = Command::new("node")
+        .arg(&terser)
+        .arg(gate_path())
+        .args(["--compress", "passes=2", "--mangle", "--comments", "/^!/"])
+        .output()
+        .map_err(|e| format!("cannot run terser: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "terser failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(out.stdout)
+}
+
+/// Prints the size table: consentry's gate, module files and full bundle beside yett and
+/// vanilla-cookieconsent (installed from npm now, versions pinned in xtask/bench).
+pub(crate) fn run() -> Result<(), String> {
+    let bench = root().join("xtask/bench");
+    let refs = npm_ci(&bench);
+
+    println!(
+        "\n{:<44} {:>9} {:>9} {:>9}",
+        "what a site loads (bytes)", "raw", "gzip -9", "brotli"
+    );
+    let gate = Sizes::of_file(&gate_path())?;
+    row(
+        "consentry gate (consentry-gate.js)",
+        Some(gate),
+        "budget 2,500 gzip, goal 2,000",
+    );
+    if refs.is_ok() {
+        match minified_gate(&bench) {
+            Ok(min) => row(
+                "  same, minified by terser 5.51.2",
+                Some(Sizes::of(&min)),
+                "not shipped",
+            ),
+            Err(e) => row("  same, minified by terser 5.51.2", None, &e),
+        }
+    }
+    let mut bundle_ok = true;
+    match bundle_files() {
+        Ok(files) => {
+            let mut total = gate;
+            for f in &files {
+                let s = Sizes::of_file(f)?;
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                row(&format!("consentry {name}"), Some(s), "");
+                total = total.add(s);
+            }
+            row(
+                "consentry full bundle (gate + js + wasm + css)",
+                Some(total),
+                "budget 25,600 gzip, goal 15,513",
+            );
+        }
+        Err(e) => {
+            bundle_ok = false;
+            row("consentry full bundle", None, &e);
+        }
+    }
+
+    let nm = bench.join("node_modules");
+    match &refs {
+        Ok(()) => {
+            let yett = Sizes::of_file(&nm.join("yett/dist/yett.min.js"))?;
+            row("yett 0.1.13 (yett.min.js, blocker only)", Some(yett), "");
+            let cc = nm.join("vanilla-cookieconsent/dist");
+            let js = Sizes::of_file(&cc.join("cookieconsent.umd.js"))?;
+            let css = Sizes::of_file(&cc.join("cookieconsent.css"))?;
+            row("vanilla-cookieconsent 3.1.0 js (umd)", Some(js), "");
+            row("vanilla-cookieconsent 3.1.0 css", Some(css), "");
+            row(
+                "vanilla-cookieconsent 3.1.0 full (js + css)",
+                Some(js.add(css)),
+                "",
+            );
+        }
+        Err(e) => row(
+            "yett / vanilla-cookieconsent",
+            None,
+            &format!("npm install failed: {e}"),
+        ),
+    }
+    println!(
+        "\nEach file compressed on its own, as served: gzip level 9 (flate2) without a file name in\n\
+         the header (`gzip -9 FILE` adds the name + 1 byte), brotli q11 w22."
+    );
+    refs?;
+    if !bundle_ok {
+        eprintln!("(the full bundle is not built: `cargo xtask web`)");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn compressors_round_trip_and_shrink() {
+        let text = "consentry ".repeat(200);
+        let gz = gzip9(text.as_bytes());
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, text);
+        assert!(gz.len() < 100, "{}", gz.len());
+
+        let br = brotli11(text.as_bytes());
+        let mut back = Vec::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, text.as_bytes());
+        assert!(br.len() < gz.len());
+    }
+
+    #[test]
+    fn budgets() {
+        assert!(budget_errors(2_500, 25_600).is_empty());
+        let e = budget_errors(2_501, 25_601);
+        assert_eq!(e.len(), 2);
+        assert!(e[0].contains("2501 B") && e[1].contains("25601 B"));
+    }
+
+    #[test]
+    fn the_committed_gate_is_within_budget() {
+        let gate = Sizes::of_file(&gate_path()).unwrap();
+        assert!(gate.gzip <= GATE_BUDGET, "gate is {} B gzip -9", gate.gzip);
+    }
 }
