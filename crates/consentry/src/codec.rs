@@ -196,7 +196,15 @@ impl ConsentRecord {
     }
 }
 
-/// A `Set-Cookie` header value that deletes the consent cookie.
+/// A `Set-Cookie` header value that deletes the consent cookie (on withdrawal, or to reset).
+///
+/// ```
+/// # #[cfg(feature = "json")] {
+/// use consentry::{clear_consent_cookie, Policy};
+/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// assert_eq!(clear_consent_cookie(&policy, true), "consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure");
+/// # }
+/// ```
 pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
     consent_cookie_header(policy, "", 0, secure)
 }
@@ -209,7 +217,14 @@ fn consent_cookie_header(policy: &Policy, value: &str, max_age: u64, secure: boo
     )
 }
 
-/// True if every byte is an RFC 6265 cookie-octet.
+/// True if every byte is an RFC 6265 cookie-octet: printable ASCII except space, `"`, `,`,
+/// `;` and `\`. Every encoded consent cookie value is.
+///
+/// ```
+/// use consentry::is_cookie_octets;
+/// assert!(is_cookie_octets("1.3.1790000000.AQEBAQEBAQEBAQEB.c.analytics:1"));
+/// assert!(!is_cookie_octets("a b") && !is_cookie_octets("a;b") && !is_cookie_octets("\"x\""));
+/// ```
 pub fn is_cookie_octets(value: &str) -> bool {
     value.bytes().all(|b| {
         b == 0x21

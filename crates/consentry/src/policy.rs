@@ -1,7 +1,8 @@
 //! The policy file model: categories, lawful bases, services and cookie declarations.
 //!
-//! A [`Policy`] is read from one JSON file (see the README's "Policy file reference") and
-//! validated by [`Policy::validate`]. Browser and server read the same file.
+//! A [`Policy`] is read from one JSON file and validated by [`Policy::validate`]. Browser and
+//! server read the same file. Every field, default and validation rule is documented in
+//! `docs/policy.md` in the repository.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -453,6 +454,18 @@ impl Policy {
     /// The declaration that covers a cookie name: an exact name wins over a pattern, and a
     /// pattern with a longer literal prefix over a shorter one (`_ga_*` over `_g*`); among
     /// equals, the first declared.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::Policy;
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let ga = policy.cookie_for("_ga_ABC123").unwrap();
+    /// assert_eq!((ga.category, ga.provider), ("analytics", Some("Google LLC")));
+    /// assert_eq!(ga.name().as_str(), "_ga_*");
+    /// assert_eq!(policy.cookie_for("__Host-P4PMember").unwrap().decl.http_only, Some(true));
+    /// assert!(policy.cookie_for("tracker").is_none());
+    /// # }
+    /// ```
     pub fn cookie_for(&self, name: &str) -> Option<ResolvedCookie<'_>> {
         let mut best: Option<ResolvedCookie<'_>> = None;
         for c in self.cookies() {
@@ -471,6 +484,16 @@ impl Policy {
     }
 
     /// The category a script or iframe URL needs, if a service lists a matching pattern.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::Policy;
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let gtag = "https://www.googletagmanager.com/gtag/js?id=G-XXXX";
+    /// assert_eq!(policy.category_for_url(gtag), Some("analytics"));
+    /// assert_eq!(policy.category_for_url("https://cdn.example.test/app.js"), None);
+    /// # }
+    /// ```
     pub fn category_for_url(&self, url: &str) -> Option<&str> {
         self.services
             .iter()

@@ -131,6 +131,13 @@ impl fmt::Display for ReceiptError {
 impl std::error::Error for ReceiptError {}
 
 /// SHA-256 of some bytes as lowercase hex.
+///
+/// ```
+/// assert_eq!(
+///     consentry::receipt::sha256_hex(b"abc"),
+///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+/// );
+/// ```
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(64);

@@ -380,6 +380,24 @@ impl Decision {
     /// The record grants nothing: every optional category is written as refused, and
     /// [`decide`] never reads a GPC record as consent (R17). Categories GPC does not cover
     /// keep following the region profile.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{decide, ConsentId, Context, Method, Policy, Timestamp};
+    /// let policy = Policy::from_json(r#"{"revision":1,"regions":{"US":"opt-out"},"categories":{
+    ///   "necessary":{"required":true,"lawful_basis":"contract"},
+    ///   "marketing":{"lawful_basis":"consent"}}}"#).unwrap();
+    /// let now = Timestamp(1_790_000_000);
+    /// let d = decide(&policy, None, &Context { now, region: Some("US-CA"), gpc: true });
+    /// assert!(!d.allows("marketing") && !d.needs_prompt());
+    /// let record = d.gpc_record(&policy, now, ConsentId::from_random_bytes([4; 12])).unwrap();
+    /// assert_eq!(record.method, Method::Gpc);
+    ///
+    /// // Stored, it keeps marketing denied on a later visit without the signal.
+    /// let later = Context { now, region: Some("US-CA"), gpc: false };
+    /// assert!(!decide(&policy, Some(&record.encode()), &later).allows("marketing"));
+    /// # }
+    /// ```
     pub fn gpc_record(
         &self,
         policy: &Policy,

@@ -142,6 +142,16 @@ impl Policy {
     }
 
     /// The cookie table as an HTML `<table>` (escaped; class `consentry-cookie-table`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::Policy;
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let html = policy.cookie_table_html();
+    /// assert!(html.starts_with("<table class=\"consentry-cookie-table\">"));
+    /// assert!(html.contains("<tr><td><code>_ga_*</code></td><td>Google LLC</td>"));
+    /// # }
+    /// ```
     pub fn cookie_table_html(&self) -> String {
         let mut out = String::from(
             "<table class=\"consentry-cookie-table\">\n<thead><tr><th>Cookie</th><th>Provider</th><th>Purpose</th><th>Category</th><th>Lawful basis</th><th>Lifetime</th></tr></thead>\n<tbody>\n",

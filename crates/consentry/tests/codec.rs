@@ -1,5 +1,6 @@
 //! The consent cookie codec: round trips, size, cookie-octet safety, and decoding that never
 //! panics on anything.
+#![cfg(feature = "json")]
 
 use std::time::Instant;
 

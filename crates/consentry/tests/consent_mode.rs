@@ -1,4 +1,5 @@
 //! Google Consent Mode v2 objects (REQUIREMENTS R18–R20).
+#![cfg(feature = "json")]
 
 mod common;
 

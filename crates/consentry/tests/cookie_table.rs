@@ -1,5 +1,6 @@
 //! The privacy policy's cookie table, for each example site, matches what its privacy policy
 //! (`shared/seeds`) says; Markdown and HTML are escaped.
+#![cfg(feature = "json")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Consent decisions: fail closed, expiry, revisions, GPC and regions.
+#![cfg(feature = "json")]
 
 mod common;
 
@@ -389,4 +390,75 @@ fn decide_is_pure_in_time() {
     let a = decide(&p, Some(&cookie), &eu());
     let b = decide(&p, Some(&cookie), &eu());
     assert_eq!(a, b);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn region() -> impl Strategy<Value = Option<&'static str>> {
+        prop::sample::select(vec![
+            None,
+            Some("DE"),
+            Some("US"),
+            Some("US-CA"),
+            Some("BR"),
+            Some("XX"),
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 3000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// GPC never grants anything (R17); necessary is always allowed; without a valid
+        /// choice under opt-in, only necessary is.
+        #[test]
+        fn gpc_never_grants_and_opt_in_fails_closed(
+            bits in any::<u8>(),
+            m in 0usize..5,
+            age_days in -2i64..400,
+            rev_delta in -1i64..=1,
+            region in region(),
+            garbage in any::<bool>(),
+        ) {
+            let p = full();
+            let methods = [Method::AcceptAll, Method::RejectAll, Method::Custom, Method::Gpc, Method::Withdrawal];
+            let optional: Vec<String> = p.categories.optional().map(String::from).collect();
+            let record = ConsentRecord {
+                revision: (i64::from(p.revision) + rev_delta) as u32,
+                decided_at: Timestamp(NOW.0 - age_days * DAY),
+                id: id(),
+                method: methods[m],
+                choices: optional.iter().enumerate().map(|(i, c)| (c.clone(), bits >> i & 1 == 1)).collect(),
+            };
+            let mut cookie = record.encode();
+            if garbage {
+                cookie.insert(3, '%');
+            }
+            let without = decide(&p, Some(&cookie), &ctx(region, false));
+            let with = decide(&p, Some(&cookie), &ctx(region, true));
+            for d in [&without, &with] {
+                prop_assert!(d.allows("necessary"));
+                prop_assert!(!d.allows("unknown"));
+            }
+            for c in with.allowed() {
+                prop_assert!(without.allows(c), "GPC granted {}", c);
+            }
+            prop_assert!(!with.allows("marketing"));
+            let consent = without.record().filter(|r| r.method != Method::Gpc);
+            if without.profile() == RegionProfile::OptIn && consent.is_none() {
+                prop_assert_eq!(allowed(&without), ["necessary"]);
+                prop_assert!(without.needs_prompt());
+            }
+            if let Some(r) = consent {
+                for c in &optional {
+                    prop_assert_eq!(without.allows(c), r.granted(c));
+                }
+            }
+        }
+    }
 }

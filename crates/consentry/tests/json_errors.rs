@@ -1,4 +1,5 @@
 //! Errors in the policy file's JSON name the path and the problem; unknown fields are refused.
+#![cfg(feature = "json")]
 
 mod common;
 

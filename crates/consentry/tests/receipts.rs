@@ -1,4 +1,5 @@
 //! Receipts (REQUIREMENTS R14): schema, stable policy hash, verification.
+#![cfg(feature = "json")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Every validation rule has a policy that breaks it and the specific error it yields.
+#![cfg(feature = "json")]
 
 mod common;
 
