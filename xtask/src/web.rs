@@ -4,7 +4,7 @@
 //! cargo build (wasm32, profile `wasm-release`) → `wasm-bindgen --target web` (the CLI at the
 //! exact version of the `wasm-bindgen` crate in Cargo.lock) → `wasm-opt -Oz` from npm's
 //! `binaryen`, pinned in `xtask/tools/package.json` (Debian's wasm-opt 108 breaks the module in
-//! Chromium, TOOLCHAIN.md). Output: `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`, loaded by
+//! Chromium, TOOLCHAIN.md); the generated JS is minified with terser, pinned there too. Output: `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`, loaded by
 //! the hand-written `pkg/consentry.js`.
 
 use std::fs;
@@ -75,7 +75,13 @@ pub(crate) fn build() -> Result<(), String> {
     let js = fs::read_to_string(tmp.join(format!("{OUT}.js")))
         .map_err(|e| format!("wasm-bindgen wrote no JS: {e}"))?;
     let js = js.replace(&format!("{OUT}_bg.wasm"), &format!("{OUT}.wasm"));
-    write(&pkg.join(format!("{OUT}.js")), js.as_bytes())?;
+    let glue = tmp.join("glue.js");
+    write(&glue, js.as_bytes())?;
+    // Minified with terser (pinned beside binaryen): the glue's doc comments and names.
+    run(Command::new(tools.join("node_modules/.bin/terser"))
+        .arg(&glue)
+        .args(["--module", "--compress", "passes=2", "--mangle", "--output"])
+        .arg(pkg.join(format!("{OUT}.js"))))?;
 
     for f in ["consentry-gate.js", "consentry.js", &format!("{OUT}.js"), &format!("{OUT}.wasm")] {
         if let Ok(m) = fs::metadata(pkg.join(f)) {
