@@ -160,8 +160,10 @@ function assertModuleRan(log) {
   assert.deepEqual(log.errors, [], "no page errors");
 }
 
+/** True when, once the module has started (`window.consentry`), no banner is visible. */
 async function noBannerVisible(page) {
-  await settle(page, 300);
+  await page.waitForFunction(() => window.consentry, null, { timeout: 10_000 });
+  await settle(page, 200);
   return (await page.locator(`${BANNER}:visible`).count()) === 0;
 }
 
