@@ -11,6 +11,9 @@ use crate::policy::{
 };
 use crate::region::{requires_opt_in, RegionProfile};
 
+/// Browsers cap a cookie's lifetime at 400 days (RFC 6265bis, R24).
+const MAX_COOKIE_DAYS: u32 = 400;
+
 /// What is wrong with a policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -27,7 +30,8 @@ pub enum PolicyErrorKind {
     MissingExemption,
     /// An optional category rests on a basis other than consent (R8).
     OptionalWithoutConsent,
-    /// An analytics cookie lives longer than 13 months (R13).
+    /// An analytics cookie lives longer than 13 months (R13), or any cookie longer than the
+    /// 400 days browsers allow (R24).
     CookieLifetimeTooLong,
     /// The consent lifetime is zero or over 13 months (R12).
     ConsentLifetime,
@@ -161,6 +165,7 @@ impl Policy {
             }
         }
         self.check_duplicate_cookies(&mut out);
+        self.check_texts(&mut out);
         out
     }
 
@@ -367,13 +372,12 @@ impl Policy {
             ));
             false
         } else if self.categories.get(cat).is_none() {
-            let known: Vec<&str> = self.categories.iter().map(|(k, _)| k).collect();
             out.push(PolicyError::new(
                 PolicyErrorKind::UnknownCategory,
                 path,
                 format!(
                     "unknown category \"{cat}\"; the policy defines: {}",
-                    known.join(", ")
+                    self.category_list()
                 ),
             ));
             false
@@ -443,7 +447,13 @@ impl Policy {
             ));
         }
         // An absent lifetime is a session cookie, which ends with the browser session.
-        if let Some(days) = c.max_age_days.filter(|d| *d > MAX_THIRTEEN_MONTHS_DAYS) {
+        if let Some(days) = c.max_age_days.filter(|d| *d > MAX_COOKIE_DAYS) {
+            out.push(PolicyError::new(
+                PolicyErrorKind::CookieLifetimeTooLong,
+                format!("{path}.max_age_days"),
+                format!("cookie \"{name}\" lives {days} days; browsers cap cookie lifetimes at {MAX_COOKIE_DAYS} days (RFC 6265bis): declare at most {MAX_COOKIE_DAYS}"),
+            ));
+        } else if let Some(days) = c.max_age_days.filter(|d| *d > MAX_THIRTEEN_MONTHS_DAYS) {
             if cat == ANALYTICS || looks_like_tracker {
                 out.push(PolicyError::new(
                     PolicyErrorKind::CookieLifetimeTooLong,
@@ -452,6 +462,28 @@ impl Policy {
                 ));
             }
         }
+    }
+
+    fn check_texts(&self, out: &mut Vec<PolicyError>) {
+        for (lang, texts) in &self.texts {
+            for id in texts.categories.keys() {
+                if self.categories.get(id).is_none() {
+                    out.push(PolicyError::new(
+                        PolicyErrorKind::UnknownCategory,
+                        format!("texts.{lang}.categories.{id}"),
+                        format!(
+                            "texts for unknown category \"{id}\"; the policy defines: {}",
+                            self.category_list()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn category_list(&self) -> String {
+        let known: Vec<&str> = self.categories.iter().map(|(k, _)| k).collect();
+        known.join(", ")
     }
 
     fn check_duplicate_cookies(&self, out: &mut Vec<PolicyError>) {

@@ -547,3 +547,34 @@ fn problems_lists_every_error_in_file_order() {
         ]
     );
 }
+
+// R24: no cookie outlives what browsers allow.
+
+#[test]
+fn rejects_any_cookie_living_longer_than_400_days() {
+    let v = set(full_value(), "/cookies/1/max_age_days", json!(401));
+    let err = refused(
+        &v,
+        PolicyErrorKind::CookieLifetimeTooLong,
+        "cookies[1].max_age_days",
+    );
+    assert!(err.message().contains("400 days"), "{err}");
+    let v = set(full_value(), "/cookies/1/max_age_days", json!(400));
+    assert_eq!(problems(&v), vec![]);
+}
+
+// Texts.
+
+#[test]
+fn rejects_texts_for_an_unknown_category() {
+    let v = set(
+        full_value(),
+        "/texts",
+        json!({ "de": { "categories": { "analytcs": { "title": "Statistik" } } } }),
+    );
+    refused(
+        &v,
+        PolicyErrorKind::UnknownCategory,
+        "texts.de.categories.analytcs",
+    );
+}
