@@ -1,5 +1,4 @@
-/*! consentry gate | MIT OR Apache-2.0 */
-// How it works: crates/consentry-web/src/gate.rs
+/*! consentry gate | MIT OR Apache-2.0 | docs: consentry_web::gate */
 (() => {
   const w = window, d = document, D = 'denied';
   if (w.consentryGate) return;
@@ -26,7 +25,7 @@
   const noScheme = (u) => String(u).replace(/^https?:/i, '');
   function getRules() {
     const el = d.getElementById('consentry-policy');
-    if (rules || !policy && !el) return rules || [];
+    if (rules || !policy && !el) return rules || []; // no policy (yet): nothing to match
     let r = [];
     try {
       for (const s of (policy || JSON.parse(el.textContent)).services) {
@@ -36,9 +35,8 @@
         }
       }
     } catch (e) {
-      r = [[{ test: (u) => u.indexOf(noScheme(location.origin) + '/') }]];
-      if (d.readyState == 'loading') return r; // maybe not parsed yet
       console.error('consentry: bad policy', e);
+      r = [[{ test: (u) => u.indexOf(noScheme(location.origin) + '/') }]]; // hold all cross-origin
     }
     return rules = r;
   }
@@ -122,7 +120,7 @@
     const p = el && el.parentNode;
     if (isTag(el) && el.isConnected && /^(.*:)?(src|href)$/i.test(name) && blockedUrl(v)) replaceChild.call(p, hold(el, p), el);
   }
-  for (const m of ['setAttribute', 'setAttributeNS', 'setAttributeNode', 'setAttributeNodeNS']) {
+  for (const m of ['setAttribute', 'setAttributeNS', 'setAttributeNode']) {
     const f = E[m];
     E[m] = function (...a) {
       const at = Object(a[0]);

@@ -3,7 +3,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { embedHtml, GTAG_URL_RE, jsonForScript, settle, setup } from "./harness.mjs";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+import { embedHtml, GTAG_URL_RE, jsonForScript, PKG_DIR, settle, setup } from "./harness.mjs";
+
+const GATE_JS = readFileSync(path.join(PKG_DIR, "consentry-gate.js"), "utf8");
+const escapeAttr = (s) =>
+  s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/'/g, "&#39;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 const GTAG = "https://www.googletagmanager.com/gtag/js";
 const FRAME = "https://www.googletagmanager.com/ns.html";
@@ -41,6 +48,14 @@ before(async () => {
       "/bad-policy": `<!doctype html><script src="/consentry/consentry-gate.js"></script>
         <script type="application/json" id="consentry-policy">{"services": 42}</script>`,
       "/first.js": COUNTER,
+      // Inline, as consentry_web::gate::script_tag writes it, under a strict nonce CSP.
+      "/inline-csp": {
+        headers: { "content-security-policy": "script-src 'nonce-n0nce' 'strict-dynamic'; object-src 'none'" },
+        body: `<!doctype html><html><head>
+<script nonce="n0nce" data-consent-defaults="[${escapeAttr(JSON.stringify({ analytics_storage: "granted", region: ["US"] }))}]">${GATE_JS}</script>
+<script type="application/json" id="consentry-policy">${jsonForScript(POLICY)}</script>
+</head><body><div id=box><p id=ref>ref</p></div></body></html>`,
+      },
     },
   });
 });
@@ -140,8 +155,32 @@ describe("Consent Mode default", () => {
   });
 });
 
+describe("inlined with a CSP nonce", () => {
+  test("the inline gate runs under script-src 'nonce-…', reads its defaults and holds gtag", async () => {
+    const p = await open("/inline-csp");
+    const dl = await p.run(() => window.dataLayer.map((a) => Array.from(a)));
+    assert.equal(dl.length, 2);
+    assert.equal(dl[0][2].analytics_storage, "denied");
+    assert.deepEqual(dl[1], ["consent", "default", { analytics_storage: "granted", region: ["US"] }]);
+    await p.run((u) => {
+      const s = document.createElement("script");
+      s.src = u;
+      document.head.appendChild(s);
+    }, `${GTAG}?id=G-csp`);
+    await p.settled();
+    assert.deepEqual(p.gtagUrls(), []);
+    await p.run(() => consentryGate.allow(["analytics"]));
+    await p.settled();
+    assert.deepEqual(p.gtagUrls(), [`${GTAG}?id=G-csp`]);
+    assert.equal(await p.run(() => window.__gtagStandIn && window.__gtagStandIn.loads), 1, "released script runs under strict-dynamic");
+    assert.deepEqual(p.log.errors, []);
+    await p.close();
+  });
+});
+
 describe("scripts inserted by JavaScript", () => {
   test("every insertion path is held before consent and released once, in order, after allow", async () => {
+    const loadsBefore = env.server.gtagLoads.length;
     const p = await open();
     const names = Object.keys(INSERTIONS);
     const urls = names.map((n) => `${GTAG}?id=G-${n}`);
@@ -150,7 +189,7 @@ describe("scripts inserted by JavaScript", () => {
     }
     await p.settled();
     assert.deepEqual(p.gtagUrls(), [], "no request to gtag before consent");
-    assert.equal(env.server.gtagLoads.length, 0);
+    assert.equal(env.server.gtagLoads.length, loadsBefore, "the server saw no gtag request either");
     // Nothing executable sits in the DOM: held scripts are out, a comment marks each place.
     assert.equal(await p.run(() => document.querySelectorAll("script[src*='gtag'], script[href*='gtag']").length), 0);
     assert.equal(await p.run(() => document.querySelectorAll("svg script").length), 0);

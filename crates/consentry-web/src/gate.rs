@@ -35,7 +35,7 @@
 //!   `createElementNS` (also SVG `<script href>`), `cloneNode`, `createContextualFragment`,
 //!   another document's `createElement` (all missed by yett, which patches `createElement`).
 //! - `src` (or `href`) set on a script or iframe that is in the page, by property,
-//!   `setAttribute`, `setAttributeNS`, `setAttributeNode(NS)` or `Attr#value`, including a
+//!   `setAttribute`, `setAttributeNS`, `setAttributeNode` or `Attr#value`, including a
 //!   script inserted before its `src` is set: the element is taken out before the attribute
 //!   lands. On an element not in the page the attribute is simply set; the insertion is checked.
 //! - HTML strings with an `<iframe>` through `innerHTML`, `outerHTML` and
@@ -45,7 +45,9 @@
 //! Not covered: `document.write`, a same-origin frame's own realm (its own prototypes), markup
 //! written in the HTML (use `<script type="text/plain" data-consent="…">` and
 //! `<iframe data-consent="…" data-src="…">`, which the module releases), images, `fetch` and
-//! beacons (these are not scripts or iframes).
+//! beacons (these are not scripts or iframes), and anything inserted before the policy is known:
+//! put `#consentry-policy` right after the gate (the embed contract), or call
+//! `consentryGate.setPolicy` before other scripts run.
 
 use alloc::string::String;
 use alloc::vec::Vec;
