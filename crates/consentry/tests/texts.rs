@@ -1,0 +1,47 @@
+//! Banner texts in the page's language (R10), with fallbacks.
+#![cfg(feature = "json")]
+
+mod common;
+
+#[test]
+fn picks_the_page_language_then_its_base_then_english_then_built_ins() {
+    let p = common::example("p4p-packing");
+    let de = p.texts_for("de-AT");
+    assert_eq!(de.language, "de");
+    assert_eq!(de.accept_all, "Alle akzeptieren");
+    assert_eq!(de.title, "Cookies bei P4P Packing");
+    // Missing in German: the policy's English, then the built-in English.
+    assert_eq!(de.privacy_url, Some("/privacy"));
+    assert_eq!(
+        de.blocked,
+        "This content is blocked until you allow its cookies."
+    );
+    assert_eq!(de.category("analytics").0, "Statistik");
+
+    let fr = p.texts_for("fr");
+    assert_eq!(fr.language, "en");
+    assert_eq!(fr.title, "Cookies on P4P Packing");
+    assert_eq!(fr.accept_all, "Accept all");
+    assert_eq!(fr.reject_all, "Reject all");
+    assert_eq!(fr.category("analytics").0, "Analytics");
+
+    assert_eq!(
+        p.texts_for("DE").language,
+        "de",
+        "tags are case-insensitive"
+    );
+    assert_eq!(p.texts_for("").language, "en");
+}
+
+#[test]
+fn built_in_texts_cover_policies_without_texts() {
+    let p = common::full();
+    let t = p.texts_for("en");
+    assert_eq!(t.title, "Your privacy choices");
+    assert_eq!(t.preferences, "Preferences");
+    assert_eq!(t.save, "Save choices");
+    assert_eq!(t.privacy_url, None);
+    assert_eq!(t.category("necessary").0, "Strictly necessary");
+    assert_eq!(t.category("marketing").0, "Marketing");
+    assert_eq!(t.category("functional").0, "Functional");
+}
