@@ -440,6 +440,10 @@ describe("proecommerce", () => {
     const raw = await new Client(site.origin).get("/promo");
     assert.equal(raw.status, 303);
     assert.ok(!raw.setCookies.some((s) => s.startsWith("promo_ref=")), `no promo_ref Set-Cookie: ${raw.setCookies}`);
+    await waitFor(() => /dropped Set-Cookie/.test(site.output()), { message: "the drop in the server log" });
+    const drop = site.output().split("\n").find((l) => /dropped Set-Cookie/.test(l));
+    assert.match(drop, /promo_ref/, "the log names the cookie");
+    assert.doesNotMatch(site.output(), /spring-newsletter/, "the log never shows the value");
     const { page, context } = await openPage(browser);
     try {
       await page.goto(site.url("/promo"));

@@ -59,3 +59,36 @@ fn port(args: &[String]) -> Result<u16, String> {
     }
     Ok(port)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::port;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn port_defaults_to_8080_and_reads_both_flag_forms() {
+        assert_eq!(port(&[]), Ok(8080));
+        assert_eq!(port(&args(&["--port", "9000"])), Ok(9000));
+        assert_eq!(port(&args(&["--port=9001"])), Ok(9001));
+    }
+
+    #[test]
+    fn bad_ports_and_unknown_arguments_are_refused_with_a_message() {
+        for bad in [
+            &["--port"][..],
+            &["--port", "x"],
+            &["--port", "70000"],
+            &["--port", "0"],
+            &["--open"],
+        ] {
+            let e = port(&args(bad)).unwrap_err();
+            assert!(
+                e.contains("port") || e.contains("unknown argument"),
+                "{bad:?}: {e}"
+            );
+        }
+    }
+}

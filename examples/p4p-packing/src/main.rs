@@ -154,7 +154,9 @@ async fn main() {
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("p4p-packing: cannot listen on {addr}: {e}");
+            eprintln!(
+                "p4p-packing: cannot listen on {addr}: {e} (choose another port with --port N)"
+            );
             std::process::exit(1);
         }
     };

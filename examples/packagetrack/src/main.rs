@@ -149,7 +149,10 @@ async fn main() {
     let listener = match tokio::net::TcpListener::bind(config.addr).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("packagetrack: cannot listen on {}: {e}", config.addr);
+            eprintln!(
+                "packagetrack: cannot listen on {}: {e} (choose another port with --port N)",
+                config.addr
+            );
             std::process::exit(1);
         }
     };

@@ -136,7 +136,16 @@ async fn main() -> std::io::Result<()> {
             .wrap(ConsentMiddleware::new(policy.clone())) // outermost: sees every Set-Cookie
     })
     .workers(2)
-    .bind(config.addr)?;
+    .bind(config.addr)
+    .map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot listen on {}: {e} (choose another port with --port N)",
+                config.addr
+            ),
+        )
+    })?;
     for addr in server.addrs() {
         println!("ProEcommerce listening on http://{addr}");
     }
