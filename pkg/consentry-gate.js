@@ -67,8 +67,9 @@
     }
     return n;
   }
-  const wrap = (f, all) => function (n, ...rest) {
-    let k = queue.length, a = all ? [n, ...rest].map(swap) : [swap(n), ...rest], r;
+  const wrap = (f, all) => function (...a) {
+    let n = a[0], k = queue.length, r;
+    a = a.map((x, i) => all || !i ? swap(x) : x);
     try {
       r = f.apply(this, a);
     } catch (e) {

@@ -292,13 +292,16 @@ describe("scripts inserted by JavaScript", () => {
       }
       const d = document.createElement("div");
       out.push(document.body.appendChild(d) === d, d.parentNode === document.body);
+      d.append();
+      d.prepend("x", mk(), "y");
+      out.push(d.innerHTML);
       return out;
     }, `${GTAG}?id=G-ret`);
-    assert.deepEqual(r, [true, true, true, true, true, "HierarchyRequestError", "NotFoundError", true, true]);
-    // What failed to insert is not queued: only the four inserted scripts load after allow.
+    assert.deepEqual(r, [true, true, true, true, true, "HierarchyRequestError", "NotFoundError", true, true, "x<!--consentry-->y"]);
+    // What failed to insert is not queued: only the five inserted scripts load after allow.
     await p.run(() => consentryGate.allow(["analytics"]));
     await p.settled();
-    assert.equal(p.gtagUrls().length, 4);
+    assert.equal(p.gtagUrls().length, 5);
     await p.close();
   });
 });
