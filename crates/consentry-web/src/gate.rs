@@ -72,6 +72,8 @@ impl fmt::Display for BadNonce {
     }
 }
 
+impl core::error::Error for BadNonce {}
+
 /// The regional Consent Mode defaults of a policy: the JSON objects that follow the global
 /// default (which the gate writes itself), for `data-consent-defaults` ([`script_tag`]).
 /// Empty when the policy has no opt-out region.
