@@ -13,6 +13,7 @@ const escapeAttr = (s) =>
   s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/'/g, "&#39;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 const GTAG = "https://www.googletagmanager.com/gtag/js";
+const GTM = "https://www.googletagmanager.com/gtm.js";
 const FRAME = "https://www.googletagmanager.com/ns.html";
 const FRAME_RE = /^https?:\/\/www\.googletagmanager\.com\/ns\.html/;
 
@@ -24,7 +25,7 @@ const POLICY = {
     marketing: { lawful_basis: "consent" },
   },
   services: [
-    { id: "ga", category: "analytics", provider: "Google LLC", purpose: "stats", scripts: [`${GTAG}*`] },
+    { id: "ga", category: "analytics", provider: "Google LLC", purpose: "stats", scripts: [`${GTAG}*`, `${GTM}*`] },
     { id: "gtm-frame", category: "marketing", provider: "Google LLC", purpose: "ads", iframes: [`${FRAME}*`] },
     { id: "cdn", category: "necessary", provider: "us", purpose: "code", scripts: ["https://www.google-analytics.com/necessary/*"] },
   ],
@@ -48,6 +49,17 @@ before(async () => {
       "/bad-policy": `<!doctype html><script src="/consentry/consentry-gate.js"></script>
         <script type="application/json" id="consentry-policy">{"services": 42}</script>`,
       "/first.js": COUNTER,
+      // Google Tag Manager's standard snippet, unchanged, high in <head> after the policy.
+      "/gtm-snippet": embedHtml({
+        policy: POLICY,
+        module: false,
+        head: `<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':
+new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],
+j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src=
+'https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);
+})(window,document,'script','dataLayer','GTM-TEST');</script>`,
+        body: `<noscript><iframe src="${FRAME}?id=GTM-TEST" height="0" width="0" style="display:none"></iframe></noscript>`,
+      }),
       // Inline, as consentry_web::gate::script_tag writes it, under a strict nonce CSP.
       "/inline-csp": {
         headers: { "content-security-policy": "script-src 'nonce-n0nce' 'strict-dynamic'; object-src 'none'" },
@@ -151,6 +163,22 @@ describe("Consent Mode default", () => {
     assert.equal(dl.length, 1);
     assert.equal(dl[0][2].ad_storage, "denied");
     assert.ok(p.log.console.some((m) => m.startsWith("error: consentry: bad data-consent-defaults")), p.log.console.join("\n"));
+    await p.close();
+  });
+});
+
+describe("real snippets", () => {
+  test("Google Tag Manager's snippet is held during parsing and released after allow", async () => {
+    const p = await open("/gtm-snippet");
+    await p.settled();
+    assert.equal(p.log.count("/gtm.js"), 0);
+    assert.equal(await p.run(() => window.dataLayer.length), 2, "the consent default, then gtm.start");
+    assert.equal(await p.run(() => Array.from(window.dataLayer[0]).slice(0, 2).join()), "consent,default");
+    await p.run(() => consentryGate.allow(["analytics"]));
+    await p.settled();
+    assert.deepEqual(p.log.matching("/gtm.js"), [`${GTM}?id=GTM-TEST`]);
+    // Released where the snippet put it: before the first script of the page (the gate).
+    assert.equal(await p.run(() => document.scripts[0].src), `${GTM}?id=GTM-TEST`);
     await p.close();
   });
 });
