@@ -1,2 +1,198 @@
-//! Benchmark placeholder.
-fn main() {}
+//! Time per request through `ConsentLayer`, against the bare handler and against
+//! tower-cookies' `CookieManagerLayer`, on the same requests. The services are called
+//! directly (no network); their futures complete on the first poll.
+//!
+//! `cargo bench -p consentry-server --features axum --bench consent_layer -- --measurement-time 2`
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
+use consentry_server::axum::ConsentLayer;
+use consentry_server::{AuthCookie, Key, Keys};
+use criterion::Criterion;
+use http::{Request, Response};
+use tower::{Layer, Service};
+use tower_cookies::{CookieManagerLayer, Cookies};
+
+const POLICY: &str = include_str!("../../../examples/policies/p4p-packing.json");
+
+fn call<S>(svc: &mut S, req: Request<()>) -> Response<()>
+where
+    S: Service<Request<()>, Response = Response<()>>,
+    S::Error: std::fmt::Debug,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    let fut = svc.call(req);
+    let mut fut = pin!(fut);
+    match fut.as_mut().poll(&mut cx) {
+        Poll::Ready(r) => r.expect("handler never fails"),
+        Poll::Pending => panic!("benchmark services complete at once"),
+    }
+}
+
+struct Scenario {
+    name: &'static str,
+    cookie: String,
+    set_cookies: Vec<String>,
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let policy = Policy::from_json(POLICY).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let consent = ConsentRecord::accept_all(
+        &policy,
+        Timestamp(now),
+        ConsentId::from_random_bytes([7; 12]),
+    )
+    .encode();
+    let keys = Keys::new(Key::from(&[9; 64]));
+    let session = AuthCookie::signed(&keys, "P4PMember", "member-7").unwrap();
+    let cookie = format!(
+        "theme=dark; consentry={consent}; _ga=GA1.1.123.456; {}={}",
+        session.name(),
+        session.value()
+    );
+    vec![
+        Scenario {
+            name: "page",
+            cookie: cookie.clone(),
+            set_cookies: vec![],
+        },
+        Scenario {
+            name: "set-cookie",
+            cookie,
+            set_cookies: vec![
+                "_ga=GA1.2.3.4; Path=/; Max-Age=34128000".into(),
+                "tracker=1; Path=/".into(),
+                session.to_string(),
+            ],
+        },
+    ]
+}
+
+fn request(cookie: &str) -> Request<()> {
+    Request::builder()
+        .uri("/products/42")
+        .header("host", "shop.example")
+        .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0")
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .body(())
+        .unwrap()
+}
+
+fn handler(
+    set_cookies: Vec<String>,
+) -> impl Service<Request<()>, Response = Response<()>, Error = Infallible, Future: Send> + Clone {
+    tower::service_fn(move |_req: Request<()>| {
+        let mut res = Response::new(());
+        for c in &set_cookies {
+            res.headers_mut()
+                .append("set-cookie", c.parse().expect("valid header"));
+        }
+        std::future::ready(Ok::<_, Infallible>(res))
+    })
+}
+
+/// The same handler, reading the consent cookie through tower-cookies, as an app using
+/// tower-cookies for consent would.
+fn reading_handler(
+    set_cookies: Vec<String>,
+) -> impl Service<Request<()>, Response = Response<()>, Error = Infallible> + Clone {
+    tower::service_fn(move |req: Request<()>| {
+        let cookies = req.extensions().get::<Cookies>().cloned();
+        black_box(cookies.and_then(|c| c.get("consentry").map(|v| v.value().len())));
+        let mut res = Response::new(());
+        for c in &set_cookies {
+            res.headers_mut()
+                .append("set-cookie", c.parse().expect("valid header"));
+        }
+        std::future::ready(Ok::<_, Infallible>(res))
+    })
+}
+
+type Runner = Box<dyn FnMut(Request<()>) -> Response<()>>;
+
+fn runners(s: &Scenario) -> Vec<(&'static str, Runner)> {
+    let policy = Policy::from_json(POLICY).unwrap();
+    let mut bare = handler(s.set_cookies.clone());
+    let mut consent = ConsentLayer::new(policy).layer(handler(s.set_cookies.clone()));
+    let mut manager = CookieManagerLayer::new().layer(handler(s.set_cookies.clone()));
+    let mut manager_read = CookieManagerLayer::new().layer(reading_handler(s.set_cookies.clone()));
+    vec![
+        ("bare", Box::new(move |r| call(&mut bare, r))),
+        ("ConsentLayer", Box::new(move |r| call(&mut consent, r))),
+        (
+            "CookieManagerLayer",
+            Box::new(move |r| call(&mut manager, r)),
+        ),
+        (
+            "CookieManagerLayer+read",
+            Box::new(move |r| call(&mut manager_read, r)),
+        ),
+    ]
+}
+
+/// Mean ns per request over `n` calls, request building excluded.
+fn measure(run: &mut Runner, cookie: &str, n: usize) -> f64 {
+    let reqs: Vec<Request<()>> = (0..n).map(|_| request(cookie)).collect();
+    let start = Instant::now();
+    for r in reqs {
+        black_box(run(r));
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    let scenarios = scenarios();
+    for s in &scenarios {
+        let mut group = c.benchmark_group(s.name);
+        for (name, mut run) in runners(s) {
+            group.bench_function(name, |b| {
+                b.iter_batched(
+                    || request(&s.cookie),
+                    &mut run,
+                    criterion::BatchSize::SmallInput,
+                )
+            });
+        }
+        group.finish();
+    }
+    c.final_summary();
+
+    // Ratios, from a direct measurement (best of 5 runs of 50,000 requests each).
+    println!("\nratios (time per request, best of 5 x 50k, request building excluded):");
+    for s in &scenarios {
+        let mut results = Vec::new();
+        for (name, mut run) in runners(s) {
+            let best = (0..5)
+                .map(|_| measure(&mut run, &s.cookie, 50_000))
+                .fold(f64::INFINITY, f64::min);
+            results.push((name, best));
+        }
+        let bare = results[0].1;
+        let consent = results[1].1;
+        for (name, ns) in &results {
+            println!("  {:<11} {:<24} {:>8.0} ns", s.name, name, ns);
+        }
+        println!(
+            "  {:<11} ConsentLayer adds {:.0} ns over bare; ConsentLayer / CookieManagerLayer = {:.2}; / CookieManagerLayer+read = {:.2}",
+            s.name,
+            consent - bare,
+            consent / results[2].1,
+            consent / results[3].1
+        );
+    }
+}

@@ -277,7 +277,7 @@ impl AuthCookie {
         let full = name::host_name(name)?;
         match cookie_value(headers, &full) {
             Ok(None) => Ok(None),
-            Ok(Some(v)) => Self::verify_signed(keys, &full, &v).map(Some),
+            Ok(Some(v)) => Self::verify_signed(keys, &full, v).map(Some),
             Err(()) => Err(AuthCookieError::Invalid),
         }
     }
@@ -291,7 +291,7 @@ impl AuthCookie {
         let full = name::host_name(name)?;
         match cookie_value(headers, &full) {
             Ok(None) => Ok(None),
-            Ok(Some(v)) => Self::decrypt(keys, &full, &v).map(Some),
+            Ok(Some(v)) => Self::decrypt(keys, &full, v).map(Some),
             Err(()) => Err(AuthCookieError::Invalid),
         }
     }

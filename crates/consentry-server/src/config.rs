@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use consentry::{decide, Context, Policy, Timestamp};
 
 use crate::consent::Consent;
-use crate::gate::{check_set_cookie, GateVerdict};
+use crate::gate::{check, GateVerdict};
 use crate::hsts::Hsts;
 use crate::request::{cookie_value, Headers};
 
@@ -192,8 +192,8 @@ impl Consentry {
                 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
         let cookie = cookie_value(headers, &policy.cookie_name);
-        let value = match &cookie {
-            Ok(v) => v.as_deref(),
+        let value = match cookie {
+            Ok(v) => v,
             // Duplicated or not UTF-8: decided as an unreadable cookie.
             Err(()) => Some(""),
         };
@@ -213,10 +213,10 @@ impl Consentry {
         request: &Consent,
         set_cookies: impl IntoIterator<Item = &'a [u8]>,
     ) -> Option<Consent> {
-        let prefix = format!("{}=", self.inner.policy.cookie_name);
+        let name = self.inner.policy.cookie_name.as_str();
         let value = set_cookies.into_iter().find_map(|h| {
             let s = std::str::from_utf8(h).ok()?;
-            let rest = s.strip_prefix(&prefix)?;
+            let rest = s.strip_prefix(name)?.strip_prefix('=')?;
             Some(rest.split(';').next().unwrap_or("").trim().to_owned())
         })?;
         let ctx = Context {
@@ -236,8 +236,8 @@ impl Consentry {
     /// Checks one `Set-Cookie` value and logs drops and warnings with `tracing` (cookie name
     /// and reason, never the value). Returns whether to keep it.
     pub fn gate(&self, consent: &Consent, set_cookie: &[u8]) -> bool {
-        let (name, verdict) = check_set_cookie(&self.inner.policy, consent, set_cookie);
-        let name = name.as_deref().unwrap_or("<unparsable>");
+        let (name, verdict) = check(&self.inner.policy, consent, set_cookie);
+        let name = name.unwrap_or("<unparsable>");
         match &verdict {
             GateVerdict::Keep => {}
             GateVerdict::Warn(reason) => {
@@ -277,7 +277,7 @@ impl Consentry {
 struct Adapter<'a, H: ?Sized>(&'a H);
 
 impl<H: Headers + ?Sized> Headers for Adapter<'_, H> {
-    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+    fn each<'b>(&'b self, name: &str, f: &mut dyn FnMut(&'b [u8])) {
         self.0.each(name, f)
     }
 

@@ -224,13 +224,13 @@ impl Csrf {
         &self.header
     }
 
-    fn session<H: Headers + ?Sized>(&self, headers: &H) -> String {
+    fn session<'a, H: Headers + ?Sized>(&self, headers: &'a H) -> &'a str {
         match &self.session_cookie {
             Some(name) => cookie_value(headers, name)
                 .ok()
                 .flatten()
                 .unwrap_or_default(),
-            None => String::new(),
+            None => "",
         }
     }
 
@@ -268,10 +268,10 @@ impl Csrf {
     pub fn prepare<H: Headers + ?Sized>(&self, headers: &H) -> CsrfPrepared {
         let session = self.session(headers);
         if let Ok(Some(existing)) = cookie_value(headers, &self.cookie) {
-            if self.verifies(&session, &existing) {
+            if self.verifies(&session, existing) {
                 return CsrfPrepared {
                     token: CsrfToken {
-                        token: existing,
+                        token: existing.to_owned(),
                         field: self.field.clone(),
                         used: Arc::default(),
                     },
@@ -363,6 +363,7 @@ impl Csrf {
             None => form_token.map(str::to_owned),
         };
         let cookie = cookie_value(headers, &self.cookie).ok().flatten();
+        let cookie = cookie.map(str::to_owned);
         let (Some(submitted), Some(cookie)) = (submitted, cookie) else {
             return Err(CsrfRefusal::MissingToken);
         };

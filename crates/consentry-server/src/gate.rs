@@ -99,22 +99,89 @@ pub fn check_set_cookie(
     consent: &Consent,
     header: &[u8],
 ) -> (Option<String>, GateVerdict) {
-    let Some(cookie) = std::str::from_utf8(header)
-        .ok()
-        .and_then(|s| Cookie::parse(s).ok())
-    else {
-        return (None, GateVerdict::Drop(GateReason::Malformed));
-    };
-    let name = cookie.name().to_owned();
-    let verdict = verdict_for(policy, consent, &cookie);
-    (Some(name), verdict)
+    let (name, verdict) = check(policy, consent, header);
+    (name.map(str::to_owned), verdict)
 }
 
-fn verdict_for(policy: &Policy, consent: &Consent, cookie: &Cookie<'_>) -> GateVerdict {
-    if cookie.name() == policy.cookie_name || cookie.name() == CSRF_COOKIE || is_deletion(cookie) {
+/// [`check_set_cookie`] with the name borrowed from the header.
+pub(crate) fn check<'h>(
+    policy: &Policy,
+    consent: &Consent,
+    header: &'h [u8],
+) -> (Option<&'h str>, GateVerdict) {
+    match SetCookie::parse(header) {
+        Some(cookie) => (Some(cookie.name), verdict_for(policy, consent, &cookie)),
+        None => (None, GateVerdict::Drop(GateReason::Malformed)),
+    }
+}
+
+/// The parts of a `Set-Cookie` value the gate looks at, borrowed from the header. (A small
+/// parser of its own: the gate runs on every cookie of every response.)
+struct SetCookie<'a> {
+    raw: &'a str,
+    name: &'a str,
+    http_only: bool,
+    same_site: Option<&'a str>,
+    max_age: Option<&'a str>,
+    expires: bool,
+}
+
+impl<'a> SetCookie<'a> {
+    fn parse(header: &'a [u8]) -> Option<Self> {
+        let raw = std::str::from_utf8(header).ok()?;
+        let mut parts = raw.split(';');
+        let (name, _value) = parts.next()?.split_once('=')?;
+        let name = name.trim_matches([' ', '\t']);
+        if crate::name::check_token(name).is_err() {
+            return None;
+        }
+        let mut c = SetCookie {
+            raw,
+            name,
+            http_only: false,
+            same_site: None,
+            max_age: None,
+            expires: false,
+        };
+        for attr in parts {
+            let (k, v) = match attr.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (attr.trim(), None),
+            };
+            if k.eq_ignore_ascii_case("httponly") {
+                c.http_only = true;
+            } else if k.eq_ignore_ascii_case("samesite") {
+                c.same_site = v;
+            } else if k.eq_ignore_ascii_case("max-age") {
+                c.max_age = v;
+            } else if k.eq_ignore_ascii_case("expires") {
+                c.expires = true;
+            }
+        }
+        Some(c)
+    }
+
+    /// Does this header delete the cookie? (`Max-Age` ≤ 0 wins over `Expires` in the past.)
+    fn is_deletion(&self) -> bool {
+        if let Some(age) = self.max_age.filter(|a| {
+            let digits = a.strip_prefix('-').unwrap_or(a);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }) {
+            return age.starts_with('-') || age.bytes().all(|b| b == b'0');
+        }
+        self.expires
+            && Cookie::parse(self.raw)
+                .ok()
+                .and_then(|c| c.expires_datetime())
+                .is_some_and(|t| t <= OffsetDateTime::now_utc())
+    }
+}
+
+fn verdict_for(policy: &Policy, consent: &Consent, cookie: &SetCookie<'_>) -> GateVerdict {
+    if cookie.name == policy.cookie_name || cookie.name == CSRF_COOKIE || cookie.is_deletion() {
         return GateVerdict::Keep;
     }
-    let Some(decl) = policy.cookie_for(cookie.name()) else {
+    let Some(decl) = policy.cookie_for(cookie.name) else {
         return match policy.undeclared_cookies {
             UndeclaredCookies::Drop => GateVerdict::Drop(GateReason::Undeclared),
             UndeclaredCookies::Warn => GateVerdict::Warn(GateReason::Undeclared),
@@ -126,25 +193,18 @@ fn verdict_for(policy: &Policy, consent: &Consent, cookie: &Cookie<'_>) -> GateV
             category: decl.category.to_owned(),
         });
     }
-    if decl.decl.http_only == Some(true) && cookie.http_only() != Some(true) {
+    if decl.decl.http_only == Some(true) && !cookie.http_only {
         return GateVerdict::Warn(GateReason::MissingHttpOnly);
     }
     if let Some(declared) = decl.decl.same_site {
-        let actual = cookie.same_site().map(|s| s.to_string());
-        if !actual.is_some_and(|a| a.eq_ignore_ascii_case(declared.as_str())) {
+        if !cookie
+            .same_site
+            .is_some_and(|a| a.eq_ignore_ascii_case(declared.as_str()))
+        {
             return GateVerdict::Warn(GateReason::WrongSameSite { declared });
         }
     }
     GateVerdict::Keep
-}
-
-fn is_deletion(cookie: &Cookie<'_>) -> bool {
-    if let Some(age) = cookie.max_age() {
-        return age.whole_seconds() <= 0;
-    }
-    cookie
-        .expires_datetime()
-        .is_some_and(|t| t <= OffsetDateTime::now_utc())
 }
 
 #[cfg(test)]
@@ -195,6 +255,11 @@ mod tests {
         assert_eq!(verdict(b"consentry=1.1.2.x; Path=/"), GateVerdict::Keep);
         assert_eq!(verdict(b"__Host-csrf=t; Path=/; Secure"), GateVerdict::Keep);
         assert_eq!(verdict(b"_ga=; Max-Age=0"), GateVerdict::Keep);
+        assert_eq!(verdict(b"_ga=; max-age=-1"), GateVerdict::Keep);
+        assert!(!verdict(b"_ga=x; Max-Age=0x").keeps());
+        assert!(!verdict(b"_ga=x; Max-Age=10").keeps());
+        assert!(!verdict(b"_ga=x; Expires=Thu, 01 Jan 2099 00:00:00 GMT").keeps());
+        assert!(!verdict(b"_ga=x; Max-Age=10; Expires=Thu, 01 Jan 1970 00:00:00 GMT").keeps());
         assert_eq!(
             verdict(b"_ga=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
             GateVerdict::Keep

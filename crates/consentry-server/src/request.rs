@@ -4,7 +4,7 @@
 /// header maps (and usable for any other framework). Names are lowercase.
 pub trait Headers {
     /// Calls `f` with each value of the header `name`, in order.
-    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8]));
+    fn each<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8]));
 
     /// The first value of the header `name`.
     fn first(&self, name: &str) -> Option<&[u8]>;
@@ -18,7 +18,7 @@ pub trait Headers {
 /// assert_eq!(Headers::first(h, "sec-gpc"), Some(&b"1"[..]));
 /// ```
 impl Headers for [(&str, &[u8])] {
-    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+    fn each<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
         for (n, v) in self {
             if n.eq_ignore_ascii_case(name) {
                 f(v);
@@ -60,19 +60,17 @@ pub(crate) fn find_cookie<'a>(header: &'a [u8], name: &[u8], found: &mut Found<'
 
 /// The value of the cookie `name` across all `Cookie` headers, as text; `None` when absent,
 /// duplicated or not UTF-8.
-pub(crate) fn cookie_value<H: Headers + ?Sized>(
-    headers: &H,
+pub(crate) fn cookie_value<'a, H: Headers + ?Sized>(
+    headers: &'a H,
     name: &str,
-) -> Result<Option<String>, ()> {
-    let mut out: Result<Option<String>, ()> = Ok(None);
+) -> Result<Option<&'a str>, ()> {
+    let mut out: Result<Option<&'a str>, ()> = Ok(None);
     headers.each("cookie", &mut |h| {
         let mut found = Found::None;
         find_cookie(h, name.as_bytes(), &mut found);
         out = match (&out, found) {
             (_, Found::None) => return,
-            (Ok(None), Found::One(v)) => std::str::from_utf8(v)
-                .map(|s| Some(s.to_owned()))
-                .map_err(|_| ()),
+            (Ok(None), Found::One(v)) => std::str::from_utf8(v).map(Some).map_err(|_| ()),
             _ => Err(()),
         };
     });
@@ -97,7 +95,7 @@ mod tests {
 
     fn get(h: &[u8], n: &str) -> Result<Option<String>, ()> {
         let headers: &[(&str, &[u8])] = &[("cookie", h)];
-        cookie_value(headers, n)
+        cookie_value(headers, n).map(|v| v.map(str::to_owned))
     }
 
     #[test]

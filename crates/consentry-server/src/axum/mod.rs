@@ -41,7 +41,7 @@ use http::HeaderMap;
 use crate::request::Headers;
 
 impl Headers for HeaderMap {
-    fn each(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+    fn each<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
         for v in self.get_all(name) {
             f(v.as_bytes());
         }
