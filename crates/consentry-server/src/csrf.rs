@@ -268,7 +268,7 @@ impl Csrf {
     pub fn prepare<H: Headers + ?Sized>(&self, headers: &H) -> CsrfPrepared {
         let session = self.session(headers);
         if let Ok(Some(existing)) = cookie_value(headers, &self.cookie) {
-            if self.verifies(&session, existing) {
+            if self.verifies(session, existing) {
                 return CsrfPrepared {
                     token: CsrfToken {
                         token: existing.to_owned(),
@@ -279,7 +279,7 @@ impl Csrf {
                 };
             }
         }
-        let token = self.mint(&session);
+        let token = self.mint(session);
         let set_cookie = (!token.is_empty()).then(|| {
             debug_assert!(name::check_token(&self.cookie).is_ok());
             format!(
@@ -372,7 +372,7 @@ impl Csrf {
         }
         let same = submitted.len() == cookie.len()
             && bool::from(submitted.as_bytes().ct_eq(cookie.as_bytes()));
-        if same && self.verifies(&self.session(headers), &submitted) {
+        if same && self.verifies(self.session(headers), &submitted) {
             Ok(())
         } else {
             Err(CsrfRefusal::BadToken)
