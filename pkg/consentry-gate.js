@@ -110,9 +110,11 @@
     const p = o && Object.getOwnPropertyDescriptor(o.prototype || o, prop);
     if (p && p.set) Object.defineProperty(o.prototype || o, prop, { ...p, set(v) { f.call(this, v, p.set); } });
   }
-  setter(E, 'innerHTML', function (v, set) {
-    this.localName == 'template' || !frame(v) ? set.call(this, v) : this.replaceChildren(parse(v));
-  });
+  for (const o of [E, w.ShadowRoot]) {
+    setter(o, 'innerHTML', function (v, set) {
+      this.localName == 'template' || !frame(v) ? set.call(this, v) : this.replaceChildren(parse(v));
+    });
+  }
   setter(E, 'outerHTML', function (v, set) {
     !this.parentNode || !frame(v) ? set.call(this, v) : this.replaceWith(parse(v));
   });

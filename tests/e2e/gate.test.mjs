@@ -117,6 +117,7 @@ const INSERTIONS = {
   cloneNode: (u) => { const s = document.createElement("script"); s.src = u; document.body.appendChild(s.cloneNode(true)); },
   createElementNS: (u) => { const s = document.createElementNS("http://www.w3.org/1999/xhtml", "script"); s.src = u; document.body.appendChild(s); },
   otherDocument: (u) => { const doc = document.implementation.createHTMLDocument("x"); const s = doc.createElement("script"); s.src = u; document.body.appendChild(s); },
+  shadowRoot: (u) => { const h = document.createElement("div"); document.body.appendChild(h); const s = document.createElement("script"); s.src = u; h.attachShadow({ mode: "open" }).append(s); },
   svgScript: (u) => { const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg"); const s = document.createElementNS("http://www.w3.org/2000/svg", "script"); s.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", u); svg.appendChild(s); document.body.appendChild(svg); },
   protocolRelativeHttp: (u) => { const s = document.createElement("script"); s.src = u.replace(/^https:/, "http:"); document.head.appendChild(s); },
 };
@@ -353,6 +354,9 @@ describe("iframes", () => {
       wrap.innerHTML = "<span id=outer></span>";
       document.body.appendChild(wrap);
       document.getElementById("outer").outerHTML = `<iframe src="${u}?id=outerHTML"></iframe>`;
+      const host = document.createElement("div");
+      document.body.appendChild(host);
+      host.attachShadow({ mode: "open" }).innerHTML = `<iframe src="${u}?id=shadow"></iframe>`;
     }, FRAME);
     await p.settled();
     assert.deepEqual(p.log.matching(FRAME_RE), [], "no iframe request before consent");
@@ -365,8 +369,9 @@ describe("iframes", () => {
     await p.run(() => consentryGate.allow(["analytics", "marketing"]));
     await p.settled();
     const ids = p.log.matching(FRAME_RE).map((u) => new URL(u).searchParams.get("id")).sort();
-    assert.deepEqual(ids, ["adjacentHTML", "append", "innerHTML", "later", "later-attr", "outerHTML"]);
+    assert.deepEqual(ids, ["adjacentHTML", "append", "innerHTML", "later", "later-attr", "outerHTML", "shadow"]);
     assert.equal(await p.run(() => document.querySelectorAll("iframe").length), 6);
+    assert.equal(await p.run(() => document.querySelector("div:last-of-type").shadowRoot.querySelectorAll("iframe").length), 1);
     await p.close();
   });
 });

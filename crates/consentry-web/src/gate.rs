@@ -38,7 +38,7 @@
 //!   `setAttribute`, `setAttributeNS`, `setAttributeNode` or `Attr#value`, including a
 //!   script inserted before its `src` is set: the element is taken out before the attribute
 //!   lands. On an element not in the page the attribute is simply set; the insertion is checked.
-//! - HTML strings with an `<iframe>` through `innerHTML`, `outerHTML` and
+//! - HTML strings with an `<iframe>` through `innerHTML` (also of a shadow root), `outerHTML` and
 //!   `insertAdjacentHTML`: parsed in an inert `<template>`, then inserted as above (scripts
 //!   parsed from HTML strings never run, as with the native setters).
 //!
