@@ -91,7 +91,7 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     if APP.with(|a| a.borrow().is_some()) {
         return Err(err("consentry: already started"));
     }
-    let policy: Policy = de::from_value(policy)
+    let policy: Policy = de::policy(policy)
         .map_err(|e| err(&("consentry: cannot read the policy: ".to_string() + &e.0)))?;
     policy
         .validate()
