@@ -68,11 +68,11 @@ pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body
     )
 }
 
-const STYLE: &str = "body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1b1f24;background:#f6f7f9;display:flex;flex-direction:column;min-height:100vh}\
+const STYLE: &str = "body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1b1f24;background:#f6f7f9}\
 header{display:flex;gap:1rem;align-items:center;justify-content:space-between;padding:.8rem 2rem;background:#0b3d5c;color:#fff}\
 footer{padding:.8rem 2rem;background:#0b3d5c;color:#fff;text-align:center}\
 header a,footer a{color:#fff}nav{display:flex;gap:1rem;align-items:center}.brand{font-weight:700;text-decoration:none}\
-main{flex:1;width:100%;max-width:52rem;margin:2rem auto;padding:0 1.5rem;box-sizing:border-box}form.inline{display:inline}\
+main{max-width:52rem;margin:2rem auto;padding:0 1.5rem}form.inline{display:inline}\
 label{display:block;margin:.6rem 0 .2rem}input,textarea{font:inherit;padding:.4rem;width:100%;max-width:24rem}\
 button{font:inherit;padding:.4rem 1rem}.error{color:#a00}\
 table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.3rem .5rem;text-align:left;vertical-align:top}";

@@ -49,6 +49,8 @@ struct Shop {
     /// Keys for the session cookie and CSRF tokens. A real shop loads them from its secret
     /// store (`Key::from(&bytes)`), and keeps older keys in `Keys::with_older` while rotating.
     keys: Keys,
+    /// Session id -> basket. In memory for the example; a real shop uses a store whose
+    /// sessions expire.
     baskets: Mutex<HashMap<String, Vec<String>>>,
 }
 
@@ -164,8 +166,9 @@ where
     B: MessageBody,
 {
     let shop = req.app_data::<web::Data<Shop>>().cloned();
+    let page = !req.path().starts_with("/consentry/"); // the static bundle needs no session
     let mut new_cookie = None;
-    if let Some(shop) = shop.filter(|shop| shop.session_id(req.headers()).is_none()) {
+    if let Some(shop) = shop.filter(|shop| page && shop.session_id(req.headers()).is_none()) {
         match shop.new_session() {
             Ok(cookie) => {
                 // The request's other cookies stay; a stale session cookie goes.
