@@ -156,3 +156,49 @@ pub(crate) fn placeholder(t: &ResolvedTexts<'_>, category: &str) -> String {
     o.push_str("</button></div>");
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn policy() -> Policy {
+        Policy::from_json(
+            r#"{"revision":1,"categories":{"necessary":{"required":true,"lawful_basis":"contract"},
+              "analytics":{"lawful_basis":"consent"}},
+              "services":[{"id":"ga","category":"analytics","provider":"Google <LLC>","purpose":"a \"b\"",
+                "cookies":[{"name":"_ga","max_age_days":395}]}],
+              "texts":{"en":{"title":"<script>x</script>","privacy_url":"/p?a=1&b=2"}}}"#,
+        )
+        .unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn first_layer_has_three_buttons_and_escapes_texts() {
+        let p = policy();
+        let html = render(&p, &p.texts_for("en"), 1, |_| false);
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("href=\"/p?a=1&amp;b=2\""));
+        for a in ["accept-all", "reject-all", "preferences"] {
+            assert!(html.contains(&["data-consentry-action=\"", a, "\""].concat()));
+        }
+        assert!(!html.contains("data-consentry-category"));
+    }
+
+    #[wasm_bindgen_test]
+    fn second_layer_locks_necessary_and_reflects_choices() {
+        let p = policy();
+        let off = render(&p, &p.texts_for("en"), 2, |_| false);
+        assert!(off.contains("data-consentry-category=\"necessary\" checked disabled>"));
+        assert!(off.contains("data-consentry-category=\"analytics\">"));
+        assert!(off.contains("Google &lt;LLC&gt;") && off.contains("a &quot;b&quot;"));
+        assert!(off.contains("395 days (13 months)"));
+        assert!(off.contains("data-consentry-action=\"save\""));
+        assert!(!off.contains("data-consentry-action=\"preferences\""));
+        let on = render(&p, &p.texts_for("en"), 2, |c| c == "analytics");
+        assert!(on.contains("data-consentry-category=\"analytics\" checked>"));
+        let ph = placeholder(&p.texts_for("en"), "analytics");
+        assert!(ph.contains("data-consentry-allow=\"analytics\"") && ph.contains("Analytics"));
+    }
+}

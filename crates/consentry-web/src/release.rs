@@ -150,3 +150,63 @@ pub(crate) fn script_done(target: Option<EventTarget>) {
         pump();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn order() -> Vec<String> {
+        let v = Reflect::get(&js_sys::global(), &"__order".into()).unwrap_or(JsValue::NULL);
+        js_sys::Array::from(&v)
+            .iter()
+            .filter_map(|x| x.as_string())
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    fn releases_granted_scripts_in_document_order_once_waiting_for_external_ones() {
+        let doc = document();
+        let host = doc.create_element("div").unwrap();
+        host.set_inner_html(
+            "<script type=\"text/plain\" data-consent=\"analytics\">__order.push('a1')</script>\
+             <script type=\"text/plain\" data-consent=\"marketing\">__order.push('m')</script>\
+             <script type=\"text/plain\" data-consent=\"analytics\" data-x=\"kept\" \
+               src=\"data:text/javascript,__order.push('ext')\"></script>\
+             <script type=\"text/plain\" data-consent=\"analytics\">__order.push('a2')</script>",
+        );
+        doc.body().unwrap().append_child(&host).unwrap();
+        let _ = Reflect::set(&js_sys::global(), &"__order".into(), &js_sys::Array::new());
+        let allowed = ["necessary".to_string(), "analytics".to_string()];
+
+        release(&allowed);
+        assert_eq!(
+            order(),
+            ["a1"],
+            "the inline script after an external one waits"
+        );
+        release(&allowed);
+        assert_eq!(order(), ["a1"], "nothing is queued twice");
+
+        let ext = host.query_selector("script[src]").unwrap().unwrap();
+        assert_eq!(ext.get_attribute("type"), None);
+        assert_eq!(ext.get_attribute("data-x").as_deref(), Some("kept"));
+        assert_eq!(Reflect::get(&ext, &"async".into()).unwrap(), JsValue::FALSE);
+        // What the loader's capture listener does when the external script has loaded.
+        script_done(Some(ext.unchecked_into()));
+        let o = order();
+        assert_eq!(
+            o.last().map(String::as_str),
+            Some("a2"),
+            "then the next one runs"
+        );
+        assert_eq!(o.iter().filter(|x| *x == "a1").count(), 1);
+        let plain = host
+            .query_selector_all("script[type=\"text/plain\"]")
+            .map(|l| l.length())
+            .unwrap_or(0);
+        assert_eq!(plain, 1, "only the marketing script is still text/plain");
+        host.remove();
+    }
+}
