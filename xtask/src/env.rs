@@ -110,21 +110,37 @@ pub(crate) fn ensure_chromium() -> Result<PathBuf, String> {
     let chromium = PathBuf::from(
         std::env::var("CONSENTRY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
     );
-    if chromium.exists() && has("chromedriver") {
+    // The e2e harness makes a throw-away TLS certificate with openssl.
+    if chromium.exists() && has("chromedriver") && has_openssl() {
         return Ok(chromium);
     }
     let root_user = output(Command::new("id").arg("-u")).is_some_and(|u| u == "0");
     if root_user && has("apt-get") {
         run(Command::new("apt-get").arg("update").arg("-qq"))?;
         run(Command::new("apt-get")
-            .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "chromium",
+                "chromium-driver",
+                "openssl",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
         if chromium.exists() {
             return Ok(chromium);
         }
     }
     Err(format!(
-        "Chromium and ChromeDriver are needed for the browser tests and were not found at {} / on PATH. Install them (Debian/Ubuntu: `sudo apt-get install chromium chromium-driver`), or set CONSENTRY_CHROMIUM to a Chromium binary and put a matching chromedriver on PATH.",
+        "Chromium and ChromeDriver are needed for the browser tests and were not found at {} / on PATH. Install them (Debian/Ubuntu: `sudo apt-get install chromium chromium-driver openssl`), or set CONSENTRY_CHROMIUM to a Chromium binary and put a matching chromedriver on PATH.",
         chromium.display()
     ))
+}
+
+/// True if the `openssl` command runs (`openssl version`; it has no `--version`).
+fn has_openssl() -> bool {
+    Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
