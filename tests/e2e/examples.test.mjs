@@ -361,6 +361,32 @@ describe("p4p-packing", () => {
     }
   });
 
+  test("on a real host name, withdrawal removes _ga cookies set on the registrable domain", { skip: needsModule }, async () => {
+    const host = "www.p4p.example.test";
+    const rules =
+      `MAP www.googletagmanager.com 127.0.0.1:${google.port}, MAP www.google-analytics.com 127.0.0.1:${google.port}, ` +
+      `MAP ${host} 127.0.0.1:${new URL(site.origin).port}`;
+    const named = await launchBrowser(google.port, { args: [`--host-resolver-rules=${rules}`] });
+    try {
+      const { page, context } = await openPage(named);
+      await page.goto(`http://${host}/`);
+      await page.click(action("accept-all"));
+      await waitFor(async () => (await gaCookies(context)).length === 2, { message: "_ga cookies" });
+      const domains = (await gaCookies(context)).map((c) => c.domain);
+      assert.ok(domains.every((d) => d === ".example.test"), `gtag sets _ga on the registrable domain: ${domains}`);
+      await page.click("footer [data-consentry-open]");
+      const reject = page.locator(`${action("reject-all")}:visible`);
+      if (await reject.count()) await reject.first().click();
+      else {
+        await page.uncheck('input[data-consentry-category="analytics"]');
+        await page.click(action("save"));
+      }
+      await waitFor(async () => (await gaCookies(context)).length === 0, { message: "_ga cookies removed on the parent domain" });
+    } finally {
+      await named.close();
+    }
+  });
+
   test("the /privacy cookie table lists exactly the cookies held after a full visit with everything accepted", { skip: needsModule }, async () => {
     const { page, context } = await openPage(browser);
     try {
