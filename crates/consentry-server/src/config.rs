@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use consentry::{decide, Context, Policy, Timestamp};
+use consentry::{Policy, Timestamp};
 
 use crate::consent::Consent;
 use crate::gate::{check, GateVerdict};
@@ -191,19 +191,12 @@ impl Consentry {
                 && r.len() <= 16
                 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
-        let cookie = cookie_value(headers, &policy.cookie_name);
-        let value = match cookie {
-            Ok(v) => v,
+        let cookie = match cookie_value(headers, &policy.cookie_name) {
+            Ok(v) => v.map(str::to_owned),
             // Duplicated or not UTF-8: decided as an unreadable cookie.
-            Err(()) => Some(""),
+            Err(()) => Some(String::new()),
         };
-        let ctx = Context {
-            now: self.now(),
-            region: region.as_deref(),
-            gpc,
-        };
-        let decision = decide(policy, value, &ctx);
-        Consent::new(policy.clone(), decision, gpc, region)
+        Consent::new(policy.clone(), cookie, self.now(), gpc, region)
     }
 
     /// The consent after this response: when the response itself sets the consent cookie (the
@@ -219,15 +212,10 @@ impl Consentry {
             let rest = s.strip_prefix(name)?.strip_prefix('=')?;
             Some(rest.split(';').next().unwrap_or("").trim().to_owned())
         })?;
-        let ctx = Context {
-            now: self.now(),
-            region: request.region(),
-            gpc: request.gpc(),
-        };
-        let decision = decide(&self.inner.policy, Some(&value), &ctx);
         Some(Consent::new(
             self.inner.policy.clone(),
-            decision,
+            Some(value),
+            self.now(),
             request.gpc(),
             request.region().map(str::to_owned),
         ))

@@ -1,10 +1,10 @@
 //! `Consent`: what the visitor allowed, read from the consent cookie and `Sec-GPC`.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use consentry::consent_mode::{default_commands, SignalState};
-use consentry::{Decision, Policy};
+use consentry::{decide, Context, Decision, Policy, Timestamp};
 
 /// The visitor's consent for one request: the core [`Decision`] for the consent cookie,
 /// `Sec-GPC` and the region hint. Anything malformed reads as no consent.
@@ -32,42 +32,62 @@ pub struct Consent {
 
 #[derive(Debug)]
 struct Inner {
-    decision: Decision,
+    /// The consent cookie's value: `Some("")` stands for an unreadable one (duplicated, not
+    /// UTF-8), which decides as invalid.
+    cookie: Option<String>,
+    now: Timestamp,
     gpc: bool,
     region: Option<String>,
+    /// Decided on first use: a request whose handler never asks and whose response sets no
+    /// cookie costs no decision.
+    decision: OnceLock<Decision>,
 }
 
 impl Consent {
     pub(crate) fn new(
         policy: Arc<Policy>,
-        decision: Decision,
+        cookie: Option<String>,
+        now: Timestamp,
         gpc: bool,
         region: Option<String>,
     ) -> Self {
         Consent {
             policy,
             inner: Arc::new(Inner {
-                decision,
+                cookie,
+                now,
                 gpc,
                 region,
+                decision: OnceLock::new(),
             }),
         }
+    }
+
+    fn decided(&self) -> &Decision {
+        self.inner.decision.get_or_init(|| {
+            let ctx = Context {
+                now: self.inner.now,
+                region: self.inner.region.as_deref(),
+                gpc: self.inner.gpc,
+            };
+            decide(&self.policy, self.inner.cookie.as_deref(), &ctx)
+        })
     }
 
     /// May cookies and scripts of this category run? Required categories always may;
     /// unknown categories never.
     pub fn allows(&self, category: &str) -> bool {
-        self.inner.decision.allows(category)
+        self.decided().allows(category)
     }
 
     /// The core decision (status, record, profile).
     pub fn decision(&self) -> &Decision {
-        &self.inner.decision
+        self.decided()
     }
 
     /// Should the page show the banner?
     pub fn needs_prompt(&self) -> bool {
-        self.inner.decision.needs_prompt()
+        self.decided().needs_prompt()
     }
 
     /// Did the request carry `Sec-GPC: 1`? (Never read as consent.)
@@ -87,7 +107,7 @@ impl Consent {
 
     /// The Google Consent Mode v2 state for this visitor.
     pub fn consent_mode(&self) -> SignalState {
-        SignalState::for_decision(&self.policy, &self.inner.decision)
+        SignalState::for_decision(&self.policy, self.decided())
     }
 
     /// The Google tag (gtag.js) for a server-rendered page, or `None` unless analytics is
