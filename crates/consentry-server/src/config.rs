@@ -16,7 +16,7 @@ type RegionFn = dyn Fn(&dyn Headers) -> Option<String> + Send + Sync;
 enum RegionSource {
     None,
     Header(String),
-    With(Box<RegionFn>),
+    With(Arc<RegionFn>),
 }
 
 struct Inner {
@@ -104,11 +104,11 @@ impl Consentry {
                     assume_https: old.assume_https,
                     clock: old.clock,
                 };
-                // A shared region closure cannot be cloned; settings are meant to be built
-                // once, before cloning.
-                if let RegionSource::Header(h) = &old.region {
-                    inner.region = RegionSource::Header(h.clone());
-                }
+                inner.region = match &old.region {
+                    RegionSource::None => RegionSource::None,
+                    RegionSource::Header(h) => RegionSource::Header(h.clone()),
+                    RegionSource::With(f) => RegionSource::With(f.clone()),
+                };
                 f(&mut inner);
                 self.inner = Arc::new(inner);
             }
@@ -127,7 +127,7 @@ impl Consentry {
         self,
         f: impl Fn(&dyn Headers) -> Option<String> + Send + Sync + 'static,
     ) -> Self {
-        self.edit(|i| i.region = RegionSource::With(Box::new(f)))
+        self.edit(|i| i.region = RegionSource::With(Arc::new(f)))
     }
 
     /// The HSTS header for HTTPS responses.
@@ -271,5 +271,55 @@ impl<H: Headers + ?Sized> Headers for Adapter<'_, H> {
 
     fn first(&self, name: &str) -> Option<&[u8]> {
         self.0.first(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap()
+    }
+
+    #[test]
+    fn region_closure_survives_later_settings_on_a_shared_value() {
+        let c = Consentry::new(policy()).region_with(|h| {
+            h.first("x-geo")
+                .map(|v| String::from_utf8_lossy(v).to_uppercase())
+        });
+        let _shared = c.clone();
+        let c = c.without_hsts();
+        let headers: &[(&str, &[u8])] = &[("x-geo", b"us")];
+        let consent = c.consent(headers);
+        assert_eq!(consent.region(), Some("US"));
+        // US is opt-out in this policy: analytics on until refused.
+        assert!(consent.allows("analytics"));
+    }
+
+    #[test]
+    fn rejects_odd_region_hints_and_reads_gpc_strictly() {
+        let c = Consentry::new(policy()).region_header("X-Geo");
+        let headers: &[(&str, &[u8])] = &[("x-geo", b"US; drop table"), ("sec-gpc", b"true")];
+        let consent = c.consent(headers);
+        assert_eq!(consent.region(), None);
+        assert!(!consent.gpc());
+        assert!(!consent.allows("analytics"));
+    }
+
+    #[test]
+    fn hsts_needs_https_and_trust() {
+        let headers: &[(&str, &[u8])] = &[("x-forwarded-proto", b"https")];
+        let c = Consentry::new(policy());
+        assert_eq!(c.hsts_for(headers, false), None);
+        assert_eq!(
+            c.hsts_for(headers, true),
+            Some("max-age=31536000; includeSubDomains")
+        );
+        let trusting = c.clone().trust_forwarded_proto(true);
+        assert!(trusting.hsts_for(headers, false).is_some());
+        let plain: &[(&str, &[u8])] = &[("x-forwarded-proto", b"http")];
+        assert_eq!(trusting.hsts_for(plain, false), None);
+        assert_eq!(c.without_hsts().hsts_for(headers, true), None);
     }
 }

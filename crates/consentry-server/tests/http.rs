@@ -686,6 +686,7 @@ async fn receipts_are_validated_and_stored() {
 fn malformed_cookie_headers_read_as_no_consent_and_server_keeps_serving() {
     let headers = malformed_cookie_headers(P4P, "consentry");
     assert!(headers.len() >= 200, "only {} cases", headers.len());
+    eprintln!("{} malformed Cookie headers per server", headers.len());
     for (fw, s) in servers() {
         // Control: a valid cookie over the same raw client does grant.
         let valid = format!("consentry={}", consent_value(P4P, &["analytics"]));
