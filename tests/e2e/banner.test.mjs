@@ -262,12 +262,14 @@ describe("banner and module", { skip }, () => {
     ]) {
       const { page: pg, log, context } = await env.newPage();
       try {
-        await context.addCookies([c]);
+        // A leftover _ga cookie is removed at load unless analytics is granted.
+        await context.addCookies([c, { name: "_ga", value: "GA1.1.old", url: `http://${APP_HOST}/` }]);
         await pg.goto(env.url(p, APP_HOST));
         await pg.waitForFunction(() => window.consentry !== undefined);
         await settle(pg);
         assert.equal(await bannerVisible(pg), banner, name);
         assert.equal(log.count(GTAG_URL_RE), banner ? 0 : 1, name);
+        if (banner) assert.deepEqual(await gaCookies(context), [], `${name}: leftover _ga removed`);
       } finally {
         await context.close();
       }
@@ -374,6 +376,45 @@ describe("banner and module", { skip }, () => {
 });
 
 describe("markup and API", { skip }, () => {
+  test("scripts inserted by JS after load wait for the choice, then load once each (gate + module)", async () => {
+    env.route(
+      "/dynamic",
+      page({
+        head: "",
+        body: `<div id="box"><p id="ref">ref</p></div>
+<script>
+  addEventListener("load", () => {
+    const url = (id) => "${GTAG}?id=" + id;
+    const mk = (id) => { const s = document.createElement("script"); s.src = url(id); return s; };
+    const box = document.getElementById("box"), ref = document.getElementById("ref");
+    document.head.appendChild(mk("G-APPEND"));
+    box.insertBefore(mk("G-BEFORE"), ref);
+    box.append(mk("G-APPEND2"));
+    box.prepend(mk("G-PREPEND"));
+    const attr = document.createElement("script"); attr.setAttribute("src", url("G-ATTR")); document.body.appendChild(attr);
+    const late = document.createElement("script"); document.body.appendChild(late); late.src = url("G-LATE");
+    window.inserted = true;
+  });
+</script>`,
+      }),
+    );
+    const { page: pg, log, context } = await open("/dynamic");
+    try {
+      await pg.waitForFunction(() => window.inserted);
+      await settle(pg);
+      assert.equal(log.count(GTAG_URL_RE), 0, "no gtag.js request before a choice");
+      assert.equal((await gaCookies(context)).length, 0);
+      await pg.click(action("accept-all"));
+      const ids = ["G-APPEND", "G-BEFORE", "G-APPEND2", "G-PREPEND", "G-ATTR", "G-LATE"];
+      const loads = (id) => log.count(new RegExp(`id=${id}$`));
+      await waitFor(() => ids.every((id) => loads(id) === 1), { message: "each inserted script loaded once" });
+      await settle(pg);
+      for (const id of ids) assert.equal(loads(id), 1, id);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("marked scripts run in document order, each once; iframes wait behind a placeholder", async () => {
     env.route("/lib.js", { type: "text/javascript", body: "window.order.push('lib'); window.lib = true;" });
     env.route(
