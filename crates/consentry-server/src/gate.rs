@@ -188,7 +188,9 @@ fn verdict_for(policy: &Policy, consent: &Consent, cookie: &SetCookie<'_>) -> Ga
             UndeclaredCookies::Allow => GateVerdict::Keep,
         };
     };
-    if !consent.allows(decl.category) {
+    // Required categories pass without deciding anything (saves the decision on responses
+    // that only set session cookies).
+    if !(policy.is_required(decl.category) || consent.allows(decl.category)) {
         return GateVerdict::Drop(GateReason::NotGranted {
             category: decl.category.to_owned(),
         });

@@ -34,6 +34,22 @@
 //! | the Set-Cookie gate | [`check_set_cookie`], [`Consentry::gate`] |
 //! | HSTS, only over HTTPS | [`Hsts`], [`Consentry::hsts_for`] |
 //! | receipts posted by the browser | [`ReceiptEndpoint`], [`ReceiptSink`] |
+//!
+//! ## Things to know
+//!
+//! - The Set-Cookie gate drops every cookie the policy does not declare (unless the policy's
+//!   `undeclared_cookies` says `warn` or `allow`). Declare your auth and session cookies
+//!   (e.g. `__Host-session`, category `necessary`, exemption `authentication`, `http_only`,
+//!   `same_site: strict`). The consent cookie and consentry's CSRF cookie
+//!   ([`CSRF_COOKIE`], `__Host-csrf`) always pass; declare `__Host-csrf` too (necessary,
+//!   `security`) so the cookie table lists it.
+//! - Cookies being deleted (`Max-Age=0`, `Expires` in the past) always pass.
+//! - The consent decision is made lazily, on the first `allows` or when a `Set-Cookie` needs
+//!   it.
+//! - CSRF tokens come from the `x-csrf-token` header or, for URL-encoded forms, the
+//!   `csrf_token` field. Multipart forms must send the header. Exempt endpoints that cannot
+//!   carry a token (the receipts endpoint, which `sendBeacon` posts to) with
+//!   [`Csrf::exempt_path`].
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
