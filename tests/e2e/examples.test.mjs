@@ -59,6 +59,8 @@ async function startExample(name, args = []) {
     env: { ...process.env, RUST_LOG: "info", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Never leave a server behind, even when the test process ends early.
+  process.once("exit", () => proc.kill());
   const out = [];
   proc.stdout.on("data", (d) => out.push(String(d)));
   proc.stderr.on("data", (d) => out.push(String(d)));
