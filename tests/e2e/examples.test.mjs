@@ -47,7 +47,7 @@ async function freePort() {
 }
 
 function binary(name) {
-  const bin = path.join(REPO, "target", "debug", name);
+  const bin = path.join(process.env.CARGO_TARGET_DIR ? path.resolve(REPO, process.env.CARGO_TARGET_DIR) : path.join(REPO, "target"), "debug", name);
   if (!existsSync(bin)) execFileSync("cargo", ["build", "-p", name], { cwd: REPO, stdio: "inherit" });
   return bin;
 }
