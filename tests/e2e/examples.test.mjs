@@ -295,6 +295,8 @@ describe("p4p-packing", () => {
     const loads = google.gtagLoads.length;
     const { page, context, log } = await openPage(browser);
     try {
+      await page.goto(site.url("/privacy"));
+      assert.equal(await page.textContent("#consent-choice"), "not made yet");
       await page.goto(site.url("/"));
       await page.locator(BANNER).waitFor({ state: "visible" });
       await screenshot(page, "p4p-banner");
@@ -312,6 +314,8 @@ describe("p4p-packing", () => {
       await page.locator(BANNER).waitFor({ state: "hidden" });
       await page.reload();
       assert.ok(await noBannerVisible(page), "no banner after reject and reload");
+      await page.goto(site.url("/privacy"));
+      assert.equal(await page.textContent("#consent-choice"), "Google Analytics refused", "the server reads the browser's choice");
       assert.equal(log.count(GTAG_URL_RE), 0);
       assert.equal(google.gtagLoads.length, loads);
       assert.equal((await gaCookies(context)).length, 0);
@@ -337,10 +341,15 @@ describe("p4p-packing", () => {
       const names = (await gaCookies(context)).map((c) => c.name).sort();
       assert.deepEqual(names, ["_ga", "_ga_P4PDEMO"]);
 
-      // Stored consent: the next page loads gtag.js again, without a banner.
+      // Stored consent: the next page loads gtag.js again, without a banner; the server reads
+      // the same choice from the consent cookie.
       await page.goto(site.url("/contact"));
       assert.ok(await noBannerVisible(page));
       await waitFor(() => log.count(GTAG_URL_RE) === 2, { message: "gtag.js on the next page" });
+      assert.equal(
+        await (await context.request.get(site.url("/privacy"))).text().then((t) => /id="consent-choice">([^<]*)/.exec(t)?.[1]),
+        "Google Analytics allowed",
+      );
 
       // Withdraw from the footer link.
       await page.click("footer [data-consentry-open]");
