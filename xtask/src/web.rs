@@ -49,7 +49,15 @@ pub(crate) fn build() -> Result<(), String> {
     ensure_wasm_bindgen()?;
     let tools = root().join("xtask/tools");
     npm_ci(&tools)?;
-    run(cargo().args(["build", "-p", CRATE, "--target", TARGET, "--profile", PROFILE]))?;
+    run(cargo().args([
+        "build",
+        "-p",
+        CRATE,
+        "--target",
+        TARGET,
+        "--profile",
+        PROFILE,
+    ]))?;
 
     let root = root();
     let wasm = root.join(format!(
@@ -60,7 +68,14 @@ pub(crate) fn build() -> Result<(), String> {
     let _ = fs::remove_dir_all(&tmp);
     run(Command::new("wasm-bindgen")
         .arg(&wasm)
-        .args(["--target", "web", "--no-typescript", "--out-name", OUT, "--out-dir"])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            OUT,
+            "--out-dir",
+        ])
         .arg(&tmp))?;
 
     let pkg = root.join("pkg");
@@ -83,7 +98,12 @@ pub(crate) fn build() -> Result<(), String> {
         .args(["--module", "--compress", "passes=2", "--mangle", "--output"])
         .arg(pkg.join(format!("{OUT}.js"))))?;
 
-    for f in ["consentry-gate.js", "consentry.js", &format!("{OUT}.js"), &format!("{OUT}.wasm")] {
+    for f in [
+        "consentry-gate.js",
+        "consentry.js",
+        &format!("{OUT}.js"),
+        &format!("{OUT}.wasm"),
+    ] {
         if let Ok(m) = fs::metadata(pkg.join(f)) {
             eprintln!("pkg/{f}: {} bytes", m.len());
         }
