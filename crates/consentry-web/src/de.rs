@@ -46,6 +46,12 @@ impl serde::de::Error for EnumError {
     }
 }
 
+/// An enum written as a string, read by the core's serde derive.
+fn enum_str<T: DeserializeOwned>(s: String, at: &str) -> R<T> {
+    let de: serde::de::value::StringDeserializer<EnumError> = s.into_deserializer();
+    T::deserialize(de).map_err(|_| fail(at, "unknown value"))
+}
+
 /// One JS object being read, with its path for error messages.
 struct Obj {
     o: JsValue,
@@ -137,12 +143,7 @@ impl Obj {
 
     /// An enum written as a string, read by the core's serde derive.
     fn en<T: DeserializeOwned>(&self, k: &str) -> R<Option<T>> {
-        self.str(k)?
-            .map(|s| {
-                let de: serde::de::value::StringDeserializer<EnumError> = s.into_deserializer();
-                T::deserialize(de).map_err(|_| self.wrong(k, "unknown value"))
-            })
-            .transpose()
+        self.str(k)?.map(|s| enum_str(s, &self.path(k))).transpose()
     }
 
     /// The elements of an array field (empty when absent), each with its path.
@@ -178,14 +179,14 @@ impl Obj {
     }
 
     fn patterns(&self, k: &str) -> R<Vec<Pattern>> {
-        self.list(k)?
-            .into_iter()
-            .map(|(at, v)| {
+        let mut out = Vec::new();
+        for (at, v) in self.list(k)? {
+            out.push(Pattern::new(
                 v.as_string()
-                    .map(Pattern::new)
-                    .ok_or_else(|| fail(&at, "expected a string"))
-            })
-            .collect()
+                    .ok_or_else(|| fail(&at, "expected a string"))?,
+            ));
+        }
+        Ok(out)
     }
 }
 
@@ -213,11 +214,7 @@ pub(crate) fn policy(v: JsValue) -> R<Policy> {
     }
     let mut regions = BTreeMap::new();
     for (at, code, v) in p.entries("regions")? {
-        let de: serde::de::value::StringDeserializer<EnumError> =
-            v.as_string().unwrap_or_default().into_deserializer();
-        let profile =
-            serde::Deserialize::deserialize(de).map_err(|_| fail(&at, "unknown value"))?;
-        regions.insert(code, profile);
+        regions.insert(code, enum_str(v.as_string().unwrap_or_default(), &at)?);
     }
     let mut categories = Vec::new();
     for (at, id, v) in p.entries("categories")? {
@@ -235,6 +232,10 @@ pub(crate) fn policy(v: JsValue) -> R<Policy> {
             )?)?,
         ));
     }
+    let mut services = Vec::new();
+    for (at, v) in p.list("services")? {
+        services.push(service(v, at)?);
+    }
     let mut texts = BTreeMap::new();
     for (at, lang, v) in p.entries("texts")? {
         texts.insert(lang, texts_for(v, at)?);
@@ -251,11 +252,7 @@ pub(crate) fn policy(v: JsValue) -> R<Policy> {
         default_region: p.en("default_region")?.unwrap_or_default(),
         regions,
         categories: Categories(categories),
-        services: p
-            .list("services")?
-            .into_iter()
-            .map(|(at, v)| service(v, at))
-            .collect::<R<_>>()?,
+        services,
         cookies: cookies(&p, "cookies")?,
         undeclared_cookies: p.en("undeclared_cookies")?.unwrap_or_default(),
         receipt_endpoint: p.str("receipt_endpoint")?,
@@ -266,16 +263,13 @@ pub(crate) fn policy(v: JsValue) -> R<Policy> {
 fn category(c: Obj) -> R<Category> {
     let consent_mode = match c.get("consent_mode") {
         None => None,
-        Some(_) => Some(
-            c.list("consent_mode")?
-                .into_iter()
-                .map(|(at, v)| {
-                    let de: serde::de::value::StringDeserializer<EnumError> =
-                        v.as_string().unwrap_or_default().into_deserializer();
-                    serde::Deserialize::deserialize(de).map_err(|_| fail(&at, "unknown value"))
-                })
-                .collect::<R<_>>()?,
-        ),
+        Some(_) => {
+            let mut signals = Vec::new();
+            for (at, v) in c.list("consent_mode")? {
+                signals.push(enum_str(v.as_string().unwrap_or_default(), &at)?);
+            }
+            Some(signals)
+        }
     };
     Ok(Category {
         required: c.bool("required")?.unwrap_or(false),
@@ -315,36 +309,34 @@ fn service(v: JsValue, at: String) -> R<Service> {
 }
 
 fn cookies(parent: &Obj, k: &str) -> R<Vec<CookieDecl>> {
-    parent
-        .list(k)?
-        .into_iter()
-        .map(|(at, v)| {
-            let c = Obj::new(
-                v,
-                at,
-                &[
-                    "name",
-                    "category",
-                    "provider",
-                    "purpose",
-                    "max_age_days",
-                    "exemption",
-                    "http_only",
-                    "same_site",
-                ],
-            )?;
-            Ok(CookieDecl {
-                name: Pattern::new(c.need_str("name")?),
-                category: c.str("category")?,
-                provider: c.str("provider")?,
-                purpose: c.str("purpose")?,
-                max_age_days: c.u32("max_age_days")?,
-                exemption: c.en("exemption")?,
-                http_only: c.bool("http_only")?,
-                same_site: c.en("same_site")?,
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (at, v) in parent.list(k)? {
+        let c = Obj::new(
+            v,
+            at,
+            &[
+                "name",
+                "category",
+                "provider",
+                "purpose",
+                "max_age_days",
+                "exemption",
+                "http_only",
+                "same_site",
+            ],
+        )?;
+        out.push(CookieDecl {
+            name: Pattern::new(c.need_str("name")?),
+            category: c.str("category")?,
+            provider: c.str("provider")?,
+            purpose: c.str("purpose")?,
+            max_age_days: c.u32("max_age_days")?,
+            exemption: c.en("exemption")?,
+            http_only: c.bool("http_only")?,
+            same_site: c.en("same_site")?,
+        });
+    }
+    Ok(out)
 }
 
 fn texts_for(v: JsValue, at: String) -> R<Texts> {
