@@ -174,6 +174,18 @@ impl Consentry {
     /// The visitor's consent for a request. Fails closed: a missing, duplicated, non-UTF-8 or
     /// malformed consent cookie reads as no consent.
     pub fn consent<H: Headers + ?Sized>(&self, headers: &H) -> Consent {
+        self.consent_reusing(headers, &mut None)
+    }
+
+    /// Like [`Consentry::consent`], but returns `last` again when this request has the same
+    /// inputs (consent cookie, `Sec-GPC`, region, current second): a memo, since the decision
+    /// is a pure function of them. The adapters keep one per connection (axum) or worker
+    /// (actix-web), so a browser's keep-alive requests are decided once per second.
+    pub(crate) fn consent_reusing<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        last: &mut Option<Consent>,
+    ) -> Consent {
         let policy = &self.inner.policy;
         let gpc = headers
             .first("sec-gpc")
@@ -192,11 +204,19 @@ impl Consentry {
                 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
         let cookie = match cookie_value(headers, &policy.cookie_name) {
-            Ok(v) => v.map(str::to_owned),
+            Ok(v) => v,
             // Duplicated or not UTF-8: decided as an unreadable cookie.
-            Err(()) => Some(String::new()),
+            Err(()) => Some(""),
         };
-        Consent::new(policy.clone(), cookie, self.now(), gpc, region)
+        let now = self.now();
+        if let Some(prev) = last {
+            if prev.has_inputs(policy, cookie, now, gpc, region.as_deref()) {
+                return prev.clone();
+            }
+        }
+        let consent = Consent::new(policy.clone(), cookie.map(str::to_owned), now, gpc, region);
+        *last = Some(consent.clone());
+        consent
     }
 
     /// The consent after this response: when the response itself sets the consent cookie (the
@@ -295,6 +315,30 @@ mod tests {
         assert_eq!(consent.region(), Some("US"));
         // US is opt-out in this policy: analytics on until refused.
         assert!(consent.allows("analytics"));
+    }
+
+    #[test]
+    fn reuses_a_consent_only_for_identical_inputs() {
+        let c = Consentry::new(policy()).region_header("x-geo");
+        let mut last = None;
+        let a: &[(&str, &[u8])] = &[("cookie", b"consentry=x"), ("x-geo", b"DE")];
+        let first = c.consent_reusing(a, &mut last);
+        let again = c.consent_reusing(a, &mut last);
+        assert!(Arc::ptr_eq(&first.inner_arc(), &again.inner_arc()));
+        for other in [
+            &[("cookie", &b"consentry=y"[..]), ("x-geo", b"DE")][..],
+            &[("cookie", b"consentry=x"), ("x-geo", b"US")],
+            &[
+                ("cookie", b"consentry=x"),
+                ("x-geo", b"DE"),
+                ("sec-gpc", b"1"),
+            ],
+            &[("x-geo", b"DE")],
+        ] {
+            let mut last = Some(first.clone());
+            let next = c.consent_reusing(other, &mut last);
+            assert!(!Arc::ptr_eq(&first.inner_arc(), &next.inner_arc()));
+        }
     }
 
     #[test]

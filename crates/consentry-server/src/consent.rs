@@ -63,6 +63,28 @@ impl Consent {
         }
     }
 
+    /// Were these the inputs of this consent? (Then its decision is the same: `decide` is a
+    /// pure function of them.)
+    pub(crate) fn has_inputs(
+        &self,
+        policy: &Arc<Policy>,
+        cookie: Option<&str>,
+        now: Timestamp,
+        gpc: bool,
+        region: Option<&str>,
+    ) -> bool {
+        Arc::ptr_eq(&self.policy, policy)
+            && self.inner.now == now
+            && self.inner.gpc == gpc
+            && self.inner.cookie.as_deref() == cookie
+            && self.inner.region.as_deref() == region
+    }
+
+    #[cfg(test)]
+    pub(crate) fn inner_arc(&self) -> Arc<impl Sized> {
+        self.inner.clone()
+    }
+
     fn decided(&self) -> &Decision {
         self.inner.decision.get_or_init(|| {
             let ctx = Context {

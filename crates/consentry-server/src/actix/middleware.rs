@@ -1,5 +1,6 @@
 //! `ConsentMiddleware`: reads consent into the request, gates `Set-Cookie`, adds HSTS.
 
+use std::cell::RefCell;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -11,6 +12,7 @@ use actix_web::HttpMessage as _;
 use consentry::Policy;
 
 use crate::config::Consentry;
+use crate::consent::Consent;
 
 /// Middleware that reads the visitor's [`Consent`](crate::Consent) into the request (extract
 /// it in handlers), drops each `Set-Cookie` the consent or the policy does not allow, and adds
@@ -61,6 +63,7 @@ where
         ready(Ok(ConsentMiddlewareService {
             service: Rc::new(service),
             consentry: self.consentry.clone(),
+            last: RefCell::new(None),
         }))
     }
 }
@@ -70,6 +73,8 @@ where
 pub struct ConsentMiddlewareService<S> {
     service: Rc<S>,
     consentry: Consentry,
+    /// The last request's consent on this worker, reused for identical inputs.
+    last: RefCell<Option<Consent>>,
 }
 
 type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -87,7 +92,7 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let consentry = self.consentry.clone();
-        let consent = consentry.consent(req.headers());
+        let consent = consentry.consent_reusing(req.headers(), &mut self.last.borrow_mut());
         let tls = req.app_config().secure();
         let hsts = consentry
             .hsts_for(req.headers(), tls)

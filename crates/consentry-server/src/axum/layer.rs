@@ -62,6 +62,7 @@ impl<S> Layer<S> for ConsentLayer {
         ConsentService {
             inner,
             consentry: self.consentry.clone(),
+            last: None,
         }
     }
 }
@@ -71,6 +72,9 @@ impl<S> Layer<S> for ConsentLayer {
 pub struct ConsentService<S> {
     inner: S,
     consentry: Consentry,
+    /// The last request's consent, reused for identical inputs (see `consent_reusing`).
+    /// Services are cloned per connection, so this is per connection.
+    last: Option<Consent>,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for ConsentService<S>
@@ -86,7 +90,9 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let consent = self.consentry.consent(req.headers());
+        let consent = self
+            .consentry
+            .consent_reusing(req.headers(), &mut self.last);
         let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
         let hsts = self
             .consentry
