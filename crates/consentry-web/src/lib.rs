@@ -23,6 +23,7 @@ mod banner;
 mod cookies;
 mod de;
 mod dom;
+pub mod gate;
 mod release;
 
 use alloc::string::{String, ToString};
