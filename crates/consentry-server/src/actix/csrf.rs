@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{HeaderValue, SET_COOKIE};
+use actix_web::http::header::{HeaderValue, HOST, SET_COOKIE};
 use actix_web::{web, HttpMessage as _, HttpResponse};
 
 use crate::csrf::Csrf;
@@ -75,6 +75,17 @@ where
         Box::pin(async move {
             if csrf.is_exempt(req.path()) {
                 return Ok(service.call(req).await?.map_into_left_body());
+            }
+            // HTTP/2 requests carry the host in the URI (`:authority`), not in `Host`; the
+            // origin check compares against `Host`.
+            if !req.headers().contains_key(HOST) {
+                if let Some(v) = req
+                    .uri()
+                    .authority()
+                    .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+                {
+                    req.headers_mut().insert(HOST, v);
+                }
             }
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();

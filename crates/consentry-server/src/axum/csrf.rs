@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use http::header::SET_COOKIE;
+use http::header::{HOST, SET_COOKIE};
 use http::{HeaderValue, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -75,6 +75,17 @@ where
         Box::pin(async move {
             if csrf.is_exempt(req.uri().path()) {
                 return inner.call(req).await;
+            }
+            // HTTP/2 requests carry the host in the URI (`:authority`), not in `Host`; the
+            // origin check compares against `Host`.
+            if !req.headers().contains_key(HOST) {
+                if let Some(v) = req
+                    .uri()
+                    .authority()
+                    .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+                {
+                    req.headers_mut().insert(HOST, v);
+                }
             }
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();
