@@ -87,6 +87,40 @@ ${head}
 </head><body>${body}</body></html>`;
 }
 
+/**
+ * Init script: records Consent Mode updates and cookie deletions in sessionStorage (it survives
+ * the reload after a withdrawal), in the order they happen.
+ */
+const RECORD_UPDATES_AND_DELETIONS = () => {
+  const note = (e) => {
+    const list = JSON.parse(sessionStorage.getItem("events") || "[]");
+    list.push(e);
+    sessionStorage.setItem("events", JSON.stringify(list));
+  };
+  const jar = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
+  Object.defineProperty(Document.prototype, "cookie", {
+    configurable: true,
+    get() {
+      return jar.get.call(this);
+    },
+    set(v) {
+      if (/Max-Age=0/.test(v)) note(`delete ${v.split("=")[0]}`);
+      jar.set.call(this, v);
+    },
+  });
+  let gtag;
+  Object.defineProperty(window, "gtag", {
+    configurable: true,
+    get: () => gtag,
+    set(f) {
+      gtag = function (...a) {
+        if (a[0] === "consent" && a[1] === "update") note(`update analytics_storage=${a[2].analytics_storage}`);
+        return f.apply(this, a);
+      };
+    },
+  });
+};
+
 const receipts = [];
 let env;
 before(async () => {
@@ -221,7 +255,7 @@ describe("banner and module", { skip }, () => {
   });
 
   test("withdraw via a data-consentry-open link: _ga and _ga_<id> removed on host and parent domain, banner back after reload", async () => {
-    const { page: pg, log, context } = await open();
+    const { page: pg, log, context } = await open("/", { initScript: RECORD_UPDATES_AND_DELETIONS });
     try {
       await pg.click(action("accept-all"));
       await waitFor(async () => (await gaCookies(context)).length === 2, { message: "_ga cookies after accept" });
@@ -245,7 +279,13 @@ describe("banner and module", { skip }, () => {
       assert.equal(await consentCookie(context), undefined);
       await settle(pg);
       assert.equal(log.count(GTAG_URL_RE), 1, "gtag.js not loaded again");
-      // The denied update went out before the deletion (gtag saw it on the old page).
+      // The denied update went out before any _ga cookie was deleted (or they come back).
+      const events = await pg.evaluate(() => JSON.parse(sessionStorage.getItem("events") || "[]"));
+      const denied = events.indexOf("update analytics_storage=denied");
+      const firstDelete = events.findIndex((e) => e.startsWith("delete _ga"));
+      assert.ok(events.includes("update analytics_storage=granted"), events.join());
+      assert.ok(denied >= 0 && firstDelete > denied, events.join());
+      assert.ok(events.includes("delete _ga_TEST123"), events.join());
     } finally {
       await context.close();
     }
