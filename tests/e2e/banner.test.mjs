@@ -205,6 +205,49 @@ describe("banner and module", { skip }, () => {
     }
   });
 
+  test("contrast >= 4.5:1; styles neither leak into the page nor take the site's", async () => {
+    const hostile = `<style>button{background:red;color:#fff;font-size:40px;border:0} p{color:#ccc} *{letter-spacing:3px}</style>`;
+    env.route("/styled", page({ head: GTAG_MARKUP + hostile }));
+    const { page: pg, context } = await open("/styled");
+    try {
+      const colors = await pg.evaluate(() => {
+        const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+        const lum = (c) => {
+          const [r, g, b] = rgb(c).map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const ratio = (a, b) => {
+          const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+          return (x + 0.05) / (y + 0.05);
+        };
+        const root = document.querySelector("[data-consentry-banner]");
+        const bg = getComputedStyle(root).backgroundColor;
+        const btn = getComputedStyle(root.querySelector("button"));
+        const text = getComputedStyle(root.querySelector("p"));
+        const site = getComputedStyle(document.getElementById("site-button"));
+        return {
+          text: ratio(text.color, bg),
+          button: ratio(btn.color, btn.backgroundColor),
+          buttonBg: btn.backgroundColor,
+          buttonSize: btn.fontSize,
+          siteBg: site.backgroundColor,
+          siteSize: site.fontSize,
+        };
+      });
+      assert.ok(colors.text >= 4.5, `body text contrast ${colors.text}`);
+      assert.ok(colors.button >= 4.5, `button contrast ${colors.button}`);
+      assert.notEqual(colors.buttonBg, "rgb(255, 0, 0)", "the site's button style does not reach the banner");
+      assert.notEqual(colors.buttonSize, "40px");
+      assert.equal(colors.siteBg, "rgb(255, 0, 0)", "the banner's style does not reach the site");
+      assert.equal(colors.siteSize, "40px");
+    } finally {
+      await context.close();
+    }
+  });
+
   test("reject: no gtag.js, no _ga, no banner after reload", async () => {
     const { page: pg, log, context } = await open();
     try {
