@@ -18,6 +18,10 @@ use crate::consent::Consent;
 /// it in handlers), drops each `Set-Cookie` the consent or the policy does not allow, and adds
 /// HSTS on HTTPS. `wrap` it last so it is outermost and sees every cookie.
 ///
+/// HTTPS is detected from the server binding (`bind_rustls`/`bind_openssl`), from
+/// `X-Forwarded-Proto` when [`Consentry::trust_forwarded_proto`] is on, or
+/// [`Consentry::assume_https`].
+///
 /// ```
 /// use actix_web::{web, App, HttpResponse};
 /// use consentry::Policy;

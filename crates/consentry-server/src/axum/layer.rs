@@ -19,6 +19,11 @@ use crate::consent::Consent;
 /// consent or the policy does not allow and adds HSTS on HTTPS. Add it last (outermost) so it
 /// sees the cookies of every inner layer.
 ///
+/// HSTS needs to know the request came over HTTPS. An axum request does not say whether its
+/// connection was TLS (its URI has no scheme), so: behind a TLS-terminating proxy use
+/// [`Consentry::trust_forwarded_proto`], and when the process terminates TLS itself use
+/// [`Consentry::assume_https`]; build the layer with [`ConsentLayer::with`].
+///
 /// ```
 /// use axum::{routing::get, Router};
 /// use consentry::Policy;
