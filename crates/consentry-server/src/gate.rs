@@ -128,10 +128,18 @@ struct SetCookie<'a> {
 
 impl<'a> SetCookie<'a> {
     fn parse(header: &'a [u8]) -> Option<Self> {
+        // Byte scanning: `;` and `=` are ASCII, so every cut is a char boundary.
         let raw = std::str::from_utf8(header).ok()?;
-        let mut parts = raw.split(';');
-        let (name, _value) = parts.next()?.split_once('=')?;
-        let name = name.trim_matches([' ', '\t']);
+        let bytes = raw.as_bytes();
+        let find = |from: usize, byte: u8, to: usize| {
+            bytes[from..to]
+                .iter()
+                .position(|c| *c == byte)
+                .map(|p| from + p)
+        };
+        let first_end = find(0, b';', bytes.len()).unwrap_or(bytes.len());
+        let eq = find(0, b'=', first_end)?;
+        let name = raw[..eq].trim_matches([' ', '\t']);
         if crate::name::check_token(name).is_err() {
             return None;
         }
@@ -143,19 +151,21 @@ impl<'a> SetCookie<'a> {
             max_age: None,
             expires: false,
         };
-        for attr in parts {
-            let (k, v) = match attr.split_once('=') {
-                Some((k, v)) => (k.trim(), Some(v.trim())),
-                None => (attr.trim(), None),
+        let mut at = first_end;
+        while at < bytes.len() {
+            let start = at + 1;
+            let end = find(start, b';', bytes.len()).unwrap_or(bytes.len());
+            at = end;
+            let (key, value) = match find(start, b'=', end) {
+                Some(eq) => (raw[start..eq].trim(), Some(raw[eq + 1..end].trim())),
+                None => (raw[start..end].trim(), None),
             };
-            if k.eq_ignore_ascii_case("httponly") {
-                c.http_only = true;
-            } else if k.eq_ignore_ascii_case("samesite") {
-                c.same_site = v;
-            } else if k.eq_ignore_ascii_case("max-age") {
-                c.max_age = v;
-            } else if k.eq_ignore_ascii_case("expires") {
-                c.expires = true;
+            match key.len() {
+                8 if key.eq_ignore_ascii_case("httponly") => c.http_only = true,
+                8 if key.eq_ignore_ascii_case("samesite") => c.same_site = value,
+                7 if key.eq_ignore_ascii_case("max-age") => c.max_age = value,
+                7 if key.eq_ignore_ascii_case("expires") => c.expires = true,
+                _ => {}
             }
         }
         Some(c)

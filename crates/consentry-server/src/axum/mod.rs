@@ -36,18 +36,31 @@ pub use csrf::{CsrfLayer, CsrfService};
 pub use layer::{ConsentLayer, ConsentService, ResponseFuture};
 pub use receipts::receipts;
 
+use http::header::{HeaderName, COOKIE};
 use http::HeaderMap;
+
+const SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
 
 use crate::request::Headers;
 
 impl Headers for HeaderMap {
     fn each<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
-        for v in self.get_all(name) {
+        // The names consentry asks for on every request, without parsing them each time.
+        let values = match name {
+            "cookie" => self.get_all(COOKIE),
+            _ => self.get_all(name),
+        };
+        for v in values {
             f(v.as_bytes());
         }
     }
 
     fn first(&self, name: &str) -> Option<&[u8]> {
-        self.get(name).map(|v| v.as_bytes())
+        let v = match name {
+            "cookie" => self.get(COOKIE),
+            "sec-gpc" => self.get(SEC_GPC),
+            _ => self.get(name),
+        };
+        v.map(|v| v.as_bytes())
     }
 }
