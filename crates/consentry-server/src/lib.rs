@@ -51,7 +51,6 @@
 //!   carry a token (the receipts endpoint, which `sendBeacon` posts to) with
 //!   [`Csrf::exempt_path`].
 #![deny(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod auth_cookie;
 mod config;
