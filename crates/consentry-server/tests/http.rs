@@ -197,6 +197,8 @@ fn servers() -> [(&'static str, Servers); 2] {
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::INFO)
             .with_writer(|| LogWriter)
+            // Plain text whatever the terminal: the assertions read `cookie="_ga"`.
+            .with_ansi(false)
             .finish();
         let _ = tracing::subscriber::set_global_default(subscriber);
         [
