@@ -66,7 +66,8 @@ export interface Options {
   /** Reload the page after a grant is taken back (code that ran cannot be unloaded). Default true. */
   reloadOnWithdraw?: boolean;
   /** SHA-256 of the canonical policy for receipts (the server's `Policy::sha256_hex`). Default:
-   * `data-sha256` on `#consentry-policy`, else computed in the browser. */
+   * `data-sha256` on `#consentry-policy`. Without it no receipts are sent (the module does not
+   * hash the policy itself). */
   policySha256?: string;
   /** Where consentry_bg.wasm is. Default: beside consentry.js. */
   wasmUrl?: string | URL;

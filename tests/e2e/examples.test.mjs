@@ -191,7 +191,7 @@ describe("p4p-packing", () => {
       const head = html.slice(0, html.indexOf("</head>"));
       const gate = head.indexOf('<script src="/consentry/consentry-gate.js"></script>');
       assert.ok(gate > 0 && gate === head.indexOf("<script"), `${p}: the gate is the first script`);
-      assert.match(head, /<script type="application\/json" id="consentry-policy">/);
+      assert.match(head, /<script type="application\/json" id="consentry-policy" data-sha256="[0-9a-f]{64}">/);
       assert.match(head, /<script type="module" src="\/consentry\/consentry.js"><\/script>/);
       assert.match(head, /<script type="text\/plain" data-consent="analytics" async src="https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=G-P4PDEMO">/);
       assert.doesNotMatch(head, /<script(?![^>]*type="text\/plain")[^>]*googletagmanager/, `${p}: no live gtag.js tag`);

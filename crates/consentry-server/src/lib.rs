@@ -34,6 +34,7 @@
 //! | the Set-Cookie gate | [`check_set_cookie`], [`Consentry::gate`] |
 //! | HSTS, only over HTTPS | [`Hsts`], [`Consentry::hsts_for`] |
 //! | receipts posted by the browser | [`ReceiptEndpoint`], [`ReceiptSink`] |
+//! | the policy tag for the page (canonical JSON, `data-sha256` for receipts) | [`policy_script_tag`] |
 //!
 //! ## Things to know
 //!
@@ -60,6 +61,7 @@ mod gate;
 mod hsts;
 mod keys;
 mod name;
+mod policy_tag;
 mod receipts;
 mod request;
 mod seal;
@@ -77,5 +79,6 @@ pub use gate::{check_set_cookie, GateReason, GateVerdict};
 pub use hsts::Hsts;
 pub use keys::{Key, Keys};
 pub use name::{NameError, HOST_PREFIX};
+pub use policy_tag::policy_script_tag;
 pub use receipts::{ReceiptEndpoint, ReceiptResponse, ReceiptSink};
 pub use request::Headers;

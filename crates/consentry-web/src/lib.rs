@@ -24,6 +24,7 @@ mod cookies;
 mod de;
 mod dom;
 pub mod gate;
+mod json;
 mod release;
 
 use alloc::string::{String, ToString};
@@ -43,7 +44,7 @@ use wasm_bindgen::JsCast;
 struct App {
     policy: Policy,
     region: Option<String>,
-    /// SHA-256 of the canonical policy, for receipts: from the page or computed once.
+    /// SHA-256 of the canonical policy, for receipts, from the page (none: no receipts).
     policy_sha256: Option<String>,
     gpc: bool,
     reload_on_withdraw: bool,
@@ -219,10 +220,9 @@ impl Effects {
 
 fn receipt(app: &App, record: &ConsentRecord) -> Option<(String, String)> {
     let url = app.policy.receipt_endpoint.clone()?;
-    let hash = app
-        .policy_sha256
-        .clone()
-        .unwrap_or_else(|| app.policy.sha256_hex());
+    // The page supplies the hash (`data-sha256`, `policySha256`); without it no receipt is
+    // sent, rather than one naming a wrong policy.
+    let hash = app.policy_sha256.as_deref()?;
     let texts = app.policy.texts_for(&app.lang);
     let r = Receipt::new(
         &app.policy,
@@ -231,10 +231,10 @@ fn receipt(app: &App, record: &ConsentRecord) -> Option<(String, String)> {
             receipt_id: dom::new_id(),
             jurisdiction: app.region.as_deref(),
             language: texts.language,
-            policy_sha256: &hash,
+            policy_sha256: hash,
         },
     );
-    Some((url, r.to_json()))
+    Some((url, json::receipt(&r)))
 }
 
 /// A visitor's choice.

@@ -41,6 +41,11 @@ use tower_http::services::ServeDir;
 
 /// The policy this site runs under (also embedded in every page for the browser module).
 const POLICY_JSON: &str = include_str!("../../policies/p4p-packing.json");
+/// The policy tag every page carries: canonical JSON and its hash, so receipts name the policy.
+static POLICY_TAG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let policy = Policy::from_json(POLICY_JSON).expect("the policy file is valid");
+    consentry_server::policy_script_tag(&policy, None, None)
+});
 /// Google's gtag.js for this site's measurement id.
 const GTAG_URL: &str = "https://www.googletagmanager.com/gtag/js?id=G-P4PDEMO";
 const MEMBER_COOKIE: &str = "__Host-P4PMember";
@@ -389,7 +394,7 @@ impl Site {
         let user = self.current_user(headers);
         let head = pages::Head {
             title,
-            policy_json: POLICY_JSON,
+            policy_tag: &POLICY_TAG,
             gtag_src: &self.config.gtag_src,
         };
         Html(pages::layout(

@@ -3,7 +3,8 @@
 /// What every page's `<head>` needs.
 pub(crate) struct Head<'a> {
     pub(crate) title: &'a str,
-    pub(crate) policy_json: &'a str,
+    /// The rendered `#consentry-policy` tag.
+    pub(crate) policy_tag: &'a str,
     pub(crate) gtag_src: &'a str,
 }
 
@@ -42,7 +43,7 @@ pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · P4P Packing</title>
 <script src="/consentry/consentry-gate.js"></script>
-<script type="application/json" id="consentry-policy">{policy}</script>
+{policy_tag}
 <script type="module" src="/consentry/consentry.js"></script>
 <script type="text/plain" data-consent="analytics" async src="{gtag}"></script>
 <script type="text/plain" data-consent="analytics">
@@ -63,7 +64,7 @@ pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body
 </html>
 "##,
         title = escape(head.title),
-        policy = head.policy_json.replace("</", "<\\/"),
+        policy_tag = head.policy_tag,
         gtag = escape(head.gtag_src),
     )
 }

@@ -33,6 +33,11 @@ use tower_http::services::ServeDir;
 
 /// The policy this site runs under (also embedded in every page for the browser module).
 const POLICY_JSON: &str = include_str!("../../policies/packagetrack.json");
+/// The policy tag every page carries: canonical JSON and its hash, so receipts name the policy.
+static POLICY_TAG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let policy = Policy::from_json(POLICY_JSON).expect("the policy file is valid");
+    consentry_server::policy_script_tag(&policy, None, None)
+});
 const AUTH_COOKIE: &str = "__Host-PTP_AUTH";
 const SESSION_COOKIE: &str = "__Host-PTP_SID";
 /// Lifetime of the sign-in, as declared in the policy.
@@ -339,7 +344,7 @@ fn page(title: &str, user: Option<&str>, token: &CsrfToken, body: &str) -> Strin
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · PackageTrack Pro</title>
 <script src="/consentry/consentry-gate.js"></script>
-<script type="application/json" id="consentry-policy">{policy}</script>
+{policy_tag}
 <script type="module" src="/consentry/consentry.js"></script>
 <style>{STYLE}</style>
 </head>
@@ -353,7 +358,7 @@ fn page(title: &str, user: Option<&str>, token: &CsrfToken, body: &str) -> Strin
 </html>
 "#,
         title = escape(title),
-        policy = POLICY_JSON.replace("</", "<\\/"),
+        policy_tag = *POLICY_TAG,
     )
 }
 

@@ -33,6 +33,11 @@ use serde::Deserialize;
 
 /// The policy this site runs under (also embedded in every page for the browser module).
 const POLICY_JSON: &str = include_str!("../../policies/proecommerce.json");
+/// The policy tag every page carries: canonical JSON and its hash, so receipts name the policy.
+static POLICY_TAG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let policy = Policy::from_json(POLICY_JSON).expect("the policy file is valid");
+    consentry_server::policy_script_tag(&policy, None, None)
+});
 const SESSION_COOKIE: &str = "__Host-PROE_SID";
 
 /// The catalogue: id, name, price in cents.
@@ -404,7 +409,7 @@ fn page(title: &str, body: &str, basket_items: usize) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · ProEcommerce</title>
 <script src="/consentry/consentry-gate.js"></script>
-<script type="application/json" id="consentry-policy">{policy}</script>
+{policy_tag}
 <script type="module" src="/consentry/consentry.js"></script>
 <style>{STYLE}</style>
 </head>
@@ -420,7 +425,7 @@ fn page(title: &str, body: &str, basket_items: usize) -> String {
 </html>
 "##,
         title = escape(title),
-        policy = POLICY_JSON.replace("</", "<\\/"),
+        policy_tag = *POLICY_TAG,
     )
 }
 
