@@ -50,6 +50,29 @@ pub enum PolicyErrorKind {
     InvalidName,
 }
 
+impl PolicyErrorKind {
+    /// The kind's name in snake_case (`tracking_declared_necessary`), e.g. for an error
+    /// message built without `core::fmt`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyErrorKind::Syntax => "syntax",
+            PolicyErrorKind::Empty => "empty",
+            PolicyErrorKind::Necessary => "necessary",
+            PolicyErrorKind::TrackingDeclaredNecessary => "tracking_declared_necessary",
+            PolicyErrorKind::MissingExemption => "missing_exemption",
+            PolicyErrorKind::OptionalWithoutConsent => "optional_without_consent",
+            PolicyErrorKind::CookieLifetimeTooLong => "cookie_lifetime_too_long",
+            PolicyErrorKind::ConsentLifetime => "consent_lifetime",
+            PolicyErrorKind::UnknownCategory => "unknown_category",
+            PolicyErrorKind::Duplicate => "duplicate",
+            PolicyErrorKind::MatchesEverything => "matches_everything",
+            PolicyErrorKind::MissingAdSignals => "missing_ad_signals",
+            PolicyErrorKind::Region => "region",
+            PolicyErrorKind::InvalidName => "invalid_name",
+        }
+    }
+}
+
 /// An error in a policy file: where (a path like `services[2].cookies[0].name`), what kind, and
 /// a message saying how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,6 +118,62 @@ impl fmt::Display for PolicyError {
 }
 
 impl std::error::Error for PolicyError {}
+
+/// Where the checks report problems: every problem with path and message, or only kinds.
+trait Sink {
+    /// False when only kinds are wanted: then no path or message is formatted.
+    fn detail(&self) -> bool;
+    fn push(&mut self, e: PolicyError);
+    fn kind(&mut self, kind: PolicyErrorKind);
+}
+
+impl Sink for Vec<PolicyError> {
+    fn detail(&self) -> bool {
+        true
+    }
+    fn push(&mut self, e: PolicyError) {
+        Vec::push(self, e);
+    }
+    fn kind(&mut self, kind: PolicyErrorKind) {
+        Vec::push(self, PolicyError::new(kind, String::new(), String::new()));
+    }
+}
+
+/// The first problem's kind only.
+struct FirstKind(Option<PolicyErrorKind>);
+
+impl Sink for FirstKind {
+    fn detail(&self) -> bool {
+        false
+    }
+    fn push(&mut self, e: PolicyError) {
+        self.kind(e.kind);
+    }
+    fn kind(&mut self, kind: PolicyErrorKind) {
+        self.0.get_or_insert(kind);
+    }
+}
+
+/// A path or message, built only when the sink wants details.
+fn lazy(out: &impl Sink, f: impl FnOnce() -> String) -> String {
+    if out.detail() {
+        f()
+    } else {
+        String::new()
+    }
+}
+
+/// Reports a problem; the path and message expressions run only when the sink wants them.
+macro_rules! problem {
+    ($out:expr, $kind:expr, $path:expr, $msg:expr $(,)?) => {{
+        let kind = $kind;
+        if $out.detail() {
+            $out.push(PolicyError::new(kind, $path, $msg));
+        } else {
+            $out.kind(kind);
+        }
+    }};
+}
 
 /// True for a category, service or cookie id: `[a-z0-9_-]`, 1 to 32 characters.
 pub(crate) fn is_valid_id(id: &str) -> bool {
@@ -150,23 +229,37 @@ impl Policy {
     /// ```
     pub fn problems(&self) -> Vec<PolicyError> {
         let mut out = Vec::new();
-        self.check_top(&mut out);
-        self.check_categories(&mut out);
-        self.check_services(&mut out);
+        self.check(&mut out);
+        out
+    }
+
+    /// The kind of the policy's first problem, or `None` if it is valid: the same rules as
+    /// [`Policy::problems`], without building paths or messages (small and fast, for the
+    /// browser module).
+    pub fn first_problem_kind(&self) -> Option<PolicyErrorKind> {
+        let mut first = FirstKind(None);
+        self.check(&mut first);
+        first.0
+    }
+
+    fn check(&self, out: &mut impl Sink) {
+        self.check_top(out);
+        self.check_categories(out);
+        self.check_services(out);
         for (i, c) in self.cookies.iter().enumerate() {
-            let path = format!("cookies[{i}]");
+            let path = lazy(out, || format!("cookies[{i}]"));
             match c.category.as_deref() {
-                None => out.push(PolicyError::new(
+                None => problem!(
+                    out,
                     PolicyErrorKind::UnknownCategory,
                     format!("{path}.category"),
                     "a cookie must name its category (e.g. \"necessary\", \"analytics\")",
-                )),
-                Some(cat) => self.check_cookie(&path, c, cat, None, &mut out),
+                ),
+                Some(cat) => self.check_cookie(&path, c, cat, None, out),
             }
         }
-        self.check_duplicate_cookies(&mut out);
-        self.check_texts(&mut out);
-        out
+        self.check_duplicate_cookies(out);
+        self.check_texts(out);
     }
 
     /// Ok if the policy is valid, else its first problem. See [`Policy::problems`] for all.
@@ -177,74 +270,77 @@ impl Policy {
         }
     }
 
-    fn check_top(&self, out: &mut Vec<PolicyError>) {
+    fn check_top(&self, out: &mut impl Sink) {
         if self.consent_max_age_days == 0 || self.consent_max_age_days > MAX_THIRTEEN_MONTHS_DAYS {
-            out.push(PolicyError::new(
+            problem!(out,
                 PolicyErrorKind::ConsentLifetime,
                 "consent_max_age_days",
                 format!(
                     "is {}; consent must be asked again within 13 months: use 1 to {MAX_THIRTEEN_MONTHS_DAYS} days (default 182)",
                     self.consent_max_age_days
                 ),
-            ));
+            );
         }
         if self.cookie_name.is_empty()
             || !is_cookie_name_pattern(&self.cookie_name)
             || self.cookie_name.contains('*')
         {
-            out.push(PolicyError::new(
+            problem!(
+                out,
                 PolicyErrorKind::InvalidName,
                 "cookie_name",
                 "must be a cookie name token (letters, digits, `-`, `_`)",
-            ));
+            );
         }
         if self.default_region != RegionProfile::OptIn {
-            out.push(PolicyError::new(
+            problem!(out,
                 PolicyErrorKind::Region,
                 "default_region",
                 "must be \"opt-in\": visitors from unknown regions get the strictest profile; list opt-out regions under \"regions\"",
-            ));
+            );
         }
         for (code, profile) in &self.regions {
             if *profile == RegionProfile::OptOut && requires_opt_in(code) {
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::Region,
                     format!("regions.{code}"),
                     "this region requires opt-in consent (EEA, UK, Switzerland, Brazil, Quebec); it cannot be \"opt-out\"",
-                ));
+                );
             }
         }
     }
 
-    fn check_categories(&self, out: &mut Vec<PolicyError>) {
+    fn check_categories(&self, out: &mut impl Sink) {
         match self.categories.get(NECESSARY) {
-            None => out.push(PolicyError::new(
+            None => problem!(out,
                 PolicyErrorKind::Necessary,
                 "categories",
                 "a \"necessary\" category is required: { \"required\": true, \"lawful_basis\": \"contract\" }",
-            )),
-            Some(c) if !c.required => out.push(PolicyError::new(
+            ),
+            Some(c) if !c.required => problem!(out,
                 PolicyErrorKind::Necessary,
                 "categories.necessary.required",
                 "the necessary category is always on: set \"required\": true",
-            )),
+            ),
             Some(_) => {}
         }
         for (i, (id, c)) in self.categories.iter().enumerate() {
-            let path = format!("categories.{id}");
+            let path = lazy(out, || format!("categories.{id}"));
             if self.categories.0[..i].iter().any(|(prev, _)| prev == id) {
-                out.push(PolicyError::new(
+                problem!(
+                    out,
                     PolicyErrorKind::Duplicate,
                     path.clone(),
                     format!("duplicate category id \"{id}\""),
-                ));
+                );
             }
             if !is_valid_id(id) {
-                out.push(PolicyError::new(
+                problem!(
+                    out,
                     PolicyErrorKind::InvalidName,
                     path.clone(),
                     "category ids use a-z, 0-9, `_` and `-`, at most 32 characters",
-                ));
+                );
             }
             if c.required && id != NECESSARY {
                 let kind = if id == ANALYTICS || id == MARKETING {
@@ -252,108 +348,111 @@ impl Policy {
                 } else {
                     PolicyErrorKind::Necessary
                 };
-                out.push(PolicyError::new(
+                problem!(out,
                     kind,
                     format!("{path}.required"),
                     "only \"necessary\" can be required; every other category needs the visitor's consent",
-                ));
+                );
             }
             if !c.required && c.lawful_basis != LawfulBasis::Consent {
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::OptionalWithoutConsent,
                     format!("{path}.lawful_basis"),
                     format!(
                         "is \"{}\", but cookies that are not strictly necessary need consent (ePrivacy 5(3)): use \"consent\"",
                         c.lawful_basis.as_str()
                     ),
-                ));
+                );
             }
             if c.required && c.lawful_basis == LawfulBasis::Consent {
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::Necessary,
                     format!("{path}.lawful_basis"),
                     "a category that cannot be refused cannot rest on consent: use \"contract\" or \"legitimate_interests\"",
-                ));
+                );
             }
             let signals = self.signals_for(id);
             if c.required && signals.iter().any(|s| *s != Signal::SecurityStorage) {
                 // A required category's signals are always granted: it would grant analytics or
                 // ad storage without consent.
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::TrackingDeclaredNecessary,
                     format!("{path}.consent_mode"),
                     "a required category may only control \"security_storage\"; analytics, ad and personalisation signals need consent",
-                ));
+                );
             }
             if id == MARKETING
                 && !(signals.contains(&Signal::AdUserData)
                     && signals.contains(&Signal::AdPersonalization))
             {
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::MissingAdSignals,
                     format!("{path}.consent_mode"),
                     "marketing must control the Consent Mode v2 signals \"ad_user_data\" and \"ad_personalization\" (with \"ad_storage\")",
-                ));
+                );
             }
         }
     }
 
-    fn check_services(&self, out: &mut Vec<PolicyError>) {
+    fn check_services(&self, out: &mut impl Sink) {
         for (i, s) in self.services.iter().enumerate() {
-            let path = format!("services[{i}]");
+            let path = lazy(out, || format!("services[{i}]"));
             if s.id.is_empty() {
-                out.push(PolicyError::new(
+                problem!(
+                    out,
                     PolicyErrorKind::Empty,
                     format!("{path}.id"),
                     "must not be empty",
-                ));
+                );
             } else if !is_valid_id(&s.id) {
-                out.push(PolicyError::new(
+                problem!(
+                    out,
                     PolicyErrorKind::InvalidName,
                     format!("{path}.id"),
                     "service ids use a-z, 0-9, `_` and `-`, at most 32 characters",
-                ));
+                );
             }
             if self.services[..i].iter().any(|o| o.id == s.id) {
-                out.push(PolicyError::new(
+                problem!(
+                    out,
                     PolicyErrorKind::Duplicate,
                     format!("{path}.id"),
                     format!("duplicate service id \"{}\"", s.id),
-                ));
+                );
             }
             for (field, v) in [("provider", &s.provider), ("purpose", &s.purpose)] {
                 if v.trim().is_empty() {
-                    out.push(PolicyError::new(
+                    problem!(out,
                         PolicyErrorKind::Empty,
                         format!("{path}.{field}"),
                         "must not be empty: visitors are told who receives their data and why (GDPR Art 13)",
-                    ));
+                    );
                 }
             }
-            self.check_category_ref(&format!("{path}.category"), &s.category, out);
+            self.check_category_ref(&lazy(out, || format!("{path}.category")), &s.category, out);
             if s.category == NECESSARY {
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::TrackingDeclaredNecessary,
                     format!("{path}.category"),
                     "a third-party service that loads scripts is not strictly necessary: put it in an optional category",
-                ));
+                );
             }
             for (field, list) in [("scripts", &s.scripts), ("iframes", &s.iframes)] {
                 for (j, p) in list.iter().enumerate() {
-                    let p_path = format!("{path}.{field}[{j}]");
+                    let p_path = lazy(out, || format!("{path}.{field}[{j}]"));
                     if url_pattern_matches_everything(p.as_str()) {
-                        out.push(PolicyError::new(
+                        problem!(out,
                             PolicyErrorKind::MatchesEverything,
                             p_path,
                             format!("\"{p}\" matches every URL: name the host, e.g. \"https://www.googletagmanager.com/gtag/js*\""),
-                        ));
+                        );
                     }
                 }
             }
             for (j, c) in s.cookies.iter().enumerate() {
                 let cat = c.category.as_deref().unwrap_or(&s.category);
                 self.check_cookie(
-                    &format!("{path}.cookies[{j}]"),
+                    &lazy(out, || format!("{path}.cookies[{j}]")),
                     c,
                     cat,
                     Some(&s.category),
@@ -363,23 +462,25 @@ impl Policy {
         }
     }
 
-    fn check_category_ref(&self, path: &str, cat: &str, out: &mut Vec<PolicyError>) -> bool {
+    fn check_category_ref(&self, path: &str, cat: &str, out: &mut impl Sink) -> bool {
         if cat.is_empty() {
-            out.push(PolicyError::new(
+            problem!(
+                out,
                 PolicyErrorKind::UnknownCategory,
                 path,
                 "must name a category",
-            ));
+            );
             false
         } else if self.categories.get(cat).is_none() {
-            out.push(PolicyError::new(
+            problem!(
+                out,
                 PolicyErrorKind::UnknownCategory,
                 path,
                 format!(
                     "unknown category \"{cat}\"; the policy defines: {}",
                     self.category_list()
                 ),
-            ));
+            );
             false
         } else {
             true
@@ -392,30 +493,32 @@ impl Policy {
         c: &CookieDecl,
         cat: &str,
         service_category: Option<&str>,
-        out: &mut Vec<PolicyError>,
+        out: &mut impl Sink,
     ) {
         let name = c.name.as_str();
         if name.is_empty() {
-            out.push(PolicyError::new(
+            problem!(
+                out,
                 PolicyErrorKind::Empty,
                 format!("{path}.name"),
                 "must not be empty",
-            ));
+            );
         } else if c.name.matches_everything() {
-            out.push(PolicyError::new(
+            problem!(out,
                 PolicyErrorKind::MatchesEverything,
                 format!("{path}.name"),
                 format!("\"{name}\" matches every cookie: name the cookie or a prefix such as \"_ga_*\""),
-            ));
+            );
         } else if !is_cookie_name_pattern(name) {
-            out.push(PolicyError::new(
+            problem!(
+                out,
                 PolicyErrorKind::InvalidName,
                 format!("{path}.name"),
                 format!("\"{name}\" is not a cookie name (RFC 6265 token; `*` for patterns)"),
-            ));
+            );
         }
         let cat_path = if c.category.is_some() {
-            format!("{path}.category")
+            lazy(out, || format!("{path}.category"))
         } else {
             path.to_string()
         };
@@ -426,56 +529,57 @@ impl Policy {
         let looks_like_tracker = could_match_tracker_cookie(&c.name);
         if cat == NECESSARY {
             if tracking_service || looks_like_tracker {
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::TrackingDeclaredNecessary,
                     cat_path.clone(),
                     format!("\"{name}\" is (or would match) an analytics or advertising cookie and cannot be strictly necessary (not exempt under ePrivacy 5(3)): declare it under \"analytics\" or \"marketing\""),
-                ));
+                );
             } else if c.exemption.is_none() {
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::MissingExemption,
                     format!("{path}.exemption"),
                     format!("necessary cookie \"{name}\" must name its exemption: authentication, session, security, load_balancing, ui_preference or consent_record"),
-                ));
+                );
             }
         } else if c.exemption.is_some() && !self.is_required(cat) {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
-            out.push(PolicyError::new(
+            problem!(out,
                 PolicyErrorKind::TrackingDeclaredNecessary,
                 format!("{path}.exemption"),
                 format!("\"{name}\" is in the optional category \"{cat}\"; a cookie is exempt only if every purpose is exempt: remove the exemption or split the cookie"),
-            ));
+            );
         }
         // An absent lifetime is a session cookie, which ends with the browser session.
         if let Some(days) = c.max_age_days.filter(|d| *d > MAX_COOKIE_DAYS) {
-            out.push(PolicyError::new(
+            problem!(out,
                 PolicyErrorKind::CookieLifetimeTooLong,
                 format!("{path}.max_age_days"),
                 format!("cookie \"{name}\" lives {days} days; browsers cap cookie lifetimes at {MAX_COOKIE_DAYS} days (RFC 6265bis): declare at most {MAX_COOKIE_DAYS}"),
-            ));
+            );
         } else if let Some(days) = c.max_age_days.filter(|d| *d > MAX_THIRTEEN_MONTHS_DAYS) {
             if cat == ANALYTICS || looks_like_tracker {
-                out.push(PolicyError::new(
+                problem!(out,
                     PolicyErrorKind::CookieLifetimeTooLong,
                     format!("{path}.max_age_days"),
                     format!("analytics cookie \"{name}\" lives {days} days; analytics cookies may live at most 13 months ({MAX_THIRTEEN_MONTHS_DAYS} days)"),
-                ));
+                );
             }
         }
     }
 
-    fn check_texts(&self, out: &mut Vec<PolicyError>) {
+    fn check_texts(&self, out: &mut impl Sink) {
         for (lang, texts) in &self.texts {
             for id in texts.categories.keys() {
                 if self.categories.get(id).is_none() {
-                    out.push(PolicyError::new(
+                    problem!(
+                        out,
                         PolicyErrorKind::UnknownCategory,
                         format!("texts.{lang}.categories.{id}"),
                         format!(
                             "texts for unknown category \"{id}\"; the policy defines: {}",
                             self.category_list()
                         ),
-                    ));
+                    );
                 }
             }
         }
@@ -486,23 +590,21 @@ impl Policy {
         known.join(", ")
     }
 
-    fn check_duplicate_cookies(&self, out: &mut Vec<PolicyError>) {
+    fn check_duplicate_cookies(&self, out: &mut impl Sink) {
         let all: Vec<_> = self.cookies().collect();
         for (i, c) in all.iter().enumerate() {
             if let Some(prev) = all[..i].iter().find(|p| p.decl.name == c.decl.name) {
-                let msg = if prev.category != c.category {
-                    format!(
+                let msg = lazy(out, || {
+                    if prev.category != c.category {
+                        format!(
                         "cookie \"{}\" is declared in \"{}\" and in \"{}\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category",
                         c.decl.name, prev.category, c.category
                     )
-                } else {
-                    format!("cookie \"{}\" is declared twice", c.decl.name)
-                };
-                out.push(PolicyError::new(
-                    PolicyErrorKind::Duplicate,
-                    self.cookie_path(c),
-                    msg,
-                ));
+                    } else {
+                        format!("cookie \"{}\" is declared twice", c.decl.name)
+                    }
+                });
+                problem!(out, PolicyErrorKind::Duplicate, self.cookie_path(c), msg,);
             }
         }
     }

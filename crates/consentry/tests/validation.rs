@@ -41,11 +41,17 @@ fn remove(mut v: Value, pointer: &str) -> Value {
     v
 }
 
-/// Parses without validation and returns every problem.
+/// Parses without validation and returns every problem; checks that `first_problem_kind`
+/// (the browser's check, which builds no messages) agrees with the first of them.
 fn problems(v: &Value) -> Vec<PolicyError> {
-    Policy::from_json_unchecked(&v.to_string())
-        .expect("syntactically valid")
-        .problems()
+    let policy = Policy::from_json_unchecked(&v.to_string()).expect("syntactically valid");
+    let all = policy.problems();
+    assert_eq!(
+        policy.first_problem_kind(),
+        all.first().map(|e| e.kind()),
+        "{all:#?}"
+    );
+    all
 }
 
 /// The policy is refused by `from_json` with exactly this kind and path first, and that
