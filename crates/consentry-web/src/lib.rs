@@ -95,9 +95,12 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     }
     let policy: Policy = de::policy(policy)
         .map_err(|e| err(&("consentry: cannot read the policy: ".to_string() + &e.0)))?;
-    policy
-        .validate()
-        .map_err(|e| err(&("consentry: invalid policy: ".to_string() + &e.to_string())))?;
+    // The core's rules without their messages (which would add ~5 KB): the kind names it.
+    if let Some(kind) = policy.first_problem_kind() {
+        return Err(err(&("consentry: invalid policy (".to_string()
+            + kind.as_str()
+            + "); `Policy::problems` on the server says where and why")));
+    }
     let tag = dom::document().get_element_by_id("consentry-policy");
     let from_tag = |attr: &str| tag.as_ref().and_then(|t| t.get_attribute(attr));
     let region = opt_str(&options, "region")
