@@ -49,6 +49,7 @@ mod codec;
 pub mod consent_mode;
 #[cfg(feature = "json")]
 mod json;
+pub mod map;
 mod pattern;
 pub mod policy;
 pub mod receipt;
@@ -61,6 +62,7 @@ mod validate;
 pub use codec::{
     clear_consent_cookie, is_cookie_octets, CookieError, FORMAT_VERSION, MAX_ENCODED_LEN,
 };
+pub use map::SortedMap;
 pub use pattern::Pattern;
 pub use policy::{Category, CookieDecl, Exemption, LawfulBasis, Policy, SameSite, Service};
 pub use receipt::{Receipt, ReceiptContext, ReceiptError, ReceiptEvent};

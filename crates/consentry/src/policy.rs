@@ -4,7 +4,6 @@
 //! server read the same file. Every field, default and validation rule is documented in
 //! `docs/policy.md` in the repository.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -14,6 +13,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::consent_mode::Signal;
+use crate::map::SortedMap;
 use crate::region::RegionProfile;
 use crate::Pattern;
 
@@ -52,8 +52,8 @@ pub struct Policy {
     pub default_region: RegionProfile,
     /// Profiles per region code (`"US"`, `"US-CA"`). Regions that require opt-in by law
     /// (EEA, UK, Switzerland, Brazil, Quebec) cannot be set to `opt-out`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub regions: BTreeMap<String, RegionProfile>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub regions: SortedMap<RegionProfile>,
     /// Consent categories, in the order the banner lists them.
     pub categories: Categories,
     /// Third-party services (Google Analytics, …): who, why, which cookies and URLs.
@@ -70,8 +70,8 @@ pub struct Policy {
     pub receipt_endpoint: Option<String>,
     /// Banner texts per language tag (`en`, `de`, `fr-CA`). Missing texts fall back to
     /// English built-ins.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub texts: BTreeMap<String, Texts>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub texts: SortedMap<Texts>,
 }
 
 fn default_max_age() -> u32 {
@@ -389,8 +389,8 @@ pub struct Texts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_url: Option<String>,
     /// Per-category title and description.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub categories: BTreeMap<String, CategoryText>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub categories: SortedMap<CategoryText>,
 }
 
 /// Title and description of a category in one language.
