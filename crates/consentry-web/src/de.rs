@@ -12,9 +12,9 @@
 //! Two differences come from `JSON.parse` itself: a duplicated key keeps the last value (the
 //! core refuses it), and category ids that are whole numbers are listed first.
 
-use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use consentry::SortedMap;
 
 use consentry::policy::{Categories, CategoryText, Texts};
 use consentry::{Category, CookieDecl, Pattern, Policy, Service};
@@ -212,7 +212,7 @@ pub(crate) fn policy(v: JsValue) -> R<Policy> {
     if p.get("categories").is_none() {
         return Err(p.wrong("categories", "missing field"));
     }
-    let mut regions = BTreeMap::new();
+    let mut regions = SortedMap::new();
     for (at, code, v) in p.entries("regions")? {
         regions.insert(code, enum_str(v.as_string().unwrap_or_default(), &at)?);
     }
@@ -236,7 +236,7 @@ pub(crate) fn policy(v: JsValue) -> R<Policy> {
     for (at, v) in p.list("services")? {
         services.push(service(v, at)?);
     }
-    let mut texts = BTreeMap::new();
+    let mut texts = SortedMap::new();
     for (at, lang, v) in p.entries("texts")? {
         texts.insert(lang, texts_for(v, at)?);
     }
@@ -355,7 +355,7 @@ fn texts_for(v: JsValue, at: String) -> R<Texts> {
             "categories",
         ],
     )?;
-    let mut categories = BTreeMap::new();
+    let mut categories = SortedMap::new();
     for (at, id, v) in t.entries("categories")? {
         let c = Obj::new(v, at, &["title", "description"])?;
         categories.insert(
