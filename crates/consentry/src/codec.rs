@@ -25,7 +25,6 @@
 //! The cookie is written with `Path=/; SameSite=Lax; Max-Age=<consent lifetime>`, plus
 //! `Secure` on https; not `HttpOnly`, since the browser module reads it.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -95,13 +94,22 @@ impl ConsentRecord {
     /// # }
     /// ```
     pub fn encode(&self) -> String {
-        let mut out = format!(
-            "{FORMAT_VERSION}.{}.{}.{}.{}.",
-            self.revision,
-            self.decided_at.unix(),
-            self.id,
-            self.method.code()
-        );
+        // push_str rather than format!: keeps core::fmt's integer code out of the browser module.
+        let mut out = String::with_capacity(64);
+        push_u64(&mut out, FORMAT_VERSION.into());
+        out.push('.');
+        push_u64(&mut out, self.revision.into());
+        out.push('.');
+        let t = self.decided_at.unix();
+        if t < 0 {
+            out.push('-');
+        }
+        push_u64(&mut out, t.unsigned_abs());
+        out.push('.');
+        out.push_str(self.id.as_str());
+        out.push('.');
+        out.push(self.method.code());
+        out.push('.');
         for (i, (cat, on)) in self.choices.iter().enumerate() {
             if i > 0 {
                 out.push('~');
@@ -210,11 +218,34 @@ pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
 }
 
 fn consent_cookie_header(policy: &Policy, value: &str, max_age: u64, secure: bool) -> String {
-    format!(
-        "{}={value}; Path=/; Max-Age={max_age}; SameSite=Lax{}",
-        policy.cookie_name,
-        if secure { "; Secure" } else { "" }
-    )
+    let mut out = String::with_capacity(64 + value.len());
+    out.push_str(&policy.cookie_name);
+    out.push('=');
+    out.push_str(value);
+    out.push_str("; Path=/; Max-Age=");
+    push_u64(&mut out, max_age);
+    out.push_str("; SameSite=Lax");
+    if secure {
+        out.push_str("; Secure");
+    }
+    out
+}
+
+/// Appends `n` in decimal (without `core::fmt`, which is large in the browser module).
+pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
 }
 
 /// True if every byte is an RFC 6265 cookie-octet: printable ASCII except space, `"`, `,`,
@@ -233,4 +264,19 @@ pub fn is_cookie_octets(value: &str) -> bool {
             || (0x3C..=0x5B).contains(&b)
             || (0x5D..=0x7E).contains(&b)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn push_u64_writes_decimal() {
+        for n in [0, 1, 9, 10, 99, 100, 1_790_000_000, u64::MAX] {
+            let mut s = String::from("x");
+            push_u64(&mut s, n);
+            assert_eq!(s, "x".to_string() + &n.to_string());
+        }
+    }
 }

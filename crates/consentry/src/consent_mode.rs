@@ -176,7 +176,7 @@ impl SignalState {
         }
         if let Some(ms) = wait_for_update {
             out.push_str(",\"wait_for_update\":");
-            out.push_str(&alloc::format!("{ms}"));
+            crate::codec::push_u64(&mut out, ms.into());
         }
         if !regions.is_empty() {
             out.push_str(",\"region\":[");

@@ -34,8 +34,17 @@ pub fn lifetime_text(days: Option<u32>) -> String {
     match days {
         None => "Session".into(),
         Some(1) => "1 day".into(),
-        Some(d) if d >= 60 => format!("{d} days ({} months)", (u64::from(d) * 12 + 182) / 365),
-        Some(d) => format!("{d} days"),
+        Some(d) => {
+            let mut out = String::new();
+            crate::codec::push_u64(&mut out, d.into());
+            out.push_str(" days");
+            if d >= 60 {
+                out.push_str(" (");
+                crate::codec::push_u64(&mut out, (u64::from(d) * 12 + 182) / 365);
+                out.push_str(" months)");
+            }
+            out
+        }
     }
 }
 
