@@ -12,7 +12,7 @@
 //! Two differences come from `JSON.parse` itself: a duplicated key keeps the last value (the
 //! core refuses it), and category ids that are whole numbers are listed first.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use consentry::SortedMap;
 
@@ -157,7 +157,13 @@ impl Obj {
         let a: Array = v.unchecked_into();
         Ok(a.iter()
             .enumerate()
-            .map(|(i, v)| ([&self.path(k), "[", &i.to_string(), "]"].concat(), v))
+            .map(|(i, v)| {
+                let mut p = self.path(k);
+                p.push('[');
+                crate::json::push_int(&mut p, i as i64);
+                p.push(']');
+                (p, v)
+            })
             .collect())
     }
 
