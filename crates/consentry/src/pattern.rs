@@ -55,9 +55,16 @@ impl Pattern {
         let Some((last, middle)) = segments.split_last() else {
             return rest.is_empty();
         };
-        for seg in middle {
-            match rest.find(seg) {
-                Some(at) => rest = &rest[at + seg.len()..],
+        for seg in middle.iter().filter(|s| !s.is_empty()) {
+            // A plain byte search (not `str::find`, whose two-way searcher is large in the
+            // browser module): patterns and names are short. A match of valid UTF-8 starts
+            // on a character boundary.
+            match rest
+                .as_bytes()
+                .windows(seg.len())
+                .position(|w| w == seg.as_bytes())
+            {
+                Some(at) => rest = rest.get(at + seg.len()..).unwrap_or(""),
                 None => return false,
             }
         }
@@ -103,6 +110,10 @@ mod tests {
         assert!(Pattern::new("a*b*c").matches("a-b-b-c"));
         assert!(!Pattern::new("a*b*c").matches("a-c"));
         assert!(!Pattern::new("ab*ba").matches("aba"));
+        assert!(Pattern::new("a**b").matches("ab"));
+        assert!(Pattern::new("*é*ß*").matches("xéyßz"));
+        assert!(!Pattern::new("*ß*é*").matches("xéyßz"));
+        assert!(Pattern::new("_ga_*").matches("_ga_"));
     }
 
     #[test]
