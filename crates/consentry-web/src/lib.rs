@@ -90,7 +90,8 @@ fn opt_str(o: &JsValue, key: &str) -> Option<String> {
 /// nothing is released (fail closed).
 #[wasm_bindgen]
 pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    if APP.with(|a| a.borrow().is_some()) {
+    // try_borrow: no panicking borrow paths (their messages pull in core::fmt).
+    if APP.with(|a| a.try_borrow().map_or(true, |a| a.is_some())) {
         return Err(err("consentry: already started"));
     }
     let policy: Policy = de::policy(policy)
@@ -145,7 +146,11 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     };
     let effects = Effects::for_state(&app, gpc_record.as_ref());
     let prompt = app.needs_prompt;
-    APP.with(|a| *a.borrow_mut() = Some(app));
+    APP.with(|a| {
+        if let Ok(mut a) = a.try_borrow_mut() {
+            *a = Some(app);
+        }
+    });
     effects.run();
     if prompt {
         open(1, false);

@@ -61,7 +61,11 @@ pub(crate) fn release(allowed: &[String]) {
         |el| {
             if is_allowed(&el, allowed) {
                 let _ = el.set_attribute(QUEUED, "");
-                QUEUE.with(|q| q.borrow_mut().push_back(el));
+                QUEUE.with(|q| {
+                    if let Ok(mut q) = q.try_borrow_mut() {
+                        q.push_back(el);
+                    }
+                });
             }
         },
     );
@@ -90,10 +94,11 @@ pub(crate) fn placeholders(list: &[(String, String)]) {
 /// Releases queued scripts until an external one must load first.
 fn pump() {
     loop {
-        if WAITING.with(|w| w.borrow().is_some()) {
+        // try_borrow: no panicking borrow paths (their messages pull in core::fmt).
+        if WAITING.with(|w| w.try_borrow().map_or(true, |w| w.is_some())) {
             return;
         }
-        let Some(old) = QUEUE.with(|q| q.borrow_mut().pop_front()) else {
+        let Some(old) = QUEUE.with(|q| q.try_borrow_mut().ok()?.pop_front()) else {
             return;
         };
         let Some(new) = copy_script(&old) else {
@@ -102,7 +107,11 @@ fn pump() {
         let external = old.has_attribute("src");
         if external {
             let _ = Reflect::set(&new, &"async".into(), &JsValue::FALSE);
-            WAITING.with(|w| *w.borrow_mut() = Some(new.clone()));
+            WAITING.with(|w| {
+                if let Ok(mut w) = w.try_borrow_mut() {
+                    *w = Some(new.clone());
+                }
+            });
         }
         // An inline script runs here, synchronously; no state is borrowed.
         let _ = old.replace_with_with_node_1(&new);
@@ -137,7 +146,9 @@ fn copy_script(old: &Element) -> Option<Element> {
 pub(crate) fn script_done(target: Option<EventTarget>) {
     let Some(t) = target else { return };
     let done = WAITING.with(|w| {
-        let mut w = w.borrow_mut();
+        let Ok(mut w) = w.try_borrow_mut() else {
+            return false;
+        };
         let hit = w
             .as_ref()
             .is_some_and(|el| JsValue::from(el) == JsValue::from(t));
