@@ -4,7 +4,8 @@
 //! cargo build (wasm32, profile `wasm-release`) → `wasm-bindgen --target web` (the CLI at the
 //! exact version of the `wasm-bindgen` crate in Cargo.lock) → `wasm-opt -Oz` from npm's
 //! `binaryen`, pinned in `xtask/tools/package.json` (Debian's wasm-opt 108 breaks the module in
-//! Chromium, TOOLCHAIN.md); the generated JS is minified with terser, pinned there too. Output: `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`, loaded by
+//! Chromium, TOOLCHAIN.md); the generated JS is minified with terser, pinned there too, and the
+//! imports between the two get short names (`minify_imports`). Output: `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`, loaded by
 //! the hand-written `pkg/consentry.js`.
 
 use std::fs;
@@ -98,6 +99,8 @@ pub(crate) fn build() -> Result<(), String> {
         .args(["--module", "--compress", "passes=2", "--mangle", "--output"])
         .arg(pkg.join(format!("{OUT}.js"))))?;
 
+    minify_imports(&out_wasm, &pkg.join(format!("{OUT}.js")))?;
+
     for f in [
         "consentry-gate.js",
         "consentry.js",
@@ -109,6 +112,176 @@ pub(crate) fn build() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The module name wasm-bindgen gives the glue's imports.
+const GLUE_MODULE: &str = "./consentry_bg_bg.js";
+
+/// Renames the wasm's imports from the glue (`./consentry_bg_bg.js` /
+/// `__wbg_createElement_de4a31ed2fb252be` …) to short names (`a` / `a`, `b`, …) in both the
+/// wasm and the minified glue: the names with their hashes are about 3 KB gzip of the bundle.
+/// Every name must be found exactly once as a key of the glue's import object, else the build
+/// fails (a new wasm-bindgen that writes the glue differently).
+fn minify_imports(wasm_path: &Path, js_path: &Path) -> Result<(), String> {
+    let wasm =
+        fs::read(wasm_path).map_err(|e| format!("cannot read {}: {e}", wasm_path.display()))?;
+    let mut js = fs::read_to_string(js_path)
+        .map_err(|e| format!("cannot read {}: {e}", js_path.display()))?;
+    let (wasm, renames) = rename_imports(&wasm)?;
+    for (old, new) in &renames {
+        let mut hits = 0;
+        for lead in [",", "{"] {
+            let key = format!("{lead}{old}:");
+            hits += js.matches(&key).count();
+            js = js.replace(&key, &format!("{lead}{new}:"));
+        }
+        if hits != 1 {
+            return Err(format!(
+                "minify imports: {old} is {hits} times a key in the glue, not once"
+            ));
+        }
+    }
+    let module = format!("\"{GLUE_MODULE}\":");
+    if js.matches(&module).count() != 1 {
+        return Err(format!(
+            "minify imports: the glue names {GLUE_MODULE} more than once or never"
+        ));
+    }
+    js = js.replace(&module, "a:");
+    write(wasm_path, &wasm)?;
+    write(js_path, js.as_bytes())
+}
+
+fn read_leb(b: &[u8], at: &mut usize) -> Result<u32, String> {
+    let (mut v, mut shift) = (0u32, 0);
+    loop {
+        let byte = *b.get(*at).ok_or("minify imports: truncated wasm")?;
+        *at += 1;
+        v |= u32::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok(v);
+        }
+        shift += 7;
+        if shift > 28 {
+            return Err("minify imports: bad LEB128".into());
+        }
+    }
+}
+
+fn write_leb(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn read_name<'a>(b: &'a [u8], at: &mut usize) -> Result<&'a str, String> {
+    let len = read_leb(b, at)? as usize;
+    let s = b
+        .get(*at..*at + len)
+        .ok_or("minify imports: truncated name")?;
+    *at += len;
+    std::str::from_utf8(s).map_err(|_| "minify imports: name is not UTF-8".into())
+}
+
+fn write_name(out: &mut Vec<u8>, s: &str) {
+    write_leb(out, s.len() as u32);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A short JavaScript identifier for the n-th import: `a` … `Z`, then `aa` ….
+fn short_name(mut n: usize) -> String {
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut s = vec![LETTERS[n % 52]];
+    n /= 52;
+    while n > 0 {
+        n -= 1;
+        s.push(LETTERS[n % 52]);
+        n /= 52;
+    }
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// The wasm and the renames `(old field, new field)` of its imports.
+type Renamed = (Vec<u8>, Vec<(String, String)>);
+
+/// The wasm with the glue's imports renamed (module `a`, fields `a`, `b`, …), and the
+/// renames.
+fn rename_imports(wasm: &[u8]) -> Result<Renamed, String> {
+    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0".as_slice()) {
+        return Err("minify imports: not a wasm module".into());
+    }
+    let mut out = wasm[..8].to_vec();
+    let mut renames = Vec::new();
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        at += 1;
+        let size = read_leb(wasm, &mut at)? as usize;
+        let body = wasm
+            .get(at..at + size)
+            .ok_or("minify imports: truncated section")?;
+        at += size;
+        if id != 2 {
+            out.push(id);
+            write_leb(&mut out, size as u32);
+            out.extend_from_slice(body);
+            continue;
+        }
+        let mut p = 0;
+        let count = read_leb(body, &mut p)?;
+        let mut sec = Vec::with_capacity(body.len());
+        write_leb(&mut sec, count);
+        for _ in 0..count {
+            let module = read_name(body, &mut p)?;
+            let field = read_name(body, &mut p)?;
+            let desc_start = p;
+            let kind = *body.get(p).ok_or("minify imports: truncated import")?;
+            p += 1;
+            match kind {
+                0 => {
+                    read_leb(body, &mut p)?;
+                }
+                1 | 2 => {
+                    if kind == 1 {
+                        p += 1; // reference type
+                    }
+                    let flags = read_leb(body, &mut p)?;
+                    read_leb(body, &mut p)?;
+                    if flags & 1 == 1 {
+                        read_leb(body, &mut p)?;
+                    }
+                }
+                3 => p += 2,
+                _ => return Err(format!("minify imports: import kind {kind} not handled")),
+            }
+            let desc = body
+                .get(desc_start..p)
+                .ok_or("minify imports: truncated import")?;
+            if module == GLUE_MODULE {
+                let new = short_name(renames.len());
+                write_name(&mut sec, "a");
+                write_name(&mut sec, &new);
+                renames.push((field.to_string(), new));
+            } else {
+                write_name(&mut sec, module);
+                write_name(&mut sec, field);
+            }
+            sec.extend_from_slice(desc);
+        }
+        if p != body.len() {
+            return Err("minify imports: import section not fully read".into());
+        }
+        out.push(2);
+        write_leb(&mut out, sec.len() as u32);
+        out.extend_from_slice(&sec);
+    }
+    Ok((out, renames))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -135,4 +308,59 @@ fn chromedriver() -> String {
         .ok()
         .or_else(|| output(Command::new("sh").args(["-c", "command -v chromedriver"])))
         .unwrap_or_else(|| "/usr/bin/chromedriver".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_distinct_identifiers() {
+        let names: Vec<String> = (0..3000).map(short_name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        assert_eq!(&names[..3], ["a", "b", "c"]);
+        assert!(names
+            .iter()
+            .all(|n| n.bytes().all(|b| b.is_ascii_alphabetic())));
+    }
+
+    #[test]
+    fn renames_the_glue_imports_and_keeps_the_rest() {
+        // (module "env" field "x" func 0), (glue field "__wbg_f_1" func 1), then a custom section.
+        let mut imports = Vec::new();
+        write_leb(&mut imports, 2);
+        write_name(&mut imports, "env");
+        write_name(&mut imports, "x");
+        imports.extend_from_slice(&[0, 0]);
+        write_name(&mut imports, GLUE_MODULE);
+        write_name(&mut imports, "__wbg_f_1");
+        imports.extend_from_slice(&[0, 1]);
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.push(2);
+        write_leb(&mut wasm, imports.len() as u32);
+        wasm.extend_from_slice(&imports);
+        wasm.extend_from_slice(&[0, 3, 1, b'n', 7]);
+
+        let (out, renames) = rename_imports(&wasm).unwrap();
+        assert_eq!(renames, [("__wbg_f_1".to_string(), "a".to_string())]);
+        let mut expect = Vec::new();
+        write_leb(&mut expect, 2);
+        write_name(&mut expect, "env");
+        write_name(&mut expect, "x");
+        expect.extend_from_slice(&[0, 0]);
+        write_name(&mut expect, "a");
+        write_name(&mut expect, "a");
+        expect.extend_from_slice(&[0, 1]);
+        let mut want = b"\0asm\x01\0\0\0".to_vec();
+        want.push(2);
+        write_leb(&mut want, expect.len() as u32);
+        want.extend_from_slice(&expect);
+        want.extend_from_slice(&[0, 3, 1, b'n', 7]);
+        assert_eq!(out, want);
+        assert!(rename_imports(b"not wasm").is_err());
+        assert!(rename_imports(&wasm[..wasm.len() - 1]).is_err());
+    }
 }
