@@ -50,7 +50,7 @@ const POLICY = {
       ],
     },
   ],
-  cookies: [{ name: "sid", category: "necessary", exemption: "session", purpose: "Session" }],
+  cookies: [{ name: "__Host-sid", category: "necessary", exemption: "session", http_only: true, same_site: "strict", purpose: "Session" }],
   receipt_endpoint: "/receipts",
 };
 
@@ -194,7 +194,7 @@ describe("banner and module", { skip }, () => {
       assert.ok(await pg.locator(toggle("necessary")).isDisabled());
       assert.equal(await pg.locator(toggle("analytics")).isChecked(), false, "optional categories start off (R4)");
       const text = await root.textContent();
-      for (const s of ["Google LLC", "Measures visits", "_ga_*", "395 days (13 months)", "sid", "Session"]) {
+      for (const s of ["Google LLC", "Measures visits", "_ga_*", "395 days (13 months)", "__Host-sid", "Session"]) {
         assert.ok(text.includes(s), `second layer shows ${s}`);
       }
       await screenshot(pg, "banner-layer-2");

@@ -7,7 +7,8 @@ use core::fmt;
 
 use crate::consent_mode::Signal;
 use crate::policy::{
-    CookieDecl, LawfulBasis, Policy, ANALYTICS, MARKETING, MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
+    CookieDecl, Exemption, LawfulBasis, Policy, SameSite, ANALYTICS, MARKETING,
+    MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
 };
 use crate::region::{requires_opt_in, RegionProfile};
 
@@ -48,6 +49,9 @@ pub enum PolicyErrorKind {
     Region,
     /// A name or id has characters it may not have.
     InvalidName,
+    /// An authentication or session cookie is not declared `__Host-`, `http_only: true` and
+    /// `same_site: "strict"` (R23).
+    InsecureAuthCookie,
 }
 
 impl PolicyErrorKind {
@@ -69,6 +73,7 @@ impl PolicyErrorKind {
             PolicyErrorKind::MissingAdSignals => "missing_ad_signals",
             PolicyErrorKind::Region => "region",
             PolicyErrorKind::InvalidName => "invalid_name",
+            PolicyErrorKind::InsecureAuthCookie => "insecure_auth_cookie",
         }
     }
 }
@@ -540,6 +545,11 @@ impl Policy {
                     format!("{path}.exemption"),
                     format!("necessary cookie \"{name}\" must name its exemption: authentication, session, security, load_balancing, ui_preference or consent_record"),
                 );
+            } else if matches!(
+                c.exemption,
+                Some(Exemption::Authentication | Exemption::Session)
+            ) {
+                self.check_auth_cookie(path, c, out);
             }
         } else if c.exemption.is_some() && !self.is_required(cat) {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
@@ -588,6 +598,35 @@ impl Policy {
     fn category_list(&self) -> String {
         let known: Vec<&str> = self.categories.iter().map(|(k, _)| k).collect();
         known.join(", ")
+    }
+
+    /// R23: authentication and session cookies are `__Host-` (so `Secure`, `Path=/`, no
+    /// `Domain`), `HttpOnly` and `SameSite=Strict`. Browsers match the prefix
+    /// case-insensitively, and so does this check.
+    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut impl Sink) {
+        let name = c.name.as_str();
+        let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
+        if !prefixed {
+            problem!(out,
+                PolicyErrorKind::InsecureAuthCookie,
+                format!("{path}.name"),
+                format!("authentication and session cookies must use the `__Host-` prefix (Secure, Path=/, no Domain): rename \"{name}\" to \"__Host-{name}\""),
+            );
+        }
+        if c.http_only != Some(true) {
+            problem!(out,
+                PolicyErrorKind::InsecureAuthCookie,
+                format!("{path}.http_only"),
+                format!("authentication and session cookie \"{name}\" must be HttpOnly so scripts cannot steal it: declare \"http_only\": true"),
+            );
+        }
+        if c.same_site != Some(SameSite::Strict) {
+            problem!(out,
+                PolicyErrorKind::InsecureAuthCookie,
+                format!("{path}.same_site"),
+                format!("authentication and session cookie \"{name}\" must be SameSite=Strict: declare \"same_site\": \"strict\""),
+            );
+        }
     }
 
     fn check_duplicate_cookies(&self, out: &mut impl Sink) {

@@ -131,14 +131,15 @@ const POLICY_A: &str = r#"{
   },
   "services": [{ "id": "ga", "category": "analytics", "provider": "Google LLC",
     "purpose": "Measure traffic", "cookies": [{ "name": "_ga", "max_age_days": 395 }] }],
-  "cookies": [{ "name": "SID", "category": "necessary", "exemption": "session", "purpose": "Session" }],
+  "cookies": [{ "name": "__Host-SID", "category": "necessary", "exemption": "session",
+    "http_only": true, "same_site": "strict", "purpose": "Session" }],
   "texts": { "en": { "title": "Cookies" }, "de": { "title": "Kekse" } }
 }"#;
 
 /// The same policy: other whitespace, other key order (outside the ordered categories),
 /// defaults written out, a character escaped.
 const POLICY_A_REWRITTEN: &str = r#"{"texts":{"de":{"title":"Kekse"},"en":{"title":"Cookies"}},
-"cookies":[{"purpose":"Session","exemption":"session","category":"necessary","name":"SID"}],
+"cookies":[{"purpose":"Session","same_site":"strict","http_only":true,"exemption":"session","category":"necessary","name":"__Host-SID"}],
       "consent_max_age_days":182,"cookie_name":"consentry","default_region":"opt-in",
       "undeclared_cookies":"drop","regions":{},
   "categories":{"necessary":{"lawful_basis":"contract","required":true},

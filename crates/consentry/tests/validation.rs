@@ -584,3 +584,71 @@ fn rejects_texts_for_an_unknown_category() {
         "texts.de.categories.analytcs",
     );
 }
+
+// R23: authentication and session cookies are __Host-, HttpOnly and SameSite=Strict.
+
+fn auth_cookie(name: &str, http_only: Value, same_site: Value) -> Value {
+    json!({ "name": name, "category": "necessary", "exemption": "authentication",
+            "http_only": http_only, "same_site": same_site, "purpose": "Sign-in" })
+}
+
+#[test]
+fn rejects_auth_cookie_without_host_prefix() {
+    let v = set(
+        full_value(),
+        "/cookies/2",
+        auth_cookie("P4PMember", json!(true), json!("strict")),
+    );
+    let err = refused(&v, PolicyErrorKind::InsecureAuthCookie, "cookies[2].name");
+    assert!(err.message().contains("__Host-P4PMember"), "{err}");
+}
+
+#[test]
+fn rejects_auth_cookie_that_is_not_http_only() {
+    for http_only in [json!(false), Value::Null] {
+        let mut c = auth_cookie("__Host-P4PMember", http_only, json!("strict"));
+        if c["http_only"].is_null() {
+            c.as_object_mut().unwrap().remove("http_only");
+        }
+        let v = set(full_value(), "/cookies/2", c);
+        refused(
+            &v,
+            PolicyErrorKind::InsecureAuthCookie,
+            "cookies[2].http_only",
+        );
+    }
+}
+
+#[test]
+fn rejects_session_cookie_that_is_not_same_site_strict() {
+    for same_site in ["lax", "none"] {
+        let mut c = auth_cookie("__Host-cart", json!(true), json!(same_site));
+        c["exemption"] = json!("session");
+        let v = set(full_value(), "/cookies/2", c);
+        refused(
+            &v,
+            PolicyErrorKind::InsecureAuthCookie,
+            "cookies[2].same_site",
+        );
+    }
+}
+
+#[test]
+fn host_prefix_matches_case_insensitively_like_browsers() {
+    let v = set(
+        full_value(),
+        "/cookies/2",
+        auth_cookie("__host-member", json!(true), json!("strict")),
+    );
+    Policy::from_json(&v.to_string()).expect("`__host-` is the prefix browsers enforce");
+}
+
+#[test]
+fn security_cookie_needs_no_host_prefix() {
+    let v = set(
+        full_value(),
+        "/cookies/2",
+        json!({ "name": "csrftoken", "category": "necessary", "exemption": "security" }),
+    );
+    Policy::from_json(&v.to_string()).expect("R23 covers authentication and session cookies");
+}
