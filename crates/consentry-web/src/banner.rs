@@ -10,11 +10,12 @@ use alloc::string::String;
 
 use consentry::{lifetime_text, Policy, ResolvedTexts};
 
-/// The banner's style sheet, inserted once as `<style data-consentry-style>`.
+/// The banner's style sheet as the `<style data-consentry-style>` element inserted once into
+/// `<head>` (the CSS has no `<`, so nothing in it can end the element early).
 ///
 /// Colours: text #1a1a1a on #fff (17:1), button text #fff on #1d4ed8 (6.7:1), focus ring
 /// #b45309. The three first-layer buttons share one rule: same size, weight and colour (R9).
-pub(crate) const CSS: &str = "\
+pub(crate) const STYLE: &str = "<style data-consentry-style>\
 [data-consentry-banner]{all:initial;position:fixed;z-index:2147483647;left:1rem;right:1rem;bottom:1rem;\
 max-width:42rem;margin:0 auto;max-height:calc(100vh - 2rem);overflow:auto;box-sizing:border-box;\
 padding:1.25rem;background:var(--consentry-bg,#fff);color:var(--consentry-fg,#1a1a1a);\
@@ -33,7 +34,7 @@ padding:.6em 1em;border:2px solid var(--consentry-accent,#1d4ed8);border-radius:
 background:var(--consentry-accent,#1d4ed8);color:var(--consentry-accent-fg,#fff);font-weight:600;cursor:pointer}\
 [data-consentry-banner] :focus-visible,[data-consentry-placeholder] :focus-visible{outline:3px solid var(--consentry-focus,#b45309);outline-offset:2px}\
 [data-consentry-placeholder]{display:block;padding:1rem;border:1px dashed #767676;\
-background:var(--consentry-bg,#fff);color:var(--consentry-fg,#1a1a1a);font:15px/1.5 var(--consentry-font,system-ui,sans-serif)}";
+background:var(--consentry-bg,#fff);color:var(--consentry-fg,#1a1a1a);font:15px/1.5 var(--consentry-font,system-ui,sans-serif)}</style>";
 
 /// Appends `s` to `out`, escaped for HTML text and attribute values.
 pub(crate) fn esc(out: &mut String, s: &str) {

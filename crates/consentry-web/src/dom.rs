@@ -126,8 +126,13 @@ fn focusables(root: &Element) -> Vec<HtmlElement> {
     out
 }
 
-/// Shows the banner root with this inner HTML (creating it and the style sheet the first
-/// time) and moves focus to its first control.
+/// The empty banner root: the stable hook and the dialog's ARIA attributes.
+const ROOT: &str = "<div data-consentry-banner role=\"dialog\" aria-modal=\"true\" \
+aria-labelledby=\"consentry-title\" aria-describedby=\"consentry-body\"></div>";
+
+/// Shows the banner root with this inner HTML (escaped by `banner::render`), creating the
+/// root and the style sheet (one `insertAdjacentHTML` each) the first time, and moves focus to its
+/// first button.
 pub(crate) fn show_banner(html: &str) {
     let doc = document();
     if doc
@@ -136,34 +141,17 @@ pub(crate) fn show_banner(html: &str) {
         .flatten()
         .is_none()
     {
-        if let Ok(style) = doc.create_element("style") {
-            let _ = style.set_attribute("data-consentry-style", "");
-            style.set_text_content(Some(crate::banner::CSS));
-            if let Some(head) = doc.head() {
-                let _ = head.append_child(&style);
-            }
+        if let Some(head) = doc.head() {
+            let _ = head.insert_adjacent_html("beforeend", crate::banner::STYLE);
         }
     }
-    let root = match banner_root() {
-        Some(r) => r,
-        None => {
-            let Ok(r) = doc.create_element("div") else {
-                return;
-            };
-            for (k, v) in [
-                ("data-consentry-banner", ""),
-                ("role", "dialog"),
-                ("aria-modal", "true"),
-                ("aria-labelledby", "consentry-title"),
-                ("aria-describedby", "consentry-body"),
-            ] {
-                let _ = r.set_attribute(k, v);
-            }
-            if let Some(body) = doc.body() {
-                let _ = body.append_child(&r);
-            }
-            r
+    if banner_root().is_none() {
+        if let Some(body) = doc.body() {
+            let _ = body.insert_adjacent_html("beforeend", ROOT);
         }
+    }
+    let Some(root) = banner_root() else {
+        return;
     };
     root.set_inner_html(html);
     if let Some(first) = focusables(&root)
