@@ -69,16 +69,176 @@ impl fmt::Display for CookieError {
 
 impl std::error::Error for CookieError {}
 
+/// A set of category indices (positions in `policy.categories`). Allocates only for policies
+/// with more than 64 categories.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CategorySet {
+    low: u64,
+    high: Vec<u64>,
+}
+
+impl CategorySet {
+    pub(crate) fn get(&self, i: usize) -> bool {
+        if i < 64 {
+            self.low & (1 << i) != 0
+        } else {
+            self.high
+                .get((i - 64) / 64)
+                .is_some_and(|w| w & (1 << ((i - 64) % 64)) != 0)
+        }
+    }
+
+    pub(crate) fn insert(&mut self, i: usize) {
+        if i < 64 {
+            self.low |= 1 << i;
+        } else {
+            let w = (i - 64) / 64;
+            if self.high.len() <= w {
+                self.high.resize(w + 1, 0);
+            }
+            self.high[w] |= 1 << ((i - 64) % 64);
+        }
+    }
+}
+
+/// Reads the choices field (`<id>:<0|1>~...`) into the set of granted optional categories,
+/// without allocating for policies of up to 64 categories.
+fn decode_choices(field: &str, policy: &Policy) -> Result<CategorySet, CookieError> {
+    let mut seen = CategorySet::default();
+    let mut granted = CategorySet::default();
+    if field.is_empty() {
+        return Ok(granted);
+    }
+    for item in field.split('~') {
+        let (cat, flag) = item.split_once(':').ok_or(CookieError::Malformed)?;
+        let on = match flag {
+            "1" => true,
+            "0" => false,
+            _ => return Err(CookieError::Malformed),
+        };
+        // Every category with this id (an unvalidated policy may repeat one), as reading the
+        // choices by name would.
+        let mut found = false;
+        for (i, (id, c)) in policy.categories.0.iter().enumerate() {
+            if c.required || id != cat {
+                continue;
+            }
+            if seen.get(i) {
+                return Err(CookieError::Malformed);
+            }
+            found = true;
+            seen.insert(i);
+            if on {
+                granted.insert(i);
+            }
+        }
+        if !found {
+            return Err(CookieError::UnknownCategory);
+        }
+    }
+    Ok(granted)
+}
+
+/// A decoded consent cookie with its choices as a set of category indices: what
+/// [`crate::decide`] needs, without building the record's strings.
+pub(crate) struct Decoded {
+    pub(crate) revision: u32,
+    pub(crate) decided_at: Timestamp,
+    pub(crate) id: ConsentId,
+    pub(crate) method: Method,
+    /// Indices (in `policy.categories`) of the optional categories granted.
+    pub(crate) granted: CategorySet,
+}
+
+impl Decoded {
+    /// The record: every optional category of the policy in policy order with its choice.
+    pub(crate) fn into_record(self, policy: &Policy) -> ConsentRecord {
+        let choices = policy
+            .categories
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, c))| !c.required)
+            .map(|(i, (id, _))| (id.clone(), self.granted.get(i)))
+            .collect();
+        ConsentRecord {
+            revision: self.revision,
+            decided_at: self.decided_at,
+            id: self.id,
+            method: self.method,
+            choices,
+        }
+    }
+}
+
+/// The `.`-separated fields of a value, by byte search (cheaper than `str::split` on short
+/// fields). Same fields as `split('.')`.
+struct Fields<'a>(Option<&'a str>);
+
+impl<'a> Fields<'a> {
+    fn next(&mut self) -> Result<&'a str, CookieError> {
+        let s = self.0.ok_or(CookieError::Malformed)?;
+        Ok(match s.bytes().position(|b| b == b'.') {
+            Some(i) => {
+                self.0 = Some(&s[i + 1..]);
+                &s[..i]
+            }
+            None => {
+                self.0 = None;
+                s
+            }
+        })
+    }
+}
+
+/// [`ConsentRecord::decode`] without building the record.
+pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, CookieError> {
+    if value.len() > MAX_ENCODED_LEN {
+        return Err(CookieError::TooLong);
+    }
+    let mut fields = Fields(Some(value));
+    let version: u32 = parse_digits(fields.next()?, 9).ok_or(CookieError::Malformed)?;
+    if version != FORMAT_VERSION {
+        return Err(if version > FORMAT_VERSION {
+            CookieError::UnsupportedVersion
+        } else {
+            CookieError::Malformed
+        });
+    }
+    let revision: u32 = parse_digits(fields.next()?, 10).ok_or(CookieError::Malformed)?;
+    let decided_at: i64 = parse_digits(fields.next()?, 12).ok_or(CookieError::Malformed)?;
+    let id = ConsentId::parse(fields.next()?).ok_or(CookieError::Malformed)?;
+    let method = match fields.next()?.as_bytes() {
+        [c] => Method::from_code(char::from(*c)).ok_or(CookieError::Malformed)?,
+        _ => return Err(CookieError::Malformed),
+    };
+    let choices_field = fields.next()?;
+    if fields.0.is_some() {
+        return Err(CookieError::Malformed);
+    }
+    Ok(Decoded {
+        revision,
+        decided_at: Timestamp(decided_at),
+        id,
+        method,
+        granted: decode_choices(choices_field, policy)?,
+    })
+}
+
 /// Canonical decimal only (no sign, no leading zero), so each record has one encoding.
-fn parse_digits<T: core::str::FromStr>(s: &str, max_len: usize) -> Option<T> {
-    if s.is_empty()
-        || s.len() > max_len
-        || (s.len() > 1 && s.starts_with('0'))
-        || !s.bytes().all(|b| b.is_ascii_digit())
-    {
+/// `max_len` is at most 12, so the digits always fit a `u64`; a value too large for `T` is `None`.
+fn parse_digits<T: TryFrom<u64>>(s: &str, max_len: usize) -> Option<T> {
+    if s.is_empty() || s.len() > max_len.min(19) || (s.len() > 1 && s.starts_with('0')) {
         return None;
     }
-    s.parse().ok()
+    let mut n: u64 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    T::try_from(n).ok()
 }
 
 impl ConsentRecord {
@@ -125,61 +285,7 @@ impl ConsentRecord {
     /// category of the policy in policy order; ones the cookie does not mention are refused.
     /// Expiry and revision are checked by [`crate::decide`], not here.
     pub fn decode(value: &str, policy: &Policy) -> Result<ConsentRecord, CookieError> {
-        if value.len() > MAX_ENCODED_LEN {
-            return Err(CookieError::TooLong);
-        }
-        let mut fields = value.split('.');
-        let mut next = || fields.next().ok_or(CookieError::Malformed);
-        let version: u32 = parse_digits(next()?, 9).ok_or(CookieError::Malformed)?;
-        if version != FORMAT_VERSION {
-            return Err(if version > FORMAT_VERSION {
-                CookieError::UnsupportedVersion
-            } else {
-                CookieError::Malformed
-            });
-        }
-        let revision: u32 = parse_digits(next()?, 10).ok_or(CookieError::Malformed)?;
-        let decided_at: i64 = parse_digits(next()?, 12).ok_or(CookieError::Malformed)?;
-        let id = ConsentId::parse(next()?).ok_or(CookieError::Malformed)?;
-        let mut m = next()?.chars();
-        let method = match (m.next(), m.next()) {
-            (Some(c), None) => Method::from_code(c).ok_or(CookieError::Malformed)?,
-            _ => return Err(CookieError::Malformed),
-        };
-        let choices_field = next()?;
-        if fields.next().is_some() {
-            return Err(CookieError::Malformed);
-        }
-        let optional: Vec<&str> = policy.categories.optional().collect();
-        let mut seen: Vec<(&str, bool)> = Vec::with_capacity(optional.len());
-        if !choices_field.is_empty() {
-            for item in choices_field.split('~') {
-                let (cat, flag) = item.split_once(':').ok_or(CookieError::Malformed)?;
-                let on = match flag {
-                    "1" => true,
-                    "0" => false,
-                    _ => return Err(CookieError::Malformed),
-                };
-                if seen.iter().any(|(c, _)| *c == cat) {
-                    return Err(CookieError::Malformed);
-                }
-                if !optional.contains(&cat) {
-                    return Err(CookieError::UnknownCategory);
-                }
-                seen.push((cat, on));
-            }
-        }
-        let choices = optional
-            .iter()
-            .map(|c| ((*c).into(), seen.iter().any(|(s, on)| s == c && *on)))
-            .collect();
-        Ok(ConsentRecord {
-            revision,
-            decided_at: Timestamp(decided_at),
-            id,
-            method,
-            choices,
-        })
+        Ok(decode_parts(value, policy)?.into_record(policy))
     }
 
     /// The full `Set-Cookie` header value that stores this record.

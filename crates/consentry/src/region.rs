@@ -47,9 +47,13 @@ const OPT_IN_COUNTRIES: &[&str] = &[
 /// assert!(!requires_opt_in("US-CA"));
 /// ```
 pub fn requires_opt_in(code: &str) -> bool {
-    let upper = code.trim().to_ascii_uppercase();
-    let country = upper.split('-').next().unwrap_or("");
-    upper == "CA-QC" || OPT_IN_COUNTRIES.contains(&country)
+    // Case-insensitive comparisons rather than an uppercased copy: no allocation per request.
+    let code = code.trim();
+    let country = code.split('-').next().unwrap_or("");
+    code.eq_ignore_ascii_case("CA-QC")
+        || OPT_IN_COUNTRIES
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(country))
 }
 
 impl Policy {
@@ -75,15 +79,14 @@ impl Policy {
         if requires_opt_in(code) {
             return RegionProfile::OptIn;
         }
-        let upper = code.to_ascii_uppercase();
-        let country = upper.split('-').next().unwrap_or("");
+        let country = code.split('-').next().unwrap_or("");
         let lookup = |k: &str| {
             self.regions
                 .iter()
                 .find(|(r, _)| r.eq_ignore_ascii_case(k))
                 .map(|(_, p)| *p)
         };
-        lookup(&upper)
+        lookup(code)
             .or_else(|| lookup(country))
             .unwrap_or(self.default_region)
     }

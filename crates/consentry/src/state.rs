@@ -416,13 +416,17 @@ const MAX_FUTURE_SKEW_SECS: i64 = 86_400;
 
 /// Checks a decoded record against the policy and the time.
 pub fn record_status(policy: &Policy, record: &ConsentRecord, now: Timestamp) -> Status {
-    if record.revision < policy.revision {
+    status_of(policy, record.revision, record.decided_at, now)
+}
+
+fn status_of(policy: &Policy, revision: u32, decided_at: Timestamp, now: Timestamp) -> Status {
+    if revision < policy.revision {
         Status::StaleRevision
-    } else if record.revision > policy.revision {
+    } else if revision > policy.revision {
         Status::Invalid(CookieError::FutureRevision)
-    } else if record.decided_at.unix() > now.unix().saturating_add(MAX_FUTURE_SKEW_SECS) {
+    } else if decided_at.unix() > now.unix().saturating_add(MAX_FUTURE_SKEW_SECS) {
         Status::FromFuture
-    } else if record.expires_at(policy) <= now {
+    } else if decided_at.plus_days(policy.consent_max_age_days) <= now {
         Status::Expired
     } else {
         Status::Valid
@@ -454,28 +458,34 @@ pub fn record_status(policy: &Policy, record: &ConsentRecord, now: Timestamp) ->
 /// ```
 pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decision {
     let profile = policy.profile_for(ctx.region);
-    let (status, record) = match cookie {
+    // The choices are read as a set of category indices; the record's strings are only built
+    // for a valid record, which the decision keeps.
+    let (status, decoded) = match cookie {
         None => (Status::Missing, None),
-        Some(v) => match ConsentRecord::decode(v, policy) {
+        Some(v) => match crate::codec::decode_parts(v, policy) {
             Err(e) => (Status::Invalid(e), None),
-            Ok(r) => match record_status(policy, &r, ctx.now) {
-                Status::Valid => (Status::Valid, Some(r)),
+            Ok(d) => match status_of(policy, d.revision, d.decided_at, ctx.now) {
+                Status::Valid => (Status::Valid, Some(d)),
                 other => (other, None),
             },
         },
     };
     // A record made by GPC is an opt-out of sale and sharing, never a consent (R17): it grants
     // nothing, and keeps sale and sharing denied on later requests without the signal (R16).
-    let consent = record.as_ref().filter(|r| r.method != Method::Gpc);
-    let gpc_opt_out = ctx.gpc || record.as_ref().is_some_and(|r| r.method == Method::Gpc);
+    let method = decoded.as_ref().map(|d| d.method);
+    let consent = decoded
+        .as_ref()
+        .filter(|d| d.method != Method::Gpc)
+        .map(|d| &d.granted);
+    let gpc_opt_out = ctx.gpc || method == Some(Method::Gpc);
     let mut gpc_applied = false;
-    let mut allowed = Vec::new();
-    for (id, cat) in policy.categories.iter() {
+    let mut allowed = Vec::with_capacity(policy.categories.len());
+    for (i, (id, cat)) in policy.categories.iter().enumerate() {
         let on = if cat.required {
             true
         } else {
             let chosen = match consent {
-                Some(r) => r.granted(id),
+                Some(granted) => granted.get(i),
                 None => profile == RegionProfile::OptOut,
             };
             if chosen && gpc_opt_out && cat.is_sale_or_sharing(id) {
@@ -491,8 +501,10 @@ pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decis
     }
     // Under the opt-out profile, GPC (now or remembered) that denied something decides without
     // asking (R16). Under opt-in only a real choice stops the prompt.
-    let gpc_decides = consent.is_none() && profile == RegionProfile::OptOut && gpc_applied;
-    let needs_prompt = consent.is_none() && policy.has_optional_categories() && !gpc_decides;
+    let has_consent = consent.is_some();
+    let record = decoded.map(|d| d.into_record(policy));
+    let gpc_decides = !has_consent && profile == RegionProfile::OptOut && gpc_applied;
+    let needs_prompt = !has_consent && policy.has_optional_categories() && !gpc_decides;
     Decision {
         profile,
         status,
