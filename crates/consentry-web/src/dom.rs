@@ -7,20 +7,29 @@ use alloc::vec::Vec;
 use consentry::consent_mode::SignalState;
 use consentry::ConsentId;
 use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, Window};
+
+// The page's `window` and `document`, read once: one import each instead of js-sys's four
+// global-object probes (`globalThis`, `self`, `window`, `global`) and `window.document`.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Window;
+    #[wasm_bindgen(thread_local_v2, js_name = document)]
+    static DOCUMENT: Document;
+}
 
 const BANNER: &str = "[data-consentry-banner]";
 const FOCUSABLE: &str = "button,input:not([disabled]),a[href]";
 
 pub(crate) fn window() -> Window {
-    js_sys::global().unchecked_into()
+    WINDOW.with(Window::clone)
 }
 
 pub(crate) fn document() -> Document {
-    window()
-        .document()
-        .unwrap_or_else(|| JsValue::NULL.unchecked_into())
+    DOCUMENT.with(Document::clone)
 }
 
 fn get(o: &JsValue, key: &str) -> JsValue {
