@@ -405,6 +405,26 @@ pub struct CategoryText {
     pub description: Option<String>,
 }
 
+/// A declaration resolved as [`Policy::cookies`] does.
+fn resolve_cookie<'a>(decl: &'a CookieDecl, service: Option<&'a Service>) -> ResolvedCookie<'a> {
+    match service {
+        None => ResolvedCookie {
+            decl,
+            category: decl.category.as_deref().unwrap_or(""),
+            provider: decl.provider.as_deref(),
+            purpose: decl.purpose.as_deref(),
+            service: None,
+        },
+        Some(s) => ResolvedCookie {
+            decl,
+            category: decl.category.as_deref().unwrap_or(&s.category),
+            provider: Some(decl.provider.as_deref().unwrap_or(&s.provider)),
+            purpose: Some(decl.purpose.as_deref().unwrap_or(&s.purpose)),
+            service: Some(s),
+        },
+    }
+}
+
 /// A cookie declaration with its service's defaults filled in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResolvedCookie<'a> {
@@ -467,20 +487,33 @@ impl Policy {
     /// # }
     /// ```
     pub fn cookie_for(&self, name: &str) -> Option<ResolvedCookie<'_>> {
-        let mut best: Option<ResolvedCookie<'_>> = None;
-        for c in self.cookies() {
-            let p = &c.decl.name;
-            if !p.is_wildcard() {
-                if p.as_str() == name {
-                    return Some(c);
+        // Walks the declarations directly and resolves only the one that wins: this runs for
+        // every Set-Cookie of every response the server gate sees.
+        let mut best: Option<(&CookieDecl, Option<&Service>, usize)> = None;
+        let top = self.cookies.iter().map(|c| (c, None));
+        let svc = self
+            .services
+            .iter()
+            .flat_map(|s| s.cookies.iter().map(move |c| (c, Some(s))));
+        for (decl, service) in top.chain(svc) {
+            let p = decl.name.as_str();
+            match p.bytes().position(|b| b == b'*') {
+                None => {
+                    if p == name {
+                        return Some(resolve_cookie(decl, service));
+                    }
                 }
-            } else if p.matches(name)
-                && best.is_none_or(|b| b.decl.name.prefix().len() < p.prefix().len())
-            {
-                best = Some(c);
+                Some(prefix_len) => {
+                    if best.is_none_or(|(_, _, len)| len < prefix_len)
+                        && name.as_bytes().starts_with(&p.as_bytes()[..prefix_len])
+                        && decl.name.matches(name)
+                    {
+                        best = Some((decl, service, prefix_len));
+                    }
+                }
             }
         }
-        best
+        best.map(|(decl, service, _)| resolve_cookie(decl, service))
     }
 
     /// The category a script or iframe URL needs, if a service lists a matching pattern.
