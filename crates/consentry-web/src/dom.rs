@@ -9,7 +9,7 @@ use consentry::ConsentId;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, HtmlElement, Window};
+use web_sys::{Document, Element, NodeList, Window};
 
 // The page's `window` and `document`, read once: one import each instead of js-sys's four
 // global-object probes (`globalThis`, `self`, `window`, `global`) and `window.document`.
@@ -19,6 +19,71 @@ extern "C" {
     static WINDOW: Window;
     #[wasm_bindgen(thread_local_v2, js_name = document)]
     static DOCUMENT: Document;
+}
+
+// DOM methods bound without `catch`: they cannot throw with the constant selectors and
+// positions used here and attribute names read from an element (or `src`, `hidden`, `type`,
+// `data-consentry-*`), and web-sys' catching bindings cost a `Result` at every call site.
+#[wasm_bindgen]
+extern "C" {
+    /// Any DOM node, for the bindings below (reached with `unchecked_ref`).
+    type Dom;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute(this: &Dom, name: &str, value: &str);
+    #[wasm_bindgen(method, js_name = removeAttribute)]
+    fn remove_attribute(this: &Dom, name: &str);
+    #[wasm_bindgen(method, js_name = insertAdjacentHTML)]
+    fn insert_adjacent_html(this: &Dom, position: &str, html: &str);
+    #[wasm_bindgen(method, js_name = replaceWith)]
+    fn replace_with(this: &Dom, new: &Element);
+    #[wasm_bindgen(method)]
+    fn focus(this: &Dom);
+    #[wasm_bindgen(method, js_name = querySelectorAll)]
+    fn query_selector_all(this: &Dom, selector: &str) -> NodeList;
+    #[wasm_bindgen(method, js_name = querySelector)]
+    fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
+    #[wasm_bindgen(method)]
+    fn closest(this: &Dom, selector: &str) -> Option<Element>;
+}
+
+fn node(v: &JsValue) -> &Dom {
+    v.unchecked_ref()
+}
+
+/// `el.setAttribute(name, value)`.
+pub(crate) fn set_attr(el: &Element, name: &str, value: &str) {
+    node(el).set_attribute(name, value);
+}
+
+/// `el.removeAttribute(name)`.
+pub(crate) fn remove_attr(el: &Element, name: &str) {
+    node(el).remove_attribute(name);
+}
+
+/// `el.insertAdjacentHTML(position, html)`.
+pub(crate) fn insert_html(el: &Element, position: &str, html: &str) {
+    node(el).insert_adjacent_html(position, html);
+}
+
+/// `old.replaceWith(new)`.
+pub(crate) fn replace(old: &Element, new: &Element) {
+    node(old).replace_with(new);
+}
+
+/// `el.focus()` (HTML and SVG elements have it).
+pub(crate) fn focus(el: &Element) {
+    node(el).focus();
+}
+
+/// The elements `root.querySelectorAll(selector)` finds, in document order.
+pub(crate) fn each(root: &JsValue, selector: &str, mut f: impl FnMut(Element)) {
+    let list = node(root).query_selector_all(selector);
+    for i in 0..list.length() {
+        if let Some(n) = list.item(i) {
+            // querySelectorAll only ever returns elements.
+            f(n.unchecked_into());
+        }
+    }
 }
 
 const BANNER: &str = "[data-consentry-banner]";
@@ -116,22 +181,16 @@ pub(crate) fn dispatch_change(state: &JsValue) {
 }
 
 pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {
-    el.closest(selector).ok().flatten()
+    node(el).closest(selector)
 }
 
 fn banner_root() -> Option<Element> {
-    document().query_selector(BANNER).ok().flatten()
+    node(&document()).query_selector(BANNER)
 }
 
-fn focusables(root: &Element) -> Vec<HtmlElement> {
+fn focusables(root: &Element) -> Vec<Element> {
     let mut out = Vec::new();
-    if let Ok(list) = root.query_selector_all(FOCUSABLE) {
-        for i in 0..list.length() {
-            if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
-                out.push(el);
-            }
-        }
-    }
+    each(root, FOCUSABLE, |e| out.push(e));
     out
 }
 
@@ -144,19 +203,17 @@ aria-labelledby=\"consentry-title\" aria-describedby=\"consentry-body\"></div>";
 /// first button.
 pub(crate) fn show_banner(html: &str) {
     let doc = document();
-    if doc
+    if node(&doc)
         .query_selector("style[data-consentry-style]")
-        .ok()
-        .flatten()
         .is_none()
     {
         if let Some(head) = doc.head() {
-            let _ = head.insert_adjacent_html("beforeend", crate::banner::STYLE);
+            insert_html(&head, "beforeend", crate::banner::STYLE);
         }
     }
     if banner_root().is_none() {
         if let Some(body) = doc.body() {
-            let _ = body.insert_adjacent_html("beforeend", ROOT);
+            insert_html(&body, "beforeend", ROOT);
         }
     }
     let Some(root) = banner_root() else {
@@ -167,7 +224,7 @@ pub(crate) fn show_banner(html: &str) {
         .into_iter()
         .find(|e| e.tag_name() == "BUTTON")
     {
-        let _ = first.focus();
+        focus(&first);
     }
 }
 
@@ -181,17 +238,9 @@ pub(crate) fn remove_banner() {
 pub(crate) fn checked_categories() -> Vec<String> {
     let mut out = Vec::new();
     let sel = "[data-consentry-banner] input[data-consentry-category]:checked";
-    if let Ok(list) = document().query_selector_all(sel) {
-        for i in 0..list.length() {
-            if let Some(id) = list
-                .item(i)
-                .and_then(|n| n.dyn_into::<Element>().ok())
-                .and_then(|e| e.get_attribute("data-consentry-category"))
-            {
-                out.push(id);
-            }
-        }
-    }
+    each(&document(), sel, |e| {
+        out.extend(e.get_attribute("data-consentry-category"));
+    });
     out
 }
 
@@ -207,7 +256,7 @@ pub(crate) fn trap_focus(shift: bool) -> bool {
     };
     let active = document().active_element();
     let inside = active.as_ref().is_some_and(|a| root.contains(Some(a)));
-    let at = |e: &HtmlElement| active.as_ref().is_some_and(|a| a == e.as_ref() as &Element);
+    let at = |e: &Element| active.as_ref() == Some(e);
     let to = if !inside {
         if shift {
             last
@@ -221,6 +270,6 @@ pub(crate) fn trap_focus(shift: bool) -> bool {
     } else {
         return false;
     };
-    let _ = to.focus();
+    focus(to);
     true
 }

@@ -340,7 +340,7 @@ fn close() {
     .flatten();
     dom::remove_banner();
     if let Some(el) = before.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = el.focus();
+        dom::focus(&el);
     }
 }
 

@@ -11,10 +11,10 @@ use alloc::string::String;
 use core::cell::RefCell;
 
 use js_sys::Reflect;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{Element, EventTarget};
 
-use crate::dom::document;
+use crate::dom::{self, document};
 
 /// Marks an element as queued, so a second release does not queue it again.
 const QUEUED: &str = "data-consentry-queued";
@@ -24,14 +24,8 @@ thread_local! {
     static WAITING: RefCell<Option<Element>> = const { RefCell::new(None) };
 }
 
-fn each(selector: &str, mut f: impl FnMut(Element)) {
-    if let Ok(list) = document().query_selector_all(selector) {
-        for i in 0..list.length() {
-            if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                f(el);
-            }
-        }
-    }
+fn each(selector: &str, f: impl FnMut(Element)) {
+    dom::each(&document(), selector, f);
 }
 
 fn is_allowed(el: &Element, allowed: &[String]) -> bool {
@@ -46,21 +40,21 @@ pub(crate) fn release(allowed: &[String]) {
             return;
         }
         if let Some(src) = el.get_attribute("data-src") {
-            let _ = el.remove_attribute("data-src");
-            let _ = el.remove_attribute("hidden");
+            dom::remove_attr(&el, "data-src");
+            dom::remove_attr(&el, "hidden");
             if let Some(prev) = el.previous_element_sibling() {
                 if prev.has_attribute("data-consentry-placeholder") {
                     prev.remove();
                 }
             }
-            let _ = el.set_attribute("src", &src);
+            dom::set_attr(&el, "src", &src);
         }
     });
     each(
         "script[type=\"text/plain\"][data-consent]:not([data-consentry-queued])",
         |el| {
             if is_allowed(&el, allowed) {
-                let _ = el.set_attribute(QUEUED, "");
+                dom::set_attr(&el, QUEUED, "");
                 QUEUE.with(|q| {
                     if let Ok(mut q) = q.try_borrow_mut() {
                         q.push_back(el);
@@ -83,9 +77,9 @@ pub(crate) fn placeholders(list: &[(String, String)]) {
         |el| {
             let cat = el.get_attribute("data-consent").unwrap_or_default();
             if let Some((_, html)) = list.iter().find(|(c, _)| *c == cat) {
-                let _ = el.set_attribute("data-consentry-placed", "");
-                let _ = el.set_attribute("hidden", "");
-                let _ = el.insert_adjacent_html("beforebegin", html);
+                dom::set_attr(&el, "data-consentry-placed", "");
+                dom::set_attr(&el, "hidden", "");
+                dom::insert_html(&el, "beforebegin", html);
             }
         },
     );
@@ -114,7 +108,7 @@ fn pump() {
             });
         }
         // An inline script runs here, synchronously; no state is borrowed.
-        let _ = old.replace_with_with_node_1(&new);
+        dom::replace(&old, &new);
     }
 }
 
@@ -131,6 +125,7 @@ fn copy_script(old: &Element) -> Option<Element> {
         } else {
             name
         };
+        // A parsed attribute name may be one setAttribute refuses: the catching binding.
         let _ = new.set_attribute(&name, &value);
     }
     // `nonce` is hidden from getAttribute after parsing; copy the property (CSP).
@@ -166,6 +161,7 @@ pub(crate) fn script_done(target: Option<EventTarget>) {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+    use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn order() -> Vec<String> {
