@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use consentry::consent_mode::{default_commands, SignalState};
-use consentry::{decide, Context, Decision, Policy, Timestamp};
+use consentry::{decide, decide_allowed, AllowedSet, Context, Decision, Policy, Timestamp};
 
 /// The visitor's consent for one request: the core [`Decision`] for the consent cookie,
 /// `Sec-GPC` and the region hint. Anything malformed reads as no consent.
@@ -41,6 +41,9 @@ struct Inner {
     /// Decided on first use: a request whose handler never asks and whose response sets no
     /// cookie costs no decision.
     decision: OnceLock<Decision>,
+    /// What the decision allows, without its strings: all the Set-Cookie gate and most
+    /// handlers ask, so most requests never build the full decision.
+    allowed: OnceLock<AllowedSet>,
 }
 
 impl Consent {
@@ -59,6 +62,7 @@ impl Consent {
                 gpc,
                 region,
                 decision: OnceLock::new(),
+                allowed: OnceLock::new(),
             }),
         }
     }
@@ -85,21 +89,33 @@ impl Consent {
         self.inner.clone()
     }
 
+    fn context(&self) -> Context<'_> {
+        Context {
+            now: self.inner.now,
+            region: self.inner.region.as_deref(),
+            gpc: self.inner.gpc,
+        }
+    }
+
     fn decided(&self) -> &Decision {
-        self.inner.decision.get_or_init(|| {
-            let ctx = Context {
-                now: self.inner.now,
-                region: self.inner.region.as_deref(),
-                gpc: self.inner.gpc,
-            };
-            decide(&self.policy, self.inner.cookie.as_deref(), &ctx)
-        })
+        self.inner
+            .decision
+            .get_or_init(|| decide(&self.policy, self.inner.cookie.as_deref(), &self.context()))
     }
 
     /// May cookies and scripts of this category run? Required categories always may;
     /// unknown categories never.
     pub fn allows(&self, category: &str) -> bool {
-        self.decided().allows(category)
+        if let Some(d) = self.inner.decision.get() {
+            return d.allows(category);
+        }
+        // Same answer as the decision's (`decide_allowed` is `decide` without the strings).
+        self.inner
+            .allowed
+            .get_or_init(|| {
+                decide_allowed(&self.policy, self.inner.cookie.as_deref(), &self.context())
+            })
+            .allows(&self.policy, category)
     }
 
     /// The core decision (status, record, profile).

@@ -68,8 +68,8 @@ pub use policy::{Category, CookieDecl, Exemption, LawfulBasis, Policy, SameSite,
 pub use receipt::{Receipt, ReceiptContext, ReceiptError, ReceiptEvent};
 pub use region::RegionProfile;
 pub use state::{
-    decide, record_status, ChoiceError, ConsentId, ConsentRecord, Context, Decision, Method,
-    Status, Timestamp,
+    decide, decide_allowed, record_status, AllowedSet, ChoiceError, ConsentId, ConsentRecord,
+    Context, Decision, Method, Status, Timestamp,
 };
 pub use table::{lifetime_text, CookieRow};
 pub use texts::ResolvedTexts;

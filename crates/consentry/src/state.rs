@@ -13,7 +13,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::CookieError;
+use crate::codec::{CategorySet, CookieError, Decoded};
 use crate::policy::Policy;
 use crate::region::RegionProfile;
 
@@ -457,6 +457,73 @@ fn status_of(policy: &Policy, revision: u32, decided_at: Timestamp, now: Timesta
 /// # }
 /// ```
 pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decision {
+    let core = decide_core(policy, cookie, ctx);
+    let allowed = policy
+        .categories
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| core.allowed.get(*i))
+        .map(|(_, (id, _))| id.into())
+        .collect();
+    Decision {
+        profile: core.profile,
+        status: core.status,
+        record: core.decoded.map(|d| d.into_record(policy)),
+        allowed,
+        gpc_applied: core.gpc_applied,
+        needs_prompt: core.needs_prompt,
+    }
+}
+
+/// Which categories a decision allows, as positions in the policy's categories: what
+/// [`decide`] computes, without building any string. For hot paths that only ask
+/// [`AllowedSet::allows`] (the server's Set-Cookie gate); ask it with the policy it was
+/// decided for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AllowedSet(CategorySet);
+
+impl AllowedSet {
+    /// The same answer as [`Decision::allows`] for the decision [`decide`] makes from the same
+    /// inputs.
+    pub fn allows(&self, policy: &Policy, category: &str) -> bool {
+        policy
+            .categories
+            .iter()
+            .enumerate()
+            .any(|(i, (id, _))| self.0.get(i) && id == category)
+    }
+}
+
+/// The categories [`decide`] would allow, without allocating (for policies of up to 64
+/// categories).
+///
+/// ```
+/// # #[cfg(feature = "json")] {
+/// use consentry::{decide, decide_allowed, Context, Policy, Timestamp};
+/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let ctx = Context { now: Timestamp(1_790_000_000), region: Some("US"), gpc: false };
+/// let set = decide_allowed(&policy, None, &ctx);
+/// let d = decide(&policy, None, &ctx);
+/// for c in ["necessary", "analytics", "ads"] {
+///     assert_eq!(set.allows(&policy, c), d.allows(c));
+/// }
+/// # }
+/// ```
+pub fn decide_allowed(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> AllowedSet {
+    AllowedSet(decide_core(policy, cookie, ctx).allowed)
+}
+
+/// Everything [`decide`] works out, before any string is built.
+struct Core {
+    profile: RegionProfile,
+    status: Status,
+    decoded: Option<Decoded>,
+    allowed: CategorySet,
+    gpc_applied: bool,
+    needs_prompt: bool,
+}
+
+fn decide_core(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Core {
     let profile = policy.profile_for(ctx.region);
     // The choices are read as a set of category indices; the record's strings are only built
     // for a valid record, which the decision keeps.
@@ -479,7 +546,7 @@ pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decis
         .map(|d| &d.granted);
     let gpc_opt_out = ctx.gpc || method == Some(Method::Gpc);
     let mut gpc_applied = false;
-    let mut allowed = Vec::with_capacity(policy.categories.len());
+    let mut allowed = CategorySet::default();
     for (i, (id, cat)) in policy.categories.iter().enumerate() {
         let on = if cat.required {
             true
@@ -496,19 +563,18 @@ pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decis
             }
         };
         if on {
-            allowed.push(id.into());
+            allowed.insert(i);
         }
     }
     // Under the opt-out profile, GPC (now or remembered) that denied something decides without
     // asking (R16). Under opt-in only a real choice stops the prompt.
     let has_consent = consent.is_some();
-    let record = decoded.map(|d| d.into_record(policy));
     let gpc_decides = !has_consent && profile == RegionProfile::OptOut && gpc_applied;
     let needs_prompt = !has_consent && policy.has_optional_categories() && !gpc_decides;
-    Decision {
+    Core {
         profile,
         status,
-        record,
+        decoded,
         allowed,
         gpc_applied,
         needs_prompt,
