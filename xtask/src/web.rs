@@ -2,7 +2,7 @@
 //! module's wasm-bindgen tests in headless Chromium.
 //!
 //! cargo build (wasm32, profile `wasm-release`) → `wasm-bindgen --target web` (the CLI at the
-//! exact version of the `wasm-bindgen` crate in Cargo.lock) → `wasm-opt -Oz` from npm's
+//! exact version of the `wasm-bindgen` crate in Cargo.lock) → `wasm-opt` ([`WASM_OPT`]) from npm's
 //! `binaryen`, pinned in `xtask/tools/package.json` (Debian's wasm-opt 108 breaks the module in
 //! Chromium, TOOLCHAIN.md); the generated JS is minified with terser, pinned there too, and the
 //! imports between the two get short names (`minify_imports`). Output: `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`, loaded by
@@ -17,6 +17,9 @@ use crate::env::{cargo, ensure_wasm_target, npm_ci, output, root, run};
 const CRATE: &str = "consentry-web";
 const TARGET: &str = "wasm32-unknown-unknown";
 const PROFILE: &str = "wasm-release";
+/// wasm-opt's passes: `-Oz`, then flattened and re-relooped control flow optimised again
+/// until nothing changes (about 300 B gzip less than `-Oz` alone, measured on this module).
+const WASM_OPT: [&str; 5] = ["-Oz", "--flatten", "--rereloop", "-Oz", "--converge"];
 /// Base name of the generated files in `pkg/`.
 const OUT: &str = "consentry_bg";
 
@@ -84,7 +87,8 @@ pub(crate) fn build() -> Result<(), String> {
     let out_wasm = pkg.join(format!("{OUT}.wasm"));
     run(Command::new(tools.join("node_modules/.bin/wasm-opt"))
         .arg(tmp.join(format!("{OUT}_bg.wasm")))
-        .args(["-Oz", "--strip-debug", "--strip-producers", "-o"])
+        .args(WASM_OPT)
+        .args(["--strip-debug", "--strip-producers", "-o"])
         .arg(&out_wasm))?;
 
     // The generated loader's default URL names `<out>_bg.wasm`; ours is `<out>.wasm`.
