@@ -19,6 +19,11 @@ extern "C" {
     static WINDOW: Window;
     #[wasm_bindgen(thread_local_v2, js_name = document)]
     static DOCUMENT: Document;
+    #[wasm_bindgen(thread_local_v2, js_name = location)]
+    static LOCATION: Dom;
+    /// `crypto.getRandomValues(buf)`; an error when there is no `crypto`.
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn random_fill(buf: &mut [u8]) -> Result<(), JsValue>;
 }
 
 // DOM methods bound without `catch`: they cannot throw with the constant selectors and
@@ -44,6 +49,17 @@ extern "C" {
     fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
     #[wasm_bindgen(method)]
     fn closest(this: &Dom, selector: &str) -> Option<Element>;
+    /// `document.cookie` (throws in a sandboxed document).
+    #[wasm_bindgen(method, getter, catch)]
+    fn cookie(this: &Dom) -> Result<String, JsValue>;
+    #[wasm_bindgen(method, setter, catch, js_name = cookie)]
+    fn set_cookie(this: &Dom, value: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn hostname(this: &Dom) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn protocol(this: &Dom) -> String;
+    #[wasm_bindgen(method)]
+    fn reload(this: &Dom);
 }
 
 fn node(v: &JsValue) -> &Dom {
@@ -103,21 +119,21 @@ fn get(o: &JsValue, key: &str) -> JsValue {
 
 /// `document.cookie`.
 pub(crate) fn cookie_jar() -> String {
-    get(&document(), "cookie").as_string().unwrap_or_default()
+    node(&document()).cookie().unwrap_or_default()
 }
 
 /// `document.cookie = value`.
 pub(crate) fn set_cookie(value: &str) {
-    let _ = Reflect::set(&document(), &"cookie".into(), &value.into());
+    let _ = node(&document()).set_cookie(value);
 }
 
 /// `location.hostname`.
 pub(crate) fn host() -> String {
-    window().location().hostname().unwrap_or_default()
+    LOCATION.with(Dom::hostname)
 }
 
 pub(crate) fn is_https() -> bool {
-    window().location().protocol().is_ok_and(|p| p == "https:")
+    LOCATION.with(Dom::protocol) == "https:"
 }
 
 /// `navigator.globalPrivacyControl === true`.
@@ -128,11 +144,7 @@ pub(crate) fn gpc() -> bool {
 /// A fresh consent id from `crypto.getRandomValues`.
 pub(crate) fn new_id() -> ConsentId {
     let mut b = [0u8; 12];
-    let ok = window()
-        .crypto()
-        .and_then(|c| c.get_random_values_with_u8_array(&mut b))
-        .is_ok();
-    if !ok {
+    if random_fill(&mut b).is_err() {
         for x in &mut b {
             *x = (js_sys::Math::random() * 256.0) as u8;
         }
@@ -168,7 +180,7 @@ pub(crate) fn send_beacon(url: &str, body: &str) {
 }
 
 pub(crate) fn reload() {
-    let _ = window().location().reload();
+    LOCATION.with(Dom::reload);
 }
 
 /// Dispatches `consentry:change` on `document` with the state as `detail`.
