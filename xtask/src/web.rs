@@ -95,6 +95,7 @@ pub(crate) fn build() -> Result<(), String> {
     let js = fs::read_to_string(tmp.join(format!("{OUT}.js")))
         .map_err(|e| format!("wasm-bindgen wrote no JS: {e}"))?;
     let js = js.replace(&format!("{OUT}_bg.wasm"), &format!("{OUT}.wasm"));
+    let js = trim_glue(&js)?;
     let glue = tmp.join("glue.js");
     write(&glue, js.as_bytes())?;
     // Minified with terser (pinned beside binaryen): the glue's doc comments and names.
@@ -116,6 +117,39 @@ pub(crate) fn build() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Edits of the generated glue before minifying, each of a text that must occur exactly once
+/// (a wasm-bindgen that writes the glue differently fails the build): `initSync` is not
+/// exported (the loader only uses the async default export, so terser drops it), and the
+/// fallback warnings are shorter.
+const GLUE_TRIMS: [(&str, &str); 3] = [
+    (
+        "export { initSync, __wbg_init as default };",
+        "export { __wbg_init as default };",
+    ),
+    (
+        "\"`WebAssembly.instantiateStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.instantiate` which is slower. Original error:\\n\"",
+        "\"consentry: serve the wasm as application/wasm\"",
+    ),
+    (
+        "'using deprecated parameters for the initialization function; pass a single object instead'",
+        "'consentry: init takes an object'",
+    ),
+];
+
+/// The glue with [`GLUE_TRIMS`] applied.
+fn trim_glue(js: &str) -> Result<String, String> {
+    let mut js = js.to_string();
+    for (from, to) in GLUE_TRIMS {
+        if js.matches(from).count() != 1 {
+            return Err(format!(
+                "trim glue: {from:?} is not in the glue exactly once"
+            ));
+        }
+        js = js.replace(from, to);
+    }
+    Ok(js)
 }
 
 /// The module name wasm-bindgen gives the glue's imports.
@@ -317,6 +351,15 @@ fn chromedriver() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn glue_trims_apply_once_or_fail() {
+        let glue: String = GLUE_TRIMS.iter().map(|(from, _)| *from).collect();
+        let trimmed = trim_glue(&glue).unwrap();
+        assert!(!trimmed.contains("initSync") && trimmed.contains("__wbg_init as default"));
+        assert!(trim_glue("export default 1;").is_err());
+        assert!(trim_glue(&[glue.as_str(), &glue].concat()).is_err());
+    }
 
     #[test]
     fn short_names_are_distinct_identifiers() {
