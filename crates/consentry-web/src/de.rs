@@ -18,7 +18,7 @@ use consentry::SortedMap;
 
 use consentry::policy::{Categories, CategoryText, Texts};
 use consentry::{Category, CookieDecl, Pattern, Policy, Service};
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -96,9 +96,7 @@ impl Obj {
 
     /// The value of `k`; `None` when absent or `null`.
     fn get(&self, k: &str) -> Option<JsValue> {
-        Reflect::get(&self.o, &JsValue::from_str(k))
-            .ok()
-            .filter(|v| !v.is_undefined() && !v.is_null())
+        Some(crate::dom::get(&self.o, k)).filter(|v| !v.is_undefined() && !v.is_null())
     }
 
     fn wrong(&self, k: &str, what: &str) -> Error {
@@ -178,7 +176,7 @@ impl Obj {
         Ok(keys(&v)
             .into_iter()
             .map(|key| {
-                let val = Reflect::get(&v, &JsValue::from_str(&key)).unwrap_or(JsValue::NULL);
+                let val = crate::dom::get(&v, &key);
                 (dot(&self.path(k), &key), key, val)
             })
             .collect())

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use consentry::consent_mode::SignalState;
 use consentry::ConsentId;
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, NodeList, Window};
@@ -21,6 +21,12 @@ extern "C" {
     static DOCUMENT: Document;
     #[wasm_bindgen(thread_local_v2, js_name = location)]
     static LOCATION: Dom;
+    /// `Reflect.get(o, key)`; an error when `o` is not an object.
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    fn reflect_get(o: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    /// `Reflect.set(o, key, value)`, only called with objects (never throws then).
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(o: &JsValue, key: &str, value: &JsValue) -> bool;
     /// `crypto.getRandomValues(buf)`; an error when there is no `crypto`.
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn random_fill(buf: &mut [u8]) -> Result<(), JsValue>;
@@ -113,8 +119,15 @@ pub(crate) fn document() -> Document {
     DOCUMENT.with(Document::clone)
 }
 
-fn get(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
+/// `o[key]`, `undefined` when `o` is not an object (the key goes over as a string, without a
+/// `JsValue` made for it).
+pub(crate) fn get(o: &JsValue, key: &str) -> JsValue {
+    reflect_get(o, key).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `o[key] = value` on an object `o`.
+pub(crate) fn put(o: &JsValue, key: &str, value: &JsValue) {
+    reflect_set(o, key, value);
 }
 
 /// `document.cookie`.
@@ -156,7 +169,7 @@ pub(crate) fn new_id() -> ConsentId {
 pub(crate) fn gtag_update(state: &SignalState) {
     let obj = Object::new();
     for (k, v) in state.entries() {
-        let _ = Reflect::set(&obj, &k.into(), &v.into());
+        put(&obj, k, &v.into());
     }
     if let Ok(f) = get(&window(), "gtag").dyn_into::<Function>() {
         let _ = f.call3(&JsValue::NULL, &"consent".into(), &"update".into(), &obj);

@@ -36,7 +36,7 @@ use consentry::{
     clear_consent_cookie, decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext,
     Timestamp,
 };
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -88,7 +88,7 @@ fn now() -> Timestamp {
 }
 
 fn opt_str(o: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(o, &key.into()).ok()?.as_string()
+    dom::get(o, key).as_string()
 }
 
 /// Starts consentry on this page with a policy object and options (`region`,
@@ -114,9 +114,8 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         .or_else(|| from_tag("data-region"))
         .filter(|r| !r.is_empty());
     let policy_sha256 = opt_str(&options, "policySha256").or_else(|| from_tag("data-sha256"));
-    let reload_on_withdraw = Reflect::get(&options, &"reloadOnWithdraw".into())
-        .ok()
-        .and_then(|v| v.as_bool())
+    let reload_on_withdraw = dom::get(&options, "reloadOnWithdraw")
+        .as_bool()
         .unwrap_or(true);
     let gpc = dom::gpc();
     let lang = dom::document()
@@ -389,7 +388,7 @@ pub fn state() -> JsValue {
     let o = Object::new();
     with_app(|app| {
         let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&o, &k.into(), &v);
+            dom::put(&o, k, &v);
         };
         let granted: Array = app.allowed.iter().map(|c| JsValue::from_str(c)).collect();
         set("granted", granted.into());

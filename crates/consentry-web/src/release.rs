@@ -10,7 +10,6 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use core::cell::RefCell;
 
-use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use web_sys::{Element, EventTarget};
 
@@ -100,7 +99,7 @@ fn pump() {
         };
         let external = old.has_attribute("src");
         if external {
-            let _ = Reflect::set(&new, &"async".into(), &JsValue::FALSE);
+            dom::put(&new, "async", &JsValue::FALSE);
             WAITING.with(|w| {
                 if let Ok(mut w) = w.try_borrow_mut() {
                     *w = Some(new.clone());
@@ -129,9 +128,7 @@ fn copy_script(old: &Element) -> Option<Element> {
         let _ = new.set_attribute(&name, &value);
     }
     // `nonce` is hidden from getAttribute after parsing; copy the property (CSP).
-    if let Ok(n) = Reflect::get(old, &"nonce".into()) {
-        let _ = Reflect::set(&new, &"nonce".into(), &n);
-    }
+    dom::put(&new, "nonce", &dom::get(old, "nonce"));
     new.set_text_content(old.text_content().as_deref());
     Some(new)
 }
@@ -161,6 +158,7 @@ pub(crate) fn script_done(target: Option<EventTarget>) {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+    use js_sys::Reflect;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
 
