@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use consentry::consent_mode::SignalState;
 use consentry::ConsentId;
-use js_sys::{Array, Function, Object};
+use js_sys::{Array, Object};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, NodeList, Window};
@@ -27,6 +27,23 @@ extern "C" {
     /// `Reflect.set(o, key, value)`, only called with objects (never throws then).
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
     fn reflect_set(o: &JsValue, key: &str, value: &JsValue) -> bool;
+    /// `gtag(command, action, params)`; an error when the page has no `gtag` function.
+    #[wasm_bindgen(catch, js_name = gtag)]
+    fn gtag(command: &str, action: &str, params: &JsValue) -> Result<(), JsValue>;
+    /// `consentryGate.allow(categories)`; an error without the gate.
+    #[wasm_bindgen(catch, js_namespace = consentryGate, js_name = allow)]
+    fn gate_allow_list(categories: &Array) -> Result<(), JsValue>;
+    /// `navigator.sendBeacon(url, body)`.
+    #[wasm_bindgen(catch, js_namespace = navigator, js_name = sendBeacon)]
+    fn beacon(url: &str, body: &str) -> Result<bool, JsValue>;
+    /// `new CustomEvent(type, init)`.
+    #[wasm_bindgen(js_name = CustomEvent)]
+    type ChangeEvent;
+    #[wasm_bindgen(constructor, js_class = CustomEvent)]
+    fn new(kind: &str, init: &JsValue) -> ChangeEvent;
+    /// `target.dispatchEvent(event)` (listeners' errors are reported, not thrown).
+    #[wasm_bindgen(method, js_name = dispatchEvent)]
+    fn dispatch(this: &Dom, event: &ChangeEvent) -> bool;
     /// `crypto.getRandomValues(buf)`; an error when there is no `crypto`.
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn random_fill(buf: &mut [u8]) -> Result<(), JsValue>;
@@ -171,25 +188,18 @@ pub(crate) fn gtag_update(state: &SignalState) {
     for (k, v) in state.entries() {
         put(&obj, k, &v.into());
     }
-    if let Ok(f) = get(&window(), "gtag").dyn_into::<Function>() {
-        let _ = f.call3(&JsValue::NULL, &"consent".into(), &"update".into(), &obj);
-    }
+    let _ = gtag("consent", "update", &obj);
 }
 
 /// `consentryGate.allow(categories)`: the gate lets held elements of these categories go.
 pub(crate) fn gate_allow(categories: &[String]) {
-    let gate = get(&window(), "consentryGate");
-    if let Ok(f) = get(&gate, "allow").dyn_into::<Function>() {
-        let list: Array = categories.iter().map(|c| JsValue::from_str(c)).collect();
-        let _ = f.call1(&gate, &list);
-    }
+    let list: Array = categories.iter().map(|c| JsValue::from_str(c)).collect();
+    let _ = gate_allow_list(&list);
 }
 
 /// `navigator.sendBeacon(url, body)`.
 pub(crate) fn send_beacon(url: &str, body: &str) {
-    let _ = window()
-        .navigator()
-        .send_beacon_with_opt_str(url, Some(body));
+    let _ = beacon(url, body);
 }
 
 pub(crate) fn reload() {
@@ -198,11 +208,9 @@ pub(crate) fn reload() {
 
 /// Dispatches `consentry:change` on `document` with the state as `detail`.
 pub(crate) fn dispatch_change(state: &JsValue) {
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(state);
-    if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict("consentry:change", &init) {
-        let _ = document().dispatch_event(&ev);
-    }
+    let init = Object::new();
+    put(&init, "detail", state);
+    node(&document()).dispatch(&ChangeEvent::new("consentry:change", &init));
 }
 
 pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {
