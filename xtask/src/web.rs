@@ -85,13 +85,8 @@ pub(crate) fn build() -> Result<(), String> {
     let pkg = root.join("pkg");
     fs::create_dir_all(&pkg).map_err(|e| format!("cannot create pkg/: {e}"))?;
     let out_wasm = pkg.join(format!("{OUT}.wasm"));
-    let bound = tmp.join(format!("{OUT}_bg.wasm"));
-    let stripped = drop_closure_shims(
-        &fs::read(&bound).map_err(|e| format!("cannot read {}: {e}", bound.display()))?,
-    )?;
-    write(&bound, &stripped)?;
     run(Command::new(tools.join("node_modules/.bin/wasm-opt"))
-        .arg(&bound)
+        .arg(tmp.join(format!("{OUT}_bg.wasm")))
         .args(WASM_OPT)
         .args(["--strip-debug", "--strip-producers", "-o"])
         .arg(&out_wasm))?;
@@ -184,13 +179,6 @@ fn minify_imports(wasm_path: &Path, js_path: &Path) -> Result<(), String> {
             ));
         }
     }
-    // Imports wasm-opt found unused (e.g. only the dropped closure shims threw) stay in the
-    // glue's import object: short names for them too.
-    let mut next = renames.len();
-    while let Some(old) = leftover_import_key(&js) {
-        js = js.replacen(&old, &short_name(next), 1);
-        next += 1;
-    }
     let module = format!("\"{GLUE_MODULE}\":");
     if js.matches(&module).count() != 1 {
         return Err(format!(
@@ -200,23 +188,6 @@ fn minify_imports(wasm_path: &Path, js_path: &Path) -> Result<(), String> {
     js = js.replace(&module, "a:");
     write(wasm_path, &wasm)?;
     write(js_path, js.as_bytes())
-}
-
-/// The first `__wbg_…` key left in the glue's import object (after `{` or `,`, before `:`).
-fn leftover_import_key(js: &str) -> Option<String> {
-    let mut from = 0;
-    while let Some(i) = js[from..].find("__wbg_").map(|i| from + i) {
-        from = i + 1;
-        let lead = js[..i].bytes().last();
-        let len = js[i..]
-            .bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-            .count();
-        if matches!(lead, Some(b'{' | b',')) && js[i + len..].starts_with(':') {
-            return Some(js[i..i + len].to_string());
-        }
-    }
-    None
 }
 
 fn read_leb(b: &[u8], at: &mut usize) -> Result<u32, String> {
@@ -351,124 +322,6 @@ fn rename_imports(wasm: &[u8]) -> Result<Renamed, String> {
     Ok((out, renames))
 }
 
-/// Name of the closure invoke shims wasm-bindgen's describe functions put in the function
-/// table (one per closure signature in js-sys' bindings).
-const CLOSURE_SHIM: &str = "wasm_bindgen::convert::closures::_::invoke";
-
-/// The wasm with the function table's entries for closure invoke shims pointed at another
-/// function of the table, so that wasm-opt removes the shims (~320 B, ~170 B gzip). Only
-/// the describe functions wasm-bindgen has already removed referred to them; the module
-/// uses no `Closure`, which would export a function table for the glue: with such an export
-/// (or an element segment of another form) the wasm is returned unchanged.
-fn drop_closure_shims(wasm: &[u8]) -> Result<Vec<u8>, String> {
-    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0".as_slice()) {
-        return Err("drop closure shims: not a wasm module".into());
-    }
-    let mut sections = Vec::new();
-    let mut at = 8;
-    while at < wasm.len() {
-        let id = wasm[at];
-        at += 1;
-        let size = read_leb(wasm, &mut at)? as usize;
-        let body = wasm
-            .get(at..at + size)
-            .ok_or("drop closure shims: truncated section")?;
-        at += size;
-        sections.push((id, body));
-    }
-    let mut shims = Vec::new();
-    for (id, body) in &sections {
-        let mut p = 0;
-        match id {
-            0 if read_name(body, &mut p)? == "name" => {
-                while p < body.len() {
-                    let sub = body[p];
-                    p += 1;
-                    let size = read_leb(body, &mut p)? as usize;
-                    let end = p + size;
-                    if sub == 1 {
-                        for _ in 0..read_leb(body, &mut p)? {
-                            let index = read_leb(body, &mut p)?;
-                            if read_name(body, &mut p)?.starts_with(CLOSURE_SHIM) {
-                                shims.push(index);
-                            }
-                        }
-                    }
-                    p = end;
-                }
-            }
-            7 => {
-                for _ in 0..read_leb(body, &mut p)? {
-                    let name = read_name(body, &mut p)?;
-                    let kind = *body.get(p).ok_or("drop closure shims: truncated export")?;
-                    p += 1;
-                    read_leb(body, &mut p)?;
-                    if kind == 1 && name != "__wbindgen_externrefs" {
-                        return Ok(wasm.to_vec());
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = wasm[..8].to_vec();
-    for (id, body) in sections {
-        let body = if id == 9 && !shims.is_empty() {
-            match repoint(body, &shims)? {
-                Some(b) => b,
-                None => return Ok(wasm.to_vec()),
-            }
-        } else {
-            body.to_vec()
-        };
-        out.push(id);
-        write_leb(&mut out, body.len() as u32);
-        out.extend_from_slice(&body);
-    }
-    Ok(out)
-}
-
-/// An element section whose entries in `shims` name the segment's first other function;
-/// `None` for segments of a form other than 0 (active, table 0, `i32.const` offset,
-/// function indices).
-fn repoint(body: &[u8], shims: &[u32]) -> Result<Option<Vec<u8>>, String> {
-    let mut p = 0;
-    let count = read_leb(body, &mut p)?;
-    let mut out = Vec::with_capacity(body.len());
-    write_leb(&mut out, count);
-    for _ in 0..count {
-        if read_leb(body, &mut p)? != 0 {
-            return Ok(None);
-        }
-        let start = p;
-        // The offset: `i32.const N` then `end`.
-        if body.get(p) != Some(&0x41) {
-            return Ok(None);
-        }
-        p += 1;
-        read_leb(body, &mut p)?;
-        if body.get(p) != Some(&0x0b) {
-            return Ok(None);
-        }
-        p += 1;
-        write_leb(&mut out, 0);
-        out.extend_from_slice(&body[start..p]);
-        let mut funcs = Vec::new();
-        for _ in 0..read_leb(body, &mut p)? {
-            funcs.push(read_leb(body, &mut p)?);
-        }
-        let keep = funcs.iter().find(|f| !shims.contains(f)).copied();
-        write_leb(&mut out, funcs.len() as u32);
-        for f in funcs {
-            write_leb(&mut out, keep.filter(|_| shims.contains(&f)).unwrap_or(f));
-        }
-    }
-    if p != body.len() {
-        return Err("drop closure shims: element section not fully read".into());
-    }
-    Ok(Some(out))
-}
-
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
@@ -498,64 +351,6 @@ fn chromedriver() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A module with an element segment `[0, 1, 2]` (offset 1), function 1 named as a
-    /// closure shim, and optionally an exported function table.
-    fn module_with_table(export_table: bool) -> Vec<u8> {
-        let section = |id: u8, body: &[u8]| {
-            let mut s = vec![id];
-            write_leb(&mut s, body.len() as u32);
-            s.extend_from_slice(body);
-            s
-        };
-        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-        let mut exports = vec![1];
-        write_name(
-            &mut exports,
-            if export_table {
-                "__wbindgen_export_2"
-            } else {
-                "__wbindgen_externrefs"
-            },
-        );
-        exports.extend_from_slice(&[1, 0]);
-        wasm.extend(section(7, &exports));
-        wasm.extend(section(9, &[1, 0, 0x41, 1, 0x0b, 3, 0, 1, 2]));
-        let mut names = Vec::new();
-        write_name(&mut names, "name");
-        let mut funcs = vec![2];
-        write_leb(&mut funcs, 1);
-        write_name(&mut funcs, &[CLOSURE_SHIM, "::h0"].concat());
-        write_leb(&mut funcs, 2);
-        write_name(&mut funcs, "consentry_web::f");
-        names.push(1);
-        write_leb(&mut names, funcs.len() as u32);
-        names.extend_from_slice(&funcs);
-        wasm.extend(section(0, &names));
-        wasm
-    }
-
-    #[test]
-    fn closure_shims_leave_the_table_unless_it_is_exported() {
-        let wasm = module_with_table(false);
-        let out = drop_closure_shims(&wasm).unwrap();
-        let elem = [9, 9, 1, 0, 0x41, 1, 0x0b, 3, 0, 0, 2];
-        assert!(out.windows(elem.len()).any(|w| w == elem));
-        assert_eq!(out.len(), wasm.len());
-        let exported = module_with_table(true);
-        assert_eq!(drop_closure_shims(&exported).unwrap(), exported);
-        assert!(drop_closure_shims(b"not wasm").is_err());
-    }
-
-    #[test]
-    fn leftover_import_keys_are_found() {
-        let js = "f(__wbg_x);const n={a:function(){},__wbg___wbindgen_throw_4c:function(n){}}";
-        assert_eq!(
-            leftover_import_key(js).as_deref(),
-            Some("__wbg___wbindgen_throw_4c")
-        );
-        assert_eq!(leftover_import_key("const n={a:1,b:__wbg_y}"), None);
-    }
 
     #[test]
     fn glue_trims_apply_once_or_fail() {
