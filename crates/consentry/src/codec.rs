@@ -179,9 +179,11 @@ impl<'a> Fields<'a> {
     fn next(&mut self) -> Result<&'a str, CookieError> {
         let s = self.0.ok_or(CookieError::Malformed)?;
         Ok(match s.bytes().position(|b| b == b'.') {
+            // `get` rather than slicing: `.` is ASCII, so both halves are always on char
+            // boundaries, and `get` keeps str slicing's panic message out of the wasm bundle.
             Some(i) => {
-                self.0 = Some(&s[i + 1..]);
-                &s[..i]
+                self.0 = s.get(i + 1..);
+                s.get(..i).unwrap_or_default()
             }
             None => {
                 self.0 = None;
