@@ -519,6 +519,7 @@ describe("markup and API", { skip }, () => {
       const ph = pg.locator('[data-consentry-placeholder="analytics"]');
       assert.ok(await ph.isVisible(), "placeholder says what is blocked");
       assert.match(await ph.textContent(), /blocked/);
+      assert.equal((await ph.locator("button").textContent()).trim(), "Allow Analytics", "the button says what it allows");
       await screenshot(pg, "iframe-placeholder");
       await ph.locator("button").click();
       await waitFor(() => log.count(/\/frame\.html/) === 1, { message: "iframe loaded after allow" });

@@ -151,8 +151,8 @@ pub(crate) fn placeholder(t: &ResolvedTexts<'_>, category: &str) -> String {
     o.push_str("</p><button type=\"button\" data-consentry-allow=\"");
     esc(&mut o, category);
     o.push_str("\">");
-    // The core's texts have no "Allow" yet: the label names the category to allow.
-    o.push_str("\u{2713} ");
+    esc(&mut o, t.allow);
+    o.push(' ');
     esc(&mut o, title);
     o.push_str("</button></div>");
     o

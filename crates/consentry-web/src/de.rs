@@ -355,6 +355,7 @@ fn texts_for(v: JsValue, at: String) -> R<Texts> {
             "preferences",
             "save",
             "blocked",
+            "allow",
             "privacy_url",
             "categories",
         ],
@@ -378,6 +379,7 @@ fn texts_for(v: JsValue, at: String) -> R<Texts> {
         preferences: t.str("preferences")?,
         save: t.str("save")?,
         blocked: t.str("blocked")?,
+        allow: t.str("allow")?,
         privacy_url: t.str("privacy_url")?,
         categories,
     })
@@ -419,7 +421,7 @@ mod tests {
         "exemption": "csrf", "http_only": true, "same_site": "strict"}],
       "undeclared_cookies": "warn", "receipt_endpoint": "/r",
       "texts": {"en": {"title": "T", "body": "B", "accept_all": "A", "reject_all": "R", "preferences": "P",
-        "save": "S", "blocked": "X", "privacy_url": "/privacy",
+        "save": "S", "blocked": "X", "allow": "Y", "privacy_url": "/privacy",
         "categories": {"analytics": {"title": "Stats", "description": "Counts"}}}, "de": {"title": "Titel"}}
     }"#;
 

@@ -385,6 +385,9 @@ pub struct Texts {
     /// Placeholder text on a blocked iframe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<String>,
+    /// Label of the placeholder's button, followed by the category title ("Allow Analytics").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow: Option<String>,
     /// Link to the privacy policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_url: Option<String>,

@@ -23,6 +23,8 @@ pub struct ResolvedTexts<'a> {
     pub save: &'a str,
     /// Placeholder on blocked iframes.
     pub blocked: &'a str,
+    /// The placeholder's button label, before the category title ("Allow").
+    pub allow: &'a str,
     /// Link to the privacy policy, if any.
     pub privacy_url: Option<&'a str>,
     texts: [Option<&'a Texts>; 2],
@@ -112,6 +114,7 @@ impl Policy {
             preferences: pick(|t| t.preferences.as_ref(), "Preferences"),
             save: pick(|t| t.save.as_ref(), "Save choices"),
             blocked: pick(|t| t.blocked.as_ref(), "This content is blocked until you allow its cookies."),
+            allow: pick(|t| t.allow.as_ref(), "Allow"),
             privacy_url: texts.iter().flatten().find_map(|t| t.privacy_url.as_deref()),
             texts,
         }
