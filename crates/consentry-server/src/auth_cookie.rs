@@ -274,12 +274,7 @@ impl AuthCookie {
         name: &str,
         headers: &H,
     ) -> Result<Option<Verified>, AuthCookieError> {
-        let full = name::host_name(name)?;
-        match cookie_value(headers, &full) {
-            Ok(None) => Ok(None),
-            Ok(Some(v)) => Self::verify_signed(keys, &full, v).map(Some),
-            Err(()) => Err(AuthCookieError::Invalid),
-        }
+        Self::read_with(keys, name, headers, Self::verify_signed)
     }
 
     /// Finds the encrypted cookie `name` in a request's `Cookie` headers and decrypts it.
@@ -288,10 +283,20 @@ impl AuthCookie {
         name: &str,
         headers: &H,
     ) -> Result<Option<Verified>, AuthCookieError> {
+        Self::read_with(keys, name, headers, Self::decrypt)
+    }
+
+    /// Finds the cookie `name` (with its `__Host-` prefix) and opens its value with `open`.
+    fn read_with<H: Headers + ?Sized>(
+        keys: &Keys,
+        name: &str,
+        headers: &H,
+        open: fn(&Keys, &str, &str) -> Result<Verified, AuthCookieError>,
+    ) -> Result<Option<Verified>, AuthCookieError> {
         let full = name::host_name(name)?;
         match cookie_value(headers, &full) {
             Ok(None) => Ok(None),
-            Ok(Some(v)) => Self::decrypt(keys, &full, v).map(Some),
+            Ok(Some(v)) => open(keys, &full, v).map(Some),
             Err(()) => Err(AuthCookieError::Invalid),
         }
     }
