@@ -28,7 +28,7 @@ impl Policy {
     /// Parses a policy file without validating it (see [`Policy::problems`]).
     pub fn from_json_unchecked(text: &str) -> Result<Policy, PolicyError> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        let policy: Policy = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
             // serde_path_to_error writes `?` for a key it never got to read (truncated input).
@@ -43,7 +43,12 @@ impl Policy {
                 path,
                 strip_position(&inner.to_string()),
             )
-        })
+        })?;
+        // Anything but whitespace after the policy is an error, not ignored.
+        de.end().map_err(|e| {
+            PolicyError::new(PolicyErrorKind::Syntax, ".", strip_position(&e.to_string()))
+        })?;
+        Ok(policy)
     }
 
     /// The canonical JSON of the policy: fields in a fixed order, defaults written out, no
