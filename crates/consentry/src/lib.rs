@@ -52,6 +52,7 @@ mod json;
 pub mod map;
 mod pattern;
 pub mod policy;
+mod read;
 pub mod receipt;
 pub mod region;
 mod state;

@@ -1,0 +1,609 @@
+//! A small JSON reader for the policy file that needs neither serde_json nor `core::fmt`.
+//!
+//! The browser module reads the policy with it: serde_json's parser costs about 30 KB gzip in
+//! a wasm module, and serde's derived visitors for this model another 20 KB. This one reads
+//! the text once, front to back, straight into the model's structs, with a few non-generic
+//! helpers. It follows the file format of the serde model exactly: unknown and duplicated
+//! fields are refused, `null` stands for an absent optional field only, the same defaults
+//! apply, and enums are read by the model's own serde derives (from a string, which is
+//! small). `tests/read.rs` checks it against [`Policy::from_json_unchecked`] on every example
+//! policy and on thousands of mutated ones.
+//!
+//! One thing serde_json accepts and this does not: a unit enum written as an object
+//! (`{"consent": null}` for `"consent"`).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::de::{DeserializeOwned, IntoDeserializer};
+
+use crate::policy::{Categories, Category, CategoryText, CookieDecl, Policy, Service, Texts};
+use crate::validate::{PolicyError, PolicyErrorKind};
+use crate::{Pattern, SortedMap};
+
+type R<T> = Result<T, PolicyError>;
+
+impl Policy {
+    /// Reads a policy file with consentry's own small JSON reader, without validating it.
+    ///
+    /// It accepts the same files as `Policy::from_json_unchecked` (feature `json`, serde_json)
+    /// and builds the same policy, and it is always available: the browser module uses it, where
+    /// serde_json would cost 30 KB. Errors have kind [`PolicyErrorKind::Syntax`], a path in the
+    /// same form as validation errors and a short message. Run [`Policy::validate`] (or
+    /// [`Policy::first_problem_kind`]) afterwards.
+    ///
+    /// ```
+    /// use consentry::Policy;
+    ///
+    /// let policy = Policy::read_json(r#"{ "revision": 3, "categories": {
+    ///     "necessary": { "required": true, "lawful_basis": "contract" } } }"#)?;
+    /// assert_eq!(policy.revision, 3);
+    /// assert_eq!(policy.cookie_name, "consentry");
+    ///
+    /// let err = Policy::read_json(r#"{ "revision": 3, "categories": {}, "colour": 1 }"#)
+    ///     .unwrap_err();
+    /// assert_eq!(err.path(), "colour");
+    /// assert_eq!(err.message(), "unknown field");
+    /// # Ok::<(), consentry::PolicyError>(())
+    /// ```
+    pub fn read_json(text: &str) -> Result<Policy, PolicyError> {
+        let mut r = Reader {
+            s: text.as_bytes(),
+            i: 0,
+            path: String::new(),
+        };
+        let policy = r.policy()?;
+        r.ws();
+        if r.i < r.s.len() {
+            return Err(r.fail("trailing characters after the policy"));
+        }
+        Ok(policy)
+    }
+}
+
+/// The reader: the text, the position and the path of the value being read.
+struct Reader<'a> {
+    s: &'a [u8],
+    i: usize,
+    path: String,
+}
+
+/// A value-reading callback; `dyn` so that each helper exists once in the binary.
+type Each<'f, 'a> = &'f mut dyn FnMut(&mut Reader<'a>) -> R<()>;
+
+impl<'a> Reader<'a> {
+    fn fail(&self, message: &'static str) -> PolicyError {
+        let path = if self.path.is_empty() {
+            "."
+        } else {
+            self.path.as_str()
+        };
+        PolicyError::new(PolicyErrorKind::Syntax, path, message)
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// The next byte after whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.s.get(self.i).copied()
+    }
+
+    /// Consumes `c` if it comes next.
+    fn eat(&mut self, c: u8) -> bool {
+        let hit = self.peek() == Some(c);
+        self.i += usize::from(hit);
+        hit
+    }
+
+    /// Consumes the literal `word` (`null`, `true`, `false`) if it comes next.
+    fn word(&mut self, word: &[u8]) -> bool {
+        self.ws();
+        let hit = self.s.get(self.i..self.i + word.len()) == Some(word);
+        if hit {
+            self.i += word.len();
+        }
+        hit
+    }
+
+    /// A JSON string.
+    fn string(&mut self) -> R<String> {
+        if !self.eat(b'"') {
+            return Err(self.fail("expected a string"));
+        }
+        let mut out = Vec::new();
+        loop {
+            let Some(&b) = self.s.get(self.i) else {
+                return Err(self.fail("unterminated string"));
+            };
+            self.i += 1;
+            match b {
+                b'"' => break,
+                b'\\' => {
+                    let Some(&e) = self.s.get(self.i) else {
+                        return Err(self.fail("unterminated string"));
+                    };
+                    self.i += 1;
+                    let c = match e {
+                        b'"' | b'\\' | b'/' => e,
+                        b'b' => 8,
+                        b'f' => 12,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'u' => {
+                            let c = self.escaped_char()?;
+                            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                            continue;
+                        }
+                        _ => return Err(self.fail("invalid escape in string")),
+                    };
+                    out.push(c);
+                }
+                0..=0x1f => return Err(self.fail("control character in string")),
+                _ => out.push(b),
+            }
+        }
+        // The input is a `str` and escapes were pushed as UTF-8, so this cannot fail.
+        String::from_utf8(out).map_err(|_| self.fail("invalid UTF-8 in string"))
+    }
+
+    /// The character of a `\u` escape (after the `u`), joining a surrogate pair.
+    fn escaped_char(&mut self) -> R<char> {
+        let hi = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            if self.s.get(self.i..self.i + 2) != Some(b"\\u") {
+                return Err(self.fail("lone surrogate in string"));
+            }
+            self.i += 2;
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err(self.fail("lone surrogate in string"));
+            }
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        } else {
+            hi
+        };
+        char::from_u32(code).ok_or_else(|| self.fail("lone surrogate in string"))
+    }
+
+    fn hex4(&mut self) -> R<u32> {
+        let mut v = 0;
+        for _ in 0..4 {
+            let d = self
+                .s
+                .get(self.i)
+                .and_then(|&b| char::from(b).to_digit(16))
+                .ok_or_else(|| self.fail("invalid escape in string"))?;
+            v = v * 16 + d;
+            self.i += 1;
+        }
+        Ok(v)
+    }
+
+    /// A JSON number that is a whole number from 0 to `u32::MAX`; a sign, fractions and
+    /// exponents are refused, as serde_json does for `u32` (it reads `-0` as a float).
+    fn u32(&mut self) -> R<u32> {
+        self.ws();
+        let negative = self.s.get(self.i) == Some(&b'-');
+        self.i += usize::from(negative);
+        let start = self.i;
+        let mut v: u64 = 0;
+        while let Some(d @ b'0'..=b'9') = self.s.get(self.i) {
+            v = v.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        if digits == 0 || (digits > 1 && self.s[start] == b'0') {
+            return Err(self.fail("expected a whole number"));
+        }
+        if matches!(self.s.get(self.i), Some(b'.' | b'e' | b'E'))
+            || negative
+            || v > u64::from(u32::MAX)
+        {
+            return Err(self.fail("expected a whole number from 0 to 4294967295"));
+        }
+        Ok(v as u32)
+    }
+
+    fn bool(&mut self) -> R<bool> {
+        if self.word(b"true") {
+            Ok(true)
+        } else if self.word(b"false") {
+            Ok(false)
+        } else {
+            Err(self.fail("expected true or false"))
+        }
+    }
+
+    /// An enum written as a string, read by the model's serde derive.
+    fn en<T: DeserializeOwned>(&mut self) -> R<T> {
+        let s = self.string()?;
+        let de: serde::de::value::StringDeserializer<EnumError> = s.into_deserializer();
+        T::deserialize(de).map_err(|_| self.fail("unknown value"))
+    }
+
+    /// `None` for `null`, otherwise the value `f` reads.
+    fn opt<T>(&mut self, f: fn(&mut Self) -> R<T>) -> R<Option<T>> {
+        if self.word(b"null") {
+            Ok(None)
+        } else {
+            f(self).map(Some)
+        }
+    }
+
+    /// A list, calling `each` on every element with its path (`…[2]`).
+    fn list(&mut self, each: Each<'_, 'a>) -> R<()> {
+        if !self.eat(b'[') {
+            return Err(self.fail("expected a list"));
+        }
+        if self.eat(b']') {
+            return Ok(());
+        }
+        let len = self.path.len();
+        let mut n: u32 = 0;
+        loop {
+            self.path.push('[');
+            push_u32(&mut self.path, n);
+            self.path.push(']');
+            each(self)?;
+            self.path.truncate(len);
+            n += 1;
+            if self.eat(b']') {
+                return Ok(());
+            }
+            if !self.eat(b',') {
+                return Err(self.fail("expected `,` or `]`"));
+            }
+        }
+    }
+
+    /// An object, calling `each` with every key (path `….key`) before its value is read.
+    fn object(&mut self, each: &mut dyn FnMut(&mut Reader<'a>, String) -> R<()>) -> R<()> {
+        if !self.eat(b'{') {
+            return Err(self.fail("expected an object"));
+        }
+        if self.eat(b'}') {
+            return Ok(());
+        }
+        let len = self.path.len();
+        loop {
+            let key = self.string()?;
+            if !self.path.is_empty() {
+                self.path.push('.');
+            }
+            self.path.push_str(&key);
+            if !self.eat(b':') {
+                return Err(self.fail("expected `:`"));
+            }
+            each(self, key)?;
+            self.path.truncate(len);
+            if self.eat(b'}') {
+                return Ok(());
+            }
+            if !self.eat(b',') {
+                return Err(self.fail("expected `,` or `}`"));
+            }
+        }
+    }
+
+    /// A struct: an object whose keys must be in `names`, each at most once. `each` gets the
+    /// index of the field; the result says which fields were present (bit `1 << index`).
+    fn fields(
+        &mut self,
+        names: &[&str],
+        each: &mut dyn FnMut(&mut Reader<'a>, usize) -> R<()>,
+    ) -> R<u32> {
+        let mut seen = 0u32;
+        self.object(&mut |r, key| {
+            let Some(at) = names.iter().position(|n| *n == key) else {
+                return Err(r.fail("unknown field"));
+            };
+            if seen & (1 << at) != 0 {
+                return Err(r.fail("duplicate field"));
+            }
+            seen |= 1 << at;
+            each(r, at)
+        })?;
+        Ok(seen)
+    }
+
+    /// The error for a required field that is not in the object just read.
+    fn missing(&mut self, field: &str) -> PolicyError {
+        let len = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(field);
+        let e = self.fail("missing field");
+        self.path.truncate(len);
+        e
+    }
+
+    fn patterns(&mut self) -> R<Vec<Pattern>> {
+        let mut out = Vec::new();
+        self.list(&mut |r| {
+            out.push(Pattern::new(r.string()?));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn policy(&mut self) -> R<Policy> {
+        let mut p = Policy {
+            revision: 0,
+            consent_max_age_days: crate::policy::DEFAULT_CONSENT_MAX_AGE_DAYS,
+            cookie_name: crate::policy::DEFAULT_COOKIE_NAME.into(),
+            default_region: Default::default(),
+            regions: SortedMap::new(),
+            categories: Categories::default(),
+            services: Vec::new(),
+            cookies: Vec::new(),
+            undeclared_cookies: Default::default(),
+            receipt_endpoint: None,
+            texts: SortedMap::new(),
+        };
+        const FIELDS: [&str; 11] = [
+            "revision",
+            "categories",
+            "consent_max_age_days",
+            "cookie_name",
+            "default_region",
+            "regions",
+            "services",
+            "cookies",
+            "undeclared_cookies",
+            "receipt_endpoint",
+            "texts",
+        ];
+        let seen = self.fields(&FIELDS, &mut |r, field| {
+            match field {
+                0 => p.revision = r.u32()?,
+                1 => r.object(&mut |r, id| {
+                    let c = r.category()?;
+                    p.categories.0.push((id, c));
+                    Ok(())
+                })?,
+                2 => p.consent_max_age_days = r.u32()?,
+                3 => p.cookie_name = r.string()?,
+                4 => p.default_region = r.en()?,
+                5 => r.object(&mut |r, code| {
+                    p.regions.insert(code, r.en()?);
+                    Ok(())
+                })?,
+                6 => r.list(&mut |r| {
+                    p.services.push(r.service()?);
+                    Ok(())
+                })?,
+                7 => p.cookies = r.cookies()?,
+                8 => p.undeclared_cookies = r.en()?,
+                9 => p.receipt_endpoint = r.opt(Self::string)?,
+                _ => r.object(&mut |r, lang| {
+                    p.texts.insert(lang, r.texts()?);
+                    Ok(())
+                })?,
+            }
+            Ok(())
+        })?;
+        for (bit, name) in FIELDS[..2].iter().enumerate() {
+            if seen & (1 << bit) == 0 {
+                return Err(self.missing(name));
+            }
+        }
+        Ok(p)
+    }
+
+    fn category(&mut self) -> R<Category> {
+        let mut c = Category {
+            required: false,
+            lawful_basis: crate::LawfulBasis::Consent,
+            consent_mode: None,
+            sale_or_sharing: None,
+        };
+        let seen = self.fields(
+            &[
+                "lawful_basis",
+                "required",
+                "consent_mode",
+                "sale_or_sharing",
+            ],
+            &mut |r, field| {
+                match field {
+                    0 => c.lawful_basis = r.en()?,
+                    1 => c.required = r.bool()?,
+                    2 => {
+                        c.consent_mode = r.opt(|r| {
+                            let mut signals = Vec::new();
+                            r.list(&mut |r| {
+                                signals.push(r.en()?);
+                                Ok(())
+                            })?;
+                            Ok(signals)
+                        })?
+                    }
+                    _ => c.sale_or_sharing = r.opt(Self::bool)?,
+                }
+                Ok(())
+            },
+        )?;
+        if seen & 1 == 0 {
+            return Err(self.missing("lawful_basis"));
+        }
+        Ok(c)
+    }
+
+    fn service(&mut self) -> R<Service> {
+        const FIELDS: [&str; 8] = [
+            "id",
+            "category",
+            "provider",
+            "purpose",
+            "privacy_policy_url",
+            "scripts",
+            "iframes",
+            "cookies",
+        ];
+        let mut s = Service {
+            id: String::new(),
+            category: String::new(),
+            provider: String::new(),
+            purpose: String::new(),
+            privacy_policy_url: None,
+            scripts: Vec::new(),
+            iframes: Vec::new(),
+            cookies: Vec::new(),
+        };
+        let seen = self.fields(&FIELDS, &mut |r, field| {
+            match field {
+                0 => s.id = r.string()?,
+                1 => s.category = r.string()?,
+                2 => s.provider = r.string()?,
+                3 => s.purpose = r.string()?,
+                4 => s.privacy_policy_url = r.opt(Self::string)?,
+                5 => s.scripts = r.patterns()?,
+                6 => s.iframes = r.patterns()?,
+                _ => s.cookies = r.cookies()?,
+            }
+            Ok(())
+        })?;
+        for (bit, name) in FIELDS[..4].iter().enumerate() {
+            if seen & (1 << bit) == 0 {
+                return Err(self.missing(name));
+            }
+        }
+        Ok(s)
+    }
+
+    fn cookies(&mut self) -> R<Vec<CookieDecl>> {
+        let mut out = Vec::new();
+        self.list(&mut |r| {
+            let mut c = CookieDecl {
+                name: Pattern::new(""),
+                category: None,
+                provider: None,
+                purpose: None,
+                max_age_days: None,
+                exemption: None,
+                http_only: None,
+                same_site: None,
+            };
+            let seen = r.fields(
+                &[
+                    "name",
+                    "category",
+                    "provider",
+                    "purpose",
+                    "max_age_days",
+                    "exemption",
+                    "http_only",
+                    "same_site",
+                ],
+                &mut |r, field| {
+                    match field {
+                        0 => c.name = Pattern::new(r.string()?),
+                        1 => c.category = r.opt(Self::string)?,
+                        2 => c.provider = r.opt(Self::string)?,
+                        3 => c.purpose = r.opt(Self::string)?,
+                        4 => c.max_age_days = r.opt(Self::u32)?,
+                        5 => c.exemption = r.opt(Self::en)?,
+                        6 => c.http_only = r.opt(Self::bool)?,
+                        _ => c.same_site = r.opt(Self::en)?,
+                    }
+                    Ok(())
+                },
+            )?;
+            if seen & 1 == 0 {
+                return Err(r.missing("name"));
+            }
+            out.push(c);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn texts(&mut self) -> R<Texts> {
+        let mut t = Texts::default();
+        self.fields(
+            &[
+                "title",
+                "body",
+                "accept_all",
+                "reject_all",
+                "preferences",
+                "save",
+                "blocked",
+                "allow",
+                "privacy_url",
+                "categories",
+            ],
+            &mut |r, field| {
+                let slot = match field {
+                    0 => &mut t.title,
+                    1 => &mut t.body,
+                    2 => &mut t.accept_all,
+                    3 => &mut t.reject_all,
+                    4 => &mut t.preferences,
+                    5 => &mut t.save,
+                    6 => &mut t.blocked,
+                    7 => &mut t.allow,
+                    8 => &mut t.privacy_url,
+                    _ => {
+                        return r.object(&mut |r, id| {
+                            let text = r.category_text()?;
+                            t.categories.insert(id, text);
+                            Ok(())
+                        })
+                    }
+                };
+                *slot = r.opt(Self::string)?;
+                Ok(())
+            },
+        )?;
+        Ok(t)
+    }
+
+    fn category_text(&mut self) -> R<CategoryText> {
+        let mut c = CategoryText::default();
+        self.fields(&["title", "description"], &mut |r, field| {
+            let value = r.opt(Self::string)?;
+            if field == 0 {
+                c.title = value;
+            } else {
+                c.description = value;
+            }
+            Ok(())
+        })?;
+        Ok(c)
+    }
+}
+
+/// Appends `n` in decimal, without `core::fmt`.
+fn push_u32(out: &mut String, n: u32) {
+    if n >= 10 {
+        push_u32(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// The enum deserializer's error; its message is dropped so that serde's `Display`
+/// machinery is not linked into the browser module.
+#[derive(Debug)]
+struct EnumError;
+
+impl core::fmt::Display for EnumError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("unknown value")
+    }
+}
+
+impl core::error::Error for EnumError {}
+
+impl serde::de::Error for EnumError {
+    fn custom<T: core::fmt::Display>(_msg: T) -> Self {
+        EnumError
+    }
+}

@@ -1,0 +1,202 @@
+//! `Policy::read_json`, the small reader the browser module uses, against serde_json's
+//! `Policy::from_json_unchecked`: the same policy from every file, the same verdict on broken
+//! ones, and never a panic.
+
+use consentry::{Policy, PolicyErrorKind};
+use proptest::prelude::*;
+
+/// Uses every field of the file format, escapes and `null`s included.
+const FULL: &str = r#"{
+  "revision": 7, "consent_max_age_days": 30, "cookie_name": "cc",
+  "default_region": "opt-in", "regions": {"US": "opt-in", "US-CA": "opt-out", "US": "opt-out"},
+  "categories": {
+    "necessary": {"required": true, "lawful_basis": "contract"},
+    "functional": {"lawful_basis": "consent", "consent_mode": ["functionality_storage"]},
+    "analytics": {"lawful_basis": "consent", "sale_or_sharing": false, "consent_mode": null},
+    "marketing": {"lawful_basis": "consent", "sale_or_sharing": true},
+    "1": {"lawful_basis": "legitimate_interests"}
+  },
+  "services": [{"id": "ga", "category": "analytics", "provider": "Google \"LLC\"", "purpose": "st\u00e4ts \ud83d\ude00\n",
+    "privacy_policy_url": "https://policies.google.com/privacy",
+    "scripts": ["https://www.googletagmanager.com/gtag/js*"], "iframes": ["https:\/\/x.test/*"],
+    "cookies": [{"name": "_ga", "max_age_days": 395}, {"name": "_ga_*", "max_age_days": 395, "purpose": "session"}]}],
+  "cookies": [{"name": "sid", "category": "necessary", "provider": "us", "purpose": "session",
+    "exemption": "csrf", "http_only": true, "same_site": "strict", "max_age_days": 0},
+    {"name": "x", "category": null, "provider": null, "purpose": null, "max_age_days": null,
+     "exemption": null, "http_only": null, "same_site": null}],
+  "undeclared_cookies": "warn", "receipt_endpoint": "/r",
+  "texts": {"en": {"title": "T", "body": "B", "accept_all": "A", "reject_all": "R", "preferences": "P",
+    "save": "S", "blocked": "X", "allow": "Y", "privacy_url": "/privacy",
+    "categories": {"analytics": {"title": "Stats", "description": "Counts"}}}, "de": {"title": null}}
+}"#;
+
+const EXAMPLES: [&str; 4] = [
+    FULL,
+    include_str!("../../../examples/policies/p4p-packing.json"),
+    include_str!("../../../examples/policies/proecommerce.json"),
+    include_str!("../../../examples/policies/packagetrack.json"),
+];
+
+#[test]
+fn reads_every_policy_exactly_like_serde_json() {
+    for text in EXAMPLES {
+        assert_eq!(
+            Policy::read_json(text).unwrap(),
+            Policy::from_json_unchecked(text).unwrap()
+        );
+    }
+    // The categories keep file order, numeric ids included (JSON.parse would move them first).
+    let full = Policy::read_json(FULL).unwrap();
+    let ids: Vec<&str> = full.categories.iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        ids,
+        ["necessary", "functional", "analytics", "marketing", "1"]
+    );
+    assert_eq!(full.services[0].purpose, "stäts 😀\n");
+}
+
+#[test]
+fn errors_say_where_and_what() {
+    let err = |json: &str| {
+        let e = Policy::read_json(json).unwrap_err();
+        assert_eq!(e.kind(), PolicyErrorKind::Syntax);
+        assert!(
+            Policy::from_json_unchecked(json).is_err(),
+            "serde_json accepts {json}"
+        );
+        format!("{}: {}", e.path(), e.message())
+    };
+    let cases = [
+        (
+            r#"{"revision":1,"categories":{},"services":[{"id":"x","category":"c","provider":"p","purpose":"q","colour":1}]}"#,
+            "services[0].colour: unknown field",
+        ),
+        (
+            r#"{"revision":"one","categories":{}}"#,
+            "revision: expected a whole number",
+        ),
+        (
+            r#"{"revision":1.5,"categories":{}}"#,
+            "revision: expected a whole number from 0 to 4294967295",
+        ),
+        (
+            r#"{"revision":4294967296,"categories":{}}"#,
+            "revision: expected a whole number from 0 to 4294967295",
+        ),
+        (
+            r#"{"revision":-1,"categories":{}}"#,
+            "revision: expected a whole number from 0 to 4294967295",
+        ),
+        (
+            r#"{"revision":01,"categories":{}}"#,
+            "revision: expected a whole number",
+        ),
+        (r#"{"categories":{}}"#, "revision: missing field"),
+        (r#"{"revision":1}"#, "categories: missing field"),
+        (
+            r#"{"revision":1,"revision":2,"categories":{}}"#,
+            "revision: duplicate field",
+        ),
+        (
+            r#"{"revision":1,"categories":{"a":{"lawful_basis":"vibes"}}}"#,
+            "categories.a.lawful_basis: unknown value",
+        ),
+        (
+            r#"{"revision":1,"categories":{"a":{"required":true}}}"#,
+            "categories.a.lawful_basis: missing field",
+        ),
+        (
+            r#"{"revision":1,"categories":{"a":{"lawful_basis":"consent","required":null}}}"#,
+            "categories.a.required: expected true or false",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"cookies":[{"name":"x"},{"name":"y","same_site":"sometimes"}]}"#,
+            "cookies[1].same_site: unknown value",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"cookies":[{"purpose":"x"}]}"#,
+            "cookies[0].name: missing field",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"regions":{"US":"maybe"}}"#,
+            "regions.US: unknown value",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"services":null}"#,
+            "services: expected a list",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"cookie_name":"a\qb"}"#,
+            "cookie_name: invalid escape in string",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"cookie_name":"\ud800"}"#,
+            "cookie_name: lone surrogate in string",
+        ),
+        (
+            "{\"revision\":1,\"categories\":{},\"cookie_name\":\"a\tb\"}",
+            "cookie_name: control character in string",
+        ),
+        (
+            r#"{"revision":1,"categories":{}} x"#,
+            ".: trailing characters after the policy",
+        ),
+        (r#"{"revision":1,"categories":{}"#, ".: expected `,` or `}`"),
+        (r#"{"revision" 1}"#, "revision: expected `:`"),
+        ("[]", ".: expected an object"),
+        ("", ".: expected an object"),
+    ];
+    for (json, want) in cases {
+        assert_eq!(err(json), want, "{json}");
+    }
+}
+
+/// A mutation of a valid policy text: cut a range, or insert or replace one character.
+fn mutate(text: &str, op: u8, at: usize, len: usize, c: char) -> String {
+    let mut bytes: Vec<char> = text.chars().collect();
+    let at = at % (bytes.len() + 1);
+    match op % 3 {
+        0 => {
+            let end = (at + len % 8).min(bytes.len());
+            bytes.drain(at..end);
+        }
+        1 => bytes.insert(at, c),
+        _ if at < bytes.len() => bytes[at] = c,
+        _ => bytes.push(c),
+    }
+    bytes.into_iter().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+    /// Broken and altered files: never a panic, and accepted exactly when serde_json accepts
+    /// them, as the same policy.
+    #[test]
+    fn agrees_with_serde_json_on_mutated_files(
+        which in 0..EXAMPLES.len(),
+        op in any::<u8>(),
+        at in any::<usize>(),
+        len in any::<usize>(),
+        c in prop::sample::select(vec![
+            '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '0', '1', '-', '.', 'e', 'n', 'u',
+            'x', 'é', '\n', '\u{1}',
+        ]),
+    ) {
+        let text = mutate(EXAMPLES[which], op, at, len, c);
+        let ours = Policy::read_json(&text);
+        let serde = Policy::from_json_unchecked(&text);
+        match (&ours, &serde) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(_), Err(_)) => {}
+            _ => prop_assert!(false, "read_json {:?} but serde_json {:?} on\n{}",
+                ours.as_ref().map(|_| ()), serde.as_ref().map(|_| ()), text),
+        }
+    }
+
+    /// Arbitrary text never panics.
+    #[test]
+    fn never_panics_on_any_text(text in ".{0,200}") {
+        let _ = Policy::read_json(&text);
+    }
+}
