@@ -106,8 +106,11 @@ export interface Consentry {
   onChange(cb: (state: State) => void): () => void;
 }
 
-/** Starts consentry once per page (later calls return the same promise). */
-export function start(policy: Policy, options?: Options): Promise<Consentry>;
+/**
+ * Starts consentry once per page (later calls return the same promise). `policy` is the
+ * policy object or the policy file's text.
+ */
+export function start(policy: Policy | string, options?: Options): Promise<Consentry>;
 
 declare global {
   interface Window {

@@ -9,7 +9,8 @@ let started;
 export function start(policy, options = {}) {
   return (started ??= (async () => {
     await init({ module_or_path: options.wasmUrl ?? new URL("consentry_bg.wasm", import.meta.url) });
-    self.consentryGate?.setPolicy?.(policy);
+    // The gate reads the policy tag itself; an object given here is new to it.
+    if (typeof policy == "object") self.consentryGate?.setPolicy?.(policy);
     for (const t of ["click", "keydown", "load", "error"]) document.addEventListener(t, m.onEvent, true);
     m.start(policy, options);
     return {
@@ -31,7 +32,7 @@ export function start(policy, options = {}) {
 
 const tag = document.getElementById("consentry-policy");
 if (tag) {
-  start(JSON.parse(tag.textContent)).then(
+  start(tag.textContent).then(
     (c) => (self.consentry = c),
     (e) => console.error(e),
   );

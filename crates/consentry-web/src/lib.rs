@@ -8,8 +8,9 @@
 //! categories on the host and every parent domain, applies Global Privacy Control and posts
 //! receipts with `navigator.sendBeacon`.
 //!
-//! The policy comes in as the JS object `JSON.parse` made, read by a small serde deserializer
-//! (`de.rs`), so serde_json's parser is not linked. JavaScript calls the exported functions through the loader
+//! The policy comes in as the text of the policy file (or an object given to `start()`,
+//! turned back into text), read by the core's small reader [`Policy::read_json`], so
+//! serde_json's parser is not linked. JavaScript calls the exported functions through the loader
 //! `pkg/consentry.js`, which also routes `click`, `keydown`, `load` and `error` events of the
 //! document to [`on_event`].
 //!
@@ -21,7 +22,6 @@ extern crate alloc;
 
 mod banner;
 mod cookies;
-mod de;
 mod dom;
 pub mod gate;
 mod json;
@@ -91,7 +91,8 @@ fn opt_str(o: &JsValue, key: &str) -> Option<String> {
     dom::get(o, key).as_string()
 }
 
-/// Starts consentry on this page with a policy object and options (`region`,
+/// Starts consentry on this page with a policy (the policy file's text, or an object of the
+/// same shape) and options (`region`,
 /// `reloadOnWithdraw`, `policySha256`). Returns [`state`]. Throws on an invalid policy; then
 /// nothing is released (fail closed).
 #[wasm_bindgen]
@@ -100,8 +101,17 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     if APP.with(|a| a.try_borrow().map_or(true, |a| a.is_some())) {
         return Err(err("consentry: already started"));
     }
-    let policy: Policy = de::policy(policy)
-        .map_err(|e| err(&("consentry: cannot read the policy: ".to_string() + &e.0)))?;
+    // The policy file's text, or an object given to `start()` turned back into it.
+    let text = policy
+        .as_string()
+        .or_else(|| js_sys::JSON::stringify(&policy).ok()?.as_string())
+        .unwrap_or_default();
+    let policy = Policy::read_json(&text).map_err(|e| {
+        err(&("consentry: cannot read the policy: ".to_string()
+            + e.path()
+            + ": "
+            + e.message()))
+    })?;
     // The core's rules without their messages (which would add ~5 KB): the kind names it.
     if let Some(kind) = policy.first_problem_kind() {
         return Err(err(&("consentry: invalid policy (".to_string()

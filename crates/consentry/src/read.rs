@@ -5,9 +5,9 @@
 //! the text once, front to back, straight into the model's structs, with a few non-generic
 //! helpers. It follows the file format of the serde model exactly: unknown and duplicated
 //! fields are refused, `null` stands for an absent optional field only, the same defaults
-//! apply, and enums are read by the model's own serde derives (from a string, which is
-//! small). `tests/read.rs` checks it against [`Policy::from_json_unchecked`] on every example
-//! policy and on thousands of mutated ones.
+//! apply, and enums take the names their serde derives give them. `tests/read.rs` checks it
+//! against `Policy::from_json_unchecked` on every example policy, every enum name and
+//! thousands of mutated files.
 //!
 //! One thing serde_json accepts and this does not: a unit enum written as an object
 //! (`{"consent": null}` for `"consent"`).
@@ -15,13 +15,20 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::de::{DeserializeOwned, IntoDeserializer};
-
-use crate::policy::{Categories, Category, CategoryText, CookieDecl, Policy, Service, Texts};
+use crate::consent_mode::Signal;
+use crate::policy::{
+    Categories, Category, CategoryText, CookieDecl, Exemption, LawfulBasis, Policy, SameSite,
+    Service, Texts, UndeclaredCookies,
+};
+use crate::region::RegionProfile;
 use crate::validate::{PolicyError, PolicyErrorKind};
 use crate::{Pattern, SortedMap};
 
-type R<T> = Result<T, PolicyError>;
+/// Reading stopped; what went wrong and where is in [`Reader::error`]. A unit error keeps the
+/// results small, which keeps the browser module small.
+struct Stop;
+
+type R<T> = Result<T, Stop>;
 
 impl Policy {
     /// Reads a policy file with consentry's own small JSON reader, without validating it.
@@ -51,13 +58,19 @@ impl Policy {
             s: text.as_bytes(),
             i: 0,
             path: String::new(),
+            error: None,
         };
-        let policy = r.policy()?;
-        r.ws();
-        if r.i < r.s.len() {
-            return Err(r.fail("trailing characters after the policy"));
-        }
-        Ok(policy)
+        let read = r.policy().and_then(|policy| {
+            r.ws();
+            if r.i < r.s.len() {
+                return Err(r.fail("trailing characters after the policy"));
+            }
+            Ok(policy)
+        });
+        read.map_err(|Stop| {
+            r.error
+                .unwrap_or_else(|| PolicyError::new(PolicyErrorKind::Syntax, ".", ""))
+        })
     }
 }
 
@@ -66,19 +79,23 @@ struct Reader<'a> {
     s: &'a [u8],
     i: usize,
     path: String,
+    /// The first error, with the path where it happened.
+    error: Option<PolicyError>,
 }
 
 /// A value-reading callback; `dyn` so that each helper exists once in the binary.
 type Each<'f, 'a> = &'f mut dyn FnMut(&mut Reader<'a>) -> R<()>;
 
 impl<'a> Reader<'a> {
-    fn fail(&self, message: &'static str) -> PolicyError {
+    /// Records the error at the current path and stops.
+    fn fail(&mut self, message: &'static str) -> Stop {
         let path = if self.path.is_empty() {
             "."
         } else {
             self.path.as_str()
         };
-        PolicyError::new(PolicyErrorKind::Syntax, path, message)
+        self.error = Some(PolicyError::new(PolicyErrorKind::Syntax, path, message));
+        Stop
     }
 
     fn ws(&mut self) {
@@ -220,11 +237,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An enum written as a string, read by the model's serde derive.
-    fn en<T: DeserializeOwned>(&mut self) -> R<T> {
+    /// An enum written as a string: the value named in `names`.
+    fn pick<T: Copy>(&mut self, names: &[(&str, T)]) -> R<T> {
         let s = self.string()?;
-        let de: serde::de::value::StringDeserializer<EnumError> = s.into_deserializer();
-        T::deserialize(de).map_err(|_| self.fail("unknown value"))
+        match names.iter().find(|(n, _)| *n == s) {
+            Some(&(_, v)) => Ok(v),
+            None => Err(self.fail("unknown value")),
+        }
     }
 
     /// `None` for `null`, otherwise the value `f` reads.
@@ -313,7 +332,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The error for a required field that is not in the object just read.
-    fn missing(&mut self, field: &str) -> PolicyError {
+    fn missing(&mut self, field: &str) -> Stop {
         let len = self.path.len();
         if !self.path.is_empty() {
             self.path.push('.');
@@ -370,9 +389,9 @@ impl<'a> Reader<'a> {
                 })?,
                 2 => p.consent_max_age_days = r.u32()?,
                 3 => p.cookie_name = r.string()?,
-                4 => p.default_region = r.en()?,
+                4 => p.default_region = r.pick(&REGION_PROFILES)?,
                 5 => r.object(&mut |r, code| {
-                    p.regions.insert(code, r.en()?);
+                    p.regions.insert(code, r.pick(&REGION_PROFILES)?);
                     Ok(())
                 })?,
                 6 => r.list(&mut |r| {
@@ -380,7 +399,7 @@ impl<'a> Reader<'a> {
                     Ok(())
                 })?,
                 7 => p.cookies = r.cookies()?,
-                8 => p.undeclared_cookies = r.en()?,
+                8 => p.undeclared_cookies = r.pick(&UNDECLARED)?,
                 9 => p.receipt_endpoint = r.opt(Self::string)?,
                 _ => r.object(&mut |r, lang| {
                     p.texts.insert(lang, r.texts()?);
@@ -400,7 +419,7 @@ impl<'a> Reader<'a> {
     fn category(&mut self) -> R<Category> {
         let mut c = Category {
             required: false,
-            lawful_basis: crate::LawfulBasis::Consent,
+            lawful_basis: LawfulBasis::Consent,
             consent_mode: None,
             sale_or_sharing: None,
         };
@@ -413,13 +432,13 @@ impl<'a> Reader<'a> {
             ],
             &mut |r, field| {
                 match field {
-                    0 => c.lawful_basis = r.en()?,
+                    0 => c.lawful_basis = r.pick(&LAWFUL_BASES)?,
                     1 => c.required = r.bool()?,
                     2 => {
                         c.consent_mode = r.opt(|r| {
                             let mut signals = Vec::new();
                             r.list(&mut |r| {
-                                signals.push(r.en()?);
+                                signals.push(r.pick(&SIGNALS)?);
                                 Ok(())
                             })?;
                             Ok(signals)
@@ -509,9 +528,9 @@ impl<'a> Reader<'a> {
                         2 => c.provider = r.opt(Self::string)?,
                         3 => c.purpose = r.opt(Self::string)?,
                         4 => c.max_age_days = r.opt(Self::u32)?,
-                        5 => c.exemption = r.opt(Self::en)?,
+                        5 => c.exemption = r.opt(|r| r.pick(&EXEMPTIONS))?,
                         6 => c.http_only = r.opt(Self::bool)?,
-                        _ => c.same_site = r.opt(Self::en)?,
+                        _ => c.same_site = r.opt(|r| r.pick(&SAME_SITES))?,
                     }
                     Ok(())
                 },
@@ -589,21 +608,51 @@ fn push_u32(out: &mut String, n: u32) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
-/// The enum deserializer's error; its message is dropped so that serde's `Display`
-/// machinery is not linked into the browser module.
-#[derive(Debug)]
-struct EnumError;
+// The names of the enums in the file format, as their serde derives spell them (the tests
+// read a policy using every one with both readers).
 
-impl core::fmt::Display for EnumError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("unknown value")
-    }
-}
+const REGION_PROFILES: [(&str, RegionProfile); 2] = [
+    ("opt-in", RegionProfile::OptIn),
+    ("opt-out", RegionProfile::OptOut),
+];
 
-impl core::error::Error for EnumError {}
+const UNDECLARED: [(&str, UndeclaredCookies); 3] = [
+    ("drop", UndeclaredCookies::Drop),
+    ("warn", UndeclaredCookies::Warn),
+    ("allow", UndeclaredCookies::Allow),
+];
 
-impl serde::de::Error for EnumError {
-    fn custom<T: core::fmt::Display>(_msg: T) -> Self {
-        EnumError
-    }
-}
+const LAWFUL_BASES: [(&str, LawfulBasis); 6] = [
+    ("consent", LawfulBasis::Consent),
+    ("contract", LawfulBasis::Contract),
+    ("legal_obligation", LawfulBasis::LegalObligation),
+    ("vital_interests", LawfulBasis::VitalInterests),
+    ("public_task", LawfulBasis::PublicTask),
+    ("legitimate_interests", LawfulBasis::LegitimateInterests),
+];
+
+const SIGNALS: [(&str, Signal); 7] = [
+    ("ad_storage", Signal::AdStorage),
+    ("ad_user_data", Signal::AdUserData),
+    ("ad_personalization", Signal::AdPersonalization),
+    ("analytics_storage", Signal::AnalyticsStorage),
+    ("functionality_storage", Signal::FunctionalityStorage),
+    ("personalization_storage", Signal::PersonalizationStorage),
+    ("security_storage", Signal::SecurityStorage),
+];
+
+const EXEMPTIONS: [(&str, Exemption); 7] = [
+    ("authentication", Exemption::Authentication),
+    ("session", Exemption::Session),
+    ("security", Exemption::Security),
+    ("csrf", Exemption::Security),
+    ("load_balancing", Exemption::LoadBalancing),
+    ("ui_preference", Exemption::UiPreference),
+    ("consent_record", Exemption::ConsentRecord),
+];
+
+const SAME_SITES: [(&str, SameSite); 3] = [
+    ("strict", SameSite::Strict),
+    ("lax", SameSite::Lax),
+    ("none", SameSite::None),
+];

@@ -200,3 +200,72 @@ proptest! {
         let _ = Policy::read_json(&text);
     }
 }
+
+#[test]
+fn reads_every_enum_name_like_serde_json() {
+    let mut texts = Vec::new();
+    for profile in ["opt-in", "opt-out", "opt_in", "OptIn"] {
+        texts.push(format!(
+            r#"{{"revision":1,"categories":{{}},"default_region":"{profile}","regions":{{"US":"{profile}"}}}}"#
+        ));
+    }
+    for undeclared in ["drop", "warn", "allow", "Drop", ""] {
+        texts.push(format!(
+            r#"{{"revision":1,"categories":{{}},"undeclared_cookies":"{undeclared}"}}"#
+        ));
+    }
+    for basis in [
+        "consent",
+        "contract",
+        "legal_obligation",
+        "vital_interests",
+        "public_task",
+        "legitimate_interests",
+        "legitimate-interests",
+    ] {
+        texts.push(format!(
+            r#"{{"revision":1,"categories":{{"a":{{"lawful_basis":"{basis}"}}}}}}"#
+        ));
+    }
+    for signal in [
+        "ad_storage",
+        "ad_user_data",
+        "ad_personalization",
+        "analytics_storage",
+        "functionality_storage",
+        "personalization_storage",
+        "security_storage",
+        "wait_for_update",
+    ] {
+        texts.push(format!(
+            r#"{{"revision":1,"categories":{{"a":{{"lawful_basis":"consent","consent_mode":["{signal}"]}}}}}}"#
+        ));
+    }
+    for exemption in [
+        "authentication",
+        "session",
+        "security",
+        "csrf",
+        "load_balancing",
+        "ui_preference",
+        "consent_record",
+        "Security",
+    ] {
+        texts.push(format!(
+            r#"{{"revision":1,"categories":{{}},"cookies":[{{"name":"x","exemption":"{exemption}"}}]}}"#
+        ));
+    }
+    for same_site in ["strict", "lax", "none", "Lax"] {
+        texts.push(format!(
+            r#"{{"revision":1,"categories":{{}},"cookies":[{{"name":"x","same_site":"{same_site}"}}]}}"#
+        ));
+    }
+    let mut accepted = 0;
+    for text in &texts {
+        let ours = Policy::read_json(text).ok();
+        assert_eq!(ours, Policy::from_json_unchecked(text).ok(), "{text}");
+        accepted += usize::from(ours.is_some());
+    }
+    // Every valid name above, and nothing else.
+    assert_eq!(accepted, 2 + 3 + 6 + 7 + 7 + 3);
+}
