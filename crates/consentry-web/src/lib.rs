@@ -107,10 +107,7 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         .or_else(|| js_sys::JSON::stringify(&policy).ok()?.as_string())
         .unwrap_or_default();
     let policy = Policy::read_json(&text).map_err(|e| {
-        err(&("consentry: cannot read the policy: ".to_string()
-            + e.path()
-            + ": "
-            + e.message()))
+        err(&("consentry: cannot read the policy: ".to_string() + e.path() + ": " + e.message()))
     })?;
     // The core's rules without their messages (which would add ~5 KB): the kind names it.
     if let Some(kind) = policy.first_problem_kind() {
