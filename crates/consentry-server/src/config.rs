@@ -260,6 +260,10 @@ impl Consentry {
 
     /// Is this request HTTPS? `transport_https` is what the server itself knows (TLS on the
     /// connection); `X-Forwarded-Proto` counts only when trusted.
+    ///
+    /// The same answer decides HSTS and the scheme of the site's own origin, which the CSRF
+    /// check compares the `Origin` header with (the consent adapters pass it on to the CSRF
+    /// adapters; see [`Csrf::check`](crate::Csrf::check)).
     pub fn is_https<H: Headers + ?Sized>(&self, headers: &H, transport_https: bool) -> bool {
         transport_https
             || self.inner.assume_https
@@ -276,10 +280,21 @@ impl Consentry {
         headers: &H,
         transport_https: bool,
     ) -> Option<&str> {
-        let v = self.inner.hsts.as_deref()?;
-        self.is_https(headers, transport_https).then_some(v)
+        self.hsts_if(self.is_https(headers, transport_https))
+    }
+
+    /// The HSTS header value to add to a response over HTTPS (`https`) or plain HTTP.
+    pub(crate) fn hsts_if(&self, https: bool) -> Option<&str> {
+        self.inner.hsts.as_deref().filter(|_| https)
     }
 }
+
+/// A request extension: whether the request came over HTTPS, as [`Consentry::is_https`]
+/// decided it. The consent adapters insert it; the CSRF adapters build the site's own origin
+/// from it, so the origin check and HSTS agree on the scheme.
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OverHttps(pub(crate) bool);
 
 /// Lets a `?Sized` header source be passed as `&dyn Headers`.
 struct Adapter<'a, H: ?Sized>(&'a H);

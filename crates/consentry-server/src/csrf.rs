@@ -1,5 +1,6 @@
 //! CSRF protection: a signed double-submit token bound to the session (OWASP), plus
-//! `Origin` / `Sec-Fetch-Site` checks, for every state-changing request.
+//! `Origin` / `Sec-Fetch-Site` checks, for every state-changing request. `Origin` must be the
+//! site's own origin (scheme, host and port) or one the settings allow.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::keys::Keys;
 use crate::name;
+use crate::origin::Origin;
 use crate::request::{cookie_value, Headers};
 use crate::seal;
 
@@ -26,7 +28,8 @@ pub const CSRF_COOKIE: &str = "__Host-csrf";
 pub enum CsrfRefusal {
     /// `Sec-Fetch-Site: cross-site` (or `same-site` from an origin not allowed).
     CrossSite,
-    /// `Origin` is `null` or neither this host nor an allowed origin.
+    /// `Origin` is `null`, malformed, or neither the site's own origin (same scheme, host and
+    /// port) nor an allowed origin.
     UntrustedOrigin,
     /// No token in the header or form field, or no token cookie.
     MissingToken,
@@ -122,6 +125,14 @@ impl CsrfPrepared {
 
 /// CSRF settings.
 ///
+/// For every state-changing request ([`Csrf::check`]): `Sec-Fetch-Site` must not be
+/// `cross-site`; an `Origin` header must be the site's own origin — same scheme, host and port
+/// as the request (`Host` header, HTTPS or not) — or one added with [`Csrf::allow_origin`]; and
+/// the token must match. So an `https://shop.test` site refuses posts from
+/// `http://shop.test` (a page a network attacker can serve in plain text) and from
+/// `https://shop.test:8443`. Default ports are filled in: `https://shop.test:443` is
+/// `https://shop.test`.
+///
 /// ```
 /// use consentry_server::{Csrf, CsrfRefusal, Key, Keys};
 ///
@@ -138,11 +149,11 @@ impl CsrfPrepared {
 ///     ("x-csrf-token", prepared.token.as_str().as_bytes()),
 ///     ("sec-fetch-site", b"same-origin"),
 /// ];
-/// assert_eq!(csrf.check("POST", post, None), Ok(()));
+/// assert_eq!(csrf.check("POST", post, None, true), Ok(()));
 ///
 /// let cross: &[(&str, &[u8])] = &[("sec-fetch-site", b"cross-site")];
-/// assert_eq!(csrf.check("POST", cross, None), Err(CsrfRefusal::CrossSite));
-/// assert_eq!(csrf.check("GET", cross, None), Ok(()));
+/// assert_eq!(csrf.check("POST", cross, None, true), Err(CsrfRefusal::CrossSite));
+/// assert_eq!(csrf.check("GET", cross, None, true), Ok(()));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Csrf {
@@ -152,7 +163,7 @@ pub struct Csrf {
     header: String,
     field: String,
     session_cookie: Option<String>,
-    allowed_origins: Vec<String>,
+    allowed_origins: Vec<Origin>,
 }
 
 /// Methods that must not change state, so pass without checks.
@@ -182,11 +193,43 @@ impl Csrf {
         self
     }
 
-    /// Also accepts requests from this origin (`https://shop.example.com`), e.g. a sibling
-    /// subdomain. The request's own host is always accepted.
+    /// Also accepts requests from this origin, e.g. a sibling subdomain. Write the full
+    /// origin, scheme and host and, when not the default, port (`https://shop.example.com`,
+    /// `https://shop.example.com:8443`); an `Origin` header matches it only with the same
+    /// scheme, host and port. The site's own origin is always accepted.
+    ///
+    /// ```
+    /// use consentry_server::{Csrf, CsrfRefusal, Key, Keys};
+    ///
+    /// let csrf = Csrf::new(Keys::new(Key::generate())).allow_origin("https://shop.example.com");
+    /// let from = |origin: &'static str| -> Vec<(&'static str, &'static [u8])> {
+    ///     vec![("host", b"www.example.com"), ("origin", origin.as_bytes())]
+    /// };
+    /// // Allowed origins pass the origin check (here the token check refuses next).
+    /// let h = from("https://shop.example.com:443");
+    /// assert_eq!(csrf.check("POST", &h[..], None, true), Err(CsrfRefusal::MissingToken));
+    /// for other in ["http://shop.example.com", "https://shop.example.com:8443"] {
+    ///     let h = from(other);
+    ///     assert_eq!(csrf.check("POST", &h[..], None, true), Err(CsrfRefusal::UntrustedOrigin));
+    /// }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `origin` is not an `http` or `https` origin (a host without a scheme, a path,
+    /// user info): a mistake in the settings, reported when the settings are built. One
+    /// trailing `/` is tolerated.
     pub fn allow_origin(mut self, origin: &str) -> Self {
-        self.allowed_origins
-            .push(origin.trim_end_matches('/').to_ascii_lowercase());
+        let trimmed = origin.trim();
+        let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+        match Origin::parse(trimmed.as_bytes()) {
+            Some(o) => self.allowed_origins.push(o),
+            None => panic!(
+                "Csrf::allow_origin({origin:?}): not an origin; write the scheme, the host and, \
+                 when not 443 or 80, the port, e.g. \"https://shop.example.com\" or \
+                 \"https://shop.example.com:8443\""
+            ),
+        }
         self
     }
 
@@ -323,38 +366,63 @@ impl Csrf {
 
     /// Checks a request. Safe methods always pass. For others: `Sec-Fetch-Site` must not be
     /// `cross-site` (nor `same-site` unless the `Origin` is allowed), `Origin` when present
-    /// must be this host or an allowed origin, and the token from the header (or
+    /// must be the site's own origin or an allowed one, and the token from the header (or
     /// `form_token`) must equal the cookie's and be signed for this session, compared in
     /// constant time.
+    ///
+    /// The site's own origin is `https` when `https` is true, otherwise `http`, with the host
+    /// and port of the `Host` header. Pass what [`Consentry::is_https`](crate::Consentry::is_https)
+    /// says for the request, so the origin check agrees with HSTS; the axum and actix-web
+    /// adapters do. An `Origin` that is not an `http`/`https` origin (`null`, garbage, a
+    /// path), or a request without `Host`, fails with [`CsrfRefusal::UntrustedOrigin`].
+    ///
+    /// ```
+    /// use consentry_server::{Consentry, Csrf, CsrfRefusal, Key, Keys};
+    ///
+    /// let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let consentry = Consentry::new(policy).trust_forwarded_proto(true); // behind a TLS proxy
+    /// let csrf = Csrf::new(Keys::new(Key::generate()));
+    /// let post = |origin: &'static str| -> Vec<(&'static str, &'static [u8])> {
+    ///     vec![("host", b"shop.test"), ("x-forwarded-proto", b"https"), ("origin", origin.as_bytes())]
+    /// };
+    /// for (origin, origin_check) in [
+    ///     ("https://shop.test", true),
+    ///     ("https://shop.test:443", true),
+    ///     ("http://shop.test", false),       // another scheme
+    ///     ("https://shop.test:8443", false), // another port
+    /// ] {
+    ///     let h = post(origin);
+    ///     let https = consentry.is_https(&h[..], false);
+    ///     // Without a token the request fails anyway; the error says which check refused it.
+    ///     let passed_origin = csrf.check("POST", &h[..], None, https) == Err(CsrfRefusal::MissingToken);
+    ///     assert_eq!(passed_origin, origin_check, "{origin}");
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check<H: Headers + ?Sized>(
         &self,
         method: &str,
         headers: &H,
         form_token: Option<&str>,
+        https: bool,
     ) -> Result<(), CsrfRefusal> {
         if is_safe_method(method) {
             return Ok(());
         }
-        let origin = headers
-            .first("origin")
-            .map(|o| String::from_utf8_lossy(o).trim().to_ascii_lowercase());
-        let origin_allowed = origin
-            .as_deref()
-            .is_some_and(|o| self.allowed_origins.iter().any(|a| a == o));
+        // Outer `Some`: the header is there; inner `None`: it is not an origin (fails closed).
+        let origin = headers.first("origin").map(Origin::parse);
+        let origin_allowed = matches!(&origin, Some(Some(o)) if self.allowed_origins.contains(o));
         match headers.first("sec-fetch-site").map(<[u8]>::trim_ascii) {
             Some(b"cross-site") => return Err(CsrfRefusal::CrossSite),
             Some(b"same-site") if !origin_allowed => return Err(CsrfRefusal::CrossSite),
             _ => {}
         }
         if let Some(origin) = &origin {
-            let host = headers
+            let site = headers
                 .first("host")
-                .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase());
-            let authority = origin
-                .strip_prefix("https://")
-                .or_else(|| origin.strip_prefix("http://"));
-            let same_host = authority.is_some() && authority == host.as_deref();
-            if !(same_host || origin_allowed) {
+                .and_then(|h| Origin::of_site(h, https));
+            let same_origin = matches!((origin, &site), (Some(o), Some(s)) if o == s);
+            if !(same_origin || origin_allowed) {
                 return Err(CsrfRefusal::UntrustedOrigin);
             }
         }
@@ -427,7 +495,7 @@ mod tests {
             h.push(("x-csrf-token", s.as_bytes()));
         }
         h.extend_from_slice(extra);
-        c.check("POST", &h[..], None)
+        c.check("POST", &h[..], None, true)
     }
 
     #[test]
@@ -499,6 +567,66 @@ mod tests {
             ),
             Ok(())
         );
+    }
+
+    #[test]
+    fn rejects_origin_of_another_scheme_or_port() {
+        let c = csrf();
+        let t = token_for(&c, "s1");
+        let check = |https: bool, host: &[u8], origin: &[u8]| {
+            let cookie = format!("__Host-session=s1; __Host-csrf={t}");
+            let h: &[(&str, &[u8])] = &[
+                ("cookie", cookie.as_bytes()),
+                ("x-csrf-token", t.as_bytes()),
+                ("host", host),
+                ("origin", origin),
+            ];
+            c.check("POST", h, None, https)
+        };
+        let refused = Err(CsrfRefusal::UntrustedOrigin);
+        assert_eq!(check(true, b"app.test", b"https://app.test"), Ok(()));
+        assert_eq!(check(true, b"app.test", b"https://app.test:443"), Ok(()));
+        assert_eq!(check(true, b"app.test:443", b"https://app.test"), Ok(()));
+        assert_eq!(check(true, b"app.test", b"http://app.test"), refused);
+        assert_eq!(check(true, b"app.test", b"https://app.test:8443"), refused);
+        assert_eq!(
+            check(true, b"app.test:8443", b"https://app.test:8443"),
+            Ok(())
+        );
+        assert_eq!(check(false, b"app.test", b"http://app.test:80"), Ok(()));
+        assert_eq!(check(false, b"app.test", b"https://app.test"), refused);
+        // No usable Host: no own origin to match.
+        assert_eq!(check(true, b"", b"https://app.test"), refused);
+        assert_eq!(check(true, b"\xff", b"https://app.test"), refused);
+        assert_eq!(check(true, b"app.test", b"https://app.test\xff"), refused);
+    }
+
+    #[test]
+    fn allowed_origins_are_full_origins() {
+        let c = csrf().allow_origin(" HTTPS://Shop.App.Test/ ");
+        let t = token_for(&c, "s1");
+        let from = |origin: &'static [u8]| {
+            post(
+                &c,
+                "s1",
+                &t,
+                Some(&t),
+                &[("origin", origin), ("sec-fetch-site", b"same-site")],
+            )
+        };
+        assert_eq!(from(b"https://shop.app.test"), Ok(()));
+        assert_eq!(from(b"https://shop.app.test:443"), Ok(()));
+        assert_eq!(from(b"http://shop.app.test"), Err(CsrfRefusal::CrossSite));
+        assert_eq!(
+            from(b"https://shop.app.test:8443"),
+            Err(CsrfRefusal::CrossSite)
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "not an origin")]
+    fn allow_origin_refuses_a_host_without_scheme() {
+        let _ = csrf().allow_origin("shop.app.test");
     }
 
     #[test]

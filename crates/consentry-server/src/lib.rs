@@ -29,7 +29,7 @@
 //! | piece | type |
 //! |---|---|
 //! | auth and session cookies: `__Host-`, `HttpOnly`, `Secure`, `SameSite=Strict`, `Path=/`, signed or encrypted, name-bound, key rotation | [`AuthCookie`], [`Keys`] |
-//! | CSRF: signed double-submit token bound to the session, `Origin` / `Sec-Fetch-Site` | [`Csrf`], [`CsrfToken`] |
+//! | CSRF: signed double-submit token bound to the session, `Origin` (scheme, host, port) / `Sec-Fetch-Site` | [`Csrf`], [`CsrfToken`] |
 //! | the visitor's consent (consent cookie, `Sec-GPC`, region hint), gtag snippet | [`Consentry::consent`], [`Consent`] |
 //! | the Set-Cookie gate | [`check_set_cookie`], [`Consentry::gate`] |
 //! | HSTS, only over HTTPS | [`Hsts`], [`Consentry::hsts_for`] |
@@ -51,6 +51,12 @@
 //!   `csrf_token` field. Multipart forms must send the header. Exempt endpoints that cannot
 //!   carry a token (the receipts endpoint, which `sendBeacon` posts to) with
 //!   [`Csrf::exempt_path`].
+//! - The CSRF `Origin` check compares the full origin, scheme, host and port (default ports
+//!   filled in), with the site's own: the `Host` header, and `https` exactly when the request
+//!   counts as HTTPS for HSTS ([`Consentry::is_https`]). Behind a TLS-terminating proxy turn on
+//!   [`Consentry::trust_forwarded_proto`] (or [`Consentry::assume_https`]) and keep the consent
+//!   layer outside the CSRF layer, or the site refuses posts from its own `https://` pages.
+//!   Origins given to [`Csrf::allow_origin`] are full origins too.
 #![deny(missing_docs)]
 
 mod auth_cookie;
@@ -61,6 +67,7 @@ mod gate;
 mod hsts;
 mod keys;
 mod name;
+mod origin;
 mod policy_tag;
 mod receipts;
 mod request;

@@ -37,7 +37,10 @@ fn parsers_never_panic_on_random_bytes() {
         Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
     let consentry = Consentry::new(policy.clone()).region_header("x-region");
     let keys = Keys::new(Key::from(&[3u8; 64]));
-    let csrf = Csrf::new(keys.clone()).session_cookie("__Host-session");
+    let csrf = Csrf::new(keys.clone())
+        .session_cookie("__Host-session")
+        .allow_origin("https://partner.test");
+    let trusting = consentry.clone().trust_forwarded_proto(true);
     let endpoint = ReceiptEndpoint::new(policy, |_r: Receipt| Ok(()));
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for i in 0..20_000 {
@@ -55,6 +58,7 @@ fn parsers_never_panic_on_random_bytes() {
             ("sec-fetch-site", &b),
             ("x-csrf-token", &a),
             ("content-type", b"application/x-www-form-urlencoded"),
+            ("x-forwarded-proto", &b),
         ];
         let consent = consentry.consent(headers);
         assert!(!consent.allows("analytics") || consent.decision().record().is_some());
@@ -65,7 +69,13 @@ fn parsers_never_panic_on_random_bytes() {
         let _ = consentry.hsts_for(headers, false);
         let _ = csrf.prepare(headers);
         let _ = csrf.form_token(&a);
-        let _ = csrf.check("POST", headers, std::str::from_utf8(&b).ok());
+        let https = trusting.is_https(headers, i % 2 == 0);
+        let _ = csrf.check("POST", headers, std::str::from_utf8(&b).ok(), https);
+        // Origin-shaped garbage: scheme and host, then hostile bytes.
+        let mut origin = b"https://127.0.0.1".to_vec();
+        origin.extend_from_slice(&b);
+        let near: &[(&str, &[u8])] = &[("origin", &origin), ("host", &a[..a.len().min(40)])];
+        assert_ne!(csrf.check("POST", near, None, https), Ok(()));
         let _ = endpoint.handle(None, &a);
         if let Ok(s) = std::str::from_utf8(&a) {
             let _ = AuthCookie::verify_signed(&keys, "session", s);

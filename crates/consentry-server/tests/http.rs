@@ -502,6 +502,280 @@ async fn csrf_refuses_cross_site_and_missing_or_wrong_tokens() {
     }
 }
 
+/// POSTs /transfer with the session, a valid CSRF token and these headers, any bytes (HTTP/1.1
+/// carries them as they are): (status, body).
+async fn post_with_token(addr: SocketAddr, headers: &[(&str, &[u8])]) -> (u16, String) {
+    let (cookies, token) = csrf_token(addr).await;
+    let mut r = client()
+        .post(format!("http://{addr}/transfer"))
+        .header("cookie", cookies)
+        .header("x-csrf-token", token);
+    for (k, v) in headers {
+        let v =
+            reqwest::header::HeaderValue::from_bytes(v).expect("a header value HTTP/1.1 can carry");
+        r = r.header(*k, v);
+    }
+    let res = r.send().await.expect("server answers");
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// Status and body of an answer.
+type Outcome = (u16, &'static str);
+
+const TRANSFERRED: Outcome = (200, "transferred");
+const UNTRUSTED_ORIGIN: Outcome = (403, "request origin not allowed");
+
+/// A port on 127.0.0.1 other than the server's.
+fn other_port(addr: SocketAddr) -> u16 {
+    if addr.port() == 65535 {
+        65534
+    } else {
+        addr.port() + 1
+    }
+}
+
+#[tokio::test]
+async fn csrf_refuses_an_origin_of_another_scheme_or_port() {
+    for (fw, s) in servers() {
+        // The p4p servers trust X-Forwarded-Proto: with `https` the site is https://127.0.0.1:PORT.
+        let site = s.p4p;
+        let other = other_port(site);
+        let cases = [
+            (Some("https"), format!("https://{site}"), TRANSFERRED),
+            // A network attacker's plain-text page on the same host name.
+            (Some("https"), format!("http://{site}"), UNTRUSTED_ORIGIN),
+            // Another service on the same host.
+            (
+                Some("https"),
+                format!("https://127.0.0.1:{other}"),
+                UNTRUSTED_ORIGIN,
+            ),
+            (
+                Some("https"),
+                format!("https://localhost:{}", site.port()),
+                UNTRUSTED_ORIGIN,
+            ),
+            // Without the proxy's header the site is plain HTTP.
+            (None, format!("http://{site}"), TRANSFERRED),
+            (None, format!("https://{site}"), UNTRUSTED_ORIGIN),
+            (None, format!("http://127.0.0.1:{other}"), UNTRUSTED_ORIGIN),
+        ];
+        for (proto, origin, want) in &cases {
+            let mut h: Vec<(&str, &[u8])> = vec![("origin", origin.as_bytes())];
+            if let Some(p) = proto {
+                h.push(("x-forwarded-proto", p.as_bytes()));
+            }
+            let got = post_with_token(site, &h).await;
+            assert_eq!((got.0, got.1.as_str()), *want, "{fw}: {proto:?} {origin}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn csrf_accepts_the_default_port_written_out() {
+    for (fw, s) in servers() {
+        let cases = [
+            (
+                "shop.test",
+                Some("https"),
+                "https://shop.test:443",
+                TRANSFERRED,
+            ),
+            ("shop.test", Some("https"), "https://shop.test", TRANSFERRED),
+            (
+                "shop.test:443",
+                Some("https"),
+                "https://shop.test",
+                TRANSFERRED,
+            ),
+            (
+                "shop.test:443",
+                Some("https"),
+                "https://shop.test:443",
+                TRANSFERRED,
+            ),
+            ("SHOP.test", Some("https"), "https://shop.TEST", TRANSFERRED),
+            (
+                "shop.test",
+                Some("https"),
+                "http://shop.test",
+                UNTRUSTED_ORIGIN,
+            ),
+            (
+                "shop.test",
+                Some("https"),
+                "http://shop.test:443",
+                UNTRUSTED_ORIGIN,
+            ),
+            (
+                "shop.test",
+                Some("https"),
+                "https://shop.test:8443",
+                UNTRUSTED_ORIGIN,
+            ),
+            (
+                "shop.test:8443",
+                Some("https"),
+                "https://shop.test",
+                UNTRUSTED_ORIGIN,
+            ),
+            ("shop.test", None, "http://shop.test:80", TRANSFERRED),
+            ("shop.test:80", None, "http://shop.test", TRANSFERRED),
+            ("shop.test", None, "https://shop.test:443", UNTRUSTED_ORIGIN),
+            ("shop.test", None, "https://shop.test", UNTRUSTED_ORIGIN),
+        ];
+        for (host, proto, origin, want) in cases {
+            let mut h: Vec<(&str, &[u8])> =
+                vec![("host", host.as_bytes()), ("origin", origin.as_bytes())];
+            if let Some(p) = proto {
+                h.push(("x-forwarded-proto", p.as_bytes()));
+            }
+            let got = post_with_token(s.p4p, &h).await;
+            assert_eq!(
+                (got.0, got.1.as_str()),
+                want,
+                "{fw}: Host {host}, {proto:?}, Origin {origin}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn csrf_takes_the_scheme_only_from_a_trusted_proxy() {
+    for (fw, s) in servers() {
+        // The marketing servers do not trust X-Forwarded-Proto: a client's claim changes nothing.
+        let site = s.marketing;
+        let https = format!("https://{site}");
+        let http = format!("http://{site}");
+        let spoofed: &[u8] = b"https";
+        let got = post_with_token(
+            site,
+            &[("origin", https.as_bytes()), ("x-forwarded-proto", spoofed)],
+        )
+        .await;
+        assert_eq!((got.0, got.1.as_str()), UNTRUSTED_ORIGIN, "{fw}");
+        let got = post_with_token(
+            site,
+            &[("origin", http.as_bytes()), ("x-forwarded-proto", spoofed)],
+        )
+        .await;
+        assert_eq!((got.0, got.1.as_str()), TRANSFERRED, "{fw}");
+    }
+}
+
+#[tokio::test]
+async fn csrf_allowed_origins_need_the_same_scheme_and_port() {
+    assert_eq!(PARTNER_ORIGIN, "https://partner.test");
+    let same_site = "same-site";
+    let cases: [(&str, Option<&str>, Outcome); 6] = [
+        ("https://partner.test", Some(same_site), TRANSFERRED),
+        ("https://partner.test:443", Some(same_site), TRANSFERRED),
+        ("https://partner.test", None, TRANSFERRED),
+        (
+            "http://partner.test",
+            Some(same_site),
+            (403, "cross-site request refused"),
+        ),
+        ("http://partner.test", None, UNTRUSTED_ORIGIN),
+        ("https://partner.test:8443", None, UNTRUSTED_ORIGIN),
+    ];
+    for (fw, s) in servers() {
+        for (origin, fetch_site, want) in cases {
+            let mut h: Vec<(&str, &[u8])> = vec![
+                ("origin", origin.as_bytes()),
+                ("x-forwarded-proto", b"https"),
+            ];
+            if let Some(v) = fetch_site {
+                h.push(("sec-fetch-site", v.as_bytes()));
+            }
+            let got = post_with_token(s.p4p, &h).await;
+            assert_eq!(
+                (got.0, got.1.as_str()),
+                want,
+                "{fw}: {origin} {fetch_site:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn csrf_refuses_malformed_origin_and_host_headers_with_403() {
+    for (fw, s) in servers() {
+        let site = s.p4p;
+        let port = site.port();
+        let bad_origins: Vec<Vec<u8>> = [
+            String::new(),
+            "null".into(),
+            "https://".into(),
+            "https://:443".into(),
+            format!("https://{site}/"),
+            format!("https://{site}/transfer"),
+            format!("https://{site}?x"),
+            format!("https://user@{site}"),
+            format!("https://{site}:{port}"),
+            "https://127.0.0.1:".into(),
+            "https://127.0.0.1:99999".into(),
+            "https://127.0.0.1:-1".into(),
+            "https://127.0.0.1:0x1bb".into(),
+            "https://[::1".into(),
+            "https://[127.0.0.1]".into(),
+            format!("ftp://{site}"),
+            format!("https:{site}"),
+            format!("//{site}"),
+            site.to_string(),
+            format!("https://{site}, https://evil.test"),
+            format!("https://{}", "a".repeat(6000)),
+        ]
+        .into_iter()
+        .map(String::into_bytes)
+        .chain([
+            b"\xff\xfe".to_vec(),
+            [b"https://".as_slice(), site.to_string().as_bytes(), b"\xff"].concat(),
+            [
+                b"https://127.0.0.1\xc2\x85:".as_slice(),
+                port.to_string().as_bytes(),
+            ]
+            .concat(),
+        ])
+        .collect();
+        for origin in &bad_origins {
+            let h: [(&str, &[u8]); 2] = [("origin", origin), ("x-forwarded-proto", b"https")];
+            let got = post_with_token(site, &h).await;
+            let shown = String::from_utf8_lossy(&origin[..origin.len().min(80)]).into_owned();
+            assert_eq!(
+                (got.0, got.1.as_str()),
+                UNTRUSTED_ORIGIN,
+                "{fw}: Origin {shown:?}"
+            );
+        }
+        // A good Origin with a Host that is no host.
+        let good = format!("https://{site}");
+        for host in [
+            &b"127.0.0.1:99999"[..],
+            b"127.0.0.1:",
+            b"\xff",
+            b"https://127.0.0.1",
+            b"[::1",
+        ] {
+            let h: [(&str, &[u8]); 3] = [
+                ("host", host),
+                ("origin", good.as_bytes()),
+                ("x-forwarded-proto", b"https"),
+            ];
+            let got = post_with_token(site, &h).await;
+            let shown = String::from_utf8_lossy(host).into_owned();
+            assert_eq!(got.0, 403, "{fw}: Host {shown:?} -> {got:?}");
+        }
+        // And the server still serves.
+        let got = post_with_token(
+            site,
+            &[("origin", good.as_bytes()), ("x-forwarded-proto", b"https")],
+        )
+        .await;
+        assert_eq!((got.0, got.1.as_str()), TRANSFERRED, "{fw}");
+    }
+}
+
 #[tokio::test]
 async fn gate_drops_analytics_without_consent_and_keeps_it_with_consent() {
     for (fw, s) in servers() {

@@ -10,12 +10,21 @@ use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceRes
 use actix_web::http::header::{HeaderValue, HOST, SET_COOKIE};
 use actix_web::{web, HttpMessage as _, HttpResponse};
 
+use crate::config::OverHttps;
 use crate::csrf::Csrf;
 
 /// Middleware that checks every state-changing request with [`Csrf::check`] (403 with a short
 /// reason when refused), puts the visitor's [`CsrfToken`](crate::CsrfToken) in the request
 /// for handlers, and sets the token cookie when it mints one. The token comes from the
 /// header, or from the form field of a URL-encoded form body.
+///
+/// An `Origin` header must be the site's own origin: the request's `Host` with the scheme the
+/// [`ConsentMiddleware`](super::ConsentMiddleware) around this one decided for HSTS (the
+/// server binding, [`Consentry::trust_forwarded_proto`](crate::Consentry::trust_forwarded_proto),
+/// [`Consentry::assume_https`](crate::Consentry::assume_https)), so `wrap` the
+/// `ConsentMiddleware` after this one. Without it the scheme comes from the server binding
+/// alone (`bind_rustls`/`bind_openssl`), and an HTTPS site behind a proxy would refuse its own
+/// posts.
 #[derive(Clone, Debug)]
 pub struct CsrfMiddleware {
     csrf: Arc<Csrf>,
@@ -87,6 +96,8 @@ where
                     req.headers_mut().insert(HOST, v);
                 }
             }
+            let tls = req.app_config().secure();
+            let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();
             let mut form_token = None;
@@ -102,7 +113,7 @@ where
                     }
                 }
             }
-            if let Err(refusal) = csrf.check(&method, req.headers(), form_token.as_deref()) {
+            if let Err(refusal) = csrf.check(&method, req.headers(), form_token.as_deref(), https) {
                 tracing::info!(%refusal, path = req.path(), "consentry: CSRF check refused a request");
                 let res = HttpResponse::Forbidden()
                     .content_type("text/plain; charset=utf-8")

@@ -11,7 +11,7 @@ use actix_web::http::header::{HeaderValue, SET_COOKIE, STRICT_TRANSPORT_SECURITY
 use actix_web::HttpMessage as _;
 use consentry::Policy;
 
-use crate::config::Consentry;
+use crate::config::{Consentry, OverHttps};
 use crate::consent::Consent;
 
 /// Middleware that reads the visitor's [`Consent`](crate::Consent) into the request (extract
@@ -20,7 +20,8 @@ use crate::consent::Consent;
 ///
 /// HTTPS is detected from the server binding (`bind_rustls`/`bind_openssl`), from
 /// `X-Forwarded-Proto` when [`Consentry::trust_forwarded_proto`] is on, or
-/// [`Consentry::assume_https`].
+/// [`Consentry::assume_https`]. The same decision gives the scheme of the site's own origin to
+/// a [`CsrfMiddleware`](super::CsrfMiddleware) inside this one, for its `Origin` check.
 ///
 /// ```
 /// use actix_web::{web, App, HttpResponse};
@@ -98,10 +99,12 @@ where
         let consentry = self.consentry.clone();
         let consent = consentry.consent_reusing(req.headers(), &mut self.last.borrow_mut());
         let tls = req.app_config().secure();
+        let https = consentry.is_https(req.headers(), tls);
         let hsts = consentry
-            .hsts_for(req.headers(), tls)
+            .hsts_if(https)
             .and_then(|v| HeaderValue::from_str(v).ok());
         req.extensions_mut().insert(consent.clone());
+        req.extensions_mut().insert(OverHttps(https));
         let fut = self.service.call(req);
         Box::pin(async move {
             let mut res = fut.await?;

@@ -9,10 +9,12 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::header::{HOST, SET_COOKIE};
+use http::uri::Scheme;
 use http::{HeaderValue, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::config::OverHttps;
 use crate::csrf::Csrf;
 
 /// Largest URL-encoded form body read to find the token field.
@@ -22,6 +24,13 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 /// reason when refused), puts the visitor's [`CsrfToken`](crate::CsrfToken) in the request
 /// for handlers, and sets the token cookie when it mints one. The token comes from the
 /// header, or from the form field of a URL-encoded form body (read up to 64 KiB).
+///
+/// An `Origin` header must be the site's own origin: the request's `Host` with the scheme the
+/// [`ConsentLayer`](super::ConsentLayer) around this layer decided for HSTS
+/// ([`Consentry::trust_forwarded_proto`](crate::Consentry::trust_forwarded_proto),
+/// [`Consentry::assume_https`](crate::Consentry::assume_https)), so add the `ConsentLayer`
+/// after (outside) this one. Without it the scheme is `https` only for a request whose URI
+/// says so (HTTP/2 over TLS), and an HTTPS site behind a proxy would refuse its own posts.
 #[derive(Clone, Debug)]
 pub struct CsrfLayer {
     csrf: Arc<Csrf>,
@@ -87,6 +96,8 @@ where
                     req.headers_mut().insert(HOST, v);
                 }
             }
+            let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
+            let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();
             let mut form_token = None;
@@ -98,7 +109,7 @@ where
                 form_token = csrf.form_token(&bytes);
                 req = Request::from_parts(parts, Body::from(bytes));
             }
-            if let Err(refusal) = csrf.check(&method, req.headers(), form_token.as_deref()) {
+            if let Err(refusal) = csrf.check(&method, req.headers(), form_token.as_deref(), https) {
                 tracing::info!(%refusal, path = req.uri().path(), "consentry: CSRF check refused a request");
                 return Ok((StatusCode::FORBIDDEN, refusal.to_string()).into_response());
             }

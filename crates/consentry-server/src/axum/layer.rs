@@ -11,7 +11,7 @@ use http::{HeaderValue, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::config::Consentry;
+use crate::config::{Consentry, OverHttps};
 use crate::consent::Consent;
 
 /// A tower layer that, for every request, reads the visitor's [`Consent`] into the request
@@ -22,7 +22,9 @@ use crate::consent::Consent;
 /// HSTS needs to know the request came over HTTPS. An axum request does not say whether its
 /// connection was TLS (its URI has no scheme), so: behind a TLS-terminating proxy use
 /// [`Consentry::trust_forwarded_proto`], and when the process terminates TLS itself use
-/// [`Consentry::assume_https`]; build the layer with [`ConsentLayer::with`].
+/// [`Consentry::assume_https`]; build the layer with [`ConsentLayer::with`]. The same decision
+/// gives the scheme of the site's own origin to a [`CsrfLayer`](super::CsrfLayer) inside this
+/// layer, for its `Origin` check.
 ///
 /// ```
 /// use axum::{routing::get, Router};
@@ -99,11 +101,13 @@ where
             .consentry
             .consent_reusing(req.headers(), &mut self.last);
         let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
+        let https = self.consentry.is_https(req.headers(), tls);
         let hsts = self
             .consentry
-            .hsts_for(req.headers(), tls)
+            .hsts_if(https)
             .and_then(|v| HeaderValue::from_str(v).ok());
         req.extensions_mut().insert(consent.clone());
+        req.extensions_mut().insert(OverHttps(https));
         ResponseFuture {
             inner: self.inner.call(req),
             state: Some(State {

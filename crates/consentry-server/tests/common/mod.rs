@@ -62,10 +62,14 @@ pub fn consentry(json: &str, trust_proxy: bool) -> Consentry {
         .trust_forwarded_proto(trust_proxy)
 }
 
+/// An origin the CSRF settings allow besides the site's own.
+pub const PARTNER_ORIGIN: &str = "https://partner.test";
+
 pub fn csrf() -> Csrf {
     Csrf::new(keys())
         .session_cookie("__Host-P4PMember")
         .exempt_path("/consentry/receipts")
+        .allow_origin(PARTNER_ORIGIN)
 }
 
 pub static RECEIPTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
