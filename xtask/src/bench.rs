@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::env::{npm_ci, root};
 
@@ -18,7 +17,7 @@ pub(crate) const BUNDLE_BUDGET: usize = 25_600;
 /// What CI enforces for the full bundle until [`BUNDLE_BUDGET`] is met: the measured size plus
 /// a small margin, so the bundle can only shrink. The design budget is NOT met yet (issue 3 stays
 /// open on it); every run prints how far over it the bundle is. Lower this with every saving.
-pub(crate) const BUNDLE_CEILING: usize = 46_000;
+pub(crate) const BUNDLE_CEILING: usize = 44_000;
 
 /// Sizes of one file or a sum of files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,9 +68,9 @@ fn brotli11(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The hand-written gate, as committed and served.
+/// The gate as served: the minified source, committed beside the crate that embeds it.
 fn gate_path() -> PathBuf {
-    root().join("pkg/consentry-gate.js")
+    root().join(crate::web::GATE_MIN)
 }
 
 /// Files of the full bundle besides the gate: every `.js`, `.mjs`, `.wasm` and `.css` under
@@ -171,24 +170,6 @@ fn row(name: &str, s: Option<Sizes>, note: &str) {
     }
 }
 
-/// The gate minified by the pinned terser (for comparison; the served gate is the source).
-fn minified_gate(bench: &Path) -> Result<Vec<u8>, String> {
-    let terser = bench.join("node_modules/terser/bin/terser");
-    let out = Command::new("node")
-        .arg(&terser)
-        .arg(gate_path())
-        .args(["--compress", "passes=2", "--mangle", "--comments", "/^!/"])
-        .output()
-        .map_err(|e| format!("cannot run terser: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "terser failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(out.stdout)
-}
-
 /// Prints the size table: consentry's gate, module files and full bundle beside yett and
 /// vanilla-cookieconsent (installed from npm now, versions pinned in xtask/bench).
 pub(crate) fn run() -> Result<(), String> {
@@ -205,16 +186,11 @@ pub(crate) fn run() -> Result<(), String> {
         Some(gate),
         "budget 2,500 gzip, goal 2,000",
     );
-    if refs.is_ok() {
-        match minified_gate(&bench) {
-            Ok(min) => row(
-                "  same, minified by terser 5.51.2",
-                Some(Sizes::of(&min)),
-                "not shipped",
-            ),
-            Err(e) => row("  same, minified by terser 5.51.2", None, &e),
-        }
-    }
+    row(
+        "  its source (js/consentry-gate.js)",
+        Some(Sizes::of_file(&root().join(crate::web::GATE_SRC))?),
+        "not shipped: minified by terser",
+    );
     let mut bundle_ok = true;
     match bundle_files() {
         Ok(files) => {

@@ -45,6 +45,8 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
         return Ok(());
     }
+    // The committed minified gate must be the minified source.
+    crate::web::gate(true)?;
     crate::web::build()?;
     crate::bench::check_budgets()?;
     let chromium = ensure_chromium()?;

@@ -47,12 +47,54 @@ fn ensure_wasm_bindgen() -> Result<(), String> {
     run(cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))
 }
 
-/// Builds `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`.
+/// The hand-written gate (readable, commented).
+pub(crate) const GATE_SRC: &str = "crates/consentry-web/js/consentry-gate.js";
+/// The gate as shipped: [`GATE_SRC`] minified by the pinned terser. Committed, because the Rust
+/// crate embeds it (`consentry_web::gate::GATE_JS`) and must build without Node.js;
+/// [`gate`] keeps it equal to the source.
+pub(crate) const GATE_MIN: &str = "crates/consentry-web/src/consentry-gate.min.js";
+
+/// Minifies the gate with the pinned terser into [`GATE_MIN`] and copies it to
+/// `pkg/consentry-gate.js`. With `check`, fails instead of writing when the committed
+/// [`GATE_MIN`] is not what terser makes of [`GATE_SRC`] (CI: the source was edited and the
+/// minified file not rebuilt).
+pub(crate) fn gate(check: bool) -> Result<(), String> {
+    let tools = root().join("xtask/tools");
+    npm_ci(&tools)?;
+    let out = Command::new(tools.join("node_modules/.bin/terser"))
+        .arg(root().join(GATE_SRC))
+        .args(["--compress", "passes=2", "--mangle", "--comments", "/^!/"])
+        .output()
+        .map_err(|e| format!("cannot run terser: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "terser failed on {GATE_SRC}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let mut min = out.stdout;
+    if min.last() != Some(&b'\n') {
+        min.push(b'\n');
+    }
+    let committed = fs::read(root().join(GATE_MIN)).unwrap_or_default();
+    if committed != min {
+        if check {
+            return Err(format!(
+                "{GATE_MIN} is not the minified {GATE_SRC}: run `cargo xtask web` and commit it"
+            ));
+        }
+        write(&root().join(GATE_MIN), &min)?;
+        eprintln!("wrote {GATE_MIN} (commit it with the source)");
+    }
+    write(&root().join("pkg/consentry-gate.js"), &min)
+}
+
+/// Builds `pkg/consentry-gate.js`, `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`.
 pub(crate) fn build() -> Result<(), String> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     let tools = root().join("xtask/tools");
-    npm_ci(&tools)?;
+    gate(false)?;
     run(cargo().args([
         "build",
         "-p",

@@ -1,8 +1,10 @@
 //! The gate: the small classic script that goes first in `<head>`, before any tag, and keeps
 //! trackers off while the wasm module loads and decides.
 //!
-//! Its source is `pkg/consentry-gate.js` (hand-written, no dependencies, ≤ 2.5 KB gzip, checked
-//! by `cargo xtask test`). Servers inline it with [`script_tag`] (CSP nonce, regional Consent
+//! Its source is `js/consentry-gate.js` in this crate (hand-written, no dependencies); what is
+//! shipped is that file minified by terser (`src/consentry-gate.min.js`, made by `cargo xtask
+//! web`, which `cargo xtask test` checks is current and ≤ 2.5 KB gzip), also published as
+//! `consentry-gate.js` in the npm package. Servers inline it with [`script_tag`] (CSP nonce, regional Consent
 //! Mode defaults); static sites load `/consentry/consentry-gate.js` from the npm package.
 //!
 //! # What it does
@@ -56,11 +58,11 @@ use core::fmt;
 use consentry::consent_mode::default_commands;
 use consentry::Policy;
 
-/// The gate script's source (`pkg/consentry-gate.js`), for inlining in a page's `<head>`.
+/// The gate script (minified), for inlining in a page's `<head>`.
 ///
 /// It contains no `</script` and can be placed in a `<script>` element as is; prefer
 /// [`script_tag`], which adds a CSP nonce and the regional defaults.
-pub const GATE_JS: &str = include_str!("../../../pkg/consentry-gate.js");
+pub const GATE_JS: &str = include_str!("consentry-gate.min.js");
 
 /// A nonce that cannot go in a `nonce` attribute.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,7 +148,8 @@ mod tests {
     #[test]
     fn gate_source_is_inlinable() {
         assert!(GATE_JS.contains("consentryGate"));
-        assert!(GATE_JS.contains("'consent', 'default'"));
+        assert!(GATE_JS.contains(r#""consent","default""#));
+        assert!(GATE_JS.starts_with("/*! consentry gate"));
         assert!(!GATE_JS.to_ascii_lowercase().contains("</script"));
         assert!(!GATE_JS.contains("<!--"));
     }
