@@ -11,6 +11,9 @@
 //! |---|---|---|
 //! | `json` | yes | [`Policy::from_json`], canonical policy hash, receipt JSON (serde_json) |
 //!
+//! Without `json`, [`Policy::read_json`] reads the same policy files with a small built-in
+//! reader (what the browser module uses); run [`Policy::validate`] after it.
+//!
 //! ```
 //! use consentry::{decide, ConsentId, ConsentRecord, Context, Policy, Timestamp};
 //!
