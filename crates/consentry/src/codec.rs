@@ -67,7 +67,7 @@ impl fmt::Display for CookieError {
     }
 }
 
-impl std::error::Error for CookieError {}
+impl core::error::Error for CookieError {}
 
 /// A set of category indices (positions in `policy.categories`). Allocates only for policies
 /// with more than 64 categories.

@@ -45,6 +45,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+// `no_std` (with `alloc`) unless serde_json is in: the browser module links no std.
+#![cfg_attr(not(any(test, feature = "json")), no_std)]
 
 extern crate alloc;
 

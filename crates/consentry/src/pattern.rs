@@ -1,5 +1,7 @@
 //! Name and URL patterns with `*` wildcards (`_ga_*`, `https://www.googletagmanager.com/gtag/js*`).
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A cookie name or URL, either exact or with `*` wildcards that match any run of characters.

@@ -128,7 +128,7 @@ impl fmt::Display for ReceiptError {
     }
 }
 
-impl std::error::Error for ReceiptError {}
+impl core::error::Error for ReceiptError {}
 
 /// SHA-256 of some bytes as lowercase hex.
 ///

@@ -197,7 +197,7 @@ impl fmt::Display for ChoiceError {
     }
 }
 
-impl std::error::Error for ChoiceError {}
+impl core::error::Error for ChoiceError {}
 
 /// What a visitor chose: the content of the consent cookie.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -122,7 +122,7 @@ impl fmt::Display for PolicyError {
     }
 }
 
-impl std::error::Error for PolicyError {}
+impl core::error::Error for PolicyError {}
 
 /// Where the checks report problems: every problem with path and message, or only kinds.
 trait Sink {
