@@ -29,6 +29,19 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    // The shipped configuration: no_std, trapping panics.
+    sh(cargo().args([
+        "clippy",
+        "-p",
+        "consentry-web",
+        "--features",
+        "bundle",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     sh(cargo().args([
         "clippy",
         "-p",

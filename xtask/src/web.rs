@@ -99,6 +99,8 @@ pub(crate) fn build() -> Result<(), String> {
         "build",
         "-p",
         CRATE,
+        "--features",
+        "bundle",
         "--target",
         TARGET,
         "--profile",

@@ -147,6 +147,11 @@ pub(crate) fn put(o: &JsValue, key: &str, value: &JsValue) {
     reflect_set(o, key, value);
 }
 
+/// The first element under `root` matching `selector`, in document order.
+pub(crate) fn query(root: &Document, selector: &str) -> Option<Element> {
+    node(root).query_selector(selector)
+}
+
 /// `document.cookie`.
 pub(crate) fn cookie_jar() -> String {
     node(&document()).cookie().unwrap_or_default()

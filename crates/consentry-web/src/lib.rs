@@ -18,6 +18,11 @@
 //! listeners) always happen after the module's state is released, so a listener may call back
 //! into the API.
 
+// The shipped module (feature `bundle`, set by `cargo xtask web`) has no std: the panic
+// handler below traps, so neither std's panic machinery nor `core::fmt` is linked. Other builds
+// (native for the gate's text, the wasm tests, whose harness needs std) keep std.
+#![cfg_attr(all(target_family = "wasm", feature = "bundle"), no_std)]
+
 extern crate alloc;
 
 mod banner;
@@ -29,7 +34,6 @@ mod release;
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::cell::RefCell;
 
 use consentry::consent_mode::SignalState;
 use consentry::{
@@ -59,8 +63,18 @@ struct App {
     layer: u8,
     /// The preferences were opened directly (reopen link or API), not from the first layer.
     direct: bool,
-    /// Where focus was before the banner opened.
-    focus_before: Option<web_sys::Element>,
+}
+
+/// Where focus was before the banner opened: a property of `document` (JS objects stay out of
+/// the module's state, which lives in a `static`).
+const FOCUS_BEFORE: &str = "__consentryFocus";
+
+/// A panic (there is none by design: every fallible path returns an error or "no consent")
+/// stops the module with a trap, which JavaScript sees as an exception.
+#[cfg(all(target_family = "wasm", feature = "bundle"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
 }
 
 /// talc instead of std's dlmalloc: about 6 KB less wasm, same behaviour for this module's
@@ -69,14 +83,14 @@ struct App {
 #[global_allocator]
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-thread_local! {
-    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
-}
+/// The state. The page has one thread; the lock only turns re-entrant calls (from page scripts
+/// run while the state is held) into `None`.
+static APP: spin::mutex::SpinMutex<Option<App>> = spin::mutex::SpinMutex::new(None);
 
-/// Runs `f` on the state, if started and not already borrowed (re-entrant calls from page
+/// Runs `f` on the state, if started and not already held (re-entrant calls from page
 /// scripts see `None` instead of a panic).
 fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Option<R> {
-    APP.with(|a| a.try_borrow_mut().ok()?.as_mut().map(f))
+    APP.try_lock()?.as_mut().map(f)
 }
 
 fn err(msg: &str) -> JsValue {
@@ -97,8 +111,7 @@ fn opt_str(o: &JsValue, key: &str) -> Option<String> {
 /// nothing is released (fail closed).
 #[wasm_bindgen]
 pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    // try_borrow: no panicking borrow paths (their messages pull in core::fmt).
-    if APP.with(|a| a.try_borrow().map_or(true, |a| a.is_some())) {
+    if APP.try_lock().is_none_or(|a| a.is_some()) {
         return Err(err("consentry: already started"));
     }
     // The policy file's text, or an object given to `start()` turned back into it.
@@ -154,15 +167,12 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         lang,
         layer: 0,
         direct: false,
-        focus_before: None,
     };
     let effects = Effects::for_state(&app, gpc_record.as_ref());
     let prompt = app.needs_prompt;
-    APP.with(|a| {
-        if let Ok(mut a) = a.try_borrow_mut() {
-            *a = Some(app);
-        }
-    });
+    if let Some(mut a) = APP.try_lock() {
+        *a = Some(app);
+    }
     effects.run();
     if prompt {
         open(1, false);
@@ -325,27 +335,29 @@ fn open(layer: u8, direct: bool) {
         let html = banner::render(&app.policy, &texts, layer, |c| {
             app.record.as_ref().is_some_and(|r| r.granted(c))
         });
-        if app.layer == 0 {
-            app.focus_before = dom::document().active_element();
-        }
+        let first = app.layer == 0;
         app.layer = layer;
         app.direct = direct;
-        html
+        (html, first)
     });
-    if let Some(html) = html {
+    if let Some((html, first)) = html {
+        let doc = dom::document();
+        if first {
+            let active = doc.active_element().map_or(JsValue::NULL, JsValue::from);
+            dom::put(&doc, FOCUS_BEFORE, &active);
+        }
         dom::show_banner(&html);
     }
 }
 
 /// Closes the banner and gives focus back.
 fn close() {
-    let before = with_app(|app| {
-        app.layer = 0;
-        app.focus_before.take()
-    })
-    .flatten();
+    with_app(|app| app.layer = 0);
+    let doc = dom::document();
+    let before = dom::get(&doc, FOCUS_BEFORE);
+    dom::put(&doc, FOCUS_BEFORE, &JsValue::UNDEFINED);
     dom::remove_banner();
-    if let Some(el) = before.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+    if let Ok(el) = before.dyn_into::<web_sys::HtmlElement>() {
         dom::focus(&el);
     }
 }

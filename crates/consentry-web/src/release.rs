@@ -5,23 +5,23 @@
 //! `type`, or `data-type` becomes its `type`) and text, put in the old one's place. External
 //! scripts get `async = false`, and the next marked script waits for an external one's `load`
 //! or `error`, so an inline script that uses a library loaded before it finds it.
+//!
+//! The queue lives in the page, not in the module: a marked script of a granted category gets
+//! `data-consentry-queued` and is released when it is the first queued script in the document
+//! and no released external script carries `data-consentry-waiting` (removed on its `load` or
+//! `error`).
 
-use alloc::collections::VecDeque;
 use alloc::string::String;
-use core::cell::RefCell;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, EventTarget};
 
 use crate::dom::{self, document};
 
-/// Marks an element as queued, so a second release does not queue it again.
+/// Marks a script as queued for release.
 const QUEUED: &str = "data-consentry-queued";
-
-thread_local! {
-    static QUEUE: RefCell<VecDeque<Element>> = const { RefCell::new(VecDeque::new()) };
-    static WAITING: RefCell<Option<Element>> = const { RefCell::new(None) };
-}
+/// Marks the released external script the queue waits for.
+const WAITING: &str = "data-consentry-waiting";
 
 fn each(selector: &str, f: impl FnMut(Element)) {
     dom::each(&document(), selector, f);
@@ -54,11 +54,6 @@ pub(crate) fn release(allowed: &[String]) {
         |el| {
             if is_allowed(&el, allowed) {
                 dom::set_attr(&el, QUEUED, "");
-                QUEUE.with(|q| {
-                    if let Ok(mut q) = q.try_borrow_mut() {
-                        q.push_back(el);
-                    }
-                });
             }
         },
     );
@@ -86,27 +81,21 @@ pub(crate) fn placeholders(list: &[(String, String)]) {
 
 /// Releases queued scripts until an external one must load first.
 fn pump() {
-    loop {
-        // try_borrow: no panicking borrow paths (their messages pull in core::fmt).
-        if WAITING.with(|w| w.try_borrow().map_or(true, |w| w.is_some())) {
-            return;
-        }
-        let Some(old) = QUEUE.with(|q| q.try_borrow_mut().ok()?.pop_front()) else {
+    let doc = document();
+    while dom::query(&doc, "script[data-consentry-waiting]").is_none() {
+        let Some(old) = dom::query(&doc, "script[data-consentry-queued]") else {
             return;
         };
+        // Unqueued first, so that a script that cannot be copied is not tried forever.
+        dom::remove_attr(&old, QUEUED);
         let Some(new) = copy_script(&old) else {
             continue;
         };
-        let external = old.has_attribute("src");
-        if external {
+        if old.has_attribute("src") {
             dom::put(&new, "async", &JsValue::FALSE);
-            WAITING.with(|w| {
-                if let Ok(mut w) = w.try_borrow_mut() {
-                    *w = Some(new.clone());
-                }
-            });
+            dom::set_attr(&new, WAITING, "");
         }
-        // An inline script runs here, synchronously; no state is borrowed.
+        // An inline script runs here, synchronously; no state is held.
         dom::replace(&old, &new);
     }
 }
@@ -136,20 +125,11 @@ fn copy_script(old: &Element) -> Option<Element> {
 /// A `load` or `error` event reached the document: if it is the script being waited for,
 /// continue with the next one.
 pub(crate) fn script_done(target: Option<EventTarget>) {
-    let Some(t) = target else { return };
-    let done = WAITING.with(|w| {
-        let Ok(mut w) = w.try_borrow_mut() else {
-            return false;
-        };
-        let hit = w
-            .as_ref()
-            .is_some_and(|el| JsValue::from(el) == JsValue::from(t));
-        if hit {
-            *w = None;
-        }
-        hit
-    });
-    if done {
+    let Some(el) = target.and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    if el.has_attribute(WAITING) {
+        dom::remove_attr(&el, WAITING);
         pump();
     }
 }
