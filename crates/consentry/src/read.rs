@@ -55,6 +55,7 @@ impl Policy {
     /// ```
     pub fn read_json(text: &str) -> Result<Policy, PolicyError> {
         let mut r = Reader {
+            text,
             s: text.as_bytes(),
             i: 0,
             path: String::new(),
@@ -76,6 +77,7 @@ impl Policy {
 
 /// The reader: the text, the position and the path of the value being read.
 struct Reader<'a> {
+    text: &'a str,
     s: &'a [u8],
     i: usize,
     path: String,
@@ -132,41 +134,46 @@ impl<'a> Reader<'a> {
         if !self.eat(b'"') {
             return Err(self.fail("expected a string"));
         }
-        let mut out = Vec::new();
+        let mut out = String::new();
+        let mut run = self.i;
         loop {
             let Some(&b) = self.s.get(self.i) else {
                 return Err(self.fail("unterminated string"));
             };
-            self.i += 1;
-            match b {
-                b'"' => break,
-                b'\\' => {
-                    let Some(&e) = self.s.get(self.i) else {
-                        return Err(self.fail("unterminated string"));
-                    };
-                    self.i += 1;
-                    let c = match e {
-                        b'"' | b'\\' | b'/' => e,
-                        b'b' => 8,
-                        b'f' => 12,
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'u' => {
-                            let c = self.escaped_char()?;
-                            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                            continue;
-                        }
-                        _ => return Err(self.fail("invalid escape in string")),
-                    };
-                    out.push(c);
-                }
-                0..=0x1f => return Err(self.fail("control character in string")),
-                _ => out.push(b),
+            if b < 0x20 {
+                return Err(self.fail("control character in string"));
             }
+            self.i += 1;
+            if b != b'"' && b != b'\\' {
+                continue;
+            }
+            // The run ends before an ASCII byte, so it is whole characters of the text.
+            out.push_str(self.text.get(run..self.i - 1).unwrap_or_default());
+            if b == b'"' {
+                return Ok(out);
+            }
+            let c = match self.s.get(self.i) {
+                Some(b'u') => {
+                    self.i += 1;
+                    self.escaped_char()?
+                }
+                Some(&e) => {
+                    self.i += 1;
+                    match e {
+                        b'"' | b'\\' | b'/' => char::from(e),
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        _ => return Err(self.fail("invalid escape in string")),
+                    }
+                }
+                None => return Err(self.fail("unterminated string")),
+            };
+            out.push(c);
+            run = self.i;
         }
-        // The input is a `str` and escapes were pushed as UTF-8, so this cannot fail.
-        String::from_utf8(out).map_err(|_| self.fail("invalid UTF-8 in string"))
     }
 
     /// The character of a `\u` escape (after the `u`), joining a surrogate pair.
