@@ -4,7 +4,7 @@
 
 use alloc::string::String;
 
-use consentry::{Receipt, ReceiptEvent};
+use consentry::{ConsentId, Receipt, ReceiptEvent};
 
 /// Appends `s` as a JSON string.
 pub(crate) fn push_str(out: &mut String, s: &str) {
@@ -64,13 +64,21 @@ fn str_field(out: &mut String, k: &str, v: &str) {
     push_str(out, v);
 }
 
+/// A consent id: base64url characters, nothing to escape.
+fn id_field(out: &mut String, k: &str, id: &ConsentId) {
+    key(out, k);
+    out.push('"');
+    id.push_to(out);
+    out.push('"');
+}
+
 /// The receipt's JSON, as `Receipt::to_json` writes it.
 pub(crate) fn receipt(r: &Receipt) -> String {
     let mut out = String::with_capacity(512);
     out.push('{');
     str_field(&mut out, "version", &r.version);
-    str_field(&mut out, "receipt_id", r.receipt_id.as_str());
-    str_field(&mut out, "subject", r.subject.as_str());
+    id_field(&mut out, "receipt_id", &r.receipt_id);
+    id_field(&mut out, "subject", &r.subject);
     key(&mut out, "issued_at");
     push_int(&mut out, r.issued_at.unix());
     str_field(&mut out, "jurisdiction", &r.jurisdiction);

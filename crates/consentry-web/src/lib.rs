@@ -433,8 +433,12 @@ pub fn state() -> JsValue {
         );
         set(
             "id",
-            r.map(|r| JsValue::from_str(r.id.as_str()))
-                .unwrap_or(JsValue::NULL),
+            r.map(|r| {
+                let mut id = String::new();
+                r.id.push_to(&mut id);
+                JsValue::from_str(&id)
+            })
+            .unwrap_or(JsValue::NULL),
         );
     });
     o.into()

@@ -268,7 +268,7 @@ impl ConsentRecord {
         }
         push_u64(&mut out, t.unsigned_abs());
         out.push('.');
-        out.push_str(self.id.as_str());
+        self.id.push_to(&mut out);
         out.push('.');
         out.push(self.method.code());
         out.push('.');

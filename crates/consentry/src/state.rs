@@ -107,6 +107,19 @@ impl ConsentId {
         Some(ConsentId(out))
     }
 
+    /// Appends the id's 16 characters to `out`: what [`ConsentId::as_str`] gives, without the
+    /// UTF-8 check (which the browser module would otherwise carry).
+    ///
+    /// ```
+    /// let id = consentry::ConsentId::from_random_bytes([7; 12]);
+    /// let mut s = String::from("id=");
+    /// id.push_to(&mut s);
+    /// assert_eq!(s, format!("id={}", id.as_str()));
+    /// ```
+    pub fn push_to(&self, out: &mut String) {
+        out.extend(self.0.iter().map(|&b| char::from(b)));
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         // Only ever built from B64URL bytes.
