@@ -2,8 +2,9 @@
 //!
 //! The browser module reads the policy with it: serde_json's parser costs about 30 KB gzip in
 //! a wasm module, and serde's derived visitors for this model another 20 KB. This one reads
-//! the text once, front to back, straight into the model's structs, with a few non-generic
-//! helpers. It follows the file format of the serde model exactly: unknown and duplicated
+//! the text once, front to back, straight into the model's structs, with a few small
+//! helpers (generic over their callbacks: measured smaller than `dyn` callbacks here). It
+//! follows the file format of the serde model exactly: unknown and duplicated
 //! fields are refused, `null` stands for an absent optional field only, the same defaults
 //! apply, and enums take the names their serde derives give them. `tests/read.rs` checks it
 //! against `Policy::from_json_unchecked` on every example policy, every enum name and
@@ -84,9 +85,6 @@ struct Reader<'a> {
     /// The first error, with the path where it happened.
     error: Option<PolicyError>,
 }
-
-/// A value-reading callback; `dyn` so that each helper exists once in the binary.
-type Each<'f, 'a> = &'f mut dyn FnMut(&mut Reader<'a>) -> R<()>;
 
 impl<'a> Reader<'a> {
     /// Records the error at the current path and stops.
@@ -263,7 +261,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A list, calling `each` on every element with its path (`…[2]`).
-    fn list(&mut self, each: Each<'_, 'a>) -> R<()> {
+    fn list(&mut self, mut each: impl FnMut(&mut Reader<'a>) -> R<()>) -> R<()> {
         if !self.eat(b'[') {
             return Err(self.fail("expected a list"));
         }
@@ -289,7 +287,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An object, calling `each` with every key (path `….key`) before its value is read.
-    fn object(&mut self, each: &mut dyn FnMut(&mut Reader<'a>, String) -> R<()>) -> R<()> {
+    fn object(&mut self, mut each: impl FnMut(&mut Reader<'a>, String) -> R<()>) -> R<()> {
         if !self.eat(b'{') {
             return Err(self.fail("expected an object"));
         }
@@ -322,10 +320,10 @@ impl<'a> Reader<'a> {
     fn fields(
         &mut self,
         names: &[&str],
-        each: &mut dyn FnMut(&mut Reader<'a>, usize) -> R<()>,
+        mut each: impl FnMut(&mut Reader<'a>, usize) -> R<()>,
     ) -> R<u32> {
         let mut seen = 0u32;
-        self.object(&mut |r, key| {
+        self.object(|r, key| {
             let Some(at) = names.iter().position(|n| *n == key) else {
                 return Err(r.fail("unknown field"));
             };
@@ -352,7 +350,7 @@ impl<'a> Reader<'a> {
 
     fn patterns(&mut self) -> R<Vec<Pattern>> {
         let mut out = Vec::new();
-        self.list(&mut |r| {
+        self.list(|r| {
             out.push(Pattern::new(r.string()?));
             Ok(())
         })?;
@@ -386,10 +384,10 @@ impl<'a> Reader<'a> {
             "receipt_endpoint",
             "texts",
         ];
-        let seen = self.fields(&FIELDS, &mut |r, field| {
+        let seen = self.fields(&FIELDS, |r, field| {
             match field {
                 0 => p.revision = r.u32()?,
-                1 => r.object(&mut |r, id| {
+                1 => r.object(|r, id| {
                     let c = r.category()?;
                     p.categories.0.push((id, c));
                     Ok(())
@@ -397,18 +395,18 @@ impl<'a> Reader<'a> {
                 2 => p.consent_max_age_days = r.u32()?,
                 3 => p.cookie_name = r.string()?,
                 4 => p.default_region = r.pick(&REGION_PROFILES)?,
-                5 => r.object(&mut |r, code| {
+                5 => r.object(|r, code| {
                     p.regions.insert(code, r.pick(&REGION_PROFILES)?);
                     Ok(())
                 })?,
-                6 => r.list(&mut |r| {
+                6 => r.list(|r| {
                     p.services.push(r.service()?);
                     Ok(())
                 })?,
                 7 => p.cookies = r.cookies()?,
                 8 => p.undeclared_cookies = r.pick(&UNDECLARED)?,
                 9 => p.receipt_endpoint = r.opt(Self::string)?,
-                _ => r.object(&mut |r, lang| {
+                _ => r.object(|r, lang| {
                     p.texts.insert(lang, r.texts()?);
                     Ok(())
                 })?,
@@ -437,14 +435,14 @@ impl<'a> Reader<'a> {
                 "consent_mode",
                 "sale_or_sharing",
             ],
-            &mut |r, field| {
+            |r, field| {
                 match field {
                     0 => c.lawful_basis = r.pick(&LAWFUL_BASES)?,
                     1 => c.required = r.bool()?,
                     2 => {
                         c.consent_mode = r.opt(|r| {
                             let mut signals = Vec::new();
-                            r.list(&mut |r| {
+                            r.list(|r| {
                                 signals.push(r.pick(&SIGNALS)?);
                                 Ok(())
                             })?;
@@ -483,7 +481,7 @@ impl<'a> Reader<'a> {
             iframes: Vec::new(),
             cookies: Vec::new(),
         };
-        let seen = self.fields(&FIELDS, &mut |r, field| {
+        let seen = self.fields(&FIELDS, |r, field| {
             match field {
                 0 => s.id = r.string()?,
                 1 => s.category = r.string()?,
@@ -506,7 +504,7 @@ impl<'a> Reader<'a> {
 
     fn cookies(&mut self) -> R<Vec<CookieDecl>> {
         let mut out = Vec::new();
-        self.list(&mut |r| {
+        self.list(|r| {
             let mut c = CookieDecl {
                 name: Pattern::new(""),
                 category: None,
@@ -528,7 +526,7 @@ impl<'a> Reader<'a> {
                     "http_only",
                     "same_site",
                 ],
-                &mut |r, field| {
+                |r, field| {
                     match field {
                         0 => c.name = Pattern::new(r.string()?),
                         1 => c.category = r.opt(Self::string)?,
@@ -566,7 +564,7 @@ impl<'a> Reader<'a> {
                 "privacy_url",
                 "categories",
             ],
-            &mut |r, field| {
+            |r, field| {
                 let slot = match field {
                     0 => &mut t.title,
                     1 => &mut t.body,
@@ -578,7 +576,7 @@ impl<'a> Reader<'a> {
                     7 => &mut t.allow,
                     8 => &mut t.privacy_url,
                     _ => {
-                        return r.object(&mut |r, id| {
+                        return r.object(|r, id| {
                             let text = r.category_text()?;
                             t.categories.insert(id, text);
                             Ok(())
@@ -594,7 +592,7 @@ impl<'a> Reader<'a> {
 
     fn category_text(&mut self) -> R<CategoryText> {
         let mut c = CategoryText::default();
-        self.fields(&["title", "description"], &mut |r, field| {
+        self.fields(&["title", "description"], |r, field| {
             let value = r.opt(Self::string)?;
             if field == 0 {
                 c.title = value;
