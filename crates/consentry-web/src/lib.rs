@@ -106,9 +106,8 @@ fn opt_str(o: &JsValue, key: &str) -> Option<String> {
 }
 
 /// Starts consentry on this page with a policy (the policy file's text, or an object of the
-/// same shape) and options (`region`,
-/// `reloadOnWithdraw`, `policySha256`). Returns [`state`]. Throws on an invalid policy; then
-/// nothing is released (fail closed).
+/// same shape) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
+/// Throws on an invalid policy; then nothing is released (fail closed).
 #[wasm_bindgen]
 pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     if APP.try_lock().is_none_or(|a| a.is_some()) {
