@@ -6,6 +6,11 @@
 //! alternating (`/2v`, which defeats `ConsentLayer`'s reuse of the last consent).
 //!
 //! `cargo bench -p consentry-server --features axum --bench consent_layer -- --measurement-time 2`
+//!
+//! For a repeatable count on a busy machine, `CONSENTRY_BENCH_ONLY=<scenario>:<runner>:<n>`
+//! runs just `n` requests of one runner (no criterion, no ratios), all inside `drive`:
+//! `valgrind --tool=callgrind --toggle-collect='consent_layer::drive*' <bench binary>` then
+//! counts the instructions per request (divide by `n`; subtract `bare` for the layer's share).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -193,7 +198,41 @@ fn measure(run: &mut Runner, cookies: &[String], n: usize) -> f64 {
     start.elapsed().as_nanos() as f64 / n as f64
 }
 
+/// All the calls of one run, in one function `callgrind --toggle-collect` can name.
+#[inline(never)]
+fn drive(run: &mut Runner, reqs: Vec<Request<()>>) {
+    for r in reqs {
+        black_box(run(r));
+    }
+}
+
+/// `CONSENTRY_BENCH_ONLY=<scenario>:<runner>:<n>`: see the module docs.
+fn only(spec: &str, scenarios: &[Scenario]) {
+    let mut parts = spec.splitn(3, ':');
+    let (scenario, runner, n) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().and_then(|n| n.parse().ok()).unwrap_or(10_000),
+    );
+    let s = scenarios
+        .iter()
+        .find(|s| s.name == scenario)
+        .expect("known scenario");
+    let (_, mut run) = runners(s)
+        .into_iter()
+        .find(|(name, _)| *name == runner)
+        .expect("known runner");
+    let reqs: Vec<Request<()>> = (0..n)
+        .map(|i| request(&s.cookies[i % s.cookies.len()]))
+        .collect();
+    drive(&mut run, reqs);
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("CONSENTRY_BENCH_ONLY") {
+        only(&spec, &scenarios());
+        return;
+    }
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))

@@ -1,5 +1,6 @@
 //! `Consentry`: the policy and server settings shared by every adapter.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -7,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use consentry::{Policy, Timestamp};
 
 use crate::consent::Consent;
-use crate::gate::{check, GateVerdict};
+use crate::gate::{check, GateVerdict, Kept};
 use crate::hsts::Hsts;
 use crate::request::{cookie_value, Headers};
 
@@ -190,13 +191,13 @@ impl Consentry {
         let gpc = headers
             .first("sec-gpc")
             .is_some_and(|v| v.trim_ascii() == b"1");
-        let region = match &self.inner.region {
+        let region: Option<Cow<'_, str>> = match &self.inner.region {
             RegionSource::None => None,
             RegionSource::Header(name) => headers
                 .first(name)
                 .and_then(|v| std::str::from_utf8(v).ok())
-                .map(|s| s.trim().to_owned()),
-            RegionSource::With(f) => f(&Adapter(headers)),
+                .map(|s| Cow::Borrowed(s.trim())),
+            RegionSource::With(f) => f(&Adapter(headers)).map(Cow::Owned),
         }
         .filter(|r| {
             !r.is_empty()
@@ -210,11 +211,19 @@ impl Consentry {
         };
         let now = self.now();
         if let Some(prev) = last {
-            if prev.has_inputs(policy, cookie, now, gpc, region.as_deref()) {
+            if prev.has_inputs(policy, cookie, now, gpc, region.as_deref())
+                || prev.renew(policy, cookie, now, gpc, region.as_deref())
+            {
                 return prev.clone();
             }
         }
-        let consent = Consent::new(policy.clone(), cookie.map(str::to_owned), now, gpc, region);
+        let consent = Consent::new(
+            policy.clone(),
+            cookie.map(str::to_owned),
+            now,
+            gpc,
+            region.map(Cow::into_owned),
+        );
         *last = Some(consent.clone());
         consent
     }
@@ -226,10 +235,12 @@ impl Consentry {
         request: &Consent,
         set_cookies: impl IntoIterator<Item = &'a [u8]>,
     ) -> Option<Consent> {
-        let name = self.inner.policy.cookie_name.as_str();
+        let name = self.inner.policy.cookie_name.as_bytes();
         let value = set_cookies.into_iter().find_map(|h| {
-            let s = std::str::from_utf8(h).ok()?;
-            let rest = s.strip_prefix(name)?.strip_prefix('=')?;
+            // The prefix first, on bytes: most responses set other cookies. (`h` is UTF-8
+            // exactly when `rest` is: the name and `=` are whole characters.)
+            let rest = h.strip_prefix(name)?.strip_prefix(b"=")?;
+            let rest = std::str::from_utf8(rest).ok()?;
             Some(rest.split(';').next().unwrap_or("").trim().to_owned())
         })?;
         Some(Consent::new(
@@ -239,6 +250,27 @@ impl Consentry {
             request.gpc(),
             request.region().map(str::to_owned),
         ))
+    }
+
+    /// Gates all the `Set-Cookie` values of a response (`set_cookies` lists them, in order, each
+    /// time it is called) for the request's consent, or the consent the response itself sets
+    /// (see [`Consentry::consent_after`]). `None` when every one passes, so the adapters leave
+    /// the headers as they are; otherwise which to keep.
+    pub(crate) fn gate_response<'a, I>(
+        &self,
+        request: &Consent,
+        set_cookies: impl Fn() -> I,
+    ) -> Option<Kept>
+    where
+        I: Iterator<Item = &'a [u8]>,
+    {
+        let after = self.consent_after(request, set_cookies());
+        let consent = after.as_ref().unwrap_or(request);
+        let mut kept = Kept::default();
+        for value in set_cookies() {
+            kept.push(self.gate(consent, value));
+        }
+        (!kept.all()).then_some(kept)
     }
 
     /// Checks one `Set-Cookie` value and logs drops and warnings with `tracing` (cookie name
@@ -354,6 +386,37 @@ mod tests {
             let next = c.consent_reusing(other, &mut last);
             assert!(!Arc::ptr_eq(&first.inner_arc(), &next.inner_arc()));
         }
+    }
+
+    #[test]
+    fn renews_an_unshared_consent_in_place_with_a_fresh_decision() {
+        fn now() -> Timestamp {
+            Timestamp(1_790_000_000)
+        }
+        let p = policy();
+        let all = consentry::ConsentRecord::accept_all(
+            &p,
+            now(),
+            consentry::ConsentId::from_random_bytes([1; 12]),
+        )
+        .encode();
+        let c = Consentry::new(p).region_header("x-geo").clock(now);
+        let cookie = format!("consentry={all}");
+        let granted: &[(&str, &[u8])] = &[("cookie", cookie.as_bytes()), ("x-geo", b"US")];
+        let refused: &[(&str, &[u8])] = &[("sec-gpc", b"1"), ("x-geo", b"DE")];
+        let mut last = None;
+        let first = c.consent_reusing(granted, &mut last);
+        assert!(first.allows("analytics") && first.decision().record().is_some());
+        let at = Arc::as_ptr(&first.inner_arc()).cast::<u8>();
+        drop(first);
+        let second = c.consent_reusing(refused, &mut last);
+        assert_eq!(Arc::as_ptr(&second.inner_arc()).cast::<u8>(), at);
+        assert!(!second.allows("analytics") && second.decision().record().is_none());
+        assert_eq!((second.region(), second.gpc()), (Some("DE"), true));
+        // Held elsewhere (a request still running): a new one, the held one unchanged.
+        let third = c.consent_reusing(granted, &mut last);
+        assert!(!Arc::ptr_eq(&second.inner_arc(), &third.inner_arc()));
+        assert!(third.allows("analytics") && !second.allows("analytics"));
     }
 
     #[test]

@@ -26,12 +26,14 @@ use consentry::{decide, decide_allowed, AllowedSet, Context, Decision, Policy, T
 /// ```
 #[derive(Clone, Debug)]
 pub struct Consent {
-    policy: Arc<Policy>,
+    /// One shared allocation: a clone (into the request, into the response future) is one
+    /// reference count.
     inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
 struct Inner {
+    policy: Arc<Policy>,
     /// The consent cookie's value: `Some("")` stands for an unreadable one (duplicated, not
     /// UTF-8), which decides as invalid.
     cookie: Option<String>,
@@ -55,8 +57,8 @@ impl Consent {
         region: Option<String>,
     ) -> Self {
         Consent {
-            policy,
             inner: Arc::new(Inner {
+                policy,
                 cookie,
                 now,
                 gpc,
@@ -65,6 +67,31 @@ impl Consent {
                 allowed: OnceLock::new(),
             }),
         }
+    }
+
+    /// Makes this the consent for new inputs, reusing its allocations when nothing else holds
+    /// it (the adapters' memo, once the previous request is done). False when it is shared.
+    pub(crate) fn renew(
+        &mut self,
+        policy: &Arc<Policy>,
+        cookie: Option<&str>,
+        now: Timestamp,
+        gpc: bool,
+        region: Option<&str>,
+    ) -> bool {
+        let Some(inner) = Arc::get_mut(&mut self.inner) else {
+            return false;
+        };
+        if !Arc::ptr_eq(&inner.policy, policy) {
+            inner.policy = policy.clone();
+        }
+        set_text(&mut inner.cookie, cookie);
+        set_text(&mut inner.region, region);
+        inner.now = now;
+        inner.gpc = gpc;
+        inner.decision = OnceLock::new();
+        inner.allowed = OnceLock::new();
+        true
     }
 
     /// Were these the inputs of this consent? (Then its decision is the same: `decide` is a
@@ -77,7 +104,7 @@ impl Consent {
         gpc: bool,
         region: Option<&str>,
     ) -> bool {
-        Arc::ptr_eq(&self.policy, policy)
+        Arc::ptr_eq(&self.inner.policy, policy)
             && self.inner.now == now
             && self.inner.gpc == gpc
             && self.inner.cookie.as_deref() == cookie
@@ -98,9 +125,13 @@ impl Consent {
     }
 
     fn decided(&self) -> &Decision {
-        self.inner
-            .decision
-            .get_or_init(|| decide(&self.policy, self.inner.cookie.as_deref(), &self.context()))
+        self.inner.decision.get_or_init(|| {
+            decide(
+                &self.inner.policy,
+                self.inner.cookie.as_deref(),
+                &self.context(),
+            )
+        })
     }
 
     /// May cookies and scripts of this category run? Required categories always may;
@@ -113,9 +144,13 @@ impl Consent {
         self.inner
             .allowed
             .get_or_init(|| {
-                decide_allowed(&self.policy, self.inner.cookie.as_deref(), &self.context())
+                decide_allowed(
+                    &self.inner.policy,
+                    self.inner.cookie.as_deref(),
+                    &self.context(),
+                )
             })
-            .allows(&self.policy, category)
+            .allows(&self.inner.policy, category)
     }
 
     /// The core decision (status, record, profile).
@@ -140,12 +175,12 @@ impl Consent {
 
     /// The policy in force.
     pub fn policy(&self) -> &Policy {
-        &self.policy
+        &self.inner.policy
     }
 
     /// The Google Consent Mode v2 state for this visitor.
     pub fn consent_mode(&self) -> SignalState {
-        SignalState::for_decision(&self.policy, self.decided())
+        SignalState::for_decision(&self.inner.policy, self.decided())
     }
 
     /// The Google tag (gtag.js) for a server-rendered page, or `None` unless analytics is
@@ -193,7 +228,7 @@ impl Consent {
             "<script{n} async src=\"https://www.googletagmanager.com/gtag/js?id={measurement_id}\"></script>\n\
              <script{n}>window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments);}}\n"
         );
-        for cmd in default_commands(&self.policy) {
+        for cmd in default_commands(&self.inner.policy) {
             let _ = writeln!(out, "gtag('consent','default',{cmd});");
         }
         let _ = write!(
@@ -202,5 +237,16 @@ impl Consent {
             self.consent_mode().to_json(None)
         );
         Some(out)
+    }
+}
+
+/// `slot = text`, in the string already there if there is one.
+fn set_text(slot: &mut Option<String>, text: Option<&str>) {
+    match (slot.as_mut(), text) {
+        (Some(s), Some(t)) => {
+            s.clear();
+            s.push_str(t);
+        }
+        (_, t) => *slot = t.map(str::to_owned),
     }
 }

@@ -10,6 +10,7 @@ use cookie::Cookie;
 
 use crate::consent::Consent;
 use crate::csrf::CSRF_COOKIE;
+use crate::scan::{find_byte, trim_wsp};
 
 /// Why the gate dropped or warned about a `Set-Cookie`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,108 +116,169 @@ pub(crate) fn check<'h>(
     }
 }
 
-/// The parts of a `Set-Cookie` value the gate looks at, borrowed from the header. (A small
-/// parser of its own: the gate runs on every cookie of every response.)
+/// Which of a response's `Set-Cookie` values to keep, in order (a bit each; no allocation for
+/// up to 64 values).
+#[derive(Debug, Default)]
+pub(crate) struct Kept {
+    len: usize,
+    first: u64,
+    more: Vec<bool>,
+}
+
+impl Kept {
+    pub(crate) fn push(&mut self, keep: bool) {
+        match self.len {
+            i @ 0..64 => self.first |= u64::from(keep) << i,
+            _ => self.more.push(keep),
+        }
+        self.len += 1;
+    }
+
+    /// Whether to keep the value at `i` (values past the last pushed are dropped).
+    pub(crate) fn keeps(&self, i: usize) -> bool {
+        match i {
+            0..64 => i < self.len && self.first & (1 << i) != 0,
+            _ => self.more.get(i - 64).copied().unwrap_or(false),
+        }
+    }
+
+    /// Every pushed value is kept.
+    pub(crate) fn all(&self) -> bool {
+        let pushed = if self.len >= 64 {
+            u64::MAX
+        } else {
+            (1 << self.len) - 1
+        };
+        self.first == pushed && self.more.iter().all(|k| *k)
+    }
+}
+
+/// A `Set-Cookie` value as the gate sees it, borrowed from the header. (A small parser of its
+/// own: the gate runs on every cookie of every response.)
 struct SetCookie<'a> {
-    raw: &'a str,
+    raw: &'a [u8],
     name: &'a str,
+    /// Everything from the first `;` on, parsed only when the verdict depends on it.
+    attributes: &'a [u8],
+}
+
+/// The attributes the gate looks at.
+struct Attributes<'a> {
     http_only: bool,
-    same_site: Option<&'a str>,
-    max_age: Option<&'a str>,
+    same_site: Option<&'a [u8]>,
+    max_age: Option<&'a [u8]>,
     expires: bool,
 }
 
 impl<'a> SetCookie<'a> {
     fn parse(header: &'a [u8]) -> Option<Self> {
-        // Byte scanning: `;` and `=` are ASCII, so every cut is a char boundary.
-        let raw = std::str::from_utf8(header).ok()?;
-        let bytes = raw.as_bytes();
-        let find = |from: usize, byte: u8, to: usize| {
-            bytes[from..to]
-                .iter()
-                .position(|c| *c == byte)
-                .map(|p| from + p)
-        };
-        let first_end = find(0, b';', bytes.len()).unwrap_or(bytes.len());
-        let eq = find(0, b'=', first_end)?;
-        let name = raw[..eq].trim_matches([' ', '\t']);
-        if crate::name::check_token(name).is_err() {
-            return None;
+        // Not UTF-8: malformed. (`is_ascii` first: it is the common case, and faster.)
+        if !header.is_ascii() {
+            std::str::from_utf8(header).ok()?;
         }
-        let mut c = SetCookie {
-            raw,
-            name,
+        let first_end = find_byte(header, b';').unwrap_or(header.len());
+        let eq = find_byte(&header[..first_end], b'=')?;
+        let name = trim_wsp(&header[..eq]);
+        crate::name::check_token_bytes(name).ok()?;
+        Some(SetCookie {
+            raw: header,
+            // A token is ASCII.
+            name: std::str::from_utf8(name).ok()?,
+            attributes: &header[first_end..],
+        })
+    }
+
+    /// Attributes are compared as bytes, trimmed of spaces and tabs only, as browsers do
+    /// (`Max-Age=\u{a0}0` deletes nothing in a browser, so it must not pass as a deletion).
+    fn attributes(&self) -> Attributes<'a> {
+        let mut a = Attributes {
             http_only: false,
             same_site: None,
             max_age: None,
             expires: false,
         };
-        let mut at = first_end;
-        while at < bytes.len() {
-            let start = at + 1;
-            let end = find(start, b';', bytes.len()).unwrap_or(bytes.len());
-            at = end;
-            let (key, value) = match find(start, b'=', end) {
-                Some(eq) => (raw[start..eq].trim(), Some(raw[eq + 1..end].trim())),
-                None => (raw[start..end].trim(), None),
+        let mut rest = self.attributes;
+        while let Some((_, after)) = rest.split_first() {
+            let end = find_byte(after, b';').unwrap_or(after.len());
+            let (attr, next) = after.split_at(end);
+            rest = next;
+            let (key, value) = match find_byte(attr, b'=') {
+                Some(eq) => (trim_wsp(&attr[..eq]), Some(trim_wsp(&attr[eq + 1..]))),
+                None => (trim_wsp(attr), None),
             };
             match key.len() {
-                8 if key.eq_ignore_ascii_case("httponly") => c.http_only = true,
-                8 if key.eq_ignore_ascii_case("samesite") => c.same_site = value,
-                7 if key.eq_ignore_ascii_case("max-age") => c.max_age = value,
-                7 if key.eq_ignore_ascii_case("expires") => c.expires = true,
+                8 if key.eq_ignore_ascii_case(b"httponly") => a.http_only = true,
+                8 if key.eq_ignore_ascii_case(b"samesite") => a.same_site = value,
+                7 if key.eq_ignore_ascii_case(b"max-age") => a.max_age = value,
+                7 if key.eq_ignore_ascii_case(b"expires") => a.expires = true,
                 _ => {}
             }
         }
-        Some(c)
+        a
     }
 
     /// Does this header delete the cookie? (`Max-Age` ≤ 0 wins over `Expires` in the past.)
-    fn is_deletion(&self) -> bool {
-        if let Some(age) = self.max_age.filter(|a| {
-            let digits = a.strip_prefix('-').unwrap_or(a);
-            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    fn is_deletion(&self, a: &Attributes<'_>) -> bool {
+        if let Some(age) = a.max_age.filter(|a| {
+            let digits = a.strip_prefix(b"-").unwrap_or(a);
+            !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
         }) {
-            return age.starts_with('-') || age.bytes().all(|b| b == b'0');
+            return age.starts_with(b"-") || age.iter().all(|b| *b == b'0');
         }
-        self.expires
-            && Cookie::parse(self.raw)
+        a.expires
+            && std::str::from_utf8(self.raw)
                 .ok()
+                .and_then(|raw| Cookie::parse(raw).ok())
                 .and_then(|c| c.expires_datetime())
                 .is_some_and(|t| t <= OffsetDateTime::now_utc())
     }
 }
 
 fn verdict_for(policy: &Policy, consent: &Consent, cookie: &SetCookie<'_>) -> GateVerdict {
-    if cookie.name == policy.cookie_name || cookie.name == CSRF_COOKIE || cookie.is_deletion() {
+    if cookie.name == policy.cookie_name || cookie.name == CSRF_COOKIE {
         return GateVerdict::Keep;
     }
-    let Some(decl) = policy.cookie_for(cookie.name) else {
-        return match policy.undeclared_cookies {
-            UndeclaredCookies::Drop => GateVerdict::Drop(GateReason::Undeclared),
-            UndeclaredCookies::Warn => GateVerdict::Warn(GateReason::Undeclared),
-            UndeclaredCookies::Allow => GateVerdict::Keep,
-        };
-    };
-    // Required categories pass without deciding anything (saves the decision on responses
-    // that only set session cookies).
-    if !(policy.is_required(decl.category) || consent.allows(decl.category)) {
-        return GateVerdict::Drop(GateReason::NotGranted {
-            category: decl.category.to_owned(),
-        });
-    }
-    if decl.decl.http_only == Some(true) && !cookie.http_only {
-        return GateVerdict::Warn(GateReason::MissingHttpOnly);
-    }
-    if let Some(declared) = decl.decl.same_site {
-        if !cookie
-            .same_site
-            .is_some_and(|a| a.eq_ignore_ascii_case(declared.as_str()))
-        {
-            return GateVerdict::Warn(GateReason::WrongSameSite { declared });
+    // A deletion always passes, so the attributes matter only for a cookie that would
+    // otherwise be dropped or warned about, or whose declaration asks for attributes.
+    let (verdict, attributes) = match policy.cookie_for(cookie.name) {
+        None => match policy.undeclared_cookies {
+            UndeclaredCookies::Drop => (GateVerdict::Drop(GateReason::Undeclared), None),
+            UndeclaredCookies::Warn => (GateVerdict::Warn(GateReason::Undeclared), None),
+            UndeclaredCookies::Allow => return GateVerdict::Keep,
+        },
+        // Required categories pass without deciding anything (saves the decision on
+        // responses that only set session cookies).
+        Some(decl) if !(policy.is_required(decl.category) || consent.allows(decl.category)) => (
+            GateVerdict::Drop(GateReason::NotGranted {
+                category: decl.category.to_owned(),
+            }),
+            None,
+        ),
+        Some(decl) => {
+            let wants_http_only = decl.decl.http_only == Some(true);
+            if !wants_http_only && decl.decl.same_site.is_none() {
+                return GateVerdict::Keep;
+            }
+            let a = cookie.attributes();
+            let verdict = if wants_http_only && !a.http_only {
+                GateVerdict::Warn(GateReason::MissingHttpOnly)
+            } else if let Some(declared) = decl.decl.same_site.filter(|d| {
+                !a.same_site
+                    .is_some_and(|v| v.eq_ignore_ascii_case(d.as_str().as_bytes()))
+            }) {
+                GateVerdict::Warn(GateReason::WrongSameSite { declared })
+            } else {
+                return GateVerdict::Keep;
+            };
+            (verdict, Some(a))
         }
+    };
+    let attributes = attributes.unwrap_or_else(|| cookie.attributes());
+    if cookie.is_deletion(&attributes) {
+        GateVerdict::Keep
+    } else {
+        verdict
     }
-    GateVerdict::Keep
 }
 
 #[cfg(test)]
@@ -232,6 +294,26 @@ mod tests {
         let c = Consentry::new(policy());
         let consent = c.consent(&[][..]);
         check_set_cookie(c.policy(), &consent, header).1
+    }
+
+    #[test]
+    fn kept_remembers_each_value_past_64() {
+        let mut kept = Kept::default();
+        assert!(kept.all() && !kept.keeps(0));
+        for i in 0..150 {
+            kept.push(i % 7 != 3);
+        }
+        for i in 0..150 {
+            assert_eq!(kept.keeps(i), i % 7 != 3, "{i}");
+        }
+        assert!(!kept.all() && !kept.keeps(150));
+        let mut all = Kept::default();
+        (0..64).for_each(|_| all.push(true));
+        assert!(all.all());
+        all.push(true);
+        assert!(all.all());
+        all.push(false);
+        assert!(!all.all());
     }
 
     #[test]

@@ -71,6 +71,7 @@ mod origin;
 mod policy_tag;
 mod receipts;
 mod request;
+mod scan;
 mod seal;
 
 #[cfg(feature = "actix")]

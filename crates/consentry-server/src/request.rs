@@ -1,5 +1,7 @@
 //! A framework-free view of request headers, and reading cookies from `Cookie` headers.
 
+use crate::scan::{find_byte, trim_wsp};
+
 /// Read access to a request's headers, implemented by the adapters for their frameworks'
 /// header maps (and usable for any other framework). Names are lowercase.
 pub trait Headers {
@@ -44,16 +46,21 @@ pub(crate) enum Found<'a> {
 
 /// Finds the cookie `name` in one `Cookie` header value. Never panics on any bytes.
 pub(crate) fn find_cookie<'a>(header: &'a [u8], name: &[u8], found: &mut Found<'a>) {
-    for pair in header.split(|b| *b == b';') {
-        let pair = trim(pair);
-        let Some(eq) = pair.iter().position(|b| *b == b'=') else {
-            continue;
-        };
-        if trim(&pair[..eq]) == name {
-            *found = match found {
-                Found::None => Found::One(trim(&pair[eq + 1..])),
-                _ => Found::Duplicate,
-            };
+    let mut rest = header;
+    loop {
+        let end = find_byte(rest, b';').unwrap_or(rest.len());
+        let pair = &rest[..end];
+        if let Some(eq) = find_byte(pair, b'=') {
+            if trim_wsp(&pair[..eq]) == name {
+                *found = match found {
+                    Found::None => Found::One(trim_wsp(&pair[eq + 1..])),
+                    _ => Found::Duplicate,
+                };
+            }
+        }
+        match rest.get(end + 1..) {
+            Some(next) => rest = next,
+            None => break,
         }
     }
 }
@@ -75,18 +82,6 @@ pub(crate) fn cookie_value<'a, H: Headers + ?Sized>(
         };
     });
     out
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| *c != b' ' && *c != b'\t')
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| *c != b' ' && *c != b'\t')
-        .map_or(start, |e| e + 1);
-    &b[start..end.max(start)]
 }
 
 #[cfg(test)]

@@ -73,6 +73,22 @@ mod axum_server {
                 "/set-cookies",
                 get(|| async { with_cookies(app_set_cookies(), "set") }),
             )
+            .route(
+                "/ordered",
+                get(|| async { with_cookies(ordered_set_cookies(), "set") }),
+            )
+            .route(
+                "/ordered-consent",
+                get(move || async move {
+                    let mut c = ordered_set_cookies();
+                    c.push(analytics_consent_set_cookie(json));
+                    with_cookies(c, "set")
+                }),
+            )
+            .route(
+                "/ordered-kept",
+                get(|| async { with_cookies(ordered_kept(), "set") }),
+            )
             .route("/form", get(|t: CsrfToken| async move { t.hidden_input() }))
             .route("/transfer", post(|_r: Request| async { "transferred" }))
             .route("/consentry/receipts", receipts(receipt_endpoint(json)))
@@ -154,6 +170,22 @@ mod actix_server {
                         .route(
                             "/set-cookies",
                             web::get().to(|| async { with_cookies(app_set_cookies(), "set") }),
+                        )
+                        .route(
+                            "/ordered",
+                            web::get().to(|| async { with_cookies(ordered_set_cookies(), "set") }),
+                        )
+                        .route(
+                            "/ordered-consent",
+                            web::get().to(move || async move {
+                                let mut c = ordered_set_cookies();
+                                c.push(analytics_consent_set_cookie(json));
+                                with_cookies(c, "set")
+                            }),
+                        )
+                        .route(
+                            "/ordered-kept",
+                            web::get().to(|| async { with_cookies(ordered_kept(), "set") }),
                         )
                         .route(
                             "/form",
@@ -802,6 +834,40 @@ async fn gate_drops_analytics_without_consent_and_keeps_it_with_consent() {
             ["__Host-P4PMember"],
             "{fw}"
         );
+    }
+}
+
+/// The cookies of [`ordered_set_cookies`] that pass with analytics granted.
+fn ordered_kept() -> Vec<String> {
+    let all = ordered_set_cookies();
+    [1, 2, 4, 5].iter().map(|&i| all[i].clone()).collect()
+}
+
+#[tokio::test]
+async fn gate_keeps_the_survivors_exactly_and_in_order() {
+    let all = ordered_set_cookies();
+    let pick = |idx: &[usize]| idx.iter().map(|&i| all[i].clone()).collect::<Vec<_>>();
+    let granted = format!("consentry={}", consent_value(P4P, &["analytics"]));
+    let refused = format!("consentry={}", consent_value(P4P, &[]));
+    for (fw, s) in servers() {
+        // No consent: the first, middle and last drops go; necessary and the deletion stay.
+        let res = get(s.p4p, "/ordered", &[]).await;
+        assert_eq!(set_cookies(res.headers()), pick(&[1, 4]), "{fw}");
+        // Analytics granted: the analytics cookies come back in their places.
+        let res = get(s.p4p, "/ordered", &[("cookie", granted.clone())]).await;
+        assert_eq!(set_cookies(res.headers()), pick(&[1, 2, 4, 5]), "{fw}");
+        // The response itself grants analytics (set last): it decides for the earlier cookies.
+        let mut want = pick(&[1, 2, 4, 5]);
+        want.push(analytics_consent_set_cookie(P4P));
+        for request in [vec![], vec![("cookie", refused.clone())]] {
+            let res = get(s.p4p, "/ordered-consent", &request).await;
+            assert_eq!(set_cookies(res.headers()), want, "{fw}: {request:?}");
+        }
+        // Nothing to drop: the headers pass untouched.
+        let res = get(s.p4p, "/ordered-kept", &[("cookie", granted.clone())]).await;
+        assert_eq!(set_cookies(res.headers()), ordered_kept(), "{fw}");
+        let res = get(s.p4p, "/ordered-kept", &[]).await;
+        assert_eq!(set_cookies(res.headers()), pick(&[1, 4]), "{fw}");
     }
 }
 

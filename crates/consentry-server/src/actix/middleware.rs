@@ -109,13 +109,14 @@ where
         Box::pin(async move {
             let mut res = fut.await?;
             let headers = res.headers_mut();
-            if headers.contains_key(SET_COOKIE) {
-                let values: Vec<HeaderValue> = headers.remove(SET_COOKIE).collect();
-                let after =
-                    consentry.consent_after(&consent, values.iter().map(HeaderValue::as_bytes));
-                let consent = after.as_ref().unwrap_or(&consent);
-                for v in values {
-                    if consentry.gate(consent, v.as_bytes()) {
+            let keep = consentry.gate_response(&consent, || {
+                headers.get_all(SET_COOKIE).map(HeaderValue::as_bytes)
+            });
+            // Rebuilt only when a cookie is dropped; the others keep their order.
+            if let Some(keep) = keep {
+                let old = headers.remove(SET_COOKIE);
+                for (i, v) in old.enumerate() {
+                    if keep.keeps(i) {
                         headers.append(SET_COOKIE, v);
                     }
                 }

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use consentry::Policy;
-use http::header::{SET_COOKIE, STRICT_TRANSPORT_SECURITY};
+use http::header::{Entry, SET_COOKIE, STRICT_TRANSPORT_SECURITY};
 use http::uri::Scheme;
 use http::{HeaderValue, Request, Response};
 use tower_layer::Layer;
@@ -151,18 +151,31 @@ where
 }
 
 fn finish(state: State, headers: &mut http::HeaderMap) {
-    if headers.contains_key(SET_COOKIE) {
-        let values: Vec<HeaderValue> = match headers.entry(SET_COOKIE) {
-            http::header::Entry::Occupied(e) => e.remove_entry_mult().1.collect(),
-            http::header::Entry::Vacant(_) => Vec::new(),
-        };
-        let after = state
-            .consentry
-            .consent_after(&state.consent, values.iter().map(HeaderValue::as_bytes));
-        let consent = after.as_ref().unwrap_or(&state.consent);
-        for v in values {
-            if state.consentry.gate(consent, v.as_bytes()) {
-                headers.append(SET_COOKIE, v);
+    let keep = state.consentry.gate_response(&state.consent, || {
+        headers
+            .get_all(SET_COOKIE)
+            .into_iter()
+            .map(HeaderValue::as_bytes)
+    });
+    // Rebuilt only when a cookie is dropped, in place: the kept values are taken out (a
+    // placeholder left behind) and put back in order, replacing all the old ones.
+    if let Some(keep) = keep {
+        if let Entry::Occupied(mut entry) = headers.entry(SET_COOKIE) {
+            let mut kept = Vec::new();
+            for (i, v) in entry.iter_mut().enumerate() {
+                if keep.keeps(i) {
+                    kept.push(std::mem::replace(v, HeaderValue::from_static("")));
+                }
+            }
+            let mut kept = kept.into_iter();
+            match kept.next() {
+                Some(first) => {
+                    entry.insert(first);
+                    kept.for_each(|v| entry.append(v));
+                }
+                None => {
+                    entry.remove();
+                }
             }
         }
     }

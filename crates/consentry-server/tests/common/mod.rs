@@ -143,6 +143,31 @@ pub fn app_set_cookies() -> Vec<String> {
     v
 }
 
+/// What `/ordered` emits: cookies the gate drops (undeclared, not granted) at the start, in
+/// the middle and at the end, around cookies that pass (necessary, a deletion, and analytics
+/// when granted). The gate must keep the survivors byte for byte and in this order.
+pub fn ordered_set_cookies() -> Vec<String> {
+    vec![
+        "tracker=abc; Path=/".to_owned(),
+        AuthCookie::signed(&keys(), "P4PMember", "member-7")
+            .unwrap()
+            .to_string(),
+        "_ga=GA1.2.secretvalue; Path=/; Max-Age=1000".to_owned(),
+        "_fbp=fb.1.2; Path=/; Max-Age=1000".to_owned(),
+        "_ga_OLD=; Path=/; Max-Age=0".to_owned(),
+        "_ga_XYZ=GS1.1; Path=/; Max-Age=1000".to_owned(),
+        "other=1; Path=/".to_owned(),
+    ]
+}
+
+/// The consent cookie a response sets when the visitor has just granted analytics.
+pub fn analytics_consent_set_cookie(json: &str) -> String {
+    format!(
+        "consentry={}; Path=/; Max-Age=31536000",
+        consent_value(json, &["analytics"])
+    )
+}
+
 pub fn now() -> Timestamp {
     Timestamp(
         SystemTime::now()
