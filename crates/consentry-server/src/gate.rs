@@ -365,6 +365,32 @@ mod tests {
     }
 
     #[test]
+    fn trims_attributes_like_a_browser() {
+        // Browsers trim only spaces and tabs: `\u{a0}0` is no Max-Age to them, so no deletion.
+        assert!(!verdict("_ga=; Max-Age=\u{a0}0".as_bytes()).keeps());
+        assert!(!verdict("_ga=; \u{a0}Max-Age=0".as_bytes()).keeps());
+        assert_eq!(verdict(b"_ga=;\tmax-age =\t0 ;"), GateVerdict::Keep);
+        assert_eq!(verdict(b" _ga =x; Max-Age=0"), GateVerdict::Keep);
+        // Not UTF-8 anywhere: malformed, even in an attribute.
+        assert_eq!(
+            verdict(b"_ga=; Max-Age=0; x=\xff"),
+            GateVerdict::Drop(GateReason::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_deletion_passes_without_warnings_about_attributes() {
+        assert_eq!(
+            verdict(b"__Host-P4PMember=; Path=/; Max-Age=0"),
+            GateVerdict::Keep
+        );
+        assert_eq!(
+            verdict(b"__Host-P4PMember=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            GateVerdict::Keep
+        );
+    }
+
+    #[test]
     fn reports_necessary_cookie_missing_declared_attributes() {
         assert_eq!(
             verdict(b"__Host-P4PMember=v; Secure; SameSite=Strict; Path=/"),
