@@ -10,7 +10,9 @@ use cookie::Cookie;
 
 use crate::consent::Consent;
 use crate::csrf::CSRF_COOKIE;
-use crate::scan::{find_byte, trim_wsp};
+use memchr::memchr;
+
+use crate::scan::trim_wsp;
 
 /// Why the gate dropped or warned about a `Set-Cookie`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,8 +178,8 @@ impl<'a> SetCookie<'a> {
         if !header.is_ascii() {
             std::str::from_utf8(header).ok()?;
         }
-        let first_end = find_byte(header, b';').unwrap_or(header.len());
-        let eq = find_byte(&header[..first_end], b'=')?;
+        let first_end = memchr(b';', header).unwrap_or(header.len());
+        let eq = memchr(b'=', &header[..first_end])?;
         let name = trim_wsp(&header[..eq]);
         crate::name::check_token_bytes(name).ok()?;
         Some(SetCookie {
@@ -199,10 +201,10 @@ impl<'a> SetCookie<'a> {
         };
         let mut rest = self.attributes;
         while let Some((_, after)) = rest.split_first() {
-            let end = find_byte(after, b';').unwrap_or(after.len());
+            let end = memchr(b';', after).unwrap_or(after.len());
             let (attr, next) = after.split_at(end);
             rest = next;
-            let (key, value) = match find_byte(attr, b'=') {
+            let (key, value) = match memchr(b'=', attr) {
                 Some(eq) => (trim_wsp(&attr[..eq]), Some(trim_wsp(&attr[eq + 1..]))),
                 None => (trim_wsp(attr), None),
             };

@@ -1,6 +1,8 @@
 //! A framework-free view of request headers, and reading cookies from `Cookie` headers.
 
-use crate::scan::{find_byte, trim_wsp};
+use memchr::memchr;
+
+use crate::scan::trim_wsp;
 
 /// Read access to a request's headers, implemented by the adapters for their frameworks'
 /// header maps (and usable for any other framework). Names are lowercase.
@@ -48,9 +50,9 @@ pub(crate) enum Found<'a> {
 pub(crate) fn find_cookie<'a>(header: &'a [u8], name: &[u8], found: &mut Found<'a>) {
     let mut rest = header;
     loop {
-        let end = find_byte(rest, b';').unwrap_or(rest.len());
+        let end = memchr(b';', rest).unwrap_or(rest.len());
         let pair = &rest[..end];
-        if let Some(eq) = find_byte(pair, b'=') {
+        if let Some(eq) = memchr(b'=', pair) {
             if trim_wsp(&pair[..eq]) == name {
                 *found = match found {
                     Found::None => Found::One(trim_wsp(&pair[eq + 1..])),
