@@ -17,42 +17,10 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
-    sh(cargo().args([
-        "clippy",
-        "-p",
-        "consentry",
-        "-p",
-        "consentry-web",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    clippy_wasm32(&["-p", "consentry", "-p", "consentry-web"])?;
     // The shipped configuration: no_std, trapping panics.
-    sh(cargo().args([
-        "clippy",
-        "-p",
-        "consentry-web",
-        "--features",
-        "bundle",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    sh(cargo().args([
-        "clippy",
-        "-p",
-        "consentry",
-        "--no-default-features",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    clippy_wasm32(&["-p", "consentry-web", "--features", "bundle"])?;
+    clippy_wasm32(&["-p", "consentry", "--no-default-features"])?;
     sh(cargo().args(["test", "--workspace", "--all-features"]))?;
     if quick {
         eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
@@ -77,4 +45,15 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
 /// Entry point for `cargo xtask test [--quick]`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     run_all(args.iter().any(|a| a == "--quick"))
+}
+
+/// `cargo clippy <packages and features> --target wasm32-unknown-unknown -- -D warnings`.
+fn clippy_wasm32(what: &[&str]) -> Result<(), String> {
+    sh(cargo().arg("clippy").args(what).args([
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
