@@ -196,6 +196,16 @@ pub enum LawfulBasis {
 }
 
 impl LawfulBasis {
+    /// All bases, (a) to (f).
+    pub const ALL: [LawfulBasis; 6] = [
+        LawfulBasis::Consent,
+        LawfulBasis::Contract,
+        LawfulBasis::LegalObligation,
+        LawfulBasis::VitalInterests,
+        LawfulBasis::PublicTask,
+        LawfulBasis::LegitimateInterests,
+    ];
+
     /// The article, e.g. `Art. 6(1)(a)`.
     pub fn article(self) -> &'static str {
         match self {

@@ -251,6 +251,16 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An enum written as a string: the one of `all` whose `name` it is (the enum's own
+    /// file-format spelling).
+    fn pick_named<T: Copy>(&mut self, all: &[T], name: fn(T) -> &'static str) -> R<T> {
+        let s = self.string()?;
+        match all.iter().find(|v| name(**v) == s) {
+            Some(&v) => Ok(v),
+            None => Err(self.fail("unknown value")),
+        }
+    }
+
     /// `None` for `null`, otherwise the value `f` reads.
     fn opt<T>(&mut self, f: fn(&mut Self) -> R<T>) -> R<Option<T>> {
         if self.word(b"null") {
@@ -394,9 +404,12 @@ impl<'a> Reader<'a> {
                 })?,
                 2 => p.consent_max_age_days = r.u32()?,
                 3 => p.cookie_name = r.string()?,
-                4 => p.default_region = r.pick(&REGION_PROFILES)?,
+                4 => p.default_region = r.pick_named(&RegionProfile::ALL, RegionProfile::as_str)?,
                 5 => r.object(|r, code| {
-                    p.regions.insert(code, r.pick(&REGION_PROFILES)?);
+                    p.regions.insert(
+                        code,
+                        r.pick_named(&RegionProfile::ALL, RegionProfile::as_str)?,
+                    );
                     Ok(())
                 })?,
                 6 => r.list(|r| {
@@ -437,13 +450,13 @@ impl<'a> Reader<'a> {
             ],
             |r, field| {
                 match field {
-                    0 => c.lawful_basis = r.pick(&LAWFUL_BASES)?,
+                    0 => c.lawful_basis = r.pick_named(&LawfulBasis::ALL, LawfulBasis::as_str)?,
                     1 => c.required = r.bool()?,
                     2 => {
                         c.consent_mode = r.opt(|r| {
                             let mut signals = Vec::new();
                             r.list(|r| {
-                                signals.push(r.pick(&SIGNALS)?);
+                                signals.push(r.pick_named(&Signal::ALL, Signal::as_str)?);
                                 Ok(())
                             })?;
                             Ok(signals)
@@ -613,37 +626,13 @@ fn push_u32(out: &mut String, n: u32) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
-// The names of the enums in the file format, as their serde derives spell them (the tests
-// read a policy using every one with both readers).
-
-const REGION_PROFILES: [(&str, RegionProfile); 2] = [
-    ("opt-in", RegionProfile::OptIn),
-    ("opt-out", RegionProfile::OptOut),
-];
+// The file-format names of the enums that have no `as_str` in that spelling, as their serde
+// derives spell them (the tests read a policy using every one with both readers).
 
 const UNDECLARED: [(&str, UndeclaredCookies); 3] = [
     ("drop", UndeclaredCookies::Drop),
     ("warn", UndeclaredCookies::Warn),
     ("allow", UndeclaredCookies::Allow),
-];
-
-const LAWFUL_BASES: [(&str, LawfulBasis); 6] = [
-    ("consent", LawfulBasis::Consent),
-    ("contract", LawfulBasis::Contract),
-    ("legal_obligation", LawfulBasis::LegalObligation),
-    ("vital_interests", LawfulBasis::VitalInterests),
-    ("public_task", LawfulBasis::PublicTask),
-    ("legitimate_interests", LawfulBasis::LegitimateInterests),
-];
-
-const SIGNALS: [(&str, Signal); 7] = [
-    ("ad_storage", Signal::AdStorage),
-    ("ad_user_data", Signal::AdUserData),
-    ("ad_personalization", Signal::AdPersonalization),
-    ("analytics_storage", Signal::AnalyticsStorage),
-    ("functionality_storage", Signal::FunctionalityStorage),
-    ("personalization_storage", Signal::PersonalizationStorage),
-    ("security_storage", Signal::SecurityStorage),
 ];
 
 const EXEMPTIONS: [(&str, Exemption); 7] = [

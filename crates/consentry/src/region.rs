@@ -21,6 +21,9 @@ pub enum RegionProfile {
 }
 
 impl RegionProfile {
+    /// Both profiles.
+    pub const ALL: [RegionProfile; 2] = [RegionProfile::OptIn, RegionProfile::OptOut];
+
     /// `opt-in` or `opt-out`.
     pub fn as_str(self) -> &'static str {
         match self {
