@@ -27,8 +27,7 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         return Ok(());
     }
     // The committed minified gate must be the minified source.
-    crate::web::gate(true)?;
-    crate::web::build()?;
+    crate::web::build_checking_gate(true)?;
     crate::bench::check_budgets()?;
     let chromium = ensure_chromium()?;
     crate::web::wasm_tests()?;

@@ -58,7 +58,7 @@ pub(crate) const GATE_MIN: &str = "crates/consentry-web/src/consentry-gate.min.j
 /// `pkg/consentry-gate.js`. With `check`, fails instead of writing when the committed
 /// [`GATE_MIN`] is not what terser makes of [`GATE_SRC`] (CI: the source was edited and the
 /// minified file not rebuilt).
-pub(crate) fn gate(check: bool) -> Result<(), String> {
+fn gate(check: bool) -> Result<(), String> {
     let tools = root().join("xtask/tools");
     npm_ci(&tools)?;
     let out = Command::new(tools.join("node_modules/.bin/terser"))
@@ -91,10 +91,15 @@ pub(crate) fn gate(check: bool) -> Result<(), String> {
 
 /// Builds `pkg/consentry-gate.js`, `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`.
 pub(crate) fn build() -> Result<(), String> {
+    build_checking_gate(false)
+}
+
+/// [`build`]; with `check_gate`, fails if the committed minified gate is stale (see [`gate`]).
+pub(crate) fn build_checking_gate(check_gate: bool) -> Result<(), String> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     let tools = root().join("xtask/tools");
-    gate(false)?;
+    gate(check_gate)?;
     run(cargo().args([
         "build",
         "-p",
