@@ -17,7 +17,7 @@
 //   await env.close();
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -175,8 +175,8 @@ let certCache;
 /** A self-signed certificate for the local HTTPS side (made once per process with openssl). */
 function testCert() {
   if (certCache !== undefined) return certCache;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "consentry-e2e-cert-"));
   try {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "consentry-e2e-cert-"));
     const key = path.join(dir, "key.pem");
     const cert = path.join(dir, "cert.pem");
     execFileSync(
@@ -189,6 +189,9 @@ function testCert() {
   } catch (e) {
     console.warn(`harness: no openssl, HTTPS disabled (${e.message})`);
     certCache = null;
+  } finally {
+    // The key is held in memory from here on; no test run leaves files behind.
+    rmSync(dir, { recursive: true, force: true });
   }
   return certCache;
 }
