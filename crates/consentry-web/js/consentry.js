@@ -1,6 +1,8 @@
 // consentry: the module loader. Starts itself when the page has
 // <script type="application/json" id="consentry-policy">; otherwise `import { start }`.
 // The banner, decisions and cookie handling are Rust (consentry_bg.wasm).
+// `cargo xtask web` puts wasm-bindgen's glue in place of the import below and minifies the
+// two as one file, pkg/consentry.js.
 import init, * as m from "./consentry_bg.js";
 
 let started;
