@@ -2,7 +2,7 @@
 
 use alloc::string::String;
 
-use crate::policy::{CategoryText, Policy, Texts, ANALYTICS, FUNCTIONAL, MARKETING, NECESSARY};
+use crate::policy::{Policy, Texts, ANALYTICS, FUNCTIONAL, MARKETING, NECESSARY};
 
 /// Texts for one language, every field filled.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,18 +33,15 @@ pub struct ResolvedTexts<'a> {
 impl<'a> ResolvedTexts<'a> {
     /// Title and description of a category.
     pub fn category(&self, id: &str) -> (&'a str, &'a str) {
-        let found = |f: fn(&'a CategoryText) -> Option<&'a String>| {
-            self.texts
-                .iter()
-                .flatten()
-                .find_map(|t| t.categories.get(id).and_then(f))
-                .map(String::as_str)
-        };
-        let (dt, dd) = default_category_text(id);
-        (
-            found(|c| c.title.as_ref()).unwrap_or(dt),
-            found(|c| c.description.as_ref()).unwrap_or(dd),
-        )
+        let (mut title, mut description) = default_category_text(id);
+        // The fallback language first, so the page's language overrides it field by field.
+        for t in self.texts.iter().rev().flatten() {
+            if let Some(c) = t.categories.get(id) {
+                title = c.title.as_deref().unwrap_or(title);
+                description = c.description.as_deref().unwrap_or(description);
+            }
+        }
+        (title, description)
     }
 }
 
@@ -86,7 +83,8 @@ impl Policy {
     /// ```
     pub fn texts_for<'a>(&'a self, lang: &str) -> ResolvedTexts<'a> {
         let lookup = |l: &str| self.texts.iter().find(|(k, _)| k.eq_ignore_ascii_case(l));
-        let base = lang.split(['-', '_']).next().unwrap_or("");
+        let cut = lang.bytes().position(|b| b == b'-' || b == b'_');
+        let base = lang.get(..cut.unwrap_or(lang.len())).unwrap_or(lang);
         let hit = lookup(lang).or_else(|| lookup(base));
         let en = lookup("en").map(|(_, t)| t);
         let language = match hit {

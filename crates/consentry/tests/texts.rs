@@ -45,3 +45,31 @@ fn built_in_texts_cover_policies_without_texts() {
     assert_eq!(t.category("marketing").0, "Marketing");
     assert_eq!(t.category("functional").0, "Functional");
 }
+
+#[test]
+fn category_texts_fall_back_field_by_field() {
+    let p = consentry::Policy::from_json(
+        r#"{"revision":1,"categories":{
+            "necessary":{"required":true,"lawful_basis":"contract"},
+            "analytics":{"lawful_basis":"consent"},
+            "stats":{"lawful_basis":"consent"}},
+          "texts":{
+            "en":{"categories":{"analytics":{"title":"Analytics (en)","description":"Counts (en)"},
+                                "stats":{"description":"Numbers (en)"}}},
+            "de":{"categories":{"analytics":{"title":"Statistik"}}}}}"#,
+    )
+    .unwrap();
+    let de = p.texts_for("de_CH");
+    assert_eq!(de.language, "de", "`_` separates the base language too");
+    // German title, English description: each field falls back on its own.
+    assert_eq!(de.category("analytics"), ("Statistik", "Counts (en)"));
+    // Only a description anywhere: the built-in title for an unknown id.
+    assert_eq!(de.category("stats"), ("Other", "Numbers (en)"));
+    // No texts at all: the built-ins.
+    assert_eq!(
+        de.category("necessary").0,
+        "Strictly necessary",
+        "built-in title"
+    );
+    assert_eq!(p.texts_for("en").category("analytics").0, "Analytics (en)");
+}
