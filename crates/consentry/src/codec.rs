@@ -199,16 +199,19 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
         return Err(CookieError::TooLong);
     }
     let mut fields = Fields(Some(value));
-    let version: u32 = parse_digits(fields.next()?, 9).ok_or(CookieError::Malformed)?;
-    if version != FORMAT_VERSION {
-        return Err(if version > FORMAT_VERSION {
+    let version = parse_digits(fields.next()?, 9).ok_or(CookieError::Malformed)?;
+    if version != u64::from(FORMAT_VERSION) {
+        return Err(if version > u64::from(FORMAT_VERSION) {
             CookieError::UnsupportedVersion
         } else {
             CookieError::Malformed
         });
     }
-    let revision: u32 = parse_digits(fields.next()?, 10).ok_or(CookieError::Malformed)?;
-    let decided_at: i64 = parse_digits(fields.next()?, 12).ok_or(CookieError::Malformed)?;
+    let revision = parse_digits(fields.next()?, 10)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(CookieError::Malformed)?;
+    // At most 12 digits: always an `i64`.
+    let decided_at = parse_digits(fields.next()?, 12).ok_or(CookieError::Malformed)? as i64;
     let id = ConsentId::parse(fields.next()?).ok_or(CookieError::Malformed)?;
     let method = match fields.next()?.as_bytes() {
         [c] => Method::from_code(char::from(*c)).ok_or(CookieError::Malformed)?,
@@ -228,8 +231,9 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
 }
 
 /// Canonical decimal only (no sign, no leading zero), so each record has one encoding.
-/// `max_len` is at most 12, so the digits always fit a `u64`; a value too large for `T` is `None`.
-fn parse_digits<T: TryFrom<u64>>(s: &str, max_len: usize) -> Option<T> {
+/// `max_len` is at most 12, so the digits always fit a `u64`. Not generic: one copy of the
+/// loop in the browser module.
+fn parse_digits(s: &str, max_len: usize) -> Option<u64> {
     if s.is_empty() || s.len() > max_len.min(19) || (s.len() > 1 && s.starts_with('0')) {
         return None;
     }
@@ -240,7 +244,7 @@ fn parse_digits<T: TryFrom<u64>>(s: &str, max_len: usize) -> Option<T> {
         }
         n = n * 10 + u64::from(b - b'0');
     }
-    T::try_from(n).ok()
+    Some(n)
 }
 
 impl ConsentRecord {
