@@ -270,11 +270,13 @@ impl<'a> Reader<'a> {
         let start = self.i;
         let mut v: u64 = 0;
         while let Some(d @ b'0'..=b'9') = self.s.get(self.i) {
-            v = v.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+            // Capped just past `u32::MAX`: no overflow however many digits, and no 128-bit
+            // multiply as `saturating_mul` would need.
+            v = (v * 10 + u64::from(d - b'0')).min(1 << 32);
             self.i += 1;
         }
         let digits = self.i - start;
-        if digits == 0 || (digits > 1 && self.s[start] == b'0') {
+        if digits == 0 || (digits > 1 && self.s.get(start) == Some(&b'0')) {
             return Err(self.fail("expected a whole number"));
         }
         if matches!(self.s.get(self.i), Some(b'.' | b'e' | b'E'))
