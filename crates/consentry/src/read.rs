@@ -75,7 +75,7 @@ impl Policy {
             receipt_endpoint: None,
             texts: SortedMap::new(),
         };
-        let read = r.object(&mut policy, &POLICY, 2).and_then(|()| {
+        let read = r.object(&mut policy, POLICY, 2).and_then(|()| {
             r.ws();
             if r.i < r.s.len() {
                 return Err(r.fail("trailing characters after the policy"));
@@ -378,13 +378,13 @@ impl<'a> Reader<'a> {
         Ok(Some(key))
     }
 
-    /// Reads an object into a struct whose fields are `names`: each at most once, nothing
-    /// else, and the first `required` of them must be there.
-    fn object(&mut self, target: &mut dyn Fields, names: &[&str], required: usize) -> R<()> {
+    /// Reads an object into a struct whose fields are `names` (separated by spaces): each at
+    /// most once, nothing else, and the first `required` of them must be there.
+    fn object(&mut self, target: &mut dyn Fields, names: &str, required: usize) -> R<()> {
         let mut o = self.open(b'{')?;
         let mut seen = 0u32;
         while let Some(key) = self.key(&mut o)? {
-            let Some(at) = names.iter().position(|n| *n == key) else {
+            let Some(at) = names.split_ascii_whitespace().position(|n| n == key) else {
                 return Err(self.fail("unknown field"));
             };
             if seen & (1 << at) != 0 {
@@ -394,7 +394,7 @@ impl<'a> Reader<'a> {
             self.fill(target.slot(at))?;
         }
         let first_missing = (!seen).trailing_zeros() as usize;
-        match names.get(first_missing) {
+        match names.split_ascii_whitespace().nth(first_missing) {
             Some(name) if first_missing < required => {
                 if !self.path.is_empty() {
                     self.path.push('.');
@@ -461,7 +461,7 @@ impl<'a> Reader<'a> {
                         consent_mode: None,
                         sale_or_sharing: None,
                     };
-                    self.object(&mut c, &CATEGORY, 1)?;
+                    self.object(&mut c, CATEGORY, 1)?;
                     map.0.push((id, c));
                 }
             }
@@ -478,7 +478,7 @@ impl<'a> Reader<'a> {
                         iframes: Vec::new(),
                         cookies: Vec::new(),
                     };
-                    self.object(&mut s, &SERVICE, 4)?;
+                    self.object(&mut s, SERVICE, 4)?;
                     list.push(s);
                 }
             }
@@ -495,7 +495,7 @@ impl<'a> Reader<'a> {
                         http_only: None,
                         same_site: None,
                     };
-                    self.object(&mut c, &COOKIE, 1)?;
+                    self.object(&mut c, COOKIE, 1)?;
                     list.push(c);
                 }
             }
@@ -503,7 +503,7 @@ impl<'a> Reader<'a> {
                 let mut o = self.open(b'{')?;
                 while let Some(lang) = self.key(&mut o)? {
                     let mut t = crate::policy::Texts::default();
-                    self.object(&mut t, &TEXTS, 0)?;
+                    self.object(&mut t, TEXTS, 0)?;
                     map.insert(lang, t);
                 }
             }
@@ -511,7 +511,7 @@ impl<'a> Reader<'a> {
                 let mut o = self.open(b'{')?;
                 while let Some(id) = self.key(&mut o)? {
                     let mut t = CategoryText::default();
-                    self.object(&mut t, &CATEGORY_TEXT, 0)?;
+                    self.object(&mut t, CATEGORY_TEXT, 0)?;
                     map.insert(id, t);
                 }
             }
@@ -520,21 +520,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-// The fields of each struct, required ones first, and the slot each fills.
+// The fields of each struct, required ones first, and the slot each fills. The names are one
+// space-separated string rather than an array of `&str`: a table of pointers and lengths costs
+// more in the wasm module than splitting the string where it is used.
 
-const POLICY: [&str; 11] = [
-    "revision",
-    "categories",
-    "consent_max_age_days",
-    "cookie_name",
-    "default_region",
-    "regions",
-    "services",
-    "cookies",
-    "undeclared_cookies",
-    "receipt_endpoint",
-    "texts",
-];
+const POLICY: &str = "revision categories consent_max_age_days cookie_name default_region regions \
+    services cookies undeclared_cookies receipt_endpoint texts";
 
 impl Fields for Policy {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -554,12 +545,7 @@ impl Fields for Policy {
     }
 }
 
-const CATEGORY: [&str; 4] = [
-    "lawful_basis",
-    "required",
-    "consent_mode",
-    "sale_or_sharing",
-];
+const CATEGORY: &str = "lawful_basis required consent_mode sale_or_sharing";
 
 impl Fields for Category {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -572,16 +558,7 @@ impl Fields for Category {
     }
 }
 
-const SERVICE: [&str; 8] = [
-    "id",
-    "category",
-    "provider",
-    "purpose",
-    "privacy_policy_url",
-    "scripts",
-    "iframes",
-    "cookies",
-];
+const SERVICE: &str = "id category provider purpose privacy_policy_url scripts iframes cookies";
 
 impl Fields for Service {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -598,16 +575,7 @@ impl Fields for Service {
     }
 }
 
-const COOKIE: [&str; 8] = [
-    "name",
-    "category",
-    "provider",
-    "purpose",
-    "max_age_days",
-    "exemption",
-    "http_only",
-    "same_site",
-];
+const COOKIE: &str = "name category provider purpose max_age_days exemption http_only same_site";
 
 impl Fields for CookieDecl {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -624,18 +592,8 @@ impl Fields for CookieDecl {
     }
 }
 
-const TEXTS: [&str; 10] = [
-    "title",
-    "body",
-    "accept_all",
-    "reject_all",
-    "preferences",
-    "save",
-    "blocked",
-    "allow",
-    "privacy_url",
-    "categories",
-];
+const TEXTS: &str =
+    "title body accept_all reject_all preferences save blocked allow privacy_url categories";
 
 impl Fields for Texts {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -654,7 +612,7 @@ impl Fields for Texts {
     }
 }
 
-const CATEGORY_TEXT: [&str; 2] = ["title", "description"];
+const CATEGORY_TEXT: &str = "title description";
 
 impl Fields for CategoryText {
     fn slot(&mut self, field: usize) -> Slot<'_> {
