@@ -298,21 +298,22 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An enum written as a string: the value named in `names`.
-    fn pick<T: Copy>(&mut self, names: &[(&str, T)]) -> R<T> {
-        let s = self.string()?;
-        match names.iter().find(|(n, _)| *n == s) {
-            Some(&(_, v)) => Ok(v),
-            None => Err(self.fail("unknown value")),
-        }
+    /// An enum written as a string: the one of `values` whose name is in the same place
+    /// among the space-separated `names`.
+    fn pick<T: Copy>(&mut self, (names, values): Names<T>) -> R<T> {
+        let at = self.name_at(names)?;
+        values
+            .get(at)
+            .copied()
+            .ok_or_else(|| self.fail("unknown value"))
     }
 
-    /// An enum written as a string: the one of `all` whose `name` it is (the enum's own
-    /// file-format spelling).
-    fn pick_named<T: Copy>(&mut self, all: &[T], name: fn(T) -> &'static str) -> R<T> {
-        let s = self.string()?;
-        match all.iter().find(|v| name(**v) == s) {
-            Some(&v) => Ok(v),
+    /// Where the string that comes next is among the space-separated `names`. Not generic,
+    /// so one copy serves every enum.
+    fn name_at(&mut self, names: &str) -> R<usize> {
+        let name = self.string()?;
+        match names.split_ascii_whitespace().position(|n| n == name) {
+            Some(at) => Ok(at),
             None => Err(self.fail("unknown value")),
         }
     }
@@ -432,25 +433,25 @@ impl<'a> Reader<'a> {
                     list.push(crate::Pattern::new(self.string()?));
                 }
             }
-            Region(v) => *v = self.pick_named(&RegionProfile::ALL, RegionProfile::as_str)?,
+            Region(v) => *v = self.pick(REGION_PROFILES)?,
             Regions(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(code) = self.key(&mut o)? {
-                    let v = self.pick_named(&RegionProfile::ALL, RegionProfile::as_str)?;
+                    let v = self.pick(REGION_PROFILES)?;
                     map.insert(code, v);
                 }
             }
-            Basis(v) => *v = self.pick_named(&LawfulBasis::ALL, LawfulBasis::as_str)?,
+            Basis(v) => *v = self.pick(LAWFUL_BASES)?,
             Signals(v) => {
                 let signals = v.insert(Vec::new());
                 let mut l = self.open(b'[')?;
                 while self.item(&mut l)? {
-                    signals.push(self.pick_named(&Signal::ALL, Signal::as_str)?);
+                    signals.push(self.pick(SIGNALS)?);
                 }
             }
-            Undeclared(v) => *v = self.pick(&UNDECLARED)?,
-            Exemption(v) => *v = Some(self.pick(&EXEMPTIONS)?),
-            SameSite(v) => *v = Some(self.pick(&SAME_SITES)?),
+            Undeclared(v) => *v = self.pick(UNDECLARED)?,
+            Exemption(v) => *v = Some(self.pick(EXEMPTIONS)?),
+            SameSite(v) => *v = Some(self.pick(SAME_SITES)?),
             Categories(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(id) = self.key(&mut o)? {
@@ -632,27 +633,66 @@ fn push_u32(out: &mut String, n: u32) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
-// The file-format names of the enums that have no `as_str` in that spelling, as their serde
-// derives spell them (the tests read a policy using every one with both readers).
+/// The names of an enum's values as the file writes them, separated by spaces, and the values
+/// in the same order.
+type Names<T> = (&'static str, &'static [T]);
 
-const UNDECLARED: [(&str, UndeclaredCookies); 3] = [
-    ("drop", UndeclaredCookies::Drop),
-    ("warn", UndeclaredCookies::Warn),
-    ("allow", UndeclaredCookies::Allow),
-];
+// Names as the serde derives spell them. The tests read a policy with every one in both
+// readers, and check those of enums with an `as_str` against it. Strings rather than `as_str`
+// keep the lookup in one non-generic function, which is smaller.
 
-const EXEMPTIONS: [(&str, Exemption); 7] = [
-    ("authentication", Exemption::Authentication),
-    ("session", Exemption::Session),
-    ("security", Exemption::Security),
-    ("csrf", Exemption::Security),
-    ("load_balancing", Exemption::LoadBalancing),
-    ("ui_preference", Exemption::UiPreference),
-    ("consent_record", Exemption::ConsentRecord),
-];
+const REGION_PROFILES: Names<RegionProfile> = ("opt-in opt-out", &RegionProfile::ALL);
 
-const SAME_SITES: [(&str, SameSite); 3] = [
-    ("strict", SameSite::Strict),
-    ("lax", SameSite::Lax),
-    ("none", SameSite::None),
-];
+const LAWFUL_BASES: Names<LawfulBasis> = (
+    "consent contract legal_obligation vital_interests public_task legitimate_interests",
+    &LawfulBasis::ALL,
+);
+
+const SIGNALS: Names<Signal> = (
+    "ad_storage ad_user_data ad_personalization analytics_storage functionality_storage \
+     personalization_storage security_storage",
+    &Signal::ALL,
+);
+
+const UNDECLARED: Names<UndeclaredCookies> = (
+    "drop warn allow",
+    &[
+        UndeclaredCookies::Drop,
+        UndeclaredCookies::Warn,
+        UndeclaredCookies::Allow,
+    ],
+);
+
+const EXEMPTIONS: Names<Exemption> = (
+    "authentication session security csrf load_balancing ui_preference consent_record",
+    &[
+        Exemption::Authentication,
+        Exemption::Session,
+        Exemption::Security,
+        Exemption::Security,
+        Exemption::LoadBalancing,
+        Exemption::UiPreference,
+        Exemption::ConsentRecord,
+    ],
+);
+
+const SAME_SITES: Names<SameSite> = (
+    "strict lax none",
+    &[SameSite::Strict, SameSite::Lax, SameSite::None],
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The copied names agree with the enums' own `as_str`.
+    #[test]
+    fn names_match_as_str() {
+        fn check<T: Copy>((names, values): Names<T>, as_str: fn(T) -> &'static str) {
+            assert!(names.split(' ').eq(values.iter().map(|v| as_str(*v))));
+        }
+        check(REGION_PROFILES, RegionProfile::as_str);
+        check(LAWFUL_BASES, LawfulBasis::as_str);
+        check(SIGNALS, Signal::as_str);
+    }
+}
