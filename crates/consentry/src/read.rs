@@ -111,8 +111,6 @@ struct Open {
     path: usize,
     /// Entries so far.
     n: u32,
-    /// `}` or `]`.
-    close: u8,
 }
 
 /// Where a value read from the file goes, by its type in the file format.
@@ -327,22 +325,20 @@ impl<'a> Reader<'a> {
                 "expected a list"
             }));
         }
-        let close = if open == b'{' { b'}' } else { b']' };
         Ok(Open {
             path: self.path.len(),
             n: 0,
-            close,
         })
     }
 
-    /// Moves on to the next entry of `o`, if there is one.
-    fn next(&mut self, o: &mut Open) -> R<bool> {
+    /// Moves on to the next entry of `o`, if there is one before `close` (`}` or `]`).
+    fn next(&mut self, o: &mut Open, close: u8) -> R<bool> {
         self.path.truncate(o.path);
-        if self.eat(o.close) {
+        if self.eat(close) {
             return Ok(false);
         }
         if o.n > 0 && !self.eat(b',') {
-            return Err(self.fail(if o.close == b'}' {
+            return Err(self.fail(if close == b'}' {
                 "expected `,` or `}`"
             } else {
                 "expected `,` or `]`"
@@ -354,7 +350,7 @@ impl<'a> Reader<'a> {
 
     /// Moves on to the next element of a list, if there is one; its path is `…[i]`.
     fn item(&mut self, list: &mut Open) -> R<bool> {
-        let more = self.next(list)?;
+        let more = self.next(list, b']')?;
         if more {
             self.path.push('[');
             push_u32(&mut self.path, list.n - 1);
@@ -373,7 +369,7 @@ impl<'a> Reader<'a> {
 
     /// The key of the next entry of an object, if there is one; its path is `….key`.
     fn key(&mut self, object: &mut Open) -> R<Option<String>> {
-        if !self.next(object)? {
+        if !self.next(object, b'}')? {
             return Ok(None);
         }
         let key = self.string()?;
