@@ -2,13 +2,13 @@
 //!
 //! The browser module reads the policy with it: serde_json's parser costs about 30 KB gzip in
 //! a wasm module, and serde's derived visitors for this model another 20 KB. This one reads
-//! the text once, front to back, straight into the model's structs, with a few small
-//! helpers (generic over their callbacks: measured smaller than `dyn` callbacks here). It
-//! follows the file format of the serde model exactly: unknown and duplicated
-//! fields are refused, `null` stands for an absent optional field only, the same defaults
-//! apply, and enums take the names their serde derives give them. `tests/read.rs` checks it
-//! against `Policy::from_json_unchecked` on every example policy, every enum name and
-//! thousands of mutated files.
+//! the text once, front to back, straight into the model's structs. It is written for size:
+//! one loop reads every struct, each struct only says which [`Slot`] each of its fields
+//! fills, and one `match` reads a value into a slot. It follows the file format of the serde
+//! model exactly: unknown and duplicated fields are refused, `null` stands for an absent
+//! optional field only, the same defaults apply, and enums take the names their serde
+//! derives give them. `tests/read.rs` checks it against `Policy::from_json_unchecked` on
+//! every example policy, every enum name and thousands of mutated files.
 //!
 //! One thing serde_json accepts and this does not: a unit enum written as an object
 //! (`{"consent": null}` for `"consent"`).
@@ -25,8 +25,8 @@ use crate::region::RegionProfile;
 use crate::validate::{PolicyError, PolicyErrorKind};
 use crate::{Pattern, SortedMap};
 
-/// Reading stopped; what went wrong and where is in [`Reader::error`]. A unit error keeps the
-/// results small, which keeps the browser module small.
+/// Reading stopped; the message is in [`Reader::error`] and the place in [`Reader::path`]. A
+/// unit error keeps the results small, which keeps the browser module small.
 struct Stop;
 
 type R<T> = Result<T, Stop>;
@@ -60,19 +60,37 @@ impl Policy {
             s: text.as_bytes(),
             i: 0,
             path: String::new(),
-            error: None,
+            error: "",
         };
-        let read = r.policy().and_then(|policy| {
+        let mut policy = Policy {
+            revision: 0,
+            consent_max_age_days: crate::policy::DEFAULT_CONSENT_MAX_AGE_DAYS,
+            cookie_name: crate::policy::DEFAULT_COOKIE_NAME.into(),
+            default_region: Default::default(),
+            regions: SortedMap::new(),
+            categories: Categories::default(),
+            services: Vec::new(),
+            cookies: Vec::new(),
+            undeclared_cookies: Default::default(),
+            receipt_endpoint: None,
+            texts: SortedMap::new(),
+        };
+        let read = r.object(&mut policy, POLICY, 2).and_then(|()| {
             r.ws();
             if r.i < r.s.len() {
                 return Err(r.fail("trailing characters after the policy"));
             }
-            Ok(policy)
+            Ok(())
         });
-        read.map_err(|Stop| {
-            r.error
-                .unwrap_or_else(|| PolicyError::new(PolicyErrorKind::Syntax, ".", ""))
-        })
+        match read {
+            Ok(()) => Ok(policy),
+            Err(Stop) => {
+                if r.path.is_empty() {
+                    r.path.push('.');
+                }
+                Err(PolicyError::new(PolicyErrorKind::Syntax, r.path, r.error))
+            }
+        }
     }
 }
 
@@ -81,20 +99,54 @@ struct Reader<'a> {
     text: &'a str,
     s: &'a [u8],
     i: usize,
+    /// Where the value being read is; after a [`Stop`], where reading stopped.
     path: String,
-    /// The first error, with the path where it happened.
-    error: Option<PolicyError>,
+    /// Why reading stopped.
+    error: &'static str,
+}
+
+/// An object or a list being read.
+struct Open {
+    /// The length of the path before its entries.
+    path: usize,
+    /// Entries so far.
+    n: u32,
+}
+
+/// Where a value read from the file goes, by its type in the file format.
+enum Slot<'s> {
+    Str(&'s mut String),
+    OptStr(&'s mut Option<String>),
+    U32(&'s mut u32),
+    OptU32(&'s mut Option<u32>),
+    Bool(&'s mut bool),
+    OptBool(&'s mut Option<bool>),
+    Pattern(&'s mut Pattern),
+    Patterns(&'s mut Vec<Pattern>),
+    Region(&'s mut RegionProfile),
+    Regions(&'s mut SortedMap<RegionProfile>),
+    Basis(&'s mut LawfulBasis),
+    Signals(&'s mut Option<Vec<Signal>>),
+    Undeclared(&'s mut UndeclaredCookies),
+    Exemption(&'s mut Option<Exemption>),
+    SameSite(&'s mut Option<SameSite>),
+    Categories(&'s mut Categories),
+    Services(&'s mut Vec<Service>),
+    Cookies(&'s mut Vec<CookieDecl>),
+    Texts(&'s mut SortedMap<Texts>),
+    CategoryTexts(&'s mut SortedMap<CategoryText>),
+}
+
+/// A struct of the model as the file writes it: an object whose field `i` (in the order of
+/// the struct's name table) fills `slot(i)`.
+trait Fields {
+    fn slot(&mut self, field: usize) -> Slot<'_>;
 }
 
 impl<'a> Reader<'a> {
-    /// Records the error at the current path and stops.
+    /// Records why reading stops; the path stays where it is.
     fn fail(&mut self, message: &'static str) -> Stop {
-        let path = if self.path.is_empty() {
-            "."
-        } else {
-            self.path.as_str()
-        };
-        self.error = Some(PolicyError::new(PolicyErrorKind::Syntax, path, message));
+        self.error = message;
         Stop
     }
 
@@ -216,11 +268,13 @@ impl<'a> Reader<'a> {
         let start = self.i;
         let mut v: u64 = 0;
         while let Some(d @ b'0'..=b'9') = self.s.get(self.i) {
-            v = v.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+            // Capped just past `u32::MAX`: no overflow however many digits, and no 128-bit
+            // multiply as `saturating_mul` would need.
+            v = (v * 10 + u64::from(d - b'0')).min(1 << 32);
             self.i += 1;
         }
         let digits = self.i - start;
-        if digits == 0 || (digits > 1 && self.s[start] == b'0') {
+        if digits == 0 || (digits > 1 && self.s.get(start) == Some(&b'0')) {
             return Err(self.fail("expected a whole number"));
         }
         if matches!(self.s.get(self.i), Some(b'.' | b'e' | b'E'))
@@ -242,380 +296,343 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An enum written as a string: the value named in `names`.
-    fn pick<T: Copy>(&mut self, names: &[(&str, T)]) -> R<T> {
-        let s = self.string()?;
-        match names.iter().find(|(n, _)| *n == s) {
-            Some(&(_, v)) => Ok(v),
+    /// An enum written as a string: the one of `values` whose name is in the same place
+    /// among the space-separated `names`.
+    fn pick<T: Copy>(&mut self, (names, values): Names<T>) -> R<T> {
+        let at = self.name_at(names)?;
+        values
+            .get(at)
+            .copied()
+            .ok_or_else(|| self.fail("unknown value"))
+    }
+
+    /// Where the string that comes next is among the space-separated `names`. Not generic,
+    /// so one copy serves every enum.
+    fn name_at(&mut self, names: &str) -> R<usize> {
+        let name = self.string()?;
+        match words(names).position(|n| n == name) {
+            Some(at) => Ok(at),
             None => Err(self.fail("unknown value")),
         }
     }
 
-    /// An enum written as a string: the one of `all` whose `name` it is (the enum's own
-    /// file-format spelling).
-    fn pick_named<T: Copy>(&mut self, all: &[T], name: fn(T) -> &'static str) -> R<T> {
-        let s = self.string()?;
-        match all.iter().find(|v| name(**v) == s) {
-            Some(&v) => Ok(v),
-            None => Err(self.fail("unknown value")),
+    /// Consumes `open` (`{` or `[`) to start reading an object or a list.
+    fn open(&mut self, open: u8) -> R<Open> {
+        if !self.eat(open) {
+            return Err(self.fail(if open == b'{' {
+                "expected an object"
+            } else {
+                "expected a list"
+            }));
         }
+        Ok(Open {
+            path: self.path.len(),
+            n: 0,
+        })
     }
 
-    /// `None` for `null`, otherwise the value `f` reads.
-    fn opt<T>(&mut self, f: fn(&mut Self) -> R<T>) -> R<Option<T>> {
-        if self.word(b"null") {
-            Ok(None)
-        } else {
-            f(self).map(Some)
+    /// Moves on to the next entry of `o`, if there is one before `close` (`}` or `]`).
+    fn next(&mut self, o: &mut Open, close: u8) -> R<bool> {
+        self.path.truncate(o.path);
+        if self.eat(close) {
+            return Ok(false);
         }
+        if o.n > 0 && !self.eat(b',') {
+            return Err(self.fail(if close == b'}' {
+                "expected `,` or `}`"
+            } else {
+                "expected `,` or `]`"
+            }));
+        }
+        o.n += 1;
+        Ok(true)
     }
 
-    /// A list, calling `each` on every element with its path (`…[2]`).
-    fn list(&mut self, mut each: impl FnMut(&mut Reader<'a>) -> R<()>) -> R<()> {
-        if !self.eat(b'[') {
-            return Err(self.fail("expected a list"));
-        }
-        if self.eat(b']') {
-            return Ok(());
-        }
-        let len = self.path.len();
-        let mut n: u32 = 0;
-        loop {
+    /// Moves on to the next element of a list, if there is one; its path is `…[i]`.
+    fn item(&mut self, list: &mut Open) -> R<bool> {
+        let more = self.next(list, b']')?;
+        if more {
             self.path.push('[');
-            push_u32(&mut self.path, n);
+            push_u32(&mut self.path, list.n - 1);
             self.path.push(']');
-            each(self)?;
-            self.path.truncate(len);
-            n += 1;
-            if self.eat(b']') {
-                return Ok(());
-            }
-            if !self.eat(b',') {
-                return Err(self.fail("expected `,` or `]`"));
-            }
         }
+        Ok(more)
     }
 
-    /// An object, calling `each` with every key (path `….key`) before its value is read.
-    fn object(&mut self, mut each: impl FnMut(&mut Reader<'a>, String) -> R<()>) -> R<()> {
-        if !self.eat(b'{') {
-            return Err(self.fail("expected an object"));
-        }
-        if self.eat(b'}') {
-            return Ok(());
-        }
-        let len = self.path.len();
-        loop {
-            let key = self.string()?;
-            if !self.path.is_empty() {
-                self.path.push('.');
-            }
-            self.path.push_str(&key);
-            if !self.eat(b':') {
-                return Err(self.fail("expected `:`"));
-            }
-            each(self, key)?;
-            self.path.truncate(len);
-            if self.eat(b'}') {
-                return Ok(());
-            }
-            if !self.eat(b',') {
-                return Err(self.fail("expected `,` or `}`"));
-            }
-        }
-    }
-
-    /// A struct: an object whose keys must be in `names`, each at most once. `each` gets the
-    /// index of the field; the result says which fields were present (bit `1 << index`).
-    fn fields(
-        &mut self,
-        names: &[&str],
-        mut each: impl FnMut(&mut Reader<'a>, usize) -> R<()>,
-    ) -> R<u32> {
-        let mut seen = 0u32;
-        self.object(|r, key| {
-            let Some(at) = names.iter().position(|n| *n == key) else {
-                return Err(r.fail("unknown field"));
-            };
-            if seen & (1 << at) != 0 {
-                return Err(r.fail("duplicate field"));
-            }
-            seen |= 1 << at;
-            each(r, at)
-        })?;
-        Ok(seen)
-    }
-
-    /// The error for a required field that is not in the object just read.
-    fn missing(&mut self, field: &str) -> Stop {
-        let len = self.path.len();
+    /// Appends the field `name` to the path.
+    fn enter(&mut self, name: &str) {
         if !self.path.is_empty() {
             self.path.push('.');
         }
-        self.path.push_str(field);
-        let e = self.fail("missing field");
-        self.path.truncate(len);
-        e
+        self.path.push_str(name);
     }
 
-    fn patterns(&mut self) -> R<Vec<Pattern>> {
-        let mut out = Vec::new();
-        self.list(|r| {
-            out.push(Pattern::new(r.string()?));
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    fn policy(&mut self) -> R<Policy> {
-        let mut p = Policy {
-            revision: 0,
-            consent_max_age_days: crate::policy::DEFAULT_CONSENT_MAX_AGE_DAYS,
-            cookie_name: crate::policy::DEFAULT_COOKIE_NAME.into(),
-            default_region: Default::default(),
-            regions: SortedMap::new(),
-            categories: Categories::default(),
-            services: Vec::new(),
-            cookies: Vec::new(),
-            undeclared_cookies: Default::default(),
-            receipt_endpoint: None,
-            texts: SortedMap::new(),
-        };
-        const FIELDS: [&str; 11] = [
-            "revision",
-            "categories",
-            "consent_max_age_days",
-            "cookie_name",
-            "default_region",
-            "regions",
-            "services",
-            "cookies",
-            "undeclared_cookies",
-            "receipt_endpoint",
-            "texts",
-        ];
-        let seen = self.fields(&FIELDS, |r, field| {
-            match field {
-                0 => p.revision = r.u32()?,
-                1 => r.object(|r, id| {
-                    let c = r.category()?;
-                    p.categories.0.push((id, c));
-                    Ok(())
-                })?,
-                2 => p.consent_max_age_days = r.u32()?,
-                3 => p.cookie_name = r.string()?,
-                4 => p.default_region = r.pick_named(&RegionProfile::ALL, RegionProfile::as_str)?,
-                5 => r.object(|r, code| {
-                    p.regions.insert(
-                        code,
-                        r.pick_named(&RegionProfile::ALL, RegionProfile::as_str)?,
-                    );
-                    Ok(())
-                })?,
-                6 => r.list(|r| {
-                    p.services.push(r.service()?);
-                    Ok(())
-                })?,
-                7 => p.cookies = r.cookies()?,
-                8 => p.undeclared_cookies = r.pick(&UNDECLARED)?,
-                9 => p.receipt_endpoint = r.opt(Self::string)?,
-                _ => r.object(|r, lang| {
-                    p.texts.insert(lang, r.texts()?);
-                    Ok(())
-                })?,
-            }
-            Ok(())
-        })?;
-        for (bit, name) in FIELDS[..2].iter().enumerate() {
-            if seen & (1 << bit) == 0 {
-                return Err(self.missing(name));
-            }
+    /// The key of the next entry of an object, if there is one; its path is `….key`.
+    fn key(&mut self, object: &mut Open) -> R<Option<String>> {
+        if !self.next(object, b'}')? {
+            return Ok(None);
         }
-        Ok(p)
-    }
-
-    fn category(&mut self) -> R<Category> {
-        let mut c = Category {
-            required: false,
-            lawful_basis: LawfulBasis::Consent,
-            consent_mode: None,
-            sale_or_sharing: None,
-        };
-        let seen = self.fields(
-            &[
-                "lawful_basis",
-                "required",
-                "consent_mode",
-                "sale_or_sharing",
-            ],
-            |r, field| {
-                match field {
-                    0 => c.lawful_basis = r.pick_named(&LawfulBasis::ALL, LawfulBasis::as_str)?,
-                    1 => c.required = r.bool()?,
-                    2 => {
-                        c.consent_mode = r.opt(|r| {
-                            let mut signals = Vec::new();
-                            r.list(|r| {
-                                signals.push(r.pick_named(&Signal::ALL, Signal::as_str)?);
-                                Ok(())
-                            })?;
-                            Ok(signals)
-                        })?
-                    }
-                    _ => c.sale_or_sharing = r.opt(Self::bool)?,
-                }
-                Ok(())
-            },
-        )?;
-        if seen & 1 == 0 {
-            return Err(self.missing("lawful_basis"));
+        let key = self.string()?;
+        self.enter(&key);
+        if !self.eat(b':') {
+            return Err(self.fail("expected `:`"));
         }
-        Ok(c)
+        Ok(Some(key))
     }
 
-    fn service(&mut self) -> R<Service> {
-        const FIELDS: [&str; 8] = [
-            "id",
-            "category",
-            "provider",
-            "purpose",
-            "privacy_policy_url",
-            "scripts",
-            "iframes",
-            "cookies",
-        ];
-        let mut s = Service {
-            id: String::new(),
-            category: String::new(),
-            provider: String::new(),
-            purpose: String::new(),
-            privacy_policy_url: None,
-            scripts: Vec::new(),
-            iframes: Vec::new(),
-            cookies: Vec::new(),
-        };
-        let seen = self.fields(&FIELDS, |r, field| {
-            match field {
-                0 => s.id = r.string()?,
-                1 => s.category = r.string()?,
-                2 => s.provider = r.string()?,
-                3 => s.purpose = r.string()?,
-                4 => s.privacy_policy_url = r.opt(Self::string)?,
-                5 => s.scripts = r.patterns()?,
-                6 => s.iframes = r.patterns()?,
-                _ => s.cookies = r.cookies()?,
-            }
-            Ok(())
-        })?;
-        for (bit, name) in FIELDS[..4].iter().enumerate() {
-            if seen & (1 << bit) == 0 {
-                return Err(self.missing(name));
-            }
-        }
-        Ok(s)
-    }
-
-    fn cookies(&mut self) -> R<Vec<CookieDecl>> {
-        let mut out = Vec::new();
-        self.list(|r| {
-            let mut c = CookieDecl {
-                name: Pattern::new(""),
-                category: None,
-                provider: None,
-                purpose: None,
-                max_age_days: None,
-                exemption: None,
-                http_only: None,
-                same_site: None,
+    /// Reads an object into a struct whose fields are `names` (separated by spaces): each at
+    /// most once, nothing else, and the first `required` of them must be there.
+    fn object(&mut self, target: &mut dyn Fields, names: &str, required: usize) -> R<()> {
+        let mut o = self.open(b'{')?;
+        let mut seen = 0u32;
+        while let Some(key) = self.key(&mut o)? {
+            let Some(at) = words(names).position(|n| n == key) else {
+                return Err(self.fail("unknown field"));
             };
-            let seen = r.fields(
-                &[
-                    "name",
-                    "category",
-                    "provider",
-                    "purpose",
-                    "max_age_days",
-                    "exemption",
-                    "http_only",
-                    "same_site",
-                ],
-                |r, field| {
-                    match field {
-                        0 => c.name = Pattern::new(r.string()?),
-                        1 => c.category = r.opt(Self::string)?,
-                        2 => c.provider = r.opt(Self::string)?,
-                        3 => c.purpose = r.opt(Self::string)?,
-                        4 => c.max_age_days = r.opt(Self::u32)?,
-                        5 => c.exemption = r.opt(|r| r.pick(&EXEMPTIONS))?,
-                        6 => c.http_only = r.opt(Self::bool)?,
-                        _ => c.same_site = r.opt(|r| r.pick(&SAME_SITES))?,
-                    }
-                    Ok(())
-                },
-            )?;
-            if seen & 1 == 0 {
-                return Err(r.missing("name"));
+            if seen & (1 << at) != 0 {
+                return Err(self.fail("duplicate field"));
             }
-            out.push(c);
-            Ok(())
-        })?;
-        Ok(out)
+            seen |= 1 << at;
+            self.fill(target.slot(at))?;
+        }
+        let first_missing = (!seen).trailing_zeros() as usize;
+        match words(names).nth(first_missing) {
+            Some(name) if first_missing < required => {
+                self.enter(name);
+                Err(self.fail("missing field"))
+            }
+            _ => Ok(()),
+        }
     }
 
-    fn texts(&mut self) -> R<Texts> {
-        let mut t = Texts::default();
-        self.fields(
-            &[
-                "title",
-                "body",
-                "accept_all",
-                "reject_all",
-                "preferences",
-                "save",
-                "blocked",
-                "allow",
-                "privacy_url",
-                "categories",
-            ],
-            |r, field| {
-                let slot = match field {
-                    0 => &mut t.title,
-                    1 => &mut t.body,
-                    2 => &mut t.accept_all,
-                    3 => &mut t.reject_all,
-                    4 => &mut t.preferences,
-                    5 => &mut t.save,
-                    6 => &mut t.blocked,
-                    7 => &mut t.allow,
-                    8 => &mut t.privacy_url,
-                    _ => {
-                        return r.object(|r, id| {
-                            let text = r.category_text()?;
-                            t.categories.insert(id, text);
-                            Ok(())
-                        })
-                    }
-                };
-                *slot = r.opt(Self::string)?;
-                Ok(())
-            },
-        )?;
-        Ok(t)
-    }
-
-    fn category_text(&mut self) -> R<CategoryText> {
-        let mut c = CategoryText::default();
-        self.fields(&["title", "description"], |r, field| {
-            let value = r.opt(Self::string)?;
-            if field == 0 {
-                c.title = value;
-            } else {
-                c.description = value;
+    /// Reads a value into `slot`.
+    fn fill(&mut self, slot: Slot<'_>) -> R<()> {
+        use Slot::*;
+        // Every optional field starts out `None` and is read at most once, so `null` leaves
+        // it as it is.
+        let optional = matches!(
+            slot,
+            OptStr(_) | OptU32(_) | OptBool(_) | Signals(_) | Exemption(_) | SameSite(_)
+        );
+        if optional && self.word(b"null") {
+            return Ok(());
+        }
+        match slot {
+            Str(s) => *s = self.string()?,
+            OptStr(s) => *s = Some(self.string()?),
+            U32(n) => *n = self.u32()?,
+            OptU32(n) => *n = Some(self.u32()?),
+            Bool(b) => *b = self.bool()?,
+            OptBool(b) => *b = Some(self.bool()?),
+            Pattern(p) => *p = crate::Pattern::new(self.string()?),
+            Patterns(list) => {
+                let mut l = self.open(b'[')?;
+                while self.item(&mut l)? {
+                    list.push(crate::Pattern::new(self.string()?));
+                }
             }
-            Ok(())
-        })?;
-        Ok(c)
+            Region(v) => *v = self.pick(REGION_PROFILES)?,
+            Regions(map) => {
+                let mut o = self.open(b'{')?;
+                while let Some(code) = self.key(&mut o)? {
+                    let v = self.pick(REGION_PROFILES)?;
+                    map.insert(code, v);
+                }
+            }
+            Basis(v) => *v = self.pick(LAWFUL_BASES)?,
+            Signals(v) => {
+                let signals = v.insert(Vec::new());
+                let mut l = self.open(b'[')?;
+                while self.item(&mut l)? {
+                    signals.push(self.pick(SIGNALS)?);
+                }
+            }
+            Undeclared(v) => *v = self.pick(UNDECLARED)?,
+            Exemption(v) => *v = Some(self.pick(EXEMPTIONS)?),
+            SameSite(v) => *v = Some(self.pick(SAME_SITES)?),
+            Categories(map) => {
+                let mut o = self.open(b'{')?;
+                while let Some(id) = self.key(&mut o)? {
+                    let mut c = Category {
+                        required: false,
+                        // Read from the file: the field is required.
+                        lawful_basis: LawfulBasis::Consent,
+                        consent_mode: None,
+                        sale_or_sharing: None,
+                    };
+                    self.object(&mut c, CATEGORY, 1)?;
+                    map.0.push((id, c));
+                }
+            }
+            Services(list) => {
+                let mut l = self.open(b'[')?;
+                while self.item(&mut l)? {
+                    let mut s = Service {
+                        id: String::new(),
+                        category: String::new(),
+                        provider: String::new(),
+                        purpose: String::new(),
+                        privacy_policy_url: None,
+                        scripts: Vec::new(),
+                        iframes: Vec::new(),
+                        cookies: Vec::new(),
+                    };
+                    self.object(&mut s, SERVICE, 4)?;
+                    list.push(s);
+                }
+            }
+            Cookies(list) => {
+                let mut l = self.open(b'[')?;
+                while self.item(&mut l)? {
+                    let mut c = CookieDecl {
+                        name: crate::Pattern::new(""),
+                        category: None,
+                        provider: None,
+                        purpose: None,
+                        max_age_days: None,
+                        exemption: None,
+                        http_only: None,
+                        same_site: None,
+                    };
+                    self.object(&mut c, COOKIE, 1)?;
+                    list.push(c);
+                }
+            }
+            Texts(map) => {
+                let mut o = self.open(b'{')?;
+                while let Some(lang) = self.key(&mut o)? {
+                    let mut t = crate::policy::Texts::default();
+                    self.object(&mut t, TEXTS, 0)?;
+                    map.insert(lang, t);
+                }
+            }
+            CategoryTexts(map) => {
+                let mut o = self.open(b'{')?;
+                while let Some(id) = self.key(&mut o)? {
+                    let mut t = CategoryText::default();
+                    self.object(&mut t, CATEGORY_TEXT, 0)?;
+                    map.insert(id, t);
+                }
+            }
+        }
+        Ok(())
     }
+}
+
+// The fields of each struct, required ones first, and the slot each fills. The names are one
+// space-separated string rather than an array of `&str`: a table of pointers and lengths costs
+// more in the wasm module than splitting the string where it is used.
+
+const POLICY: &str = "revision categories consent_max_age_days cookie_name default_region regions \
+    services cookies undeclared_cookies receipt_endpoint texts";
+
+impl Fields for Policy {
+    fn slot(&mut self, field: usize) -> Slot<'_> {
+        match field {
+            0 => Slot::U32(&mut self.revision),
+            1 => Slot::Categories(&mut self.categories),
+            2 => Slot::U32(&mut self.consent_max_age_days),
+            3 => Slot::Str(&mut self.cookie_name),
+            4 => Slot::Region(&mut self.default_region),
+            5 => Slot::Regions(&mut self.regions),
+            6 => Slot::Services(&mut self.services),
+            7 => Slot::Cookies(&mut self.cookies),
+            8 => Slot::Undeclared(&mut self.undeclared_cookies),
+            9 => Slot::OptStr(&mut self.receipt_endpoint),
+            _ => Slot::Texts(&mut self.texts),
+        }
+    }
+}
+
+const CATEGORY: &str = "lawful_basis required consent_mode sale_or_sharing";
+
+impl Fields for Category {
+    fn slot(&mut self, field: usize) -> Slot<'_> {
+        match field {
+            0 => Slot::Basis(&mut self.lawful_basis),
+            1 => Slot::Bool(&mut self.required),
+            2 => Slot::Signals(&mut self.consent_mode),
+            _ => Slot::OptBool(&mut self.sale_or_sharing),
+        }
+    }
+}
+
+const SERVICE: &str = "id category provider purpose privacy_policy_url scripts iframes cookies";
+
+impl Fields for Service {
+    fn slot(&mut self, field: usize) -> Slot<'_> {
+        match field {
+            0 => Slot::Str(&mut self.id),
+            1 => Slot::Str(&mut self.category),
+            2 => Slot::Str(&mut self.provider),
+            3 => Slot::Str(&mut self.purpose),
+            4 => Slot::OptStr(&mut self.privacy_policy_url),
+            5 => Slot::Patterns(&mut self.scripts),
+            6 => Slot::Patterns(&mut self.iframes),
+            _ => Slot::Cookies(&mut self.cookies),
+        }
+    }
+}
+
+const COOKIE: &str = "name category provider purpose max_age_days exemption http_only same_site";
+
+impl Fields for CookieDecl {
+    fn slot(&mut self, field: usize) -> Slot<'_> {
+        match field {
+            0 => Slot::Pattern(&mut self.name),
+            1 => Slot::OptStr(&mut self.category),
+            2 => Slot::OptStr(&mut self.provider),
+            3 => Slot::OptStr(&mut self.purpose),
+            4 => Slot::OptU32(&mut self.max_age_days),
+            5 => Slot::Exemption(&mut self.exemption),
+            6 => Slot::OptBool(&mut self.http_only),
+            _ => Slot::SameSite(&mut self.same_site),
+        }
+    }
+}
+
+const TEXTS: &str =
+    "title body accept_all reject_all preferences save blocked allow privacy_url categories";
+
+impl Fields for Texts {
+    fn slot(&mut self, field: usize) -> Slot<'_> {
+        Slot::OptStr(match field {
+            0 => &mut self.title,
+            1 => &mut self.body,
+            2 => &mut self.accept_all,
+            3 => &mut self.reject_all,
+            4 => &mut self.preferences,
+            5 => &mut self.save,
+            6 => &mut self.blocked,
+            7 => &mut self.allow,
+            8 => &mut self.privacy_url,
+            _ => return Slot::CategoryTexts(&mut self.categories),
+        })
+    }
+}
+
+const CATEGORY_TEXT: &str = "title description";
+
+impl Fields for CategoryText {
+    fn slot(&mut self, field: usize) -> Slot<'_> {
+        Slot::OptStr(if field == 0 {
+            &mut self.title
+        } else {
+            &mut self.description
+        })
+    }
+}
+
+/// The words of `names`, separated by single spaces. Smaller in wasm than `split(' ')` and
+/// `split_ascii_whitespace`.
+fn words(names: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(names);
+    core::iter::from_fn(move || {
+        let r = rest?;
+        let end = r.bytes().position(|b| b == b' ');
+        rest = end.and_then(|e| r.get(e + 1..));
+        r.get(..end.unwrap_or(r.len()))
+    })
 }
 
 /// Appends `n` in decimal, without `core::fmt`.
@@ -626,27 +643,66 @@ fn push_u32(out: &mut String, n: u32) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
-// The file-format names of the enums that have no `as_str` in that spelling, as their serde
-// derives spell them (the tests read a policy using every one with both readers).
+/// The names of an enum's values as the file writes them, separated by spaces, and the values
+/// in the same order.
+type Names<T> = (&'static str, &'static [T]);
 
-const UNDECLARED: [(&str, UndeclaredCookies); 3] = [
-    ("drop", UndeclaredCookies::Drop),
-    ("warn", UndeclaredCookies::Warn),
-    ("allow", UndeclaredCookies::Allow),
-];
+// Names as the serde derives spell them. The tests read a policy with every one in both
+// readers, and check those of enums with an `as_str` against it. Strings rather than `as_str`
+// keep the lookup in one non-generic function, which is smaller.
 
-const EXEMPTIONS: [(&str, Exemption); 7] = [
-    ("authentication", Exemption::Authentication),
-    ("session", Exemption::Session),
-    ("security", Exemption::Security),
-    ("csrf", Exemption::Security),
-    ("load_balancing", Exemption::LoadBalancing),
-    ("ui_preference", Exemption::UiPreference),
-    ("consent_record", Exemption::ConsentRecord),
-];
+const REGION_PROFILES: Names<RegionProfile> = ("opt-in opt-out", &RegionProfile::ALL);
 
-const SAME_SITES: [(&str, SameSite); 3] = [
-    ("strict", SameSite::Strict),
-    ("lax", SameSite::Lax),
-    ("none", SameSite::None),
-];
+const LAWFUL_BASES: Names<LawfulBasis> = (
+    "consent contract legal_obligation vital_interests public_task legitimate_interests",
+    &LawfulBasis::ALL,
+);
+
+const SIGNALS: Names<Signal> = (
+    "ad_storage ad_user_data ad_personalization analytics_storage functionality_storage \
+     personalization_storage security_storage",
+    &Signal::ALL,
+);
+
+const UNDECLARED: Names<UndeclaredCookies> = (
+    "drop warn allow",
+    &[
+        UndeclaredCookies::Drop,
+        UndeclaredCookies::Warn,
+        UndeclaredCookies::Allow,
+    ],
+);
+
+const EXEMPTIONS: Names<Exemption> = (
+    "authentication session security csrf load_balancing ui_preference consent_record",
+    &[
+        Exemption::Authentication,
+        Exemption::Session,
+        Exemption::Security,
+        Exemption::Security,
+        Exemption::LoadBalancing,
+        Exemption::UiPreference,
+        Exemption::ConsentRecord,
+    ],
+);
+
+const SAME_SITES: Names<SameSite> = (
+    "strict lax none",
+    &[SameSite::Strict, SameSite::Lax, SameSite::None],
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The copied names agree with the enums' own `as_str`.
+    #[test]
+    fn names_match_as_str() {
+        fn check<T: Copy>((names, values): Names<T>, as_str: fn(T) -> &'static str) {
+            assert!(names.split(' ').eq(values.iter().map(|v| as_str(*v))));
+        }
+        check(REGION_PROFILES, RegionProfile::as_str);
+        check(LAWFUL_BASES, LawfulBasis::as_str);
+        check(SIGNALS, Signal::as_str);
+    }
+}

@@ -269,3 +269,27 @@ fn reads_every_enum_name_like_serde_json() {
     // Every valid name above, and nothing else.
     assert_eq!(accepted, 2 + 3 + 6 + 7 + 7 + 3);
 }
+
+#[test]
+fn whole_numbers_up_to_u32_max_and_no_further() {
+    let revision = |n: &str| {
+        let text = format!(r#"{{"revision":{n},"categories":{{}}}}"#);
+        let ours = Policy::read_json(&text).map(|p| p.revision);
+        assert_eq!(
+            ours.as_ref().ok(),
+            Policy::from_json_unchecked(&text)
+                .map(|p| p.revision)
+                .as_ref()
+                .ok(),
+            "{n}"
+        );
+        ours.map_err(|e| e.message().to_owned())
+    };
+    assert_eq!(revision("0"), Ok(0));
+    assert_eq!(revision("4294967295"), Ok(u32::MAX));
+    let range = Err("expected a whole number from 0 to 4294967295".to_owned());
+    assert_eq!(revision("4294967296"), range);
+    assert_eq!(revision("42949672950"), range);
+    assert_eq!(revision("99999999999999999999999999999999999999999"), range);
+    assert_eq!(revision("00"), Err("expected a whole number".to_owned()));
+}
