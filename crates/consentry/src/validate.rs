@@ -694,18 +694,20 @@ fn could_match_tracker_cookie(name: &crate::Pattern) -> bool {
 }
 
 /// A URL pattern matches (nearly) everything when its literal text names no host or path.
+///
+/// Works on bytes: the characters it looks for are ASCII, and a byte search keeps the
+/// browser module free of `str` splitting and trimming machinery.
 fn url_pattern_matches_everything(p: &str) -> bool {
-    let literal: String = p.split('*').collect();
-    if "https://".starts_with(literal.as_str()) || "http://".starts_with(literal.as_str()) {
+    let literal: Vec<u8> = p.bytes().filter(|b| *b != b'*').collect();
+    if b"https://".starts_with(&literal) || b"http://".starts_with(&literal) {
         return true;
     }
     let rest = literal
-        .strip_prefix("https://")
-        .or_else(|| literal.strip_prefix("http://"))
-        .or_else(|| literal.strip_prefix("//"))
+        .strip_prefix(b"https://")
+        .or_else(|| literal.strip_prefix(b"http://"))
+        .or_else(|| literal.strip_prefix(b"//"))
         .unwrap_or(&literal);
-    rest.trim_matches(|c| c == '/' || c == '.' || c == ':')
-        .is_empty()
+    rest.iter().all(|b| matches!(b, b'/' | b'.' | b':'))
 }
 
 #[cfg(test)]
