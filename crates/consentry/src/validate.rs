@@ -11,6 +11,7 @@ use crate::policy::{
     MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
 };
 use crate::region::{requires_opt_in, RegionProfile};
+use crate::Pattern;
 
 /// Browsers cap a cookie's lifetime at 400 days (RFC 6265bis, R24).
 const MAX_COOKIE_DAYS: u32 = 400;
@@ -630,32 +631,46 @@ impl Policy {
     }
 
     fn check_duplicate_cookies(&self, out: &mut impl Sink) {
-        let all: Vec<_> = self.cookies().collect();
-        for (i, c) in all.iter().enumerate() {
-            if let Some(prev) = all[..i].iter().find(|p| p.decl.name == c.decl.name) {
-                let msg = lazy(out, || {
-                    if prev.category != c.category {
+        // Names and categories in the order of `Policy::cookies`, collected with plain loops
+        // rather than its iterator chain (smaller in the browser module).
+        let mut all: Vec<(&Pattern, &str)> = Vec::new();
+        for c in &self.cookies {
+            all.push((&c.name, c.category.as_deref().unwrap_or("")));
+        }
+        for s in &self.services {
+            for c in &s.cookies {
+                all.push((&c.name, c.category.as_deref().unwrap_or(&s.category)));
+            }
+        }
+        for (k, (name, category)) in all.iter().enumerate() {
+            if let Some((_, prev)) = all[..k].iter().find(|(n, _)| n == name) {
+                problem!(
+                    out,
+                    PolicyErrorKind::Duplicate,
+                    self.cookie_name_path(k),
+                    if prev != category {
                         format!(
-                        "cookie \"{}\" is declared in \"{}\" and in \"{}\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category",
-                        c.decl.name, prev.category, c.category
-                    )
+                            "cookie \"{name}\" is declared in \"{prev}\" and in \"{category}\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category"
+                        )
                     } else {
-                        format!("cookie \"{}\" is declared twice", c.decl.name)
-                    }
-                });
-                problem!(out, PolicyErrorKind::Duplicate, self.cookie_path(c), msg,);
+                        format!("cookie \"{name}\" is declared twice")
+                    },
+                );
             }
         }
     }
 
-    fn cookie_path(&self, c: &crate::policy::ResolvedCookie<'_>) -> String {
-        if let Some(i) = self.cookies.iter().position(|d| core::ptr::eq(d, c.decl)) {
-            return format!("cookies[{i}].name");
+    /// The path of the name of the `k`th cookie in the order of `Policy::cookies`.
+    fn cookie_name_path(&self, k: usize) -> String {
+        if k < self.cookies.len() {
+            return format!("cookies[{k}].name");
         }
+        let mut k = k - self.cookies.len();
         for (i, s) in self.services.iter().enumerate() {
-            if let Some(j) = s.cookies.iter().position(|d| core::ptr::eq(d, c.decl)) {
-                return format!("services[{i}].cookies[{j}].name");
+            if k < s.cookies.len() {
+                return format!("services[{i}].cookies[{k}].name");
             }
+            k -= s.cookies.len();
         }
         "cookies".into()
     }
@@ -676,7 +691,7 @@ fn is_known_tracker_cookie(name: &str) -> bool {
 /// True if the name, or any name the pattern matches, is a known analytics or advertising
 /// cookie: `_ga`, `_ga_*`, but also `_ga*`, `_g*` or `*_ga` declared necessary would let
 /// Google Analytics cookies through as necessary.
-fn could_match_tracker_cookie(name: &crate::Pattern) -> bool {
+fn could_match_tracker_cookie(name: &Pattern) -> bool {
     if TRACKER_NAMES.iter().any(|t| name.matches(t)) {
         return true;
     }
@@ -725,7 +740,7 @@ mod tests {
 
     #[test]
     fn tracker_patterns() {
-        let m = |p: &str| could_match_tracker_cookie(&crate::Pattern::new(p));
+        let m = |p: &str| could_match_tracker_cookie(&Pattern::new(p));
         assert!(m("_ga"));
         assert!(m("_ga*"));
         assert!(m("_g*"));
