@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
+use core::ops::ControlFlow;
 
 use crate::consent_mode::Signal;
 use crate::policy::{
@@ -125,38 +126,44 @@ impl fmt::Display for PolicyError {
 
 impl core::error::Error for PolicyError {}
 
-/// Where the checks report problems: every problem with path and message, or only kinds.
+/// How a check ends: `Break` carries the kind of the problem that stopped the checks.
+type Flow<T = ()> = ControlFlow<PolicyErrorKind, T>;
+
+/// Where the checks report problems: every problem with its path and message, or only the
+/// first problem's kind.
 trait Sink {
-    /// False when only kinds are wanted: then no path or message is formatted.
+    /// False when only the kind is wanted: then no path or message is built.
     fn detail(&self) -> bool;
-    fn push(&mut self, e: PolicyError);
-    fn kind(&mut self, kind: PolicyErrorKind);
+    /// Reports a problem. `detail` builds its path and message and runs only if the sink
+    /// wants them. `Break` ends the checks.
+    fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow;
 }
 
+/// Every problem, in order: never breaks.
 impl Sink for Vec<PolicyError> {
     fn detail(&self) -> bool {
         true
     }
-    fn push(&mut self, e: PolicyError) {
-        Vec::push(self, e);
-    }
-    fn kind(&mut self, kind: PolicyErrorKind) {
-        Vec::push(self, PolicyError::new(kind, String::new(), String::new()));
+    fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow {
+        let (path, message) = detail();
+        self.push(PolicyError {
+            kind,
+            path,
+            message,
+        });
+        ControlFlow::Continue(())
     }
 }
 
-/// The first problem's kind only.
-struct FirstKind(Option<PolicyErrorKind>);
+/// The first problem's kind only: the checks stop at it.
+struct FirstKind;
 
 impl Sink for FirstKind {
     fn detail(&self) -> bool {
         false
     }
-    fn push(&mut self, e: PolicyError) {
-        self.kind(e.kind);
-    }
-    fn kind(&mut self, kind: PolicyErrorKind) {
-        self.0.get_or_insert(kind);
+    fn report(&mut self, kind: PolicyErrorKind, _: impl FnOnce() -> (String, String)) -> Flow {
+        ControlFlow::Break(kind)
     }
 }
 
@@ -169,16 +176,12 @@ fn lazy(out: &impl Sink, f: impl FnOnce() -> String) -> String {
     }
 }
 
-/// Reports a problem; the path and message expressions run only when the sink wants them.
+/// Reports a problem and returns from the check if the sink wants no more; the path and
+/// message expressions run only when the sink wants them.
 macro_rules! problem {
-    ($out:expr, $kind:expr, $path:expr, $msg:expr $(,)?) => {{
-        let kind = $kind;
-        if $out.detail() {
-            $out.push(PolicyError::new(kind, $path, $msg));
-        } else {
-            $out.kind(kind);
-        }
-    }};
+    ($out:expr, $kind:expr, $path:expr, $msg:expr $(,)?) => {
+        $out.report($kind, || ($path.into(), $msg.into()))?
+    };
 }
 
 /// True for a category, service or cookie id: `[a-z0-9_-]`, 1 to 32 characters.
@@ -235,7 +238,8 @@ impl Policy {
     /// ```
     pub fn problems(&self) -> Vec<PolicyError> {
         let mut out = Vec::new();
-        self.check(&mut out);
+        // A `Vec` never breaks: every check runs.
+        let _ = self.check(&mut out);
         out
     }
 
@@ -243,15 +247,13 @@ impl Policy {
     /// [`Policy::problems`], without building paths or messages (small and fast, for the
     /// browser module).
     pub fn first_problem_kind(&self) -> Option<PolicyErrorKind> {
-        let mut first = FirstKind(None);
-        self.check(&mut first);
-        first.0
+        self.check(&mut FirstKind).break_value()
     }
 
-    fn check(&self, out: &mut impl Sink) {
-        self.check_top(out);
-        self.check_categories(out);
-        self.check_services(out);
+    fn check(&self, out: &mut impl Sink) -> Flow {
+        self.check_top(out)?;
+        self.check_categories(out)?;
+        self.check_services(out)?;
         for (i, c) in self.cookies.iter().enumerate() {
             let path = lazy(out, || format!("cookies[{i}]"));
             match c.category.as_deref() {
@@ -261,11 +263,11 @@ impl Policy {
                     format!("{path}.category"),
                     "a cookie must name its category (e.g. \"necessary\", \"analytics\")",
                 ),
-                Some(cat) => self.check_cookie(&path, c, cat, None, out),
+                Some(cat) => self.check_cookie(&path, c, cat, None, out)?,
             }
         }
-        self.check_duplicate_cookies(out);
-        self.check_texts(out);
+        self.check_duplicate_cookies(out)?;
+        self.check_texts(out)
     }
 
     /// Ok if the policy is valid, else its first problem. See [`Policy::problems`] for all.
@@ -276,7 +278,7 @@ impl Policy {
         }
     }
 
-    fn check_top(&self, out: &mut impl Sink) {
+    fn check_top(&self, out: &mut impl Sink) -> Flow {
         if self.consent_max_age_days == 0 || self.consent_max_age_days > MAX_THIRTEEN_MONTHS_DAYS {
             problem!(out,
                 PolicyErrorKind::ConsentLifetime,
@@ -314,9 +316,10 @@ impl Policy {
                 );
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_categories(&self, out: &mut impl Sink) {
+    fn check_categories(&self, out: &mut impl Sink) -> Flow {
         match self.categories.get(NECESSARY) {
             None => problem!(out,
                 PolicyErrorKind::Necessary,
@@ -398,9 +401,10 @@ impl Policy {
                 );
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_services(&self, out: &mut impl Sink) {
+    fn check_services(&self, out: &mut impl Sink) -> Flow {
         for (i, s) in self.services.iter().enumerate() {
             let path = lazy(out, || format!("services[{i}]"));
             if s.id.is_empty() {
@@ -435,7 +439,7 @@ impl Policy {
                     );
                 }
             }
-            self.check_category_ref(&lazy(out, || format!("{path}.category")), &s.category, out);
+            self.check_category_ref(&lazy(out, || format!("{path}.category")), &s.category, out)?;
             if s.category == NECESSARY {
                 problem!(out,
                     PolicyErrorKind::TrackingDeclaredNecessary,
@@ -463,12 +467,13 @@ impl Policy {
                     cat,
                     Some(&s.category),
                     out,
-                );
+                )?;
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_category_ref(&self, path: &str, cat: &str, out: &mut impl Sink) -> bool {
+    fn check_category_ref(&self, path: &str, cat: &str, out: &mut impl Sink) -> Flow<bool> {
         if cat.is_empty() {
             problem!(
                 out,
@@ -476,7 +481,7 @@ impl Policy {
                 path,
                 "must name a category",
             );
-            false
+            ControlFlow::Continue(false)
         } else if self.categories.get(cat).is_none() {
             problem!(
                 out,
@@ -487,9 +492,9 @@ impl Policy {
                     self.category_list()
                 ),
             );
-            false
+            ControlFlow::Continue(false)
         } else {
-            true
+            ControlFlow::Continue(true)
         }
     }
 
@@ -500,7 +505,7 @@ impl Policy {
         cat: &str,
         service_category: Option<&str>,
         out: &mut impl Sink,
-    ) {
+    ) -> Flow {
         let name = c.name.as_str();
         if name.is_empty() {
             problem!(
@@ -528,8 +533,8 @@ impl Policy {
         } else {
             path.to_string()
         };
-        if !self.check_category_ref(&cat_path, cat, out) {
-            return;
+        if !self.check_category_ref(&cat_path, cat, out)? {
+            return ControlFlow::Continue(());
         }
         let tracking_service = service_category.is_some_and(|s| s == ANALYTICS || s == MARKETING);
         let looks_like_tracker = could_match_tracker_cookie(&c.name);
@@ -550,7 +555,7 @@ impl Policy {
                 c.exemption,
                 Some(Exemption::Authentication | Exemption::Session)
             ) {
-                self.check_auth_cookie(path, c, out);
+                self.check_auth_cookie(path, c, out)?;
             }
         } else if c.exemption.is_some() && !self.is_required(cat) {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
@@ -576,9 +581,10 @@ impl Policy {
                 );
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_texts(&self, out: &mut impl Sink) {
+    fn check_texts(&self, out: &mut impl Sink) -> Flow {
         for (lang, texts) in &self.texts {
             for id in texts.categories.keys() {
                 if self.categories.get(id).is_none() {
@@ -594,6 +600,7 @@ impl Policy {
                 }
             }
         }
+        ControlFlow::Continue(())
     }
 
     fn category_list(&self) -> String {
@@ -604,7 +611,7 @@ impl Policy {
     /// R23: authentication and session cookies are `__Host-` (so `Secure`, `Path=/`, no
     /// `Domain`), `HttpOnly` and `SameSite=Strict`. Browsers match the prefix
     /// case-insensitively, and so does this check.
-    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut impl Sink) {
+    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut impl Sink) -> Flow {
         let name = c.name.as_str();
         let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
         if !prefixed {
@@ -628,9 +635,10 @@ impl Policy {
                 format!("authentication and session cookie \"{name}\" must be SameSite=Strict: declare \"same_site\": \"strict\""),
             );
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_duplicate_cookies(&self, out: &mut impl Sink) {
+    fn check_duplicate_cookies(&self, out: &mut impl Sink) -> Flow {
         // Names and categories in the order of `Policy::cookies`, collected with plain loops
         // rather than its iterator chain (smaller in the browser module).
         let mut all: Vec<(&Pattern, &str)> = Vec::new();
@@ -658,6 +666,7 @@ impl Policy {
                 );
             }
         }
+        ControlFlow::Continue(())
     }
 
     /// The path of the name of the `k`th cookie in the order of `Policy::cookies`.
