@@ -291,7 +291,7 @@ impl Policy {
         }
         if self.cookie_name.is_empty()
             || !is_cookie_name_pattern(&self.cookie_name)
-            || self.cookie_name.contains('*')
+            || self.cookie_name.as_bytes().contains(&b'*')
         {
             problem!(
                 out,
@@ -431,7 +431,8 @@ impl Policy {
                 );
             }
             for (field, v) in [("provider", &s.provider), ("purpose", &s.purpose)] {
-                if v.trim().is_empty() {
+                // `trim().is_empty()` without the two-sided trim machinery.
+                if v.chars().all(char::is_whitespace) {
                     problem!(out,
                         PolicyErrorKind::Empty,
                         format!("{path}.{field}"),
@@ -704,17 +705,18 @@ fn could_match_tracker_cookie(name: &Pattern) -> bool {
     if TRACKER_NAMES.iter().any(|t| name.matches(t)) {
         return true;
     }
-    if !name.is_wildcard() {
-        return TRACKER_PREFIXES
-            .iter()
-            .any(|p| name.as_str().starts_with(p));
-    }
     // A pattern `f*…` matches some name starting with prefix `p` iff `f` and `p` agree on
-    // their common length: the first `*` can absorb the rest of `p`.
-    let first = name.prefix();
-    TRACKER_PREFIXES
-        .iter()
-        .any(|p| first.starts_with(p) || p.starts_with(first))
+    // their common length: the first `*` can absorb the rest of `p`. A name without `*`
+    // must start with `p`.
+    let name = name.as_str().as_bytes();
+    let (first, wildcard) = match name.iter().position(|b| *b == b'*') {
+        Some(star) => (&name[..star], true),
+        None => (name, false),
+    };
+    TRACKER_PREFIXES.iter().any(|p| {
+        let p = p.as_bytes();
+        first.starts_with(p) || (wildcard && p.starts_with(first))
+    })
 }
 
 /// A URL pattern matches (nearly) everything when its literal text names no host or path.
