@@ -291,7 +291,7 @@ impl Policy {
         }
         if self.cookie_name.is_empty()
             || !is_cookie_name_pattern(&self.cookie_name)
-            || self.cookie_name.as_bytes().contains(&b'*')
+            || self.cookie_name.bytes().any(|b| b == b'*')
         {
             problem!(
                 out,
