@@ -721,19 +721,34 @@ fn could_match_tracker_cookie(name: &Pattern) -> bool {
 
 /// A URL pattern matches (nearly) everything when its literal text names no host or path.
 ///
-/// Works on bytes: the characters it looks for are ASCII, and a byte search keeps the
-/// browser module free of `str` splitting and trimming machinery.
+/// Works on the bytes of the literal text (the pattern without its `*`s) as they come, with
+/// no copy: the characters it looks for are ASCII.
 fn url_pattern_matches_everything(p: &str) -> bool {
-    let literal: Vec<u8> = p.bytes().filter(|b| *b != b'*').collect();
-    if b"https://".starts_with(&literal) || b"http://".starts_with(&literal) {
+    let literal = || p.bytes().filter(|b| *b != b'*');
+    let is_separator = |b: u8| matches!(b, b'/' | b'.' | b':');
+    // The literal is all or part of a bare scheme: `http`, `https:/`, …
+    let is_start_of = |scheme: &[u8]| {
+        let mut scheme = scheme.iter();
+        literal().all(|b| scheme.next() == Some(&b))
+    };
+    if is_start_of(b"https://") || is_start_of(b"http://") {
         return true;
     }
-    let rest = literal
-        .strip_prefix(b"https://")
-        .or_else(|| literal.strip_prefix(b"http://"))
-        .or_else(|| literal.strip_prefix(b"//"))
-        .unwrap_or(&literal);
-    rest.iter().all(|b| matches!(b, b'/' | b'.' | b':'))
+    // What follows a leading `https://`, `http://` or `//`, if any, names no host or path.
+    let after = |prefix: &[u8]| {
+        let mut rest = literal();
+        prefix
+            .iter()
+            .all(|b| rest.next() == Some(*b))
+            .then_some(rest)
+    };
+    match after(b"https://")
+        .or_else(|| after(b"http://"))
+        .or_else(|| after(b"//"))
+    {
+        Some(mut rest) => rest.all(is_separator),
+        None => literal().all(is_separator),
+    }
 }
 
 #[cfg(test)]
