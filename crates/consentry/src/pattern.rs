@@ -47,12 +47,17 @@ impl Pattern {
     /// Does `text` match? `*` matches any run of characters, including none. Linear in
     /// practice; no backtracking blow-up (greedy segment search).
     pub fn matches(&self, text: &str) -> bool {
+        self.matches_bytes(text.as_bytes())
+    }
+
+    /// [`Pattern::matches`] for the bytes of a text.
+    pub(crate) fn matches_bytes(&self, text: &[u8]) -> bool {
         // On bytes: `*` is ASCII, so the pieces between stars and every comparison are the
         // same as on `str`, and the byte searches keep `str` splitting and searching (large
         // in the browser module) out. A match of valid UTF-8 starts on a character boundary.
         let mut parts = self.0.as_bytes().split(|b| *b == b'*');
         let first = parts.next().unwrap_or_default();
-        let Some(mut rest) = text.as_bytes().strip_prefix(first) else {
+        let Some(mut rest) = text.strip_prefix(first) else {
             return false;
         };
         let Some(mut segment) = parts.next() else {

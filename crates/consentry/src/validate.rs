@@ -687,22 +687,27 @@ impl Policy {
 }
 
 /// Cookie names that are always analytics or advertising, whatever a policy calls them.
-const TRACKER_NAMES: &[&str] = &[
-    "_ga", "_gid", "_gat", "_fbp", "_fbc", "IDE", "_uetsid", "_uetvid", "_clck", "_clsk",
-];
+/// Lists of words in one string rather than tables of `&str`: smaller in the browser module.
+const TRACKER_NAMES: &[u8] = b"_ga _gid _gat _fbp _fbc IDE _uetsid _uetvid _clck _clsk";
 /// Name prefixes that are always analytics or advertising.
-const TRACKER_PREFIXES: &[&str] = &["_ga_", "_gat_", "_gcl_", "__utm", "_hj"];
+const TRACKER_PREFIXES: &[u8] = b"_ga_ _gat_ _gcl_ __utm _hj";
+
+/// The space-separated words of a list.
+fn words(list: &'static [u8]) -> impl Iterator<Item = &'static [u8]> {
+    list.split(|b| *b == b' ')
+}
 
 #[cfg(test)]
 fn is_known_tracker_cookie(name: &str) -> bool {
-    TRACKER_NAMES.contains(&name) || TRACKER_PREFIXES.iter().any(|p| name.starts_with(p))
+    let name = name.as_bytes();
+    words(TRACKER_NAMES).any(|t| t == name) || words(TRACKER_PREFIXES).any(|p| name.starts_with(p))
 }
 
 /// True if the name, or any name the pattern matches, is a known analytics or advertising
 /// cookie: `_ga`, `_ga_*`, but also `_ga*`, `_g*` or `*_ga` declared necessary would let
 /// Google Analytics cookies through as necessary.
 fn could_match_tracker_cookie(name: &Pattern) -> bool {
-    if TRACKER_NAMES.iter().any(|t| name.matches(t)) {
+    if words(TRACKER_NAMES).any(|t| name.matches_bytes(t)) {
         return true;
     }
     // A pattern `f*…` matches some name starting with prefix `p` iff `f` and `p` agree on
@@ -713,10 +718,7 @@ fn could_match_tracker_cookie(name: &Pattern) -> bool {
         Some(star) => (&name[..star], true),
         None => (name, false),
     };
-    TRACKER_PREFIXES.iter().any(|p| {
-        let p = p.as_bytes();
-        first.starts_with(p) || (wildcard && p.starts_with(first))
-    })
+    words(TRACKER_PREFIXES).any(|p| first.starts_with(p) || (wildcard && p.starts_with(first)))
 }
 
 /// A URL pattern matches (nearly) everything when its literal text names no host or path.
