@@ -721,36 +721,29 @@ fn could_match_tracker_cookie(name: &Pattern) -> bool {
     words(TRACKER_PREFIXES).any(|p| first.starts_with(p) || (wildcard && p.starts_with(first)))
 }
 
-/// A URL pattern matches (nearly) everything when its literal text names no host or path.
+/// A URL pattern matches (nearly) everything when its literal text (the pattern without its
+/// `*`s) names no host or path.
 ///
-/// Works on the bytes of the literal text (the pattern without its `*`s) as they come, with
-/// no copy: the characters it looks for are ASCII.
+/// Walks the pattern's bytes with no copy: the characters it looks for are ASCII.
 fn url_pattern_matches_everything(p: &str) -> bool {
-    let literal = || p.bytes().filter(|b| *b != b'*');
     let is_separator = |b: u8| matches!(b, b'/' | b'.' | b':');
-    // The literal is all or part of a bare scheme: `http`, `https:/`, …
-    let is_start_of = |scheme: &[u8]| {
-        let mut scheme = scheme.iter();
-        literal().all(|b| scheme.next() == Some(&b))
-    };
-    if is_start_of(b"https://") || is_start_of(b"http://") {
-        return true;
-    }
-    // What follows a leading `https://`, `http://` or `//`, if any, names no host or path.
-    let after = |prefix: &[u8]| {
+    let literal = || p.bytes().filter(|b| *b != b'*');
+    for scheme in [&b"https://"[..], b"http://"] {
         let mut rest = literal();
-        prefix
-            .iter()
-            .all(|b| rest.next() == Some(*b))
-            .then_some(rest)
-    };
-    match after(b"https://")
-        .or_else(|| after(b"http://"))
-        .or_else(|| after(b"//"))
-    {
-        Some(mut rest) => rest.all(is_separator),
-        None => literal().all(is_separator),
+        let mut scheme = scheme.iter();
+        loop {
+            match (rest.next(), scheme.next()) {
+                // All or part of a bare scheme: `http`, `https:/`, …
+                (None, _) => return true,
+                (Some(b), Some(s)) if b == *s => {}
+                // The whole scheme, then no host or path.
+                (Some(b), None) => return is_separator(b) && rest.all(is_separator),
+                (Some(_), Some(_)) => break,
+            }
+        }
     }
+    // No scheme (or only `//`, which is all separators): no host or path at all.
+    literal().all(is_separator)
 }
 
 #[cfg(test)]
