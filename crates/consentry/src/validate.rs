@@ -1,7 +1,7 @@
 //! Policy validation: refuses unlawful or broken policies with messages that say where and why.
 
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::ops::ControlFlow;
@@ -532,7 +532,7 @@ impl Policy {
         let cat_path = if c.category.is_some() {
             lazy(out, || format!("{path}.category"))
         } else {
-            path.to_string()
+            lazy(out, || path.into())
         };
         if !self.check_category_ref(&cat_path, cat, out)? {
             return ControlFlow::Continue(());
