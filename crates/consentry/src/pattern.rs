@@ -1,7 +1,6 @@
 //! Name and URL patterns with `*` wildcards (`_ga_*`, `https://www.googletagmanager.com/gtag/js*`).
 
 use alloc::string::String;
-use alloc::vec::Vec;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A cookie name or URL, either exact or with `*` wildcards that match any run of characters.
@@ -31,7 +30,7 @@ impl Pattern {
 
     /// True if the pattern has a `*`, i.e. names a family of cookies or URLs.
     pub fn is_wildcard(&self) -> bool {
-        self.0.contains('*')
+        self.0.as_bytes().contains(&b'*')
     }
 
     /// The literal text before the first `*` (the whole pattern when it has none).
@@ -42,35 +41,39 @@ impl Pattern {
     /// True if the pattern has no literal character at all (`*`, `**`, or empty): it would
     /// match every name.
     pub fn matches_everything(&self) -> bool {
-        self.0.chars().all(|c| c == '*')
+        self.0.bytes().all(|b| b == b'*')
     }
 
     /// Does `text` match? `*` matches any run of characters, including none. Linear in
     /// practice; no backtracking blow-up (greedy segment search).
     pub fn matches(&self, text: &str) -> bool {
-        let mut parts = self.0.split('*');
-        let first = parts.next().unwrap_or("");
+        self.matches_bytes(text.as_bytes())
+    }
+
+    /// [`Pattern::matches`] for the bytes of a text.
+    pub(crate) fn matches_bytes(&self, text: &[u8]) -> bool {
+        // On bytes: `*` is ASCII, so the pieces between stars and every comparison are the
+        // same as on `str`, and the byte searches keep `str` splitting and searching (large
+        // in the browser module) out. A match of valid UTF-8 starts on a character boundary.
+        let mut parts = self.0.as_bytes().split(|b| *b == b'*');
+        let first = parts.next().unwrap_or_default();
         let Some(mut rest) = text.strip_prefix(first) else {
             return false;
         };
-        let segments: Vec<&str> = parts.collect();
-        let Some((last, middle)) = segments.split_last() else {
+        let Some(mut segment) = parts.next() else {
             return rest.is_empty();
         };
-        for seg in middle.iter().filter(|s| !s.is_empty()) {
-            // A plain byte search (not `str::find`, whose two-way searcher is large in the
-            // browser module): patterns and names are short. A match of valid UTF-8 starts
-            // on a character boundary.
-            match rest
-                .as_bytes()
-                .windows(seg.len())
-                .position(|w| w == seg.as_bytes())
-            {
-                Some(at) => rest = rest.get(at + seg.len()..).unwrap_or(""),
-                None => return false,
+        // Each segment but the last is found greedily; the last must end the text.
+        for next in parts {
+            if !segment.is_empty() {
+                match rest.windows(segment.len()).position(|w| w == segment) {
+                    Some(at) => rest = rest.get(at + segment.len()..).unwrap_or_default(),
+                    None => return false,
+                }
             }
+            segment = next;
         }
-        rest.len() >= last.len() && rest.ends_with(last)
+        rest.ends_with(segment)
     }
 }
 

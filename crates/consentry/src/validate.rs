@@ -1,9 +1,10 @@
 //! Policy validation: refuses unlawful or broken policies with messages that say where and why.
 
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::ops::ControlFlow;
 
 use crate::consent_mode::Signal;
 use crate::policy::{
@@ -11,6 +12,7 @@ use crate::policy::{
     MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
 };
 use crate::region::{requires_opt_in, RegionProfile};
+use crate::Pattern;
 
 /// Browsers cap a cookie's lifetime at 400 days (RFC 6265bis, R24).
 const MAX_COOKIE_DAYS: u32 = 400;
@@ -124,38 +126,44 @@ impl fmt::Display for PolicyError {
 
 impl core::error::Error for PolicyError {}
 
-/// Where the checks report problems: every problem with path and message, or only kinds.
+/// How a check ends: `Break` carries the kind of the problem that stopped the checks.
+type Flow<T = ()> = ControlFlow<PolicyErrorKind, T>;
+
+/// Where the checks report problems: every problem with its path and message, or only the
+/// first problem's kind.
 trait Sink {
-    /// False when only kinds are wanted: then no path or message is formatted.
+    /// False when only the kind is wanted: then no path or message is built.
     fn detail(&self) -> bool;
-    fn push(&mut self, e: PolicyError);
-    fn kind(&mut self, kind: PolicyErrorKind);
+    /// Reports a problem. `detail` builds its path and message and runs only if the sink
+    /// wants them. `Break` ends the checks.
+    fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow;
 }
 
+/// Every problem, in order: never breaks.
 impl Sink for Vec<PolicyError> {
     fn detail(&self) -> bool {
         true
     }
-    fn push(&mut self, e: PolicyError) {
-        Vec::push(self, e);
-    }
-    fn kind(&mut self, kind: PolicyErrorKind) {
-        Vec::push(self, PolicyError::new(kind, String::new(), String::new()));
+    fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow {
+        let (path, message) = detail();
+        self.push(PolicyError {
+            kind,
+            path,
+            message,
+        });
+        ControlFlow::Continue(())
     }
 }
 
-/// The first problem's kind only.
-struct FirstKind(Option<PolicyErrorKind>);
+/// The first problem's kind only: the checks stop at it.
+struct FirstKind;
 
 impl Sink for FirstKind {
     fn detail(&self) -> bool {
         false
     }
-    fn push(&mut self, e: PolicyError) {
-        self.kind(e.kind);
-    }
-    fn kind(&mut self, kind: PolicyErrorKind) {
-        self.0.get_or_insert(kind);
+    fn report(&mut self, kind: PolicyErrorKind, _: impl FnOnce() -> (String, String)) -> Flow {
+        ControlFlow::Break(kind)
     }
 }
 
@@ -168,16 +176,12 @@ fn lazy(out: &impl Sink, f: impl FnOnce() -> String) -> String {
     }
 }
 
-/// Reports a problem; the path and message expressions run only when the sink wants them.
+/// Reports a problem and returns from the check if the sink wants no more; the path and
+/// message expressions run only when the sink wants them.
 macro_rules! problem {
-    ($out:expr, $kind:expr, $path:expr, $msg:expr $(,)?) => {{
-        let kind = $kind;
-        if $out.detail() {
-            $out.push(PolicyError::new(kind, $path, $msg));
-        } else {
-            $out.kind(kind);
-        }
-    }};
+    ($out:expr, $kind:expr, $path:expr, $msg:expr $(,)?) => {
+        $out.report($kind, || ($path.into(), $msg.into()))?
+    };
 }
 
 /// True for a category, service or cookie id: `[a-z0-9_-]`, 1 to 32 characters.
@@ -234,7 +238,8 @@ impl Policy {
     /// ```
     pub fn problems(&self) -> Vec<PolicyError> {
         let mut out = Vec::new();
-        self.check(&mut out);
+        // A `Vec` never breaks: every check runs.
+        let _ = self.check(&mut out);
         out
     }
 
@@ -242,15 +247,13 @@ impl Policy {
     /// [`Policy::problems`], without building paths or messages (small and fast, for the
     /// browser module).
     pub fn first_problem_kind(&self) -> Option<PolicyErrorKind> {
-        let mut first = FirstKind(None);
-        self.check(&mut first);
-        first.0
+        self.check(&mut FirstKind).break_value()
     }
 
-    fn check(&self, out: &mut impl Sink) {
-        self.check_top(out);
-        self.check_categories(out);
-        self.check_services(out);
+    fn check(&self, out: &mut impl Sink) -> Flow {
+        self.check_top(out)?;
+        self.check_categories(out)?;
+        self.check_services(out)?;
         for (i, c) in self.cookies.iter().enumerate() {
             let path = lazy(out, || format!("cookies[{i}]"));
             match c.category.as_deref() {
@@ -260,11 +263,11 @@ impl Policy {
                     format!("{path}.category"),
                     "a cookie must name its category (e.g. \"necessary\", \"analytics\")",
                 ),
-                Some(cat) => self.check_cookie(&path, c, cat, None, out),
+                Some(cat) => self.check_cookie(&path, c, cat, None, out)?,
             }
         }
-        self.check_duplicate_cookies(out);
-        self.check_texts(out);
+        self.check_duplicate_cookies(out)?;
+        self.check_texts(out)
     }
 
     /// Ok if the policy is valid, else its first problem. See [`Policy::problems`] for all.
@@ -275,7 +278,7 @@ impl Policy {
         }
     }
 
-    fn check_top(&self, out: &mut impl Sink) {
+    fn check_top(&self, out: &mut impl Sink) -> Flow {
         if self.consent_max_age_days == 0 || self.consent_max_age_days > MAX_THIRTEEN_MONTHS_DAYS {
             problem!(out,
                 PolicyErrorKind::ConsentLifetime,
@@ -288,7 +291,7 @@ impl Policy {
         }
         if self.cookie_name.is_empty()
             || !is_cookie_name_pattern(&self.cookie_name)
-            || self.cookie_name.contains('*')
+            || self.cookie_name.bytes().any(|b| b == b'*')
         {
             problem!(
                 out,
@@ -313,9 +316,10 @@ impl Policy {
                 );
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_categories(&self, out: &mut impl Sink) {
+    fn check_categories(&self, out: &mut impl Sink) -> Flow {
         match self.categories.get(NECESSARY) {
             None => problem!(out,
                 PolicyErrorKind::Necessary,
@@ -397,9 +401,10 @@ impl Policy {
                 );
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_services(&self, out: &mut impl Sink) {
+    fn check_services(&self, out: &mut impl Sink) -> Flow {
         for (i, s) in self.services.iter().enumerate() {
             let path = lazy(out, || format!("services[{i}]"));
             if s.id.is_empty() {
@@ -426,7 +431,8 @@ impl Policy {
                 );
             }
             for (field, v) in [("provider", &s.provider), ("purpose", &s.purpose)] {
-                if v.trim().is_empty() {
+                // `trim().is_empty()` without the two-sided trim machinery.
+                if v.chars().all(char::is_whitespace) {
                     problem!(out,
                         PolicyErrorKind::Empty,
                         format!("{path}.{field}"),
@@ -434,7 +440,7 @@ impl Policy {
                     );
                 }
             }
-            self.check_category_ref(&lazy(out, || format!("{path}.category")), &s.category, out);
+            self.check_category_ref(&lazy(out, || format!("{path}.category")), &s.category, out)?;
             if s.category == NECESSARY {
                 problem!(out,
                     PolicyErrorKind::TrackingDeclaredNecessary,
@@ -462,12 +468,13 @@ impl Policy {
                     cat,
                     Some(&s.category),
                     out,
-                );
+                )?;
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_category_ref(&self, path: &str, cat: &str, out: &mut impl Sink) -> bool {
+    fn check_category_ref(&self, path: &str, cat: &str, out: &mut impl Sink) -> Flow<bool> {
         if cat.is_empty() {
             problem!(
                 out,
@@ -475,7 +482,7 @@ impl Policy {
                 path,
                 "must name a category",
             );
-            false
+            ControlFlow::Continue(false)
         } else if self.categories.get(cat).is_none() {
             problem!(
                 out,
@@ -486,9 +493,9 @@ impl Policy {
                     self.category_list()
                 ),
             );
-            false
+            ControlFlow::Continue(false)
         } else {
-            true
+            ControlFlow::Continue(true)
         }
     }
 
@@ -499,7 +506,7 @@ impl Policy {
         cat: &str,
         service_category: Option<&str>,
         out: &mut impl Sink,
-    ) {
+    ) -> Flow {
         let name = c.name.as_str();
         if name.is_empty() {
             problem!(
@@ -525,10 +532,10 @@ impl Policy {
         let cat_path = if c.category.is_some() {
             lazy(out, || format!("{path}.category"))
         } else {
-            path.to_string()
+            lazy(out, || path.into())
         };
-        if !self.check_category_ref(&cat_path, cat, out) {
-            return;
+        if !self.check_category_ref(&cat_path, cat, out)? {
+            return ControlFlow::Continue(());
         }
         let tracking_service = service_category.is_some_and(|s| s == ANALYTICS || s == MARKETING);
         let looks_like_tracker = could_match_tracker_cookie(&c.name);
@@ -549,7 +556,7 @@ impl Policy {
                 c.exemption,
                 Some(Exemption::Authentication | Exemption::Session)
             ) {
-                self.check_auth_cookie(path, c, out);
+                self.check_auth_cookie(path, c, out)?;
             }
         } else if c.exemption.is_some() && !self.is_required(cat) {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
@@ -575,9 +582,10 @@ impl Policy {
                 );
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_texts(&self, out: &mut impl Sink) {
+    fn check_texts(&self, out: &mut impl Sink) -> Flow {
         for (lang, texts) in &self.texts {
             for id in texts.categories.keys() {
                 if self.categories.get(id).is_none() {
@@ -593,6 +601,7 @@ impl Policy {
                 }
             }
         }
+        ControlFlow::Continue(())
     }
 
     fn category_list(&self) -> String {
@@ -603,7 +612,7 @@ impl Policy {
     /// R23: authentication and session cookies are `__Host-` (so `Secure`, `Path=/`, no
     /// `Domain`), `HttpOnly` and `SameSite=Strict`. Browsers match the prefix
     /// case-insensitively, and so does this check.
-    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut impl Sink) {
+    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut impl Sink) -> Flow {
         let name = c.name.as_str();
         let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
         if !prefixed {
@@ -627,85 +636,114 @@ impl Policy {
                 format!("authentication and session cookie \"{name}\" must be SameSite=Strict: declare \"same_site\": \"strict\""),
             );
         }
+        ControlFlow::Continue(())
     }
 
-    fn check_duplicate_cookies(&self, out: &mut impl Sink) {
-        let all: Vec<_> = self.cookies().collect();
-        for (i, c) in all.iter().enumerate() {
-            if let Some(prev) = all[..i].iter().find(|p| p.decl.name == c.decl.name) {
-                let msg = lazy(out, || {
-                    if prev.category != c.category {
+    fn check_duplicate_cookies(&self, out: &mut impl Sink) -> Flow {
+        // Names and categories in the order of `Policy::cookies`, collected with plain loops
+        // rather than its iterator chain (smaller in the browser module).
+        let mut all: Vec<(&Pattern, &str)> = Vec::new();
+        for c in &self.cookies {
+            all.push((&c.name, c.category.as_deref().unwrap_or("")));
+        }
+        for s in &self.services {
+            for c in &s.cookies {
+                all.push((&c.name, c.category.as_deref().unwrap_or(&s.category)));
+            }
+        }
+        for (k, (name, category)) in all.iter().enumerate() {
+            if let Some((_, prev)) = all[..k].iter().find(|(n, _)| n == name) {
+                problem!(
+                    out,
+                    PolicyErrorKind::Duplicate,
+                    self.cookie_name_path(k),
+                    if prev != category {
                         format!(
-                        "cookie \"{}\" is declared in \"{}\" and in \"{}\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category",
-                        c.decl.name, prev.category, c.category
-                    )
+                            "cookie \"{name}\" is declared in \"{prev}\" and in \"{category}\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category"
+                        )
                     } else {
-                        format!("cookie \"{}\" is declared twice", c.decl.name)
-                    }
-                });
-                problem!(out, PolicyErrorKind::Duplicate, self.cookie_path(c), msg,);
+                        format!("cookie \"{name}\" is declared twice")
+                    },
+                );
             }
         }
+        ControlFlow::Continue(())
     }
 
-    fn cookie_path(&self, c: &crate::policy::ResolvedCookie<'_>) -> String {
-        if let Some(i) = self.cookies.iter().position(|d| core::ptr::eq(d, c.decl)) {
-            return format!("cookies[{i}].name");
+    /// The path of the name of the `k`th cookie in the order of `Policy::cookies`.
+    fn cookie_name_path(&self, k: usize) -> String {
+        if k < self.cookies.len() {
+            return format!("cookies[{k}].name");
         }
+        let mut k = k - self.cookies.len();
         for (i, s) in self.services.iter().enumerate() {
-            if let Some(j) = s.cookies.iter().position(|d| core::ptr::eq(d, c.decl)) {
-                return format!("services[{i}].cookies[{j}].name");
+            if k < s.cookies.len() {
+                return format!("services[{i}].cookies[{k}].name");
             }
+            k -= s.cookies.len();
         }
         "cookies".into()
     }
 }
 
 /// Cookie names that are always analytics or advertising, whatever a policy calls them.
-const TRACKER_NAMES: &[&str] = &[
-    "_ga", "_gid", "_gat", "_fbp", "_fbc", "IDE", "_uetsid", "_uetvid", "_clck", "_clsk",
-];
+/// Lists of words in one string rather than tables of `&str`: smaller in the browser module.
+const TRACKER_NAMES: &[u8] = b"_ga _gid _gat _fbp _fbc IDE _uetsid _uetvid _clck _clsk";
 /// Name prefixes that are always analytics or advertising.
-const TRACKER_PREFIXES: &[&str] = &["_ga_", "_gat_", "_gcl_", "__utm", "_hj"];
+const TRACKER_PREFIXES: &[u8] = b"_ga_ _gat_ _gcl_ __utm _hj";
+
+/// The space-separated words of a list.
+fn words(list: &'static [u8]) -> impl Iterator<Item = &'static [u8]> {
+    list.split(|b| *b == b' ')
+}
 
 #[cfg(test)]
 fn is_known_tracker_cookie(name: &str) -> bool {
-    TRACKER_NAMES.contains(&name) || TRACKER_PREFIXES.iter().any(|p| name.starts_with(p))
+    let name = name.as_bytes();
+    words(TRACKER_NAMES).any(|t| t == name) || words(TRACKER_PREFIXES).any(|p| name.starts_with(p))
 }
 
 /// True if the name, or any name the pattern matches, is a known analytics or advertising
 /// cookie: `_ga`, `_ga_*`, but also `_ga*`, `_g*` or `*_ga` declared necessary would let
 /// Google Analytics cookies through as necessary.
-fn could_match_tracker_cookie(name: &crate::Pattern) -> bool {
-    if TRACKER_NAMES.iter().any(|t| name.matches(t)) {
+fn could_match_tracker_cookie(name: &Pattern) -> bool {
+    if words(TRACKER_NAMES).any(|t| name.matches_bytes(t)) {
         return true;
-    }
-    if !name.is_wildcard() {
-        return TRACKER_PREFIXES
-            .iter()
-            .any(|p| name.as_str().starts_with(p));
     }
     // A pattern `f*…` matches some name starting with prefix `p` iff `f` and `p` agree on
-    // their common length: the first `*` can absorb the rest of `p`.
-    let first = name.prefix();
-    TRACKER_PREFIXES
-        .iter()
-        .any(|p| first.starts_with(p) || p.starts_with(first))
+    // their common length: the first `*` can absorb the rest of `p`. A name without `*`
+    // must start with `p`.
+    let name = name.as_str().as_bytes();
+    let (first, wildcard) = match name.iter().position(|b| *b == b'*') {
+        Some(star) => (&name[..star], true),
+        None => (name, false),
+    };
+    words(TRACKER_PREFIXES).any(|p| first.starts_with(p) || (wildcard && p.starts_with(first)))
 }
 
-/// A URL pattern matches (nearly) everything when its literal text names no host or path.
+/// A URL pattern matches (nearly) everything when its literal text (the pattern without its
+/// `*`s) names no host or path.
+///
+/// Walks the pattern's bytes with no copy: the characters it looks for are ASCII.
 fn url_pattern_matches_everything(p: &str) -> bool {
-    let literal: String = p.split('*').collect();
-    if "https://".starts_with(literal.as_str()) || "http://".starts_with(literal.as_str()) {
-        return true;
+    let is_separator = |b: u8| matches!(b, b'/' | b'.' | b':');
+    let literal = || p.bytes().filter(|b| *b != b'*');
+    for scheme in [&b"https://"[..], b"http://"] {
+        let mut rest = literal();
+        let mut scheme = scheme.iter();
+        loop {
+            match (rest.next(), scheme.next()) {
+                // All or part of a bare scheme: `http`, `https:/`, …
+                (None, _) => return true,
+                (Some(b), Some(s)) if b == *s => {}
+                // The whole scheme, then no host or path.
+                (Some(b), None) => return is_separator(b) && rest.all(is_separator),
+                (Some(_), Some(_)) => break,
+            }
+        }
     }
-    let rest = literal
-        .strip_prefix("https://")
-        .or_else(|| literal.strip_prefix("http://"))
-        .or_else(|| literal.strip_prefix("//"))
-        .unwrap_or(&literal);
-    rest.trim_matches(|c| c == '/' || c == '.' || c == ':')
-        .is_empty()
+    // No scheme (or only `//`, which is all separators): no host or path at all.
+    literal().all(is_separator)
 }
 
 #[cfg(test)]
@@ -723,7 +761,7 @@ mod tests {
 
     #[test]
     fn tracker_patterns() {
-        let m = |p: &str| could_match_tracker_cookie(&crate::Pattern::new(p));
+        let m = |p: &str| could_match_tracker_cookie(&Pattern::new(p));
         assert!(m("_ga"));
         assert!(m("_ga*"));
         assert!(m("_g*"));

@@ -59,11 +59,12 @@ fn problems(v: &Value) -> Vec<PolicyError> {
 #[track_caller]
 fn refused(v: &Value, kind: PolicyErrorKind, path: &str) -> PolicyError {
     let err = Policy::from_json(&v.to_string()).expect_err("must be refused");
+    // Always run `problems`, which also checks `first_problem_kind` against it.
+    let all = problems(v);
     assert_eq!(
         (err.kind(), err.path()),
         (kind, path),
-        "first error was: {err}\nall: {:#?}",
-        problems(v)
+        "first error was: {err}\nall: {all:#?}"
     );
     assert!(!err.message().is_empty());
     assert_eq!(err.to_string(), format!("{path}: {}", err.message()));
@@ -651,4 +652,137 @@ fn security_cookie_needs_no_host_prefix() {
         json!({ "name": "csrftoken", "category": "necessary", "exemption": "security" }),
     );
     Policy::from_json(&v.to_string()).expect("R23 covers authentication and session cookies");
+}
+
+// Every rule's exact path and message, and their order, in two policies that break them all.
+
+/// Every problem of a policy given as text (so categories keep their file order), checked
+/// against `first_problem_kind`.
+fn all_problems(text: &str) -> Vec<(PolicyErrorKind, String, String)> {
+    let policy = Policy::from_json_unchecked(text).expect("syntactically valid");
+    let all = policy.problems();
+    assert_eq!(
+        policy.first_problem_kind(),
+        all.first().map(|e| e.kind()),
+        "{all:#?}"
+    );
+    all.into_iter()
+        .map(|e| (e.kind(), e.path().to_string(), e.message().to_string()))
+        .collect()
+}
+
+#[test]
+fn every_rule_reports_its_exact_path_and_message_in_file_order() {
+    use PolicyErrorKind::*;
+    let text = r#"{
+      "revision": 1,
+      "consent_max_age_days": 0,
+      "cookie_name": "a b",
+      "default_region": "opt-out",
+      "regions": { "DE": "opt-out", "US": "opt-out" },
+      "categories": {
+        "necessary": { "lawful_basis": "consent", "consent_mode": ["security_storage"] },
+        "analytics": { "required": true, "lawful_basis": "consent" },
+        "stats": { "required": true, "lawful_basis": "contract", "consent_mode": ["security_storage"] },
+        "Prefs": { "lawful_basis": "legitimate_interests" },
+        "marketing": { "lawful_basis": "consent", "consent_mode": ["ad_storage"] },
+        "analytics": { "lawful_basis": "consent" }
+      },
+      "services": [
+        { "id": "", "category": "", "provider": " ", "purpose": "",
+          "scripts": ["*", "https://cdn.example.test/*"], "iframes": ["//*"],
+          "cookies": [ { "name": "*", "max_age_days": 401 },
+                       { "name": "_ga", "category": "necessary", "exemption": "session" } ] },
+        { "id": "Ads", "category": "necessary", "provider": "Ad Co", "purpose": "Ads",
+          "cookies": [ { "name": "a;b" }, { "name": "ide", "category": "nope" } ] },
+        { "id": "Ads", "category": "marketing", "provider": "Ad Co", "purpose": "Ads",
+          "cookies": [ { "name": "lang", "max_age_days": 396 },
+                       { "name": "_gcl_au", "max_age_days": 396 } ] }
+      ],
+      "cookies": [
+        { "name": "sid", "category": "necessary", "exemption": "session" },
+        { "name": "", "category": "Prefs", "exemption": "ui_preference" },
+        { "name": "lang" },
+        { "name": "lang", "category": "marketing" },
+        { "name": "lang", "category": "marketing" },
+        { "name": "csrf", "category": "necessary" },
+        { "name": "stat", "category": "analytics", "max_age_days": 396 }
+      ],
+      "texts": { "de": { "categories": { "analytcs": { "title": "Statistik" }, "stats": {} } } }
+    }"#;
+    let expected = [
+        (ConsentLifetime, "consent_max_age_days", "is 0; consent must be asked again within 13 months: use 1 to 395 days (default 182)"),
+        (InvalidName, "cookie_name", "must be a cookie name token (letters, digits, `-`, `_`)"),
+        (Region, "default_region", "must be \"opt-in\": visitors from unknown regions get the strictest profile; list opt-out regions under \"regions\""),
+        (Region, "regions.DE", "this region requires opt-in consent (EEA, UK, Switzerland, Brazil, Quebec); it cannot be \"opt-out\""),
+        (Necessary, "categories.necessary.required", "the necessary category is always on: set \"required\": true"),
+        (TrackingDeclaredNecessary, "categories.analytics.required", "only \"necessary\" can be required; every other category needs the visitor's consent"),
+        (Necessary, "categories.analytics.lawful_basis", "a category that cannot be refused cannot rest on consent: use \"contract\" or \"legitimate_interests\""),
+        (TrackingDeclaredNecessary, "categories.analytics.consent_mode", "a required category may only control \"security_storage\"; analytics, ad and personalisation signals need consent"),
+        (Necessary, "categories.stats.required", "only \"necessary\" can be required; every other category needs the visitor's consent"),
+        (InvalidName, "categories.Prefs", "category ids use a-z, 0-9, `_` and `-`, at most 32 characters"),
+        (OptionalWithoutConsent, "categories.Prefs.lawful_basis", "is \"legitimate_interests\", but cookies that are not strictly necessary need consent (ePrivacy 5(3)): use \"consent\""),
+        (MissingAdSignals, "categories.marketing.consent_mode", "marketing must control the Consent Mode v2 signals \"ad_user_data\" and \"ad_personalization\" (with \"ad_storage\")"),
+        (Duplicate, "categories.analytics", "duplicate category id \"analytics\""),
+        (Empty, "services[0].id", "must not be empty"),
+        (Empty, "services[0].provider", "must not be empty: visitors are told who receives their data and why (GDPR Art 13)"),
+        (Empty, "services[0].purpose", "must not be empty: visitors are told who receives their data and why (GDPR Art 13)"),
+        (UnknownCategory, "services[0].category", "must name a category"),
+        (MatchesEverything, "services[0].scripts[0]", "\"*\" matches every URL: name the host, e.g. \"https://www.googletagmanager.com/gtag/js*\""),
+        (MatchesEverything, "services[0].iframes[0]", "\"//*\" matches every URL: name the host, e.g. \"https://www.googletagmanager.com/gtag/js*\""),
+        (MatchesEverything, "services[0].cookies[0].name", "\"*\" matches every cookie: name the cookie or a prefix such as \"_ga_*\""),
+        (UnknownCategory, "services[0].cookies[0]", "must name a category"),
+        (TrackingDeclaredNecessary, "services[0].cookies[1].category", "\"_ga\" is (or would match) an analytics or advertising cookie and cannot be strictly necessary (not exempt under ePrivacy 5(3)): declare it under \"analytics\" or \"marketing\""),
+        (InvalidName, "services[1].id", "service ids use a-z, 0-9, `_` and `-`, at most 32 characters"),
+        (TrackingDeclaredNecessary, "services[1].category", "a third-party service that loads scripts is not strictly necessary: put it in an optional category"),
+        (InvalidName, "services[1].cookies[0].name", "\"a;b\" is not a cookie name (RFC 6265 token; `*` for patterns)"),
+        (MissingExemption, "services[1].cookies[0].exemption", "necessary cookie \"a;b\" must name its exemption: authentication, session, security, load_balancing, ui_preference or consent_record"),
+        (UnknownCategory, "services[1].cookies[1].category", "unknown category \"nope\"; the policy defines: necessary, analytics, stats, Prefs, marketing, analytics"),
+        (InvalidName, "services[2].id", "service ids use a-z, 0-9, `_` and `-`, at most 32 characters"),
+        (Duplicate, "services[2].id", "duplicate service id \"Ads\""),
+        (CookieLifetimeTooLong, "services[2].cookies[1].max_age_days", "analytics cookie \"_gcl_au\" lives 396 days; analytics cookies may live at most 13 months (395 days)"),
+        (InsecureAuthCookie, "cookies[0].name", "authentication and session cookies must use the `__Host-` prefix (Secure, Path=/, no Domain): rename \"sid\" to \"__Host-sid\""),
+        (InsecureAuthCookie, "cookies[0].http_only", "authentication and session cookie \"sid\" must be HttpOnly so scripts cannot steal it: declare \"http_only\": true"),
+        (InsecureAuthCookie, "cookies[0].same_site", "authentication and session cookie \"sid\" must be SameSite=Strict: declare \"same_site\": \"strict\""),
+        (Empty, "cookies[1].name", "must not be empty"),
+        (TrackingDeclaredNecessary, "cookies[1].exemption", "\"\" is in the optional category \"Prefs\"; a cookie is exempt only if every purpose is exempt: remove the exemption or split the cookie"),
+        (UnknownCategory, "cookies[2].category", "a cookie must name its category (e.g. \"necessary\", \"analytics\")"),
+        (MissingExemption, "cookies[5].exemption", "necessary cookie \"csrf\" must name its exemption: authentication, session, security, load_balancing, ui_preference or consent_record"),
+        (CookieLifetimeTooLong, "cookies[6].max_age_days", "analytics cookie \"stat\" lives 396 days; analytics cookies may live at most 13 months (395 days)"),
+        (Duplicate, "cookies[3].name", "cookie \"lang\" is declared in \"\" and in \"marketing\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category"),
+        (Duplicate, "cookies[4].name", "cookie \"lang\" is declared in \"\" and in \"marketing\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category"),
+        (Duplicate, "services[2].cookies[0].name", "cookie \"lang\" is declared in \"\" and in \"marketing\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category"),
+        (UnknownCategory, "texts.de.categories.analytcs", "texts for unknown category \"analytcs\"; the policy defines: necessary, analytics, stats, Prefs, marketing, analytics"),
+    ];
+    let expected: Vec<_> = expected
+        .into_iter()
+        .map(|(k, p, m)| (k, p.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(all_problems(text), expected);
+
+    let text = r#"{
+      "revision": 1,
+      "categories": { "analytics": { "lawful_basis": "consent" } },
+      "services": [ { "id": "ga", "category": "analytics", "provider": "G", "purpose": "M",
+                      "cookies": [ { "name": "_ga", "exemption": "security" },
+                                   { "name": "_ga", "max_age_days": 401 } ] } ]
+    }"#;
+    let expected = [
+        (Necessary, "categories", "a \"necessary\" category is required: { \"required\": true, \"lawful_basis\": \"contract\" }"),
+        (TrackingDeclaredNecessary, "services[0].cookies[0].exemption", "\"_ga\" is in the optional category \"analytics\"; a cookie is exempt only if every purpose is exempt: remove the exemption or split the cookie"),
+        (CookieLifetimeTooLong, "services[0].cookies[1].max_age_days", "cookie \"_ga\" lives 401 days; browsers cap cookie lifetimes at 400 days (RFC 6265bis): declare at most 400"),
+        (Duplicate, "services[0].cookies[1].name", "cookie \"_ga\" is declared twice"),
+    ];
+    let expected: Vec<_> = expected
+        .into_iter()
+        .map(|(k, p, m)| (k, p.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(all_problems(text), expected);
+}
+
+#[test]
+fn examples_have_no_first_problem() {
+    for name in ["p4p-packing", "proecommerce", "packagetrack"] {
+        assert_eq!(common::example(name).first_problem_kind(), None, "{name}");
+    }
 }
