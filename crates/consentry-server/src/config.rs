@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use consentry::{Policy, Timestamp};
 
 use crate::consent::Consent;
+use crate::cookie_index::CookieIndex;
 use crate::gate::{check, GateVerdict, Kept};
 use crate::hsts::Hsts;
 use crate::request::{cookie_value, Headers};
@@ -22,6 +23,8 @@ enum RegionSource {
 
 struct Inner {
     policy: Arc<Policy>,
+    /// The policy's cookie declarations by name, for the Set-Cookie gate.
+    cookies: CookieIndex,
     region: RegionSource,
     hsts: Option<String>,
     trust_forwarded_proto: bool,
@@ -80,9 +83,11 @@ impl Consentry {
     /// Settings for a policy: no region hint, default HSTS on HTTPS, `X-Forwarded-Proto` not
     /// trusted.
     pub fn new(policy: impl Into<Arc<Policy>>) -> Self {
+        let policy = policy.into();
         Consentry {
             inner: Arc::new(Inner {
-                policy: policy.into(),
+                cookies: CookieIndex::new(&policy),
+                policy,
                 region: RegionSource::None,
                 hsts: Some(Hsts::default().header_value()),
                 trust_forwarded_proto: false,
@@ -99,6 +104,7 @@ impl Consentry {
                 let old = &self.inner;
                 let mut inner = Inner {
                     policy: old.policy.clone(),
+                    cookies: old.cookies.clone(),
                     region: RegionSource::None,
                     hsts: old.hsts.clone(),
                     trust_forwarded_proto: old.trust_forwarded_proto,
@@ -276,7 +282,9 @@ impl Consentry {
     /// Checks one `Set-Cookie` value and logs drops and warnings with `tracing` (cookie name
     /// and reason, never the value). Returns whether to keep it.
     pub fn gate(&self, consent: &Consent, set_cookie: &[u8]) -> bool {
-        let (name, verdict) = check(&self.inner.policy, consent, set_cookie);
+        let (name, verdict) = check(&self.inner.policy, consent, set_cookie, |name| {
+            self.inner.cookies.get(name)
+        });
         let name = name.unwrap_or("<unparsable>");
         match &verdict {
             GateVerdict::Keep => {}
