@@ -10,7 +10,7 @@ use consentry::{Policy, Timestamp};
 use crate::consent::Consent;
 use crate::cookie_index::CookieIndex;
 use crate::gate::{check, GateVerdict, Kept};
-use crate::hsts::Hsts;
+use crate::hsts::{Hsts, HstsHeader};
 use crate::request::{cookie_value, Headers};
 
 type RegionFn = dyn Fn(&dyn Headers) -> Option<String> + Send + Sync;
@@ -26,7 +26,7 @@ struct Inner {
     /// The policy's cookie declarations by name, for the Set-Cookie gate.
     cookies: CookieIndex,
     region: RegionSource,
-    hsts: Option<String>,
+    hsts: Option<HstsHeader>,
     trust_forwarded_proto: bool,
     assume_https: bool,
     clock: fn() -> Timestamp,
@@ -89,7 +89,7 @@ impl Consentry {
                 cookies: CookieIndex::new(&policy),
                 policy,
                 region: RegionSource::None,
-                hsts: Some(Hsts::default().header_value()),
+                hsts: HstsHeader::new(Hsts::default()),
                 trust_forwarded_proto: false,
                 assume_https: false,
                 clock: system_now,
@@ -139,7 +139,7 @@ impl Consentry {
 
     /// The HSTS header for HTTPS responses.
     pub fn hsts(self, hsts: Hsts) -> Self {
-        self.edit(|i| i.hsts = Some(hsts.header_value()))
+        self.edit(|i| i.hsts = HstsHeader::new(hsts))
     }
 
     /// Sends no HSTS header (e.g. a proxy adds it).
@@ -321,11 +321,12 @@ impl Consentry {
         transport_https: bool,
     ) -> Option<&str> {
         self.hsts_if(self.is_https(headers, transport_https))
+            .map(HstsHeader::as_str)
     }
 
-    /// The HSTS header value to add to a response over HTTPS (`https`) or plain HTTP.
-    pub(crate) fn hsts_if(&self, https: bool) -> Option<&str> {
-        self.inner.hsts.as_deref().filter(|_| https)
+    /// The HSTS header to add to a response over HTTPS (`https`) or plain HTTP.
+    pub(crate) fn hsts_if(&self, https: bool) -> Option<&HstsHeader> {
+        self.inner.hsts.as_ref().filter(|_| https)
     }
 }
 

@@ -13,6 +13,7 @@ use tower_service::Service;
 
 use crate::config::{Consentry, OverHttps};
 use crate::consent::Consent;
+use crate::hsts::HstsHeader;
 
 /// A tower layer that, for every request, reads the visitor's [`Consent`] into the request
 /// extensions (extract it in handlers), and on the way out drops each `Set-Cookie` the
@@ -102,10 +103,7 @@ where
             .consent_reusing(req.headers(), &mut self.last);
         let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
         let https = self.consentry.is_https(req.headers(), tls);
-        let hsts = self
-            .consentry
-            .hsts_if(https)
-            .and_then(|v| HeaderValue::from_str(v).ok());
+        let hsts = self.consentry.hsts_if(https).map(HstsHeader::http);
         req.extensions_mut().insert(consent.clone());
         req.extensions_mut().insert(OverHttps(https));
         ResponseFuture {
