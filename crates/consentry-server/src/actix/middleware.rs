@@ -108,9 +108,10 @@ where
         Box::pin(async move {
             let mut res = fut.await?;
             let headers = res.headers_mut();
-            let keep = consentry.gate_response(&consent, || {
-                headers.get_all(SET_COOKIE).map(HeaderValue::as_bytes)
-            });
+            // Looked up once; `gate_response` walks the values twice.
+            let set_cookies = headers.get_all(SET_COOKIE);
+            let keep = consentry
+                .gate_response(&consent, || set_cookies.clone().map(HeaderValue::as_bytes));
             // Rebuilt only when a cookie is dropped; the others keep their order.
             if let Some(keep) = keep {
                 let old = headers.remove(SET_COOKIE);

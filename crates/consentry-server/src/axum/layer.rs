@@ -149,11 +149,10 @@ where
 }
 
 fn finish(state: State, headers: &mut http::HeaderMap) {
+    // Looked up once; `gate_response` walks the values twice.
+    let set_cookies = headers.get_all(SET_COOKIE);
     let keep = state.consentry.gate_response(&state.consent, || {
-        headers
-            .get_all(SET_COOKIE)
-            .into_iter()
-            .map(HeaderValue::as_bytes)
+        set_cookies.iter().map(HeaderValue::as_bytes)
     });
     // Rebuilt only when a cookie is dropped, in place: the kept values are taken out (a
     // placeholder left behind) and put back in order, replacing all the old ones.
