@@ -3,7 +3,9 @@
 //! directly (no network); their futures complete on the first poll. Scenarios: a page
 //! (no `Set-Cookie`) and a response setting three cookies (one analytics, one undeclared, one
 //! necessary), each for one visitor on a keep-alive connection and for two visitors
-//! alternating (`/2v`, which defeats `ConsentLayer`'s reuse of the last consent).
+//! alternating (`/2v`, which defeats `ConsentLayer`'s reuse of the last consent), and a page
+//! requested over HTTPS (`page/https`, where `ConsentLayer` adds HSTS and the others add
+//! nothing).
 //!
 //! `cargo bench -p consentry-server --features axum --bench consent_layer -- --measurement-time 2`
 //!
@@ -49,6 +51,8 @@ struct Scenario {
     /// defeat the per-connection reuse of the last consent.
     cookies: Vec<String>,
     set_cookies: Vec<String>,
+    /// Requests carry an `https` URI (a connection the server knows is TLS).
+    https: bool,
 }
 
 fn scenarios() -> Vec<Scenario> {
@@ -82,28 +86,42 @@ fn scenarios() -> Vec<Scenario> {
             name: "page",
             cookies: vec![visitor(7)],
             set_cookies: vec![],
+            https: false,
         },
         Scenario {
             name: "set-cookie",
             cookies: vec![visitor(7)],
             set_cookies: set_cookies.clone(),
+            https: false,
         },
         Scenario {
             name: "page/2v",
             cookies: vec![visitor(7), visitor(8)],
             set_cookies: vec![],
+            https: false,
         },
         Scenario {
             name: "set-cookie/2v",
             cookies: vec![visitor(7), visitor(8)],
             set_cookies,
+            https: false,
+        },
+        Scenario {
+            name: "page/https",
+            cookies: vec![visitor(7)],
+            set_cookies: vec![],
+            https: true,
         },
     ]
 }
 
-fn request(cookie: &str) -> Request<()> {
+fn request(cookie: &str, https: bool) -> Request<()> {
     Request::builder()
-        .uri("/products/42")
+        .uri(if https {
+            "https://shop.example/products/42"
+        } else {
+            "/products/42"
+        })
         .header("host", "shop.example")
         .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0")
         .header("accept", "text/html")
@@ -187,9 +205,9 @@ fn runners(s: &Scenario) -> Vec<(&'static str, Runner)> {
 }
 
 /// Mean ns per request over `n` calls, request building excluded.
-fn measure(run: &mut Runner, cookies: &[String], n: usize) -> f64 {
+fn measure(run: &mut Runner, s: &Scenario, n: usize) -> f64 {
     let reqs: Vec<Request<()>> = (0..n)
-        .map(|i| request(&cookies[i % cookies.len()]))
+        .map(|i| request(&s.cookies[i % s.cookies.len()], s.https))
         .collect();
     let start = Instant::now();
     for r in reqs {
@@ -223,7 +241,7 @@ fn only(spec: &str, scenarios: &[Scenario]) {
         .find(|(name, _)| *name == runner)
         .expect("known runner");
     let reqs: Vec<Request<()>> = (0..n)
-        .map(|i| request(&s.cookies[i % s.cookies.len()]))
+        .map(|i| request(&s.cookies[i % s.cookies.len()], s.https))
         .collect();
     drive(&mut run, reqs);
 }
@@ -246,7 +264,7 @@ fn main() {
                 b.iter_batched(
                     || {
                         i += 1;
-                        request(&s.cookies[i % s.cookies.len()])
+                        request(&s.cookies[i % s.cookies.len()], s.https)
                     },
                     &mut run,
                     criterion::BatchSize::SmallInput,
@@ -264,7 +282,7 @@ fn main() {
         let mut results = Vec::new();
         for (name, mut run) in runners(s) {
             let best = (0..200)
-                .map(|_| measure(&mut run, &s.cookies, 500))
+                .map(|_| measure(&mut run, s, 500))
                 .fold(f64::INFINITY, f64::min);
             results.push((name, best));
         }

@@ -8,8 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use consentry::{Policy, Timestamp};
 
 use crate::consent::Consent;
+use crate::cookie_index::CookieIndex;
 use crate::gate::{check, GateVerdict, Kept};
-use crate::hsts::Hsts;
+use crate::hsts::{Hsts, HstsHeader};
 use crate::request::{cookie_value, Headers};
 
 type RegionFn = dyn Fn(&dyn Headers) -> Option<String> + Send + Sync;
@@ -22,8 +23,10 @@ enum RegionSource {
 
 struct Inner {
     policy: Arc<Policy>,
+    /// The policy's cookie declarations by name, for the Set-Cookie gate.
+    cookies: CookieIndex,
     region: RegionSource,
-    hsts: Option<String>,
+    hsts: Option<HstsHeader>,
     trust_forwarded_proto: bool,
     assume_https: bool,
     clock: fn() -> Timestamp,
@@ -80,11 +83,13 @@ impl Consentry {
     /// Settings for a policy: no region hint, default HSTS on HTTPS, `X-Forwarded-Proto` not
     /// trusted.
     pub fn new(policy: impl Into<Arc<Policy>>) -> Self {
+        let policy = policy.into();
         Consentry {
             inner: Arc::new(Inner {
-                policy: policy.into(),
+                cookies: CookieIndex::new(&policy),
+                policy,
                 region: RegionSource::None,
-                hsts: Some(Hsts::default().header_value()),
+                hsts: HstsHeader::new(Hsts::default()),
                 trust_forwarded_proto: false,
                 assume_https: false,
                 clock: system_now,
@@ -99,6 +104,7 @@ impl Consentry {
                 let old = &self.inner;
                 let mut inner = Inner {
                     policy: old.policy.clone(),
+                    cookies: old.cookies.clone(),
                     region: RegionSource::None,
                     hsts: old.hsts.clone(),
                     trust_forwarded_proto: old.trust_forwarded_proto,
@@ -133,7 +139,7 @@ impl Consentry {
 
     /// The HSTS header for HTTPS responses.
     pub fn hsts(self, hsts: Hsts) -> Self {
-        self.edit(|i| i.hsts = Some(hsts.header_value()))
+        self.edit(|i| i.hsts = HstsHeader::new(hsts))
     }
 
     /// Sends no HSTS header (e.g. a proxy adds it).
@@ -276,7 +282,9 @@ impl Consentry {
     /// Checks one `Set-Cookie` value and logs drops and warnings with `tracing` (cookie name
     /// and reason, never the value). Returns whether to keep it.
     pub fn gate(&self, consent: &Consent, set_cookie: &[u8]) -> bool {
-        let (name, verdict) = check(&self.inner.policy, consent, set_cookie);
+        let (name, verdict) = check(&self.inner.policy, consent, set_cookie, |name| {
+            self.inner.cookies.get(name)
+        });
         let name = name.unwrap_or("<unparsable>");
         match &verdict {
             GateVerdict::Keep => {}
@@ -313,11 +321,12 @@ impl Consentry {
         transport_https: bool,
     ) -> Option<&str> {
         self.hsts_if(self.is_https(headers, transport_https))
+            .map(HstsHeader::as_str)
     }
 
-    /// The HSTS header value to add to a response over HTTPS (`https`) or plain HTTP.
-    pub(crate) fn hsts_if(&self, https: bool) -> Option<&str> {
-        self.inner.hsts.as_deref().filter(|_| https)
+    /// The HSTS header to add to a response over HTTPS (`https`) or plain HTTP.
+    pub(crate) fn hsts_if(&self, https: bool) -> Option<&HstsHeader> {
+        self.inner.hsts.as_ref().filter(|_| https)
     }
 }
 

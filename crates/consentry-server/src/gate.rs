@@ -9,6 +9,7 @@ use cookie::time::OffsetDateTime;
 use cookie::Cookie;
 
 use crate::consent::Consent;
+use crate::cookie_index::Declared;
 use crate::csrf::CSRF_COOKIE;
 use memchr::memchr;
 
@@ -102,18 +103,27 @@ pub fn check_set_cookie(
     consent: &Consent,
     header: &[u8],
 ) -> (Option<String>, GateVerdict) {
-    let (name, verdict) = check(policy, consent, header);
+    let (name, verdict) = check(policy, consent, header, |name| {
+        policy
+            .cookie_for(name)
+            .map(|cookie| Declared::new(policy, &cookie))
+    });
     (name.map(str::to_owned), verdict)
 }
 
-/// [`check_set_cookie`] with the name borrowed from the header.
-pub(crate) fn check<'h>(
+/// [`check_set_cookie`] with the name borrowed from the header, and the policy's declarations
+/// looked up with `declared` (`Policy::cookie_for`, or the same answer from an index).
+pub(crate) fn check<'h, 'p>(
     policy: &Policy,
     consent: &Consent,
     header: &'h [u8],
+    declared: impl FnOnce(&str) -> Option<Declared<'p>>,
 ) -> (Option<&'h str>, GateVerdict) {
     match SetCookie::parse(header) {
-        Some(cookie) => (Some(cookie.name), verdict_for(policy, consent, &cookie)),
+        Some(cookie) => (
+            Some(cookie.name),
+            verdict_for(policy, consent, &cookie, declared),
+        ),
         None => (None, GateVerdict::Drop(GateReason::Malformed)),
     }
 }
@@ -199,12 +209,10 @@ impl<'a> SetCookie<'a> {
             max_age: None,
             expires: false,
         };
-        let mut rest = self.attributes;
-        while let Some((_, after)) = rest.split_first() {
-            let end = memchr(b';', after).unwrap_or(after.len());
-            let (attr, next) = after.split_at(end);
-            rest = next;
-            let (key, value) = match memchr(b'=', attr) {
+        // `attributes` starts at the first `;`: the first piece is empty. (Attributes are short:
+        // a plain byte loop beats the setup of a vectorised search.)
+        for attr in self.attributes.split(|b| *b == b';').skip(1) {
+            let (key, value) = match attr.iter().position(|b| *b == b'=') {
                 Some(eq) => (trim_wsp(&attr[..eq]), Some(trim_wsp(&attr[eq + 1..]))),
                 None => (trim_wsp(attr), None),
             };
@@ -236,13 +244,18 @@ impl<'a> SetCookie<'a> {
     }
 }
 
-fn verdict_for(policy: &Policy, consent: &Consent, cookie: &SetCookie<'_>) -> GateVerdict {
+fn verdict_for<'p>(
+    policy: &Policy,
+    consent: &Consent,
+    cookie: &SetCookie<'_>,
+    declared: impl FnOnce(&str) -> Option<Declared<'p>>,
+) -> GateVerdict {
     if cookie.name == policy.cookie_name || cookie.name == CSRF_COOKIE {
         return GateVerdict::Keep;
     }
     // A deletion always passes, so the attributes matter only for a cookie that would
     // otherwise be dropped or warned about, or whose declaration asks for attributes.
-    let (verdict, attributes) = match policy.cookie_for(cookie.name) {
+    let (verdict, attributes) = match declared(cookie.name) {
         None => match policy.undeclared_cookies {
             UndeclaredCookies::Drop => (GateVerdict::Drop(GateReason::Undeclared), None),
             UndeclaredCookies::Warn => (GateVerdict::Warn(GateReason::Undeclared), None),
@@ -250,21 +263,20 @@ fn verdict_for(policy: &Policy, consent: &Consent, cookie: &SetCookie<'_>) -> Ga
         },
         // Required categories pass without deciding anything (saves the decision on
         // responses that only set session cookies).
-        Some(decl) if !(policy.is_required(decl.category) || consent.allows(decl.category)) => (
+        Some(decl) if !(decl.required || consent.allows(decl.category)) => (
             GateVerdict::Drop(GateReason::NotGranted {
                 category: decl.category.to_owned(),
             }),
             None,
         ),
         Some(decl) => {
-            let wants_http_only = decl.decl.http_only == Some(true);
-            if !wants_http_only && decl.decl.same_site.is_none() {
+            if !decl.http_only && decl.same_site.is_none() {
                 return GateVerdict::Keep;
             }
             let a = cookie.attributes();
-            let verdict = if wants_http_only && !a.http_only {
+            let verdict = if decl.http_only && !a.http_only {
                 GateVerdict::Warn(GateReason::MissingHttpOnly)
-            } else if let Some(declared) = decl.decl.same_site.filter(|d| {
+            } else if let Some(declared) = decl.same_site.filter(|d| {
                 !a.same_site
                     .is_some_and(|v| v.eq_ignore_ascii_case(d.as_str().as_bytes()))
             }) {

@@ -69,3 +69,77 @@ impl fmt::Display for Hsts {
         Ok(())
     }
 }
+
+/// An [`Hsts`] header value rendered once, also as the adapters' `HeaderValue`s: each HTTPS
+/// response gets a clone (a reference count) instead of a value formatted, validated and
+/// copied for it.
+#[derive(Clone)]
+pub(crate) struct HstsHeader {
+    text: Box<str>,
+    #[cfg(feature = "axum")]
+    http: http::HeaderValue,
+    #[cfg(feature = "actix")]
+    actix: actix_web::http::header::HeaderValue,
+}
+
+impl HstsHeader {
+    /// The header for `hsts`. Always `Some`: the value is `max-age=`, digits and fixed ASCII
+    /// words, which every `HeaderValue` accepts (tested below).
+    pub(crate) fn new(hsts: Hsts) -> Option<Self> {
+        let text = hsts.header_value();
+        Some(HstsHeader {
+            #[cfg(feature = "axum")]
+            http: http::HeaderValue::from_str(&text).ok()?,
+            #[cfg(feature = "actix")]
+            actix: actix_web::http::header::HeaderValue::from_str(&text).ok()?,
+            text: text.into(),
+        })
+    }
+
+    /// The header value as text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The header value for an `http` 1 (axum) response.
+    #[cfg(feature = "axum")]
+    pub(crate) fn http(&self) -> http::HeaderValue {
+        self.http.clone()
+    }
+
+    /// The header value for an actix-web response.
+    #[cfg(feature = "actix")]
+    pub(crate) fn actix(&self) -> actix_web::http::header::HeaderValue {
+        self.actix.clone()
+    }
+}
+
+impl fmt::Debug for HstsHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_makes_a_header() {
+        for max_age in [0, 1, 31_536_000, u64::MAX] {
+            for subdomains in [false, true] {
+                let plain = Hsts::default()
+                    .max_age(max_age)
+                    .include_subdomains(subdomains);
+                for hsts in [plain, plain.preload()] {
+                    let header = HstsHeader::new(hsts).expect("a valid header value");
+                    assert_eq!(header.as_str(), hsts.header_value());
+                    #[cfg(feature = "axum")]
+                    assert_eq!(header.http().as_bytes(), header.as_str().as_bytes());
+                    #[cfg(feature = "actix")]
+                    assert_eq!(header.actix().as_bytes(), header.as_str().as_bytes());
+                }
+            }
+        }
+    }
+}

@@ -62,6 +62,7 @@
 mod auth_cookie;
 mod config;
 mod consent;
+mod cookie_index;
 mod csrf;
 mod gate;
 mod hsts;

@@ -13,6 +13,7 @@ use consentry::Policy;
 
 use crate::config::{Consentry, OverHttps};
 use crate::consent::Consent;
+use crate::hsts::HstsHeader;
 
 /// Middleware that reads the visitor's [`Consent`](crate::Consent) into the request (extract
 /// it in handlers), drops each `Set-Cookie` the consent or the policy does not allow, and adds
@@ -100,18 +101,17 @@ where
         let consent = consentry.consent_reusing(req.headers(), &mut self.last.borrow_mut());
         let tls = req.app_config().secure();
         let https = consentry.is_https(req.headers(), tls);
-        let hsts = consentry
-            .hsts_if(https)
-            .and_then(|v| HeaderValue::from_str(v).ok());
+        let hsts = consentry.hsts_if(https).map(HstsHeader::actix);
         req.extensions_mut().insert(consent.clone());
         req.extensions_mut().insert(OverHttps(https));
         let fut = self.service.call(req);
         Box::pin(async move {
             let mut res = fut.await?;
             let headers = res.headers_mut();
-            let keep = consentry.gate_response(&consent, || {
-                headers.get_all(SET_COOKIE).map(HeaderValue::as_bytes)
-            });
+            // Looked up once; `gate_response` walks the values twice.
+            let set_cookies = headers.get_all(SET_COOKIE);
+            let keep = consentry
+                .gate_response(&consent, || set_cookies.clone().map(HeaderValue::as_bytes));
             // Rebuilt only when a cookie is dropped; the others keep their order.
             if let Some(keep) = keep {
                 let old = headers.remove(SET_COOKIE);

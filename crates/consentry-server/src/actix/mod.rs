@@ -45,18 +45,61 @@ pub use extract::add_auth_cookie;
 pub use middleware::{ConsentMiddleware, ConsentMiddlewareService};
 pub use receipts::receipts;
 
-use actix_web::http::header::HeaderMap;
+use actix_web::http::header::{HeaderMap, HeaderName, COOKIE};
 
 use crate::request::Headers;
 
+static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+
+/// The `HeaderName` for a name consentry asks for on every request. actix-web parses a `&str`
+/// name on each lookup, and copies one that is not a standard header (`sec-gpc`) into a new
+/// allocation.
+fn known(name: &str) -> Option<&'static HeaderName> {
+    match name {
+        "cookie" => Some(&COOKIE),
+        "sec-gpc" => Some(&SEC_GPC),
+        "x-forwarded-proto" => Some(&X_FORWARDED_PROTO),
+        "sec-fetch-site" => Some(&SEC_FETCH_SITE),
+        _ => None,
+    }
+}
+
 impl Headers for HeaderMap {
     fn each<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
-        for v in self.get_all(name) {
+        let values = match known(name) {
+            Some(known) => self.get_all(known),
+            None => self.get_all(name),
+        };
+        for v in values {
             f(v.as_bytes());
         }
     }
 
     fn first(&self, name: &str) -> Option<&[u8]> {
-        self.get(name).map(|v| v.as_bytes())
+        match known(name) {
+            Some(known) => self.get(known),
+            None => self.get(name),
+        }
+        .map(|v| v.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_names_are_the_names_asked_for() {
+        for name in ["cookie", "sec-gpc", "x-forwarded-proto", "sec-fetch-site"] {
+            assert_eq!(known(name).map(HeaderName::as_str), Some(name));
+        }
+        assert!(known("x-geo").is_none());
+        let mut map = HeaderMap::new();
+        map.insert(SEC_GPC.clone(), "1".parse().unwrap());
+        map.insert(HeaderName::from_static("x-geo"), "DE".parse().unwrap());
+        assert_eq!(Headers::first(&map, "sec-gpc"), Some(&b"1"[..]));
+        assert_eq!(Headers::first(&map, "x-geo"), Some(&b"DE"[..]));
     }
 }

@@ -13,6 +13,7 @@ use tower_service::Service;
 
 use crate::config::{Consentry, OverHttps};
 use crate::consent::Consent;
+use crate::hsts::HstsHeader;
 
 /// A tower layer that, for every request, reads the visitor's [`Consent`] into the request
 /// extensions (extract it in handlers), and on the way out drops each `Set-Cookie` the
@@ -102,10 +103,7 @@ where
             .consent_reusing(req.headers(), &mut self.last);
         let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
         let https = self.consentry.is_https(req.headers(), tls);
-        let hsts = self
-            .consentry
-            .hsts_if(https)
-            .and_then(|v| HeaderValue::from_str(v).ok());
+        let hsts = self.consentry.hsts_if(https).map(HstsHeader::http);
         req.extensions_mut().insert(consent.clone());
         req.extensions_mut().insert(OverHttps(https));
         ResponseFuture {
@@ -151,11 +149,10 @@ where
 }
 
 fn finish(state: State, headers: &mut http::HeaderMap) {
+    // Looked up once; `gate_response` walks the values twice.
+    let set_cookies = headers.get_all(SET_COOKIE);
     let keep = state.consentry.gate_response(&state.consent, || {
-        headers
-            .get_all(SET_COOKIE)
-            .into_iter()
-            .map(HeaderValue::as_bytes)
+        set_cookies.iter().map(HeaderValue::as_bytes)
     });
     // Rebuilt only when a cookie is dropped, in place: the kept values are taken out (a
     // placeholder left behind) and put back in order, replacing all the old ones.
