@@ -17,6 +17,16 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    // The server without a framework feature (its default): shared logic only.
+    sh(cargo().args([
+        "clippy",
+        "-p",
+        "consentry-server",
+        "--no-default-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     clippy_wasm32(&["-p", "consentry", "-p", "consentry-web"])?;
     // The shipped configuration: no_std, trapping panics.
     clippy_wasm32(&["-p", "consentry-web", "--features", "bundle"])?;

@@ -261,7 +261,8 @@ impl Consentry {
     /// Gates all the `Set-Cookie` values of a response (`set_cookies` lists them, in order, each
     /// time it is called) for the request's consent, or the consent the response itself sets
     /// (see [`Consentry::consent_after`]). `None` when every one passes, so the adapters leave
-    /// the headers as they are; otherwise which to keep.
+    /// the headers as they are; otherwise which to keep. Used by the framework adapters.
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     pub(crate) fn gate_response<'a, I>(
         &self,
         request: &Consent,

@@ -129,7 +129,8 @@ pub(crate) fn check<'h, 'p>(
 }
 
 /// Which of a response's `Set-Cookie` values to keep, in order (a bit each; no allocation for
-/// up to 64 values).
+/// up to 64 values). Used by the framework adapters.
+#[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
 #[derive(Debug, Default)]
 pub(crate) struct Kept {
     len: usize,
@@ -137,6 +138,7 @@ pub(crate) struct Kept {
     more: Vec<bool>,
 }
 
+#[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
 impl Kept {
     pub(crate) fn push(&mut self, keep: bool) {
         match self.len {

@@ -15,7 +15,7 @@ use crate::config::{Consentry, OverHttps};
 use crate::consent::Consent;
 use crate::hsts::HstsHeader;
 
-/// Middleware that reads the visitor's [`Consent`](crate::Consent) into the request (extract
+/// Middleware that reads the visitor's [`Consent`] into the request (extract
 /// it in handlers), drops each `Set-Cookie` the consent or the policy does not allow, and adds
 /// HSTS on HTTPS. `wrap` it last so it is outermost and sees every cookie.
 ///
