@@ -94,7 +94,11 @@ impl ConsentId {
 
     /// Parses 16 base64url characters.
     pub fn parse(s: &str) -> Option<Self> {
-        let b = s.as_bytes();
+        Self::parse_bytes(s.as_bytes())
+    }
+
+    /// [`ConsentId::parse`] on bytes, for the cookie decoder.
+    pub(crate) fn parse_bytes(b: &[u8]) -> Option<Self> {
         if b.len() != 16
             || !b
                 .iter()
