@@ -475,13 +475,12 @@ fn status_of(policy: &Policy, revision: u32, decided_at: Timestamp, now: Timesta
 /// ```
 pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decision {
     let core = decide_core(policy, cookie, ctx);
-    let allowed = policy
-        .categories
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| core.allowed.get(*i))
-        .map(|(_, (id, _))| id.into())
-        .collect();
+    let mut allowed = Vec::new();
+    for (i, (id, _)) in policy.categories.0.iter().enumerate() {
+        if core.allowed.get(i) {
+            allowed.push(id.clone());
+        }
+    }
     Decision {
         profile: core.profile,
         status: core.status,
@@ -563,11 +562,13 @@ fn decide_core(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Core
         .map(|d| &d.granted);
     let gpc_opt_out = ctx.gpc || method == Some(Method::Gpc);
     let mut gpc_applied = false;
+    let mut any_optional = false;
     let mut allowed = CategorySet::default();
-    for (i, (id, cat)) in policy.categories.iter().enumerate() {
+    for (i, (id, cat)) in policy.categories.0.iter().enumerate() {
         let on = if cat.required {
             true
         } else {
+            any_optional = true;
             let chosen = match consent {
                 Some(granted) => granted.get(i),
                 None => profile == RegionProfile::OptOut,
@@ -587,7 +588,8 @@ fn decide_core(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Core
     // asking (R16). Under opt-in only a real choice stops the prompt.
     let has_consent = consent.is_some();
     let gpc_decides = !has_consent && profile == RegionProfile::OptOut && gpc_applied;
-    let needs_prompt = !has_consent && policy.has_optional_categories() && !gpc_decides;
+    // `any_optional` is `policy.has_optional_categories()`, found in the same pass.
+    let needs_prompt = !has_consent && any_optional && !gpc_decides;
     Core {
         profile,
         status,
