@@ -254,18 +254,7 @@ impl ConsentRecord {
         if let Some(bad) = granted.iter().find(|g| policy.categories.get(g).is_none()) {
             return Err(ChoiceError::UnknownCategory((*bad).into()));
         }
-        let choices = policy
-            .categories
-            .optional()
-            .map(|c| (c.into(), granted.contains(&c)))
-            .collect();
-        Ok(ConsentRecord {
-            revision: policy.revision,
-            decided_at: now,
-            id,
-            method,
-            choices,
-        })
+        Ok(Self::build(policy, Some(granted), false, method, now, id))
     }
 
     /// Everything granted ("Accept all").
@@ -284,11 +273,26 @@ impl ConsentRecord {
     }
 
     fn with_all(policy: &Policy, on: bool, method: Method, now: Timestamp, id: ConsentId) -> Self {
-        let choices = policy
-            .categories
-            .optional()
-            .map(|c| (c.into(), on))
-            .collect();
+        Self::build(policy, None, on, method, now, id)
+    }
+
+    /// Every optional category of the policy, in policy order, granted if `granted` lists it
+    /// (or, without a list, if `all`). One non-generic body for every constructor.
+    fn build(
+        policy: &Policy,
+        granted: Option<&[&str]>,
+        all: bool,
+        method: Method,
+        now: Timestamp,
+        id: ConsentId,
+    ) -> Self {
+        let mut choices = Vec::new();
+        for (c, cat) in &policy.categories.0 {
+            if !cat.required {
+                let on = granted.map_or(all, |g| g.contains(&c.as_str()));
+                choices.push((c.clone(), on));
+            }
+        }
         ConsentRecord {
             revision: policy.revision,
             decided_at: now,

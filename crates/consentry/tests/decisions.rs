@@ -502,3 +502,50 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn records_list_every_optional_category_in_policy_order() {
+    let p = common::full();
+    let t = NOW;
+    let on = |r: &ConsentRecord| -> Vec<(String, bool)> { r.choices.clone() };
+    let row = |v: [bool; 3]| -> Vec<(String, bool)> {
+        ["functional", "analytics", "marketing"]
+            .iter()
+            .zip(v)
+            .map(|(c, b)| (c.to_string(), b))
+            .collect()
+    };
+    let r = ConsentRecord::new(
+        &p,
+        &["marketing", "necessary", "functional"],
+        Method::Custom,
+        t,
+        id(),
+    )
+    .unwrap();
+    assert_eq!(on(&r), row([true, false, true]));
+    assert_eq!(
+        (r.method, r.decided_at, r.id, r.revision),
+        (Method::Custom, t, id(), 3)
+    );
+    assert_eq!(
+        on(&ConsentRecord::new(&p, &[], Method::Custom, t, id()).unwrap()),
+        row([false; 3])
+    );
+    assert_eq!(
+        ConsentRecord::new(&p, &["analytics", "ads"], Method::Custom, t, id()),
+        Err(consentry::ChoiceError::UnknownCategory("ads".into()))
+    );
+    let all = ConsentRecord::accept_all(&p, t, id());
+    assert_eq!((on(&all), all.method), (row([true; 3]), Method::AcceptAll));
+    let none = ConsentRecord::reject_all(&p, t, id());
+    assert_eq!(
+        (on(&none), none.method),
+        (row([false; 3]), Method::RejectAll)
+    );
+    let gone = ConsentRecord::withdrawal(&p, t, id());
+    assert_eq!(
+        (on(&gone), gone.method),
+        (row([false; 3]), Method::Withdrawal)
+    );
+}
