@@ -84,43 +84,47 @@ impl CategorySet {
         } else {
             self.high
                 .get((i - 64) / 64)
-                .is_some_and(|w| w & (1 << ((i - 64) % 64)) != 0)
+                .is_some_and(|w| w & (1 << (i % 64)) != 0)
         }
     }
 
     pub(crate) fn insert(&mut self, i: usize) {
         if i < 64 {
             self.low |= 1 << i;
-        } else {
-            let w = (i - 64) / 64;
-            if self.high.len() <= w {
-                self.high.resize(w + 1, 0);
-            }
-            self.high[w] |= 1 << ((i - 64) % 64);
+            return;
+        }
+        let w = (i - 64) / 64;
+        // `push` rather than `resize`: the browser module already has `push`'s code.
+        while self.high.len() <= w {
+            self.high.push(0);
+        }
+        if let Some(word) = self.high.get_mut(w) {
+            *word |= 1 << (i % 64);
         }
     }
 }
 
 /// Reads the choices field (`<id>:<0|1>~...`) into the set of granted optional categories,
 /// without allocating for policies of up to 64 categories.
-fn decode_choices(field: &str, policy: &Policy) -> Result<CategorySet, CookieError> {
+fn decode_choices(field: &[u8], policy: &Policy) -> Result<CategorySet, CookieError> {
     let mut seen = CategorySet::default();
     let mut granted = CategorySet::default();
     if field.is_empty() {
         return Ok(granted);
     }
-    for item in field.split('~') {
-        let (cat, flag) = item.split_once(':').ok_or(CookieError::Malformed)?;
-        let on = match flag {
-            "1" => true,
-            "0" => false,
+    let mut items = Fields::new(field, b'~');
+    while !items.is_done() {
+        // `<id>:<0|1>` where the id has no `:` (as `split_once(':')` then a one-character
+        // flag would read it).
+        let (cat, on) = match items.next()? {
+            [cat @ .., b':', flag @ (b'0' | b'1')] if !cat.contains(&b':') => (cat, *flag == b'1'),
             _ => return Err(CookieError::Malformed),
         };
         // Every category with this id (an unvalidated policy may repeat one), as reading the
         // choices by name would.
         let mut found = false;
         for (i, (id, c)) in policy.categories.0.iter().enumerate() {
-            if c.required || id != cat {
+            if c.required || id.as_bytes() != cat {
                 continue;
             }
             if seen.get(i) {
@@ -153,14 +157,12 @@ pub(crate) struct Decoded {
 impl Decoded {
     /// The record: every optional category of the policy in policy order with its choice.
     pub(crate) fn into_record(self, policy: &Policy) -> ConsentRecord {
-        let choices = policy
-            .categories
-            .0
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, c))| !c.required)
-            .map(|(i, (id, _))| (id.clone(), self.granted.get(i)))
-            .collect();
+        let mut choices = Vec::new();
+        for (i, (id, c)) in policy.categories.0.iter().enumerate() {
+            if !c.required {
+                choices.push((id.clone(), self.granted.get(i)));
+            }
+        }
         ConsentRecord {
             revision: self.revision,
             decided_at: self.decided_at,
@@ -171,22 +173,39 @@ impl Decoded {
     }
 }
 
-/// The `.`-separated fields of a value, by byte search (cheaper than `str::split` on short
-/// fields). Same fields as `split('.')`.
-struct Fields<'a>(Option<&'a str>);
+/// The fields of a value between one separator byte, by byte search: the same fields as
+/// `str::split`, whose char searcher is large in the browser module. Every separator is
+/// ASCII, so parsing on bytes sees the same fields and compares the same ids.
+struct Fields<'a> {
+    rest: Option<&'a [u8]>,
+    sep: u8,
+}
 
 impl<'a> Fields<'a> {
-    fn next(&mut self) -> Result<&'a str, CookieError> {
-        let s = self.0.ok_or(CookieError::Malformed)?;
-        Ok(match s.bytes().position(|b| b == b'.') {
-            // `get` rather than slicing: `.` is ASCII, so both halves are always on char
-            // boundaries, and `get` keeps str slicing's panic message out of the wasm bundle.
+    fn new(value: &'a [u8], sep: u8) -> Self {
+        Fields {
+            rest: Some(value),
+            sep,
+        }
+    }
+
+    /// True once the last field has been read.
+    fn is_done(&self) -> bool {
+        self.rest.is_none()
+    }
+
+    /// The next field; missing fields are malformed.
+    fn next(&mut self) -> Result<&'a [u8], CookieError> {
+        let s = self.rest.ok_or(CookieError::Malformed)?;
+        Ok(match s.iter().position(|&b| b == self.sep) {
+            // `get` rather than indexing: `i` is always in bounds, and `get` keeps slicing's
+            // panic path out of the wasm bundle.
             Some(i) => {
-                self.0 = s.get(i + 1..);
+                self.rest = s.get(i + 1..);
                 s.get(..i).unwrap_or_default()
             }
             None => {
-                self.0 = None;
+                self.rest = None;
                 s
             }
         })
@@ -198,7 +217,7 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
     if value.len() > MAX_ENCODED_LEN {
         return Err(CookieError::TooLong);
     }
-    let mut fields = Fields(Some(value));
+    let mut fields = Fields::new(value.as_bytes(), b'.');
     let version = parse_digits(fields.next()?, 9).ok_or(CookieError::Malformed)?;
     if version != u64::from(FORMAT_VERSION) {
         return Err(if version > u64::from(FORMAT_VERSION) {
@@ -212,13 +231,13 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
         .ok_or(CookieError::Malformed)?;
     // At most 12 digits: always an `i64`.
     let decided_at = parse_digits(fields.next()?, 12).ok_or(CookieError::Malformed)? as i64;
-    let id = ConsentId::parse(fields.next()?).ok_or(CookieError::Malformed)?;
-    let method = match fields.next()?.as_bytes() {
+    let id = ConsentId::parse_bytes(fields.next()?).ok_or(CookieError::Malformed)?;
+    let method = match fields.next()? {
         [c] => Method::from_code(char::from(*c)).ok_or(CookieError::Malformed)?,
         _ => return Err(CookieError::Malformed),
     };
     let choices_field = fields.next()?;
-    if fields.0.is_some() {
+    if !fields.is_done() {
         return Err(CookieError::Malformed);
     }
     Ok(Decoded {
@@ -233,12 +252,12 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
 /// Canonical decimal only (no sign, no leading zero), so each record has one encoding.
 /// `max_len` is at most 12, so the digits always fit a `u64`. Not generic: one copy of the
 /// loop in the browser module.
-fn parse_digits(s: &str, max_len: usize) -> Option<u64> {
-    if s.is_empty() || s.len() > max_len.min(19) || (s.len() > 1 && s.starts_with('0')) {
+fn parse_digits(s: &[u8], max_len: usize) -> Option<u64> {
+    if s.is_empty() || s.len() > max_len.min(19) || (s.len() > 1 && s.starts_with(b"0")) {
         return None;
     }
     let mut n: u64 = 0;
-    for b in s.bytes() {
+    for &b in s {
         if !b.is_ascii_digit() {
             return None;
         }

@@ -113,21 +113,27 @@ impl SignalState {
 
     /// Like [`SignalState::for_decision`], from any predicate over category ids.
     pub fn from_allowed(policy: &Policy, allows: impl Fn(&str) -> bool) -> Self {
-        let mut s = Self::denied();
-        for sig in Signal::ALL {
-            if sig == Signal::SecurityStorage {
+        // One pass over the categories: which signals some category controls, and which a
+        // category that is not allowed controls.
+        let mut controlled = [false; 7];
+        let mut refused = [false; 7];
+        for (id, _) in &policy.categories.0 {
+            let signals = policy.signals_for(id);
+            if signals.is_empty() {
                 continue;
             }
-            let mut controlling = policy
-                .categories
-                .iter()
-                .filter(|(id, _)| policy.signals_for(id).contains(&sig));
-            let mut any = false;
-            let all = controlling.all(|(id, _)| {
-                any = true;
-                allows(id)
-            });
-            s.set(sig, any && all);
+            let on = allows(id);
+            for &sig in signals {
+                controlled[sig as usize] = true;
+                refused[sig as usize] |= !on;
+            }
+        }
+        let mut s = Self::denied();
+        for sig in Signal::ALL {
+            // `security_storage` stays granted whatever controls it.
+            if sig != Signal::SecurityStorage {
+                s.set(sig, controlled[sig as usize] && !refused[sig as usize]);
+            }
         }
         s
     }

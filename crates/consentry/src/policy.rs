@@ -438,6 +438,39 @@ fn resolve_cookie<'a>(decl: &'a CookieDecl, service: Option<&'a Service>) -> Res
     }
 }
 
+/// The declarations of a policy in [`Policy::cookies`] order, each with the service that
+/// declares it: one plain iterator rather than a chain of adapters, whose folds are large in
+/// the browser module.
+struct Decls<'a> {
+    policy: &'a Policy,
+    /// 0 for the top-level cookies, then 1 + the index of the service.
+    group: usize,
+    /// The next declaration within the group.
+    index: usize,
+}
+
+impl<'a> Iterator for Decls<'a> {
+    type Item = (&'a CookieDecl, Option<&'a Service>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (decls, service) = match self.group.checked_sub(1) {
+                None => (&self.policy.cookies, None),
+                Some(i) => {
+                    let s = self.policy.services.get(i)?;
+                    (&s.cookies, Some(s))
+                }
+            };
+            if let Some(decl) = decls.get(self.index) {
+                self.index += 1;
+                return Some((decl, service));
+            }
+            self.group += 1;
+            self.index = 0;
+        }
+    }
+}
+
 /// A cookie declaration with its service's defaults filled in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResolvedCookie<'a> {
@@ -465,23 +498,17 @@ impl Policy {
     /// service defaults resolved. Cookies without a category resolve to `""`, which
     /// validation refuses.
     pub fn cookies(&self) -> impl Iterator<Item = ResolvedCookie<'_>> {
-        let top = self.cookies.iter().map(|c| ResolvedCookie {
-            decl: c,
-            category: c.category.as_deref().unwrap_or(""),
-            provider: c.provider.as_deref(),
-            purpose: c.purpose.as_deref(),
-            service: None,
-        });
-        let svc = self.services.iter().flat_map(|s| {
-            s.cookies.iter().map(move |c| ResolvedCookie {
-                decl: c,
-                category: c.category.as_deref().unwrap_or(&s.category),
-                provider: Some(c.provider.as_deref().unwrap_or(&s.provider)),
-                purpose: Some(c.purpose.as_deref().unwrap_or(&s.purpose)),
-                service: Some(s),
-            })
-        });
-        top.chain(svc)
+        self.decls()
+            .map(|(decl, service)| resolve_cookie(decl, service))
+    }
+
+    /// The declarations in [`Policy::cookies`] order, each with the service that declares it.
+    fn decls(&self) -> Decls<'_> {
+        Decls {
+            policy: self,
+            group: 0,
+            index: 0,
+        }
     }
 
     /// The declaration that covers a cookie name: an exact name wins over a pattern, and a
@@ -503,12 +530,7 @@ impl Policy {
         // Walks the declarations directly and resolves only the one that wins: this runs for
         // every Set-Cookie of every response the server gate sees.
         let mut best: Option<(&CookieDecl, Option<&Service>, usize)> = None;
-        let top = self.cookies.iter().map(|c| (c, None));
-        let svc = self
-            .services
-            .iter()
-            .flat_map(|s| s.cookies.iter().map(move |c| (c, Some(s))));
-        for (decl, service) in top.chain(svc) {
+        for (decl, service) in self.decls() {
             let p = decl.name.as_str();
             match p.bytes().position(|b| b == b'*') {
                 None => {

@@ -165,15 +165,14 @@ impl Receipt {
     /// # }
     /// ```
     pub fn new(policy: &Policy, record: &ConsentRecord, ctx: &ReceiptContext<'_>) -> Self {
-        let purposes = policy
-            .categories
-            .iter()
-            .map(|(id, c)| PurposeState {
-                category: id.into(),
+        let mut purposes = Vec::with_capacity(policy.categories.len());
+        for (id, c) in &policy.categories.0 {
+            purposes.push(PurposeState {
+                category: id.clone(),
                 granted: c.required || record.granted(id),
                 lawful_basis: c.lawful_basis,
-            })
-            .collect();
+            });
+        }
         let any_granted = record.choices.iter().any(|(_, on)| *on);
         let event = match record.method {
             Method::Withdrawal => ReceiptEvent::Withdrawn,

@@ -83,15 +83,24 @@ impl Policy {
         if requires_opt_in(code) {
             return RegionProfile::OptIn;
         }
-        let country = code.split('-').next().unwrap_or("");
-        let lookup = |k: &str| {
-            self.regions
-                .iter()
-                .find(|(r, _)| r.eq_ignore_ascii_case(k))
-                .map(|(_, p)| *p)
+        // One pass: the first entry naming the exact code wins, else the first naming the
+        // country (what comes before the first `-`). On bytes: `str::split`'s searcher is
+        // large in the browser module.
+        let code = code.as_bytes();
+        let country = match code.iter().position(|&b| b == b'-') {
+            Some(i) => code.get(..i).unwrap_or_default(),
+            None => code,
         };
-        lookup(code)
-            .or_else(|| lookup(country))
-            .unwrap_or(self.default_region)
+        let mut by_country = None;
+        for (r, p) in &self.regions {
+            let r = r.as_bytes();
+            if r.eq_ignore_ascii_case(code) {
+                return *p;
+            }
+            if by_country.is_none() && r.eq_ignore_ascii_case(country) {
+                by_country = Some(*p);
+            }
+        }
+        by_country.unwrap_or(self.default_region)
     }
 }

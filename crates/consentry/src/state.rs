@@ -94,7 +94,11 @@ impl ConsentId {
 
     /// Parses 16 base64url characters.
     pub fn parse(s: &str) -> Option<Self> {
-        let b = s.as_bytes();
+        Self::parse_bytes(s.as_bytes())
+    }
+
+    /// [`ConsentId::parse`] on bytes, for the cookie decoder.
+    pub(crate) fn parse_bytes(b: &[u8]) -> Option<Self> {
         if b.len() != 16
             || !b
                 .iter()
@@ -250,18 +254,7 @@ impl ConsentRecord {
         if let Some(bad) = granted.iter().find(|g| policy.categories.get(g).is_none()) {
             return Err(ChoiceError::UnknownCategory((*bad).into()));
         }
-        let choices = policy
-            .categories
-            .optional()
-            .map(|c| (c.into(), granted.contains(&c)))
-            .collect();
-        Ok(ConsentRecord {
-            revision: policy.revision,
-            decided_at: now,
-            id,
-            method,
-            choices,
-        })
+        Ok(Self::build(policy, Some(granted), false, method, now, id))
     }
 
     /// Everything granted ("Accept all").
@@ -280,11 +273,26 @@ impl ConsentRecord {
     }
 
     fn with_all(policy: &Policy, on: bool, method: Method, now: Timestamp, id: ConsentId) -> Self {
-        let choices = policy
-            .categories
-            .optional()
-            .map(|c| (c.into(), on))
-            .collect();
+        Self::build(policy, None, on, method, now, id)
+    }
+
+    /// Every optional category of the policy, in policy order, granted if `granted` lists it
+    /// (or, without a list, if `all`). One non-generic body for every constructor.
+    fn build(
+        policy: &Policy,
+        granted: Option<&[&str]>,
+        all: bool,
+        method: Method,
+        now: Timestamp,
+        id: ConsentId,
+    ) -> Self {
+        let mut choices = Vec::new();
+        for (c, cat) in &policy.categories.0 {
+            if !cat.required {
+                let on = granted.map_or(all, |g| g.contains(&c.as_str()));
+                choices.push((c.clone(), on));
+            }
+        }
         ConsentRecord {
             revision: policy.revision,
             decided_at: now,
@@ -471,13 +479,12 @@ fn status_of(policy: &Policy, revision: u32, decided_at: Timestamp, now: Timesta
 /// ```
 pub fn decide(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Decision {
     let core = decide_core(policy, cookie, ctx);
-    let allowed = policy
-        .categories
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| core.allowed.get(*i))
-        .map(|(_, (id, _))| id.into())
-        .collect();
+    let mut allowed = Vec::new();
+    for (i, (id, _)) in policy.categories.0.iter().enumerate() {
+        if core.allowed.get(i) {
+            allowed.push(id.clone());
+        }
+    }
     Decision {
         profile: core.profile,
         status: core.status,
@@ -559,11 +566,13 @@ fn decide_core(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Core
         .map(|d| &d.granted);
     let gpc_opt_out = ctx.gpc || method == Some(Method::Gpc);
     let mut gpc_applied = false;
+    let mut any_optional = false;
     let mut allowed = CategorySet::default();
-    for (i, (id, cat)) in policy.categories.iter().enumerate() {
+    for (i, (id, cat)) in policy.categories.0.iter().enumerate() {
         let on = if cat.required {
             true
         } else {
+            any_optional = true;
             let chosen = match consent {
                 Some(granted) => granted.get(i),
                 None => profile == RegionProfile::OptOut,
@@ -583,7 +592,8 @@ fn decide_core(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Core
     // asking (R16). Under opt-in only a real choice stops the prompt.
     let has_consent = consent.is_some();
     let gpc_decides = !has_consent && profile == RegionProfile::OptOut && gpc_applied;
-    let needs_prompt = !has_consent && policy.has_optional_categories() && !gpc_decides;
+    // `any_optional` is `policy.has_optional_categories()`, found in the same pass.
+    let needs_prompt = !has_consent && any_optional && !gpc_decides;
     Core {
         profile,
         status,

@@ -2,6 +2,7 @@
 //! panics on anything.
 #![cfg(feature = "json")]
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use consentry::{
@@ -96,9 +97,162 @@ proptest! {
     }
 
     #[test]
+    fn decodes_format_like_strings_as_the_reference_does(s in "[0-9a-z.~:_A-Z-]{0,80}") {
+        for policy in [eight(), odd()] {
+            prop_assert_eq!(ConsentRecord::decode(&s, &policy), reference_decode(&s, &policy), "{}", s);
+        }
+    }
+
+    #[test]
+    fn decodes_near_valid_values_as_the_reference_does(
+        head in prop::sample::select(vec!["1.7.1790000000.AQEBAQEBAQEBAQEB.c.", "1.7.1.AQEBAQEBAQEBAQEB.g.", "1.7.0.AQEBAQEBAQEBAQEB.a."]),
+        items in proptest::collection::vec(("[a-z:_~0-9]{0,14}", "[:~01.]{0,3}"), 0..5),
+    ) {
+        let mut s = head.to_string();
+        for (a, b) in &items {
+            s.push_str(a);
+            s.push_str(b);
+        }
+        for policy in [eight(), odd()] {
+            prop_assert_eq!(ConsentRecord::decode(&s, &policy), reference_decode(&s, &policy), "{}", s);
+        }
+    }
+
+    #[test]
     fn decoding_arbitrary_bytes_never_panics(b in proptest::collection::vec(any::<u8>(), 0..2048)) {
         check_no_panic(&eight(), &String::from_utf8_lossy(&b));
     }
+}
+
+/// An unvalidated policy with odd ids: more than 64 optional categories, a repeated id, ids
+/// holding the format's separators, a required category named like an optional one.
+fn odd() -> Policy {
+    let mut p = eight();
+    let consent = p.categories.0[1].1.clone();
+    let mut required = p.categories.0[0].1.clone();
+    for i in 0..70 {
+        p.categories.0.push((format!("c{i}"), consent.clone()));
+    }
+    for id in ["maps", "a:b", "a~b", "a.b", "", "c3"] {
+        p.categories.0.push((id.to_string(), consent.clone()));
+    }
+    required.required = true;
+    p.categories.0.push(("c5".to_string(), required));
+    p
+}
+
+/// The decoder as first written, with `str::split`: the model the byte-level decoder must
+/// match, error for error (the first error in field order wins).
+fn reference_decode(value: &str, policy: &Policy) -> Result<ConsentRecord, CookieError> {
+    use CookieError::{Malformed, TooLong, UnknownCategory, UnsupportedVersion};
+    fn digits(s: &str, max_len: usize) -> Option<u64> {
+        let canonical = !s.is_empty()
+            && s.len() <= max_len
+            && !(s.len() > 1 && s.starts_with('0'))
+            && s.bytes().all(|b| b.is_ascii_digit());
+        canonical.then(|| s.parse().unwrap())
+    }
+    if value.len() > MAX_ENCODED_LEN {
+        return Err(TooLong);
+    }
+    let f: Vec<&str> = value.split('.').collect();
+    match digits(f[0], 9) {
+        Some(1) => {}
+        Some(v) if v > 1 => return Err(UnsupportedVersion),
+        _ => return Err(Malformed),
+    }
+    if f.len() != 6 {
+        return Err(Malformed);
+    }
+    let revision = digits(f[1], 10)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(Malformed)?;
+    let decided_at = digits(f[2], 12).ok_or(Malformed)? as i64;
+    let id = ConsentId::parse(f[3]).ok_or(Malformed)?;
+    let mut method = f[4].chars();
+    let method = match (method.next(), method.next()) {
+        (Some(c), None) if f[4].len() == 1 => Method::from_code(c).ok_or(Malformed)?,
+        _ => return Err(Malformed),
+    };
+    let (mut seen, mut granted) = (HashSet::new(), HashSet::new());
+    if !f[5].is_empty() {
+        for item in f[5].split('~') {
+            let (cat, flag) = item.split_once(':').ok_or(Malformed)?;
+            let on = match flag {
+                "1" => true,
+                "0" => false,
+                _ => return Err(Malformed),
+            };
+            let mut found = false;
+            for (i, (id, c)) in policy.categories.0.iter().enumerate() {
+                if c.required || id != cat {
+                    continue;
+                }
+                if !seen.insert(i) {
+                    return Err(Malformed);
+                }
+                found = true;
+                if on {
+                    granted.insert(i);
+                }
+            }
+            if !found {
+                return Err(UnknownCategory);
+            }
+        }
+    }
+    Ok(ConsentRecord {
+        revision,
+        decided_at: Timestamp(decided_at),
+        id,
+        method,
+        choices: policy
+            .categories
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, c))| !c.required)
+            .map(|(i, (id, _))| (id.clone(), granted.contains(&i)))
+            .collect(),
+    })
+}
+
+#[test]
+fn decodes_odd_policies_as_the_reference_does() {
+    let policy = odd();
+    let head = "1.7.1790000000.AQEBAQEBAQEBAQEB.c.";
+    for choices in [
+        "",
+        "maps:1",
+        "maps:0",
+        "c69:1~c0:1~c63:1~c64:1",
+        "c3:1",
+        "c5:1",
+        "a:b:1",
+        "a~b:1",
+        "a:1",
+        "b:1",
+        ":1",
+        "maps:1:1",
+        "c70:1",
+        "c69:1~c69:0",
+        "c1:1~c2:x~zzz:1",
+        "zzz:1~c1:x",
+        "c1:1~~c2:1",
+        "~",
+        ":",
+        "c1:10",
+        "c1:",
+    ] {
+        let v = format!("{head}{choices}");
+        assert_eq!(
+            ConsentRecord::decode(&v, &policy),
+            reference_decode(&v, &policy),
+            "{v}"
+        );
+    }
+    let r = ConsentRecord::decode(&format!("{head}c69:1~c0:1"), &policy).unwrap();
+    assert!(r.granted("c69") && r.granted("c0") && !r.granted("c64"));
 }
 
 /// Decoding must not panic; what decodes must re-encode to something that decodes the same;
@@ -409,6 +563,13 @@ fn decodes_a_million_mutated_and_random_inputs_without_panicking() {
             }
         }
         let s = String::from_utf8_lossy(&buf);
+        if i % 4 == 0 {
+            assert_eq!(
+                ConsentRecord::decode(&s, &policy),
+                reference_decode(&s, &policy),
+                "{s}"
+            );
+        }
         if check_no_panic(&policy, &s) {
             ok += 1;
         }

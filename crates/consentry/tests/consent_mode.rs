@@ -246,3 +246,48 @@ fn entries_are_name_state_pairs_in_signal_order() {
     assert_eq!(e[6], ("security_storage", "granted"));
     assert!(s.is_granted(Signal::AnalyticsStorage));
 }
+
+#[test]
+fn from_allowed_follows_the_rule_for_every_set_of_allowed_categories() {
+    // The rule as written in the docs: a signal is granted when some category controls it and
+    // every category that does is allowed; `security_storage` always is.
+    fn model(p: &Policy, allowed: &[&str]) -> [bool; 7] {
+        Signal::ALL.map(|sig| {
+            let controlling: Vec<&str> = p
+                .categories
+                .iter()
+                .filter(|(id, _)| p.signals_for(id).contains(&sig))
+                .map(|(id, _)| id)
+                .collect();
+            sig == Signal::SecurityStorage
+                || (!controlling.is_empty() && controlling.iter().all(|c| allowed.contains(c)))
+        })
+    }
+    let mut odd = Policy::from_json(
+        r#"{ "revision": 1,
+          "categories": {
+            "necessary": { "required": true, "lawful_basis": "contract" },
+            "vault": { "lawful_basis": "consent", "consent_mode": ["security_storage", "ad_storage"] },
+            "analytics": { "lawful_basis": "consent", "consent_mode": [] },
+            "heatmaps": { "lawful_basis": "consent", "consent_mode": ["analytics_storage", "analytics_storage"] },
+            "marketing": { "lawful_basis": "consent" }
+          } }"#,
+    )
+    .unwrap();
+    // A repeated id (unvalidated): both entries follow the first one's signals.
+    let mut again = odd.categories.0[4].1.clone();
+    again.consent_mode = Some(vec![Signal::FunctionalityStorage]);
+    odd.categories.0.push(("marketing".into(), again));
+    for p in [common::example("p4p-packing"), common::full(), odd] {
+        let ids: Vec<&str> = p.categories.iter().map(|(id, _)| id).collect();
+        for bits in 0..1u32 << ids.len() {
+            let allowed: Vec<&str> = (0..ids.len())
+                .filter(|i| bits >> i & 1 == 1)
+                .map(|i| ids[i])
+                .collect();
+            let s = SignalState::from_allowed(&p, |c| allowed.contains(&c));
+            let got = Signal::ALL.map(|sig| s.is_granted(sig));
+            assert_eq!(got, model(&p, &allowed), "{allowed:?}");
+        }
+    }
+}

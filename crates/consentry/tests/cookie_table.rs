@@ -284,3 +284,130 @@ fn a_declared_consent_cookie_is_not_listed_twice() {
         .count();
     assert_eq!(n, 1);
 }
+
+mod lookup {
+    //! `Policy::cookies` and `Policy::cookie_for` against models written from their docs.
+    use consentry::policy::ResolvedCookie;
+    use consentry::{CookieDecl, Pattern, Policy, Service};
+    use proptest::prelude::*;
+
+    fn decl(name: &str, category: Option<&str>, provider: Option<&str>) -> CookieDecl {
+        CookieDecl {
+            name: Pattern::new(name),
+            category: category.map(Into::into),
+            provider: provider.map(Into::into),
+            purpose: None,
+            max_age_days: None,
+            exemption: None,
+            http_only: None,
+            same_site: None,
+        }
+    }
+
+    fn decls() -> impl Strategy<Value = Vec<(String, Option<String>, bool)>> {
+        prop::collection::vec(
+            ("[ab*]{0,4}", prop::option::of("[xy]"), any::<bool>()),
+            0..5,
+        )
+    }
+
+    fn policy(
+        top: &[(String, Option<String>, bool)],
+        services: &[Vec<(String, Option<String>, bool)>],
+    ) -> Policy {
+        let mut p = super::common::full();
+        let make = |(n, c, own): &(String, Option<String>, bool)| {
+            decl(n, c.as_deref(), own.then_some("own"))
+        };
+        p.cookies = top.iter().map(make).collect();
+        p.services = services
+            .iter()
+            .enumerate()
+            .map(|(i, cookies)| Service {
+                id: format!("s{i}"),
+                category: format!("cat{i}"),
+                provider: format!("prov{i}"),
+                purpose: format!("purpose{i}"),
+                privacy_policy_url: None,
+                scripts: vec![],
+                iframes: vec![],
+                cookies: cookies.iter().map(make).collect(),
+            })
+            .collect();
+        p
+    }
+
+    /// Top-level first, then each service's, with the service's defaults.
+    fn model_cookies(p: &Policy) -> Vec<ResolvedCookie<'_>> {
+        let mut out = Vec::new();
+        for c in &p.cookies {
+            out.push(ResolvedCookie {
+                decl: c,
+                category: c.category.as_deref().unwrap_or(""),
+                provider: c.provider.as_deref(),
+                purpose: c.purpose.as_deref(),
+                service: None,
+            });
+        }
+        for s in &p.services {
+            for c in &s.cookies {
+                out.push(ResolvedCookie {
+                    decl: c,
+                    category: c.category.as_deref().unwrap_or(&s.category),
+                    provider: Some(c.provider.as_deref().unwrap_or(&s.provider)),
+                    purpose: Some(c.purpose.as_deref().unwrap_or(&s.purpose)),
+                    service: Some(s),
+                });
+            }
+        }
+        out
+    }
+
+    /// An exact name wins; else the matching pattern with the longest literal prefix, the
+    /// first declared among equals.
+    fn model_cookie_for<'p>(p: &'p Policy, name: &str) -> Option<ResolvedCookie<'p>> {
+        let all = model_cookies(p);
+        if let Some(c) = all
+            .iter()
+            .find(|c| !c.decl.name.is_wildcard() && c.decl.name.as_str() == name)
+        {
+            return Some(*c);
+        }
+        let mut best: Option<ResolvedCookie<'p>> = None;
+        for c in all {
+            if c.decl.name.is_wildcard()
+                && c.decl.name.matches(name)
+                && best.is_none_or(|b| b.decl.name.prefix().len() < c.decl.name.prefix().len())
+            {
+                best = Some(c);
+            }
+        }
+        best
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn cookies_and_cookie_for_follow_their_models(
+            top in decls(),
+            services in prop::collection::vec(decls(), 0..3),
+            names in prop::collection::vec("[ab*]{0,5}", 1..8),
+        ) {
+            let p = policy(&top, &services);
+            let got: Vec<ResolvedCookie<'_>> = p.cookies().collect();
+            let want = model_cookies(&p);
+            prop_assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                prop_assert!(std::ptr::eq(g.decl, w.decl));
+                prop_assert_eq!(g, w);
+            }
+            for name in &names {
+                let got = p.cookie_for(name);
+                let want = model_cookie_for(&p, name);
+                prop_assert_eq!(got.map(|c| c.decl as *const CookieDecl), want.map(|c| c.decl as *const CookieDecl), "{:?}", name);
+                prop_assert_eq!(got, want, "{:?}", name);
+            }
+        }
+    }
+}

@@ -259,6 +259,46 @@ fn eea_uk_ch_br_and_quebec_are_opt_in_even_if_the_policy_says_opt_out() {
 }
 
 #[test]
+fn region_codes_are_trimmed_and_matched_exactly_first_then_by_country() {
+    use consentry::region::requires_opt_in;
+    use RegionProfile::{OptIn, OptOut};
+    let mut p = full();
+    p.regions.insert("US-NY".into(), OptIn);
+    p.regions.insert("MX".into(), OptOut);
+    p.regions.insert("DE".into(), OptOut);
+    p.regions.insert("".into(), OptOut);
+    let cases = [
+        (Some(" US-CA "), OptOut),
+        (Some("\u{3000}us\u{a0}"), OptOut),
+        (Some("\u{2003}\tus-ca\u{85}\u{2029}"), OptOut),
+        (Some("\u{200b}US"), OptIn), // zero width space is not white space
+        (Some("U S"), OptIn),
+        (Some("US-NY"), OptIn), // the exact code before the country
+        (Some(" us-ny\n"), OptIn),
+        (Some("us-ny-x"), OptOut),
+        (Some("US-"), OptOut),
+        (Some("-US"), OptOut), // country "", which this unvalidated policy lists
+        (Some("mx"), OptOut),
+        (Some(" \tde\u{2003}"), OptIn), // the law wins, after trimming
+        (Some("ca-qc "), OptIn),
+        (Some("Ca-On"), OptIn),
+        (Some("é"), OptIn),
+        (Some("\u{1680}"), OptIn),
+        (None, OptIn),
+    ];
+    for (region, want) in cases {
+        assert_eq!(p.profile_for(region), want, "{region:?}");
+    }
+    assert!(requires_opt_in(" de\u{2003}") && requires_opt_in("\u{3000}EEA-x"));
+    assert!(!requires_opt_in("D E") && !requires_opt_in("\u{200b}DE"));
+    // Nothing but white space is an unknown region: the default profile.
+    p.default_region = OptOut;
+    for region in [None, Some(""), Some(" \u{3000}\t")] {
+        assert_eq!(p.profile_for(region), OptOut, "{region:?}");
+    }
+}
+
+#[test]
 fn us_states_follow_the_us_opt_out_profile() {
     let p = full();
     for code in ["US", "US-CA", "us-ny"] {
@@ -461,4 +501,51 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn records_list_every_optional_category_in_policy_order() {
+    let p = common::full();
+    let t = NOW;
+    let on = |r: &ConsentRecord| -> Vec<(String, bool)> { r.choices.clone() };
+    let row = |v: [bool; 3]| -> Vec<(String, bool)> {
+        ["functional", "analytics", "marketing"]
+            .iter()
+            .zip(v)
+            .map(|(c, b)| (c.to_string(), b))
+            .collect()
+    };
+    let r = ConsentRecord::new(
+        &p,
+        &["marketing", "necessary", "functional"],
+        Method::Custom,
+        t,
+        id(),
+    )
+    .unwrap();
+    assert_eq!(on(&r), row([true, false, true]));
+    assert_eq!(
+        (r.method, r.decided_at, r.id, r.revision),
+        (Method::Custom, t, id(), 3)
+    );
+    assert_eq!(
+        on(&ConsentRecord::new(&p, &[], Method::Custom, t, id()).unwrap()),
+        row([false; 3])
+    );
+    assert_eq!(
+        ConsentRecord::new(&p, &["analytics", "ads"], Method::Custom, t, id()),
+        Err(consentry::ChoiceError::UnknownCategory("ads".into()))
+    );
+    let all = ConsentRecord::accept_all(&p, t, id());
+    assert_eq!((on(&all), all.method), (row([true; 3]), Method::AcceptAll));
+    let none = ConsentRecord::reject_all(&p, t, id());
+    assert_eq!(
+        (on(&none), none.method),
+        (row([false; 3]), Method::RejectAll)
+    );
+    let gone = ConsentRecord::withdrawal(&p, t, id());
+    assert_eq!(
+        (on(&gone), gone.method),
+        (row([false; 3]), Method::Withdrawal)
+    );
 }
