@@ -6,7 +6,6 @@ use alloc::vec::Vec;
 
 use consentry::consent_mode::SignalState;
 use consentry::ConsentId;
-use js_sys::{Array, Object};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, NodeList, Window};
@@ -32,7 +31,12 @@ extern "C" {
     fn gtag(command: &str, action: &str, params: &JsValue) -> Result<(), JsValue>;
     /// `consentryGate.allow(categories)`; an error without the gate.
     #[wasm_bindgen(catch, js_namespace = consentryGate, js_name = allow)]
-    fn gate_allow_list(categories: &Array) -> Result<(), JsValue>;
+    fn gate_allow_list(categories: &JsValue) -> Result<(), JsValue>;
+    /// `JSON.parse(text)`, only given JSON this module wrote (so it does not throw): the
+    /// objects and arrays handed to JavaScript are written as text and made by this one
+    /// import, instead of `new Object()`, `new Array()`, `push` and a `Reflect.set` per field.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
+    pub(crate) fn parse_json(text: &str) -> JsValue;
     /// `navigator.sendBeacon(url, body)`.
     #[wasm_bindgen(catch, js_namespace = navigator, js_name = sendBeacon)]
     fn beacon(url: &str, body: &str) -> Result<bool, JsValue>;
@@ -189,17 +193,14 @@ pub(crate) fn new_id() -> ConsentId {
 
 /// `gtag('consent', 'update', {...})`, if the gate defined `gtag`.
 pub(crate) fn gtag_update(state: &SignalState) {
-    let obj = Object::new();
-    for (k, v) in state.entries() {
-        put(&obj, k, &v.into());
-    }
-    let _ = gtag("consent", "update", &obj);
+    let _ = gtag("consent", "update", &parse_json(&state.to_json(None)));
 }
 
 /// `consentryGate.allow(categories)`: the gate lets held elements of these categories go.
 pub(crate) fn gate_allow(categories: &[String]) {
-    let list: Array = categories.iter().map(|c| JsValue::from_str(c)).collect();
-    let _ = gate_allow_list(&list);
+    let mut list = String::new();
+    crate::json::push_list(&mut list, categories);
+    let _ = gate_allow_list(&parse_json(&list));
 }
 
 /// `navigator.sendBeacon(url, body)`.
@@ -211,11 +212,12 @@ pub(crate) fn reload() {
     LOCATION.with(Dom::reload);
 }
 
-/// Dispatches `consentry:change` on `document` with the state as `detail`.
-pub(crate) fn dispatch_change(state: &JsValue) {
-    let init = Object::new();
-    put(&init, "detail", state);
-    node(&document()).dispatch(&ChangeEvent::new("consentry:change", &init));
+/// Dispatches `consentry:change` on `document` with the state (its JSON) as `detail`.
+pub(crate) fn dispatch_change(state: &str) {
+    let mut init = String::from("{\"detail\":");
+    init.push_str(state);
+    init.push('}');
+    node(&document()).dispatch(&ChangeEvent::new("consentry:change", &parse_json(&init)));
 }
 
 pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {

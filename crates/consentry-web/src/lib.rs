@@ -40,7 +40,7 @@ use consentry::{
     clear_consent_cookie, decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext,
     Timestamp,
 };
-use js_sys::{Array, Object};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -243,7 +243,7 @@ impl Effects {
         dom::gate_allow(&self.allowed);
         release::placeholders(&self.placeholders);
         release::release(&self.allowed);
-        dom::dispatch_change(&state());
+        dom::dispatch_change(&state_json());
     }
 }
 
@@ -400,47 +400,50 @@ pub fn withdraw() {
     choose(Choice::Withdraw);
 }
 
-/// The current state: `{ granted: string[], needsPrompt, method, decidedAt, id, gpc, region }`.
+/// The current state: `{ granted: string[], needsPrompt, method, decidedAt, id, gpc, region }`
+/// (`{}` before [`start`]).
 #[wasm_bindgen]
 pub fn state() -> JsValue {
-    let o = Object::new();
+    dom::parse_json(&state_json())
+}
+
+/// [`state`] as JSON.
+fn state_json() -> String {
+    let mut o = String::from("{");
     with_app(|app| {
-        let set = |k: &str, v: JsValue| {
-            dom::put(&o, k, &v);
+        let flag = |o: &mut String, k: &str, on: bool| {
+            json::key(o, k);
+            o.push_str(if on { "true" } else { "false" });
         };
-        let granted: Array = app.allowed.iter().map(|c| JsValue::from_str(c)).collect();
-        set("granted", granted.into());
-        set("needsPrompt", app.needs_prompt.into());
-        set("gpc", app.gpc.into());
-        set(
-            "region",
-            app.region
-                .as_deref()
-                .map(JsValue::from_str)
-                .unwrap_or(JsValue::NULL),
-        );
+        // `null` for a field without a value.
+        let str_or_null = |o: &mut String, k: &str, v: Option<&str>| {
+            json::key(o, k);
+            match v {
+                Some(v) => json::push_str(o, v),
+                None => o.push_str("null"),
+            }
+        };
+        json::key(&mut o, "granted");
+        json::push_list(&mut o, &app.allowed);
+        flag(&mut o, "needsPrompt", app.needs_prompt);
+        flag(&mut o, "gpc", app.gpc);
+        str_or_null(&mut o, "region", app.region.as_deref());
         let r = app.record.as_ref();
-        set(
-            "method",
-            r.map(|r| JsValue::from_str(method_name(r.method)))
-                .unwrap_or(JsValue::NULL),
-        );
-        set(
-            "decidedAt",
-            r.map(|r| JsValue::from_f64(r.decided_at.unix() as f64))
-                .unwrap_or(JsValue::NULL),
-        );
-        set(
-            "id",
-            r.map(|r| {
-                let mut id = String::new();
-                r.id.push_to(&mut id);
-                JsValue::from_str(&id)
-            })
-            .unwrap_or(JsValue::NULL),
-        );
+        str_or_null(&mut o, "method", r.map(|r| method_name(r.method)));
+        json::key(&mut o, "decidedAt");
+        match r {
+            Some(r) => json::push_int(&mut o, r.decided_at.unix()),
+            None => o.push_str("null"),
+        }
+        let id = r.map(|r| {
+            let mut id = String::new();
+            r.id.push_to(&mut id);
+            id
+        });
+        str_or_null(&mut o, "id", id.as_deref());
     });
-    o.into()
+    o.push('}');
+    o
 }
 
 fn method_name(m: Method) -> &'static str {
