@@ -8,18 +8,19 @@ use consentry::consent_mode::SignalState;
 use consentry::ConsentId;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, NodeList, Window};
+use web_sys::{Document, Element, NodeList};
 
-// The page's `window` and `document`, read once: one import each instead of js-sys's four
-// global-object probes (`globalThis`, `self`, `window`, `global`) and `window.document`.
+// The page's `document`, `location` and GPC signal, read once: one import each instead of
+// js-sys's four global-object probes (`globalThis`, `self`, `window`, `global`) and getters.
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: Window;
     #[wasm_bindgen(thread_local_v2, js_name = document)]
     static DOCUMENT: Document;
     #[wasm_bindgen(thread_local_v2, js_name = location)]
     static LOCATION: Dom;
+    /// `navigator.globalPrivacyControl` (`undefined` in browsers without GPC).
+    #[wasm_bindgen(thread_local_v2, js_namespace = navigator, js_name = globalPrivacyControl)]
+    static GPC: JsValue;
     /// `Reflect.get(o, key)`; an error when `o` is not an object.
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
     fn reflect_get(o: &JsValue, key: &str) -> Result<JsValue, JsValue>;
@@ -53,6 +54,8 @@ extern "C" {
     fn random_fill(buf: &mut [u8]) -> Result<(), JsValue>;
 }
 
+// DOM methods bound without `catch`. Properties are read with [`get`] (one import for all)
+// rather than a getter binding each.
 // DOM methods bound without `catch`: they cannot throw with the constant selectors and
 // positions used here and attribute names read from an element (or `src`, `hidden`, `type`,
 // `data-consentry-*`), and web-sys' catching bindings cost a `Result` at every call site.
@@ -81,10 +84,6 @@ extern "C" {
     fn cookie(this: &Dom) -> Result<String, JsValue>;
     #[wasm_bindgen(method, setter, catch, js_name = cookie)]
     fn set_cookie(this: &Dom, value: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn hostname(this: &Dom) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn protocol(this: &Dom) -> String;
     #[wasm_bindgen(method)]
     fn reload(this: &Dom);
 }
@@ -132,10 +131,6 @@ pub(crate) fn each(root: &JsValue, selector: &str, mut f: impl FnMut(Element)) {
 const BANNER: &str = "[data-consentry-banner]";
 const FOCUSABLE: &str = "button,input:not([disabled]),a[href]";
 
-pub(crate) fn window() -> Window {
-    WINDOW.with(Window::clone)
-}
-
 pub(crate) fn document() -> Document {
     DOCUMENT.with(Document::clone)
 }
@@ -152,7 +147,7 @@ pub(crate) fn put(o: &JsValue, key: &str, value: &JsValue) {
 }
 
 /// The first element under `root` matching `selector`, in document order.
-pub(crate) fn query(root: &Document, selector: &str) -> Option<Element> {
+pub(crate) fn query(root: &JsValue, selector: &str) -> Option<Element> {
     node(root).query_selector(selector)
 }
 
@@ -166,18 +161,31 @@ pub(crate) fn set_cookie(value: &str) {
     let _ = node(&document()).set_cookie(value);
 }
 
+/// `o[key]` when it is a string.
+pub(crate) fn get_str(o: &JsValue, key: &str) -> Option<String> {
+    get(o, key).as_string()
+}
+
+/// `o[key]` for a property that is an element or `null` (`document.body`, `activeElement`).
+pub(crate) fn get_element(o: &JsValue, key: &str) -> Option<Element> {
+    let v = get(o, key);
+    (v != JsValue::NULL).then(|| v.unchecked_into())
+}
+
 /// `location.hostname`.
 pub(crate) fn host() -> String {
-    LOCATION.with(Dom::hostname)
+    LOCATION
+        .with(|l| get_str(l, "hostname"))
+        .unwrap_or_default()
 }
 
 pub(crate) fn is_https() -> bool {
-    LOCATION.with(Dom::protocol) == "https:"
+    LOCATION.with(|l| get_str(l, "protocol")).as_deref() == Some("https:")
 }
 
 /// `navigator.globalPrivacyControl === true`.
 pub(crate) fn gpc() -> bool {
-    get(&window().navigator(), "globalPrivacyControl") == JsValue::TRUE
+    GPC.with(|g| *g == JsValue::TRUE)
 }
 
 /// A fresh consent id from `crypto.getRandomValues`.
@@ -247,12 +255,12 @@ pub(crate) fn show_banner(html: &str) {
         .query_selector("style[data-consentry-style]")
         .is_none()
     {
-        if let Some(head) = doc.head() {
+        if let Some(head) = get_element(&doc, "head") {
             insert_html(&head, "beforeend", crate::banner::STYLE);
         }
     }
     if banner_root().is_none() {
-        if let Some(body) = doc.body() {
+        if let Some(body) = get_element(&doc, "body") {
             insert_html(&body, "beforeend", ROOT);
         }
     }
@@ -260,10 +268,8 @@ pub(crate) fn show_banner(html: &str) {
         return;
     };
     root.set_inner_html(html);
-    if let Some(first) = focusables(&root)
-        .into_iter()
-        .find(|e| e.tag_name() == "BUTTON")
-    {
+    // Every button is focusable (FOCUSABLE): the first focusable button is the first button.
+    if let Some(first) = query(&root, "button") {
         focus(&first);
     }
 }
@@ -294,9 +300,10 @@ pub(crate) fn trap_focus(shift: bool) -> bool {
     let (Some(first), Some(last)) = (list.first(), list.last()) else {
         return false;
     };
-    let active = document().active_element();
-    let inside = active.as_ref().is_some_and(|a| root.contains(Some(a)));
-    let at = |e: &Element| active.as_ref() == Some(e);
+    let active = get(&document(), "activeElement");
+    // `root.contains(active)`: the root is the only element matching BANNER.
+    let inside = active != JsValue::NULL && closest(active.unchecked_ref(), BANNER).is_some();
+    let at = |e: &Element| AsRef::<JsValue>::as_ref(e) == &active;
     let to = if !inside {
         if shift {
             last

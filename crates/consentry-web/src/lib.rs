@@ -101,10 +101,6 @@ fn now() -> Timestamp {
     Timestamp((js_sys::Date::now() / 1000.0) as i64)
 }
 
-fn opt_str(o: &JsValue, key: &str) -> Option<String> {
-    dom::get(o, key).as_string()
-}
-
 /// Starts consentry on this page with a policy (the policy file's text, or an object of the
 /// same shape) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
 /// Throws on an invalid policy; then nothing is released (fail closed).
@@ -127,20 +123,18 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
             + kind.as_str()
             + "); `Policy::problems` on the server says where and why")));
     }
-    let tag = dom::document().get_element_by_id("consentry-policy");
+    let tag = dom::query(&dom::document(), "#consentry-policy");
     let from_tag = |attr: &str| tag.as_ref().and_then(|t| t.get_attribute(attr));
-    let region = opt_str(&options, "region")
+    let region = dom::get_str(&options, "region")
         .or_else(|| from_tag("data-region"))
         .filter(|r| !r.is_empty());
-    let policy_sha256 = opt_str(&options, "policySha256").or_else(|| from_tag("data-sha256"));
-    let reload_on_withdraw = dom::get(&options, "reloadOnWithdraw")
-        .as_bool()
-        .unwrap_or(true);
+    let policy_sha256 = dom::get_str(&options, "policySha256").or_else(|| from_tag("data-sha256"));
+    // Only `false` turns it off, as `.as_bool().unwrap_or(true)` would.
+    let reload_on_withdraw = dom::get(&options, "reloadOnWithdraw") != JsValue::FALSE;
     let gpc = dom::gpc();
-    let lang = dom::document()
-        .document_element()
-        .and_then(|e| e.get_attribute("lang"))
-        .unwrap_or_default();
+    // The `lang` property reflects the attribute ("" without one, or without a root element).
+    let lang =
+        dom::get_str(&dom::get(&dom::document(), "documentElement"), "lang").unwrap_or_default();
 
     let t = now();
     let jar = dom::cookie_jar();
@@ -342,7 +336,7 @@ fn open(layer: u8, direct: bool) {
     if let Some((html, first)) = html {
         let doc = dom::document();
         if first {
-            let active = doc.active_element().map_or(JsValue::NULL, JsValue::from);
+            let active = dom::get(&doc, "activeElement");
             dom::put(&doc, FOCUS_BEFORE, &active);
         }
         dom::show_banner(&html);
@@ -461,23 +455,14 @@ fn method_name(m: Method) -> &'static str {
 /// `error` of released scripts.
 #[wasm_bindgen(js_name = onEvent)]
 pub fn on_event(e: web_sys::Event) {
-    let ty = e.type_();
-    if ty == "load" || ty == "error" {
-        release::script_done(e.target());
-        return;
-    }
-    let Some(target) = e
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-    else {
+    let Ok(target) = dom::get(&e, "target").dyn_into::<web_sys::Element>() else {
         return;
     };
-    if ty == "click" {
-        on_click(&e, &target);
-    } else if ty == "keydown" {
-        if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
-            on_key(&e, k);
-        }
+    match dom::get_str(&e, "type").as_deref() {
+        Some("load" | "error") => release::script_done(&target),
+        Some("click") => on_click(&e, &target),
+        Some("keydown") => on_key(&e),
+        _ => {}
     }
 }
 
@@ -503,14 +488,16 @@ fn on_click(e: &web_sys::Event, target: &web_sys::Element) {
     }
 }
 
-fn on_key(e: &web_sys::Event, k: &web_sys::KeyboardEvent) {
+/// A `keydown`: its `key` and `shiftKey` are read as properties (a synthetic event without
+/// them is no key).
+fn on_key(e: &web_sys::Event) {
     let Some((layer, direct, prompt)) = with_app(|a| (a.layer, a.direct, a.needs_prompt)) else {
         return;
     };
     if layer == 0 {
         return;
     }
-    match k.key().as_str() {
+    match dom::get_str(e, "key").as_deref().unwrap_or_default() {
         // Escape never decides: it leaves the preferences for the first layer, or closes
         // preferences opened over a decision already made.
         "Escape" if layer == 2 => {
@@ -521,7 +508,7 @@ fn on_key(e: &web_sys::Event, k: &web_sys::KeyboardEvent) {
                 open(1, false);
             }
         }
-        "Tab" if dom::trap_focus(k.shift_key()) => e.prevent_default(),
+        "Tab" if dom::trap_focus(dom::get(e, "shiftKey") == JsValue::TRUE) => e.prevent_default(),
         _ => {}
     }
 }

@@ -13,8 +13,8 @@
 
 use alloc::string::String;
 
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, EventTarget};
+use wasm_bindgen::JsValue;
+use web_sys::Element;
 
 use crate::dom::{self, document};
 
@@ -124,12 +124,9 @@ fn copy_script(old: &Element) -> Option<Element> {
 
 /// A `load` or `error` event reached the document: if it is the script being waited for,
 /// continue with the next one.
-pub(crate) fn script_done(target: Option<EventTarget>) {
-    let Some(el) = target.and_then(|t| t.dyn_into::<Element>().ok()) else {
-        return;
-    };
+pub(crate) fn script_done(el: &Element) {
     if el.has_attribute(WAITING) {
-        dom::remove_attr(&el, WAITING);
+        dom::remove_attr(el, WAITING);
         pump();
     }
 }
@@ -179,7 +176,7 @@ mod tests {
         assert_eq!(ext.get_attribute("data-x").as_deref(), Some("kept"));
         assert_eq!(Reflect::get(&ext, &"async".into()).unwrap(), JsValue::FALSE);
         // What the loader's capture listener does when the external script has loaded.
-        script_done(Some(ext.unchecked_into()));
+        script_done(&ext);
         let o = order();
         assert_eq!(
             o.last().map(String::as_str),
