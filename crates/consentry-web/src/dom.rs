@@ -6,9 +6,10 @@ use alloc::vec::Vec;
 
 use consentry::consent_mode::SignalState;
 use consentry::ConsentId;
+use js_sys::Array;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, NodeList};
+use web_sys::{Document, Element};
 
 // The page's `document`, `location` and GPC signal, read once: one import each instead of
 // js-sys's four global-object probes (`globalThis`, `self`, `window`, `global`) and getters.
@@ -73,8 +74,10 @@ extern "C" {
     fn replace_with(this: &Dom, new: &Element);
     #[wasm_bindgen(method)]
     fn focus(this: &Dom);
+    /// A `NodeList`, typed as an `Array` because it is only read through `length` and `[i]`:
+    /// the two imports `Array` costs anyway (`accept` reads its argument with them).
     #[wasm_bindgen(method, js_name = querySelectorAll)]
-    fn query_selector_all(this: &Dom, selector: &str) -> NodeList;
+    fn query_selector_all(this: &Dom, selector: &str) -> Array;
     #[wasm_bindgen(method, js_name = querySelector)]
     fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
     #[wasm_bindgen(method)]
@@ -119,12 +122,9 @@ pub(crate) fn focus(el: &Element) {
 
 /// The elements `root.querySelectorAll(selector)` finds, in document order.
 pub(crate) fn each(root: &JsValue, selector: &str, mut f: impl FnMut(Element)) {
-    let list = node(root).query_selector_all(selector);
-    for i in 0..list.length() {
-        if let Some(n) = list.item(i) {
-            // querySelectorAll only ever returns elements.
-            f(n.unchecked_into());
-        }
+    // querySelectorAll only ever returns elements.
+    for n in node(root).query_selector_all(selector).iter() {
+        f(n.unchecked_into());
     }
 }
 
