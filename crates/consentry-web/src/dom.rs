@@ -55,17 +55,18 @@ extern "C" {
     fn random_fill(buf: &mut [u8]) -> Result<(), JsValue>;
 }
 
-// DOM methods bound without `catch`. Properties are read with [`get`] (one import for all)
-// rather than a getter binding each.
-// DOM methods bound without `catch`: they cannot throw with the constant selectors and
-// positions used here and attribute names read from an element (or `src`, `hidden`, `type`,
-// `data-consentry-*`), and web-sys' catching bindings cost a `Result` at every call site.
+// DOM methods, bound without `catch` where they cannot throw with the constant selectors,
+// positions and attribute names used here (web-sys' catching bindings cost a `Result` at
+// every call site). Properties are read with [`get`] (one import for all) rather than a
+// getter binding each.
 #[wasm_bindgen]
 extern "C" {
     /// Any DOM node, for the bindings below (reached with `unchecked_ref`).
     type Dom;
-    #[wasm_bindgen(method, js_name = setAttribute)]
-    fn set_attribute(this: &Dom, name: &str, value: &str);
+    /// Catching, for the attribute names `copy_script` reads from a parsed element (one
+    /// binding for every call: the others cannot throw).
+    #[wasm_bindgen(method, catch, js_name = setAttribute)]
+    fn set_attribute(this: &Dom, name: &str, value: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, js_name = removeAttribute)]
     fn remove_attribute(this: &Dom, name: &str);
     #[wasm_bindgen(method, js_name = insertAdjacentHTML)]
@@ -95,9 +96,9 @@ fn node(v: &JsValue) -> &Dom {
     v.unchecked_ref()
 }
 
-/// `el.setAttribute(name, value)`.
+/// `el.setAttribute(name, value)`; nothing when the browser refuses the name.
 pub(crate) fn set_attr(el: &Element, name: &str, value: &str) {
-    node(el).set_attribute(name, value);
+    let _ = node(el).set_attribute(name, value);
 }
 
 /// `el.removeAttribute(name)`.

@@ -41,8 +41,8 @@ pub(crate) fn release(allowed: &[String]) {
         if let Some(src) = el.get_attribute("data-src") {
             dom::remove_attr(&el, "data-src");
             dom::remove_attr(&el, "hidden");
-            if let Some(prev) = el.previous_element_sibling() {
-                if prev.has_attribute("data-consentry-placeholder") {
+            if let Some(prev) = dom::get_element(&el, "previousElementSibling") {
+                if prev.get_attribute("data-consentry-placeholder").is_some() {
                     prev.remove();
                 }
             }
@@ -91,7 +91,7 @@ fn pump() {
         let Some(new) = copy_script(&old) else {
             continue;
         };
-        if old.has_attribute("src") {
+        if old.get_attribute("src").is_some() {
             dom::put(&new, "async", &JsValue::FALSE);
             dom::set_attr(&new, WAITING, "");
         }
@@ -113,19 +113,19 @@ fn copy_script(old: &Element) -> Option<Element> {
         } else {
             name
         };
-        // A parsed attribute name may be one setAttribute refuses: the catching binding.
-        let _ = new.set_attribute(&name, &value);
+        // A parsed attribute name may be one setAttribute refuses (then it is left out).
+        dom::set_attr(&new, &name, &value);
     }
     // `nonce` is hidden from getAttribute after parsing; copy the property (CSP).
     dom::put(&new, "nonce", &dom::get(old, "nonce"));
-    new.set_text_content(old.text_content().as_deref());
+    dom::put(&new, "textContent", &dom::get(old, "textContent"));
     Some(new)
 }
 
 /// A `load` or `error` event reached the document: if it is the script being waited for,
 /// continue with the next one.
 pub(crate) fn script_done(el: &Element) {
-    if el.has_attribute(WAITING) {
+    if el.get_attribute(WAITING).is_some() {
         dom::remove_attr(el, WAITING);
         pump();
     }
