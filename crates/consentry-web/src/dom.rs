@@ -83,9 +83,7 @@ extern "C" {
     fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
     #[wasm_bindgen(method)]
     fn closest(this: &Dom, selector: &str) -> Option<Element>;
-    /// `document.cookie` (throws in a sandboxed document).
-    #[wasm_bindgen(method, getter, catch)]
-    fn cookie(this: &Dom) -> Result<String, JsValue>;
+    /// `document.cookie = value` (throws in a sandboxed document).
     #[wasm_bindgen(method, setter, catch, js_name = cookie)]
     fn set_cookie(this: &Dom, value: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method)]
@@ -152,9 +150,9 @@ pub(crate) fn query(root: &JsValue, selector: &str) -> Option<Element> {
     node(root).query_selector(selector)
 }
 
-/// `document.cookie`.
+/// `document.cookie` ("" in a sandboxed document, where reading it throws).
 pub(crate) fn cookie_jar() -> String {
-    node(&document()).cookie().unwrap_or_default()
+    get_str(&document(), "cookie").unwrap_or_default()
 }
 
 /// `document.cookie = value`.
