@@ -101,19 +101,17 @@ fn now() -> Timestamp {
     Timestamp((js_sys::Date::now() / 1000.0) as i64)
 }
 
-/// Starts consentry on this page with a policy (the policy file's text, or an object of the
-/// same shape) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
+/// Starts consentry on this page with a policy (the policy file's text; the loader turns an
+/// object of the same shape into it with `JSON.stringify`, so the module needs no import for
+/// that) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
 /// Throws on an invalid policy; then nothing is released (fail closed).
 #[wasm_bindgen]
 pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     if APP.try_lock().is_none_or(|a| a.is_some()) {
         return Err(err("consentry: already started"));
     }
-    // The policy file's text, or an object given to `start()` turned back into it.
-    let text = policy
-        .as_string()
-        .or_else(|| js_sys::JSON::stringify(&policy).ok()?.as_string())
-        .unwrap_or_default();
+    // The policy file's text (the loader turns an object given to `start()` back into it).
+    let text = policy.as_string().unwrap_or_default();
     let policy = Policy::read_json(&text).map_err(|e| {
         err(&("consentry: cannot read the policy: ".to_string() + e.path() + ": " + e.message()))
     })?;
