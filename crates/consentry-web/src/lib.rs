@@ -197,13 +197,12 @@ impl Effects {
             }
         }
         let texts = app.policy.texts_for(&app.lang);
-        let placeholders = app
-            .policy
-            .categories
-            .iter()
-            .filter(|(id, _)| !app.allowed.iter().any(|a| a == id))
-            .map(|(id, _)| (id.to_string(), banner::placeholder(&texts, id)))
-            .collect();
+        let mut placeholders = Vec::new();
+        for (id, _) in app.policy.categories.iter() {
+            if !app.allowed.iter().any(|a| a == id) {
+                placeholders.push((id.to_string(), banner::placeholder(&texts, id)));
+            }
+        }
         Effects {
             update: SignalState::from_allowed(&app.policy, |c| app.allowed.iter().any(|a| a == c)),
             allowed: app.allowed.clone(),
