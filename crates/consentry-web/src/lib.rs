@@ -283,13 +283,11 @@ fn choose(choice: Choice) {
             }
         };
         let before = core::mem::take(&mut app.allowed);
-        app.allowed = app
-            .policy
-            .categories
-            .iter()
-            .filter(|(c, cat)| cat.required || record.granted(c))
-            .map(|(c, _)| c.to_string())
-            .collect();
+        for (c, cat) in app.policy.categories.iter() {
+            if cat.required || record.granted(c) {
+                app.allowed.push(c.to_string());
+            }
+        }
         // Code of a category that ran cannot be unloaded: taking a grant back reloads.
         let revoked = before.iter().any(|c| !app.allowed.contains(c));
         let withdrawal = record.method == Method::Withdrawal;
