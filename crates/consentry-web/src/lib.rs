@@ -278,7 +278,10 @@ fn choose(choice: Choice) {
             Choice::All(false) if !granted_before => ConsentRecord::reject_all(&app.policy, t, id),
             Choice::All(false) | Choice::Withdraw => ConsentRecord::withdrawal(&app.policy, t, id),
             Choice::Some(list) => {
-                let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+                let mut refs = Vec::new();
+                for c in list {
+                    refs.push(c.as_str());
+                }
                 ConsentRecord::new(&app.policy, &refs, Method::Custom, t, id).ok()?
             }
         };
