@@ -375,7 +375,10 @@ pub fn reject_all() {
 /// ignored by refusing the whole call (nothing changes).
 #[wasm_bindgen]
 pub fn accept(categories: Array) {
-    let list = categories.iter().filter_map(|v| v.as_string()).collect();
+    let mut list = Vec::new();
+    for v in categories.iter() {
+        list.extend(v.as_string());
+    }
     choose(Choice::Some(list));
 }
 
