@@ -102,19 +102,17 @@ fn pump() {
 
 fn copy_script(old: &Element) -> Option<Element> {
     let new = document().create_element("script").ok()?;
-    let names = old.get_attribute_names();
-    for name in names.iter().filter_map(|n| n.as_string()) {
+    for name in old.get_attribute_names().iter() {
+        let Some(name) = name.as_string() else {
+            continue;
+        };
         if name == "type" || name == QUEUED {
             continue;
         }
         let value = old.get_attribute(&name).unwrap_or_default();
-        let name = if name == "data-type" {
-            "type".into()
-        } else {
-            name
-        };
+        let to = if name == "data-type" { "type" } else { &name };
         // A parsed attribute name may be one setAttribute refuses (then it is left out).
-        dom::set_attr(&new, &name, &value);
+        dom::set_attr(&new, to, &value);
     }
     // `nonce` is hidden from getAttribute after parsing; copy the property (CSP).
     dom::put(&new, "nonce", &dom::get(old, "nonce"));
