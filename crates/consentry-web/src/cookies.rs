@@ -6,18 +6,23 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Every `(name, value)` pair of a `document.cookie` string, in order.
-pub(crate) fn pairs(jar: &str) -> impl Iterator<Item = (&str, &str)> {
-    jar.split(';').filter_map(|c| {
-        let (k, v) = c.split_once('=').unwrap_or(("", c));
-        let k = k.trim();
-        (!k.is_empty()).then(|| (k, v.trim()))
-    })
+/// The `(name, value)` pair of one `;`-separated part of a `document.cookie` string; `None`
+/// for a part without a name.
+pub(crate) fn pair(part: &str) -> Option<(&str, &str)> {
+    let (k, v) = part.split_once('=').unwrap_or(("", part));
+    let k = k.trim();
+    (!k.is_empty()).then(|| (k, v.trim()))
 }
 
 /// The value of cookie `name` in a `document.cookie` string (the first if it appears twice).
 pub(crate) fn read<'a>(jar: &'a str, name: &str) -> Option<&'a str> {
-    pairs(jar).find(|(k, _)| *k == name).map(|(_, v)| v)
+    for part in jar.split(';') {
+        match pair(part) {
+            Some((k, v)) if k == name => return Some(v),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The `Domain` values a cookie of this page may have been set with: the host itself and
@@ -77,7 +82,7 @@ mod tests {
         assert_eq!(read(jar, "x"), Some("y=z"));
         assert_eq!(read(jar, "consent"), None);
         assert_eq!(read("", "consentry"), None);
-        let names: Vec<&str> = pairs(jar).map(|(k, _)| k).collect();
+        let names: Vec<&str> = jar.split(';').filter_map(|c| Some(pair(c)?.0)).collect();
         assert_eq!(names, ["_ga", "consentry", "x"]);
     }
 

@@ -187,7 +187,7 @@ impl Effects {
         let host = dom::host();
         let jar = dom::cookie_jar();
         let mut delete = Vec::new();
-        for (name, _) in cookies::pairs(&jar) {
+        for (name, _) in jar.split(';').filter_map(cookies::pair) {
             let refused = app
                 .policy
                 .cookie_for(name)
