@@ -65,6 +65,14 @@ struct App {
     direct: bool,
 }
 
+impl App {
+    /// Is this category allowed now? (One function for every such question: smaller than
+    /// the same search inlined at each.)
+    fn allows(&self, category: &str) -> bool {
+        self.allowed.iter().any(|c| c == category)
+    }
+}
+
 /// Where focus was before the banner opened: a property of `document` (JS objects stay out of
 /// the module's state, which lives in a `static`).
 const FOCUS_BEFORE: &str = "__consentryFocus";
@@ -191,7 +199,7 @@ impl Effects {
             let refused = app
                 .policy
                 .cookie_for(name)
-                .is_some_and(|c| !app.allowed.iter().any(|a| a == c.category));
+                .is_some_and(|c| !app.allows(c.category));
             if refused && name != app.policy.cookie_name {
                 delete.extend(cookies::deletions(name, &host));
             }
@@ -199,12 +207,12 @@ impl Effects {
         let texts = app.policy.texts_for(&app.lang);
         let mut placeholders = Vec::new();
         for (id, _) in app.policy.categories.iter() {
-            if !app.allowed.iter().any(|a| a == id) {
+            if !app.allows(id) {
                 placeholders.push((id.to_string(), banner::placeholder(&texts, id)));
             }
         }
         Effects {
-            update: SignalState::from_allowed(&app.policy, |c| app.allowed.iter().any(|a| a == c)),
+            update: SignalState::from_allowed(&app.policy, |c| app.allows(c)),
             allowed: app.allowed.clone(),
             set_cookie: stored.map(|r| r.set_cookie(&app.policy, dom::is_https())),
             delete,
@@ -292,7 +300,7 @@ fn choose(choice: Choice) {
             }
         }
         // Code of a category that ran cannot be unloaded: taking a grant back reloads.
-        let revoked = before.iter().any(|c| !app.allowed.contains(c));
+        let revoked = before.iter().any(|c| !app.allows(c));
         let withdrawal = record.method == Method::Withdrawal;
         let mut fx = Effects::for_state(app, Some(&record));
         if withdrawal {
@@ -356,7 +364,7 @@ fn close() {
 /// Is this category allowed now? Required categories always are; unknown ones never.
 #[wasm_bindgen]
 pub fn granted(category: &str) -> bool {
-    with_app(|a| a.allowed.iter().any(|c| c == category)).unwrap_or(false)
+    with_app(|a| a.allows(category)).unwrap_or(false)
 }
 
 /// "Accept all".
