@@ -216,7 +216,7 @@ impl Effects {
             allowed: app.allowed.clone(),
             set_cookie: stored.map(|r| r.set_cookie(&app.policy, dom::is_https())),
             delete,
-            receipt: stored.and_then(|r| receipt(app, r)),
+            receipt: stored.and_then(|r| receipt(app, r, texts.language)),
             reload: false,
             placeholders,
         }
@@ -246,19 +246,19 @@ impl Effects {
     }
 }
 
-fn receipt(app: &App, record: &ConsentRecord) -> Option<(String, String)> {
+/// The receipt's endpoint and body for a record, in this language (`texts_for`'s).
+fn receipt(app: &App, record: &ConsentRecord, language: &str) -> Option<(String, String)> {
     let url = app.policy.receipt_endpoint.clone()?;
     // The page supplies the hash (`data-sha256`, `policySha256`); without it no receipt is
     // sent, rather than one naming a wrong policy.
     let hash = app.policy_sha256.as_deref()?;
-    let texts = app.policy.texts_for(&app.lang);
     let r = Receipt::new(
         &app.policy,
         record,
         &ReceiptContext {
             receipt_id: dom::new_id(),
             jurisdiction: app.region.as_deref(),
-            language: texts.language,
+            language,
             policy_sha256: hash,
         },
     );
