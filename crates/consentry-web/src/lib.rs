@@ -154,9 +154,11 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         },
     );
     let gpc_record = decision.gpc_record(&policy, t, dom::new_id());
+    // A new GPC opt-out record is stored (cookie, receipt); a record read back is not.
+    let store = gpc_record.is_some();
     let app = App {
         allowed: decision.allowed().to_vec(),
-        record: gpc_record.clone().or_else(|| decision.record().cloned()),
+        record: gpc_record.or_else(|| decision.record().cloned()),
         needs_prompt: decision.needs_prompt(),
         policy,
         region,
@@ -167,7 +169,7 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         layer: 0,
         direct: false,
     };
-    let effects = Effects::for_state(&app, gpc_record.as_ref());
+    let effects = Effects::for_state(&app, app.record.as_ref().filter(|_| store));
     let prompt = app.needs_prompt;
     if let Some(mut a) = APP.try_lock() {
         *a = Some(app);
