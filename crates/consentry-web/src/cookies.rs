@@ -48,15 +48,14 @@ pub(crate) fn domains(host: &str) -> Vec<&str> {
     out
 }
 
-/// The `document.cookie` assignments that delete cookie `name` wherever this page could see
-/// it from: host-only, then for each of [`domains`], all with `Path=/`.
-pub(crate) fn deletions(name: &str, host: &str) -> Vec<String> {
+/// Appends to `out` the `document.cookie` assignments that delete cookie `name` wherever this
+/// page could see it from: host-only, then for each of [`domains`], all with `Path=/`.
+pub(crate) fn deletions(out: &mut Vec<String>, name: &str, host: &str) {
     let base = {
         let mut s = String::from(name);
         s.push_str("=; Path=/; Max-Age=0");
         s
     };
-    let mut out = Vec::new();
     out.push(base.clone());
     for d in domains(host) {
         let mut s = base.clone();
@@ -64,7 +63,6 @@ pub(crate) fn deletions(name: &str, host: &str) -> Vec<String> {
         s.push_str(d);
         out.push(s);
     }
-    out
 }
 
 #[cfg(test)]
@@ -104,6 +102,11 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn deletes_host_only_and_on_each_domain() {
+        let deletions = |name, host| {
+            let mut out = Vec::new();
+            super::deletions(&mut out, name, host);
+            out
+        };
         assert_eq!(
             deletions("_ga_X1", "app.example.test"),
             [

@@ -203,7 +203,7 @@ impl Effects {
                 .cookie_for(name)
                 .is_some_and(|c| !app.allows(c.category));
             if refused && name != app.policy.cookie_name {
-                delete.extend(cookies::deletions(name, &host));
+                cookies::deletions(&mut delete, name, &host);
             }
         }
         let texts = app.policy.texts_for(&app.lang);
