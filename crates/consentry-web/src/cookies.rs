@@ -49,15 +49,16 @@ pub(crate) fn domains(host: &str) -> Vec<&str> {
 }
 
 /// Appends to `out` the `document.cookie` assignments that delete cookie `name` wherever this
-/// page could see it from: host-only, then for each of [`domains`], all with `Path=/`.
-pub(crate) fn deletions(out: &mut Vec<String>, name: &str, host: &str) {
+/// page could see it from: host-only, then for each of the host's [`domains`], all with
+/// `Path=/`.
+pub(crate) fn deletions(out: &mut Vec<String>, name: &str, domains: &[&str]) {
     let base = {
         let mut s = String::from(name);
         s.push_str("=; Path=/; Max-Age=0");
         s
     };
     out.push(base.clone());
-    for d in domains(host) {
+    for d in domains {
         let mut s = base.clone();
         s.push_str("; Domain=");
         s.push_str(d);
@@ -104,7 +105,7 @@ mod tests {
     fn deletes_host_only_and_on_each_domain() {
         let deletions = |name, host| {
             let mut out = Vec::new();
-            super::deletions(&mut out, name, host);
+            super::deletions(&mut out, name, &domains(host));
             out
         };
         assert_eq!(

@@ -195,6 +195,7 @@ struct Effects {
 impl Effects {
     fn for_state(app: &App, stored: Option<&ConsentRecord>) -> Effects {
         let host = dom::host();
+        let domains = cookies::domains(&host);
         let jar = dom::cookie_jar();
         let mut delete = Vec::new();
         for (name, _) in jar.split(';').filter_map(cookies::pair) {
@@ -203,7 +204,7 @@ impl Effects {
                 .cookie_for(name)
                 .is_some_and(|c| !app.allows(c.category));
             if refused && name != app.policy.cookie_name {
-                cookies::deletions(&mut delete, name, &host);
+                cookies::deletions(&mut delete, name, &domains);
             }
         }
         let texts = app.policy.texts_for(&app.lang);
