@@ -235,12 +235,6 @@ fn banner_root() -> Option<Element> {
     node(&document()).query_selector(BANNER)
 }
 
-fn focusables(root: &Element) -> Vec<Element> {
-    let mut out = Vec::new();
-    each(root, FOCUSABLE, |e| out.push(e));
-    out
-}
-
 /// The empty banner root: the stable hook and the dialog's ARIA attributes.
 const ROOT: &str = "<div data-consentry-banner role=\"dialog\" aria-modal=\"true\" \
 aria-labelledby=\"consentry-title\" aria-describedby=\"consentry-body\"></div>";
@@ -295,14 +289,17 @@ pub(crate) fn trap_focus(shift: bool) -> bool {
     let Some(root) = banner_root() else {
         return false;
     };
-    let list = focusables(&root);
-    let (Some(first), Some(last)) = (list.first(), list.last()) else {
+    // Only the first and last focusable element matter (`get_unchecked` is the safe `[i]`;
+    // both indices are in range).
+    let list = node(&root).query_selector_all(FOCUSABLE);
+    let Some(end) = list.length().checked_sub(1) else {
         return false;
     };
+    let (first, last) = (&list.get_unchecked(0), &list.get_unchecked(end));
     let active = get(&document(), "activeElement");
     // `root.contains(active)`: the root is the only element matching BANNER.
     let inside = active != JsValue::NULL && closest(active.unchecked_ref(), BANNER).is_some();
-    let at = |e: &Element| AsRef::<JsValue>::as_ref(e) == &active;
+    let at = |e: &JsValue| *e == active;
     let to = if !inside {
         if shift {
             last
@@ -316,6 +313,6 @@ pub(crate) fn trap_focus(shift: bool) -> bool {
     } else {
         return false;
     };
-    focus(to);
+    focus(to.unchecked_ref());
     true
 }
