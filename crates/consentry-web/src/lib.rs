@@ -441,12 +441,16 @@ fn state_json() -> String {
             Some(r) => json::push_int(&mut o, r.decided_at.unix()),
             None => o.push_str("null"),
         }
-        let id = r.map(|r| {
-            let mut id = String::new();
-            r.id.push_to(&mut id);
-            id
-        });
-        str_or_null(&mut o, "id", id.as_deref());
+        json::key(&mut o, "id");
+        match r {
+            // base64url characters, nothing to escape.
+            Some(r) => {
+                o.push('"');
+                r.id.push_to(&mut o);
+                o.push('"');
+            }
+            None => o.push_str("null"),
+        }
     });
     o.push('}');
     o
