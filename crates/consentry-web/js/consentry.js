@@ -14,7 +14,8 @@ export function start(policy, options = {}) {
     // The gate reads the policy tag itself; an object given here is new to it.
     if (typeof policy == "object") self.consentryGate?.setPolicy?.(policy);
     for (const t of ["click", "keydown", "load", "error"]) document.addEventListener(t, m.onEvent, true);
-    m.start(policy, options);
+    // The module reads the policy's text.
+    m.start(typeof policy == "string" ? policy : JSON.stringify(policy), options);
     return {
       granted: m.granted,
       acceptAll: m.acceptAll,

@@ -106,14 +106,20 @@ pub(crate) fn render(
             o.push_str("</label><p>");
             esc(&mut o, desc);
             o.push_str("</p><ul>");
-            for s in policy.services.iter().filter(|s| s.category == id) {
+            for s in policy.services.iter() {
+                if s.category != id {
+                    continue;
+                }
                 o.push_str("<li><b>");
                 esc(&mut o, &s.provider);
                 o.push_str("</b>: ");
                 esc(&mut o, &s.purpose);
                 o.push_str("</li>");
             }
-            for c in policy.cookies().filter(|c| c.category == id) {
+            for c in policy.cookies() {
+                if c.category != id {
+                    continue;
+                }
                 o.push_str("<li><code>");
                 esc(&mut o, c.name().as_str());
                 o.push_str("</code>");

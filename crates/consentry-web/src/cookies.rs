@@ -6,18 +6,23 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Every `(name, value)` pair of a `document.cookie` string, in order.
-pub(crate) fn pairs(jar: &str) -> impl Iterator<Item = (&str, &str)> {
-    jar.split(';').filter_map(|c| {
-        let (k, v) = c.split_once('=').unwrap_or(("", c));
-        let k = k.trim();
-        (!k.is_empty()).then(|| (k, v.trim()))
-    })
+/// The `(name, value)` pair of one `;`-separated part of a `document.cookie` string; `None`
+/// for a part without a name.
+pub(crate) fn pair(part: &str) -> Option<(&str, &str)> {
+    let (k, v) = part.split_once('=').unwrap_or(("", part));
+    let k = k.trim();
+    (!k.is_empty()).then(|| (k, v.trim()))
 }
 
 /// The value of cookie `name` in a `document.cookie` string (the first if it appears twice).
 pub(crate) fn read<'a>(jar: &'a str, name: &str) -> Option<&'a str> {
-    pairs(jar).find(|(k, _)| *k == name).map(|(_, v)| v)
+    for part in jar.split(';') {
+        match pair(part) {
+            Some((k, v)) if k == name => return Some(v),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The `Domain` values a cookie of this page may have been set with: the host itself and
@@ -43,23 +48,22 @@ pub(crate) fn domains(host: &str) -> Vec<&str> {
     out
 }
 
-/// The `document.cookie` assignments that delete cookie `name` wherever this page could see
-/// it from: host-only, then for each of [`domains`], all with `Path=/`.
-pub(crate) fn deletions(name: &str, host: &str) -> Vec<String> {
+/// Appends to `out` the `document.cookie` assignments that delete cookie `name` wherever this
+/// page could see it from: host-only, then for each of the host's [`domains`], all with
+/// `Path=/`.
+pub(crate) fn deletions(out: &mut Vec<String>, name: &str, domains: &[&str]) {
     let base = {
         let mut s = String::from(name);
         s.push_str("=; Path=/; Max-Age=0");
         s
     };
-    let mut out = Vec::new();
     out.push(base.clone());
-    for d in domains(host) {
+    for d in domains {
         let mut s = base.clone();
         s.push_str("; Domain=");
         s.push_str(d);
         out.push(s);
     }
-    out
 }
 
 #[cfg(test)]
@@ -77,7 +81,7 @@ mod tests {
         assert_eq!(read(jar, "x"), Some("y=z"));
         assert_eq!(read(jar, "consent"), None);
         assert_eq!(read("", "consentry"), None);
-        let names: Vec<&str> = pairs(jar).map(|(k, _)| k).collect();
+        let names: Vec<&str> = jar.split(';').filter_map(|c| Some(pair(c)?.0)).collect();
         assert_eq!(names, ["_ga", "consentry", "x"]);
     }
 
@@ -99,6 +103,11 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn deletes_host_only_and_on_each_domain() {
+        let deletions = |name, host| {
+            let mut out = Vec::new();
+            super::deletions(&mut out, name, &domains(host));
+            out
+        };
         assert_eq!(
             deletions("_ga_X1", "app.example.test"),
             [

@@ -6,21 +6,22 @@ use alloc::vec::Vec;
 
 use consentry::consent_mode::SignalState;
 use consentry::ConsentId;
-use js_sys::{Array, Object};
+use js_sys::Array;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, NodeList, Window};
+use web_sys::{Document, Element};
 
-// The page's `window` and `document`, read once: one import each instead of js-sys's four
-// global-object probes (`globalThis`, `self`, `window`, `global`) and `window.document`.
+// The page's `document`, `location` and GPC signal, read once: one import each instead of
+// js-sys's four global-object probes (`globalThis`, `self`, `window`, `global`) and getters.
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: Window;
     #[wasm_bindgen(thread_local_v2, js_name = document)]
     static DOCUMENT: Document;
     #[wasm_bindgen(thread_local_v2, js_name = location)]
     static LOCATION: Dom;
+    /// `navigator.globalPrivacyControl` (`undefined` in browsers without GPC).
+    #[wasm_bindgen(thread_local_v2, js_namespace = navigator, js_name = globalPrivacyControl)]
+    static GPC: JsValue;
     /// `Reflect.get(o, key)`; an error when `o` is not an object.
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
     fn reflect_get(o: &JsValue, key: &str) -> Result<JsValue, JsValue>;
@@ -32,7 +33,12 @@ extern "C" {
     fn gtag(command: &str, action: &str, params: &JsValue) -> Result<(), JsValue>;
     /// `consentryGate.allow(categories)`; an error without the gate.
     #[wasm_bindgen(catch, js_namespace = consentryGate, js_name = allow)]
-    fn gate_allow_list(categories: &Array) -> Result<(), JsValue>;
+    fn gate_allow_list(categories: &JsValue) -> Result<(), JsValue>;
+    /// `JSON.parse(text)`, only given JSON this module wrote (so it does not throw): the
+    /// objects and arrays handed to JavaScript are written as text and made by this one
+    /// import, instead of `new Object()`, `new Array()`, `push` and a `Reflect.set` per field.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
+    pub(crate) fn parse_json(text: &str) -> JsValue;
     /// `navigator.sendBeacon(url, body)`.
     #[wasm_bindgen(catch, js_namespace = navigator, js_name = sendBeacon)]
     fn beacon(url: &str, body: &str) -> Result<bool, JsValue>;
@@ -49,15 +55,18 @@ extern "C" {
     fn random_fill(buf: &mut [u8]) -> Result<(), JsValue>;
 }
 
-// DOM methods bound without `catch`: they cannot throw with the constant selectors and
-// positions used here and attribute names read from an element (or `src`, `hidden`, `type`,
-// `data-consentry-*`), and web-sys' catching bindings cost a `Result` at every call site.
+// DOM methods, bound without `catch` where they cannot throw with the constant selectors,
+// positions and attribute names used here (web-sys' catching bindings cost a `Result` at
+// every call site). Properties are read with [`get`] (one import for all) rather than a
+// getter binding each.
 #[wasm_bindgen]
 extern "C" {
     /// Any DOM node, for the bindings below (reached with `unchecked_ref`).
     type Dom;
-    #[wasm_bindgen(method, js_name = setAttribute)]
-    fn set_attribute(this: &Dom, name: &str, value: &str);
+    /// Catching, for the attribute names `copy_script` reads from a parsed element (one
+    /// binding for every call: the others cannot throw).
+    #[wasm_bindgen(method, catch, js_name = setAttribute)]
+    fn set_attribute(this: &Dom, name: &str, value: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, js_name = removeAttribute)]
     fn remove_attribute(this: &Dom, name: &str);
     #[wasm_bindgen(method, js_name = insertAdjacentHTML)]
@@ -66,21 +75,17 @@ extern "C" {
     fn replace_with(this: &Dom, new: &Element);
     #[wasm_bindgen(method)]
     fn focus(this: &Dom);
+    /// A `NodeList`, typed as an `Array` because it is only read through `length` and `[i]`:
+    /// the two imports `Array` costs anyway (`accept` reads its argument with them).
     #[wasm_bindgen(method, js_name = querySelectorAll)]
-    fn query_selector_all(this: &Dom, selector: &str) -> NodeList;
+    fn query_selector_all(this: &Dom, selector: &str) -> Array;
     #[wasm_bindgen(method, js_name = querySelector)]
     fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
     #[wasm_bindgen(method)]
     fn closest(this: &Dom, selector: &str) -> Option<Element>;
-    /// `document.cookie` (throws in a sandboxed document).
-    #[wasm_bindgen(method, getter, catch)]
-    fn cookie(this: &Dom) -> Result<String, JsValue>;
+    /// `document.cookie = value` (throws in a sandboxed document).
     #[wasm_bindgen(method, setter, catch, js_name = cookie)]
     fn set_cookie(this: &Dom, value: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn hostname(this: &Dom) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn protocol(this: &Dom) -> String;
     #[wasm_bindgen(method)]
     fn reload(this: &Dom);
 }
@@ -89,9 +94,9 @@ fn node(v: &JsValue) -> &Dom {
     v.unchecked_ref()
 }
 
-/// `el.setAttribute(name, value)`.
+/// `el.setAttribute(name, value)`; nothing when the browser refuses the name.
 pub(crate) fn set_attr(el: &Element, name: &str, value: &str) {
-    node(el).set_attribute(name, value);
+    let _ = node(el).set_attribute(name, value);
 }
 
 /// `el.removeAttribute(name)`.
@@ -116,21 +121,14 @@ pub(crate) fn focus(el: &Element) {
 
 /// The elements `root.querySelectorAll(selector)` finds, in document order.
 pub(crate) fn each(root: &JsValue, selector: &str, mut f: impl FnMut(Element)) {
-    let list = node(root).query_selector_all(selector);
-    for i in 0..list.length() {
-        if let Some(n) = list.item(i) {
-            // querySelectorAll only ever returns elements.
-            f(n.unchecked_into());
-        }
+    // querySelectorAll only ever returns elements.
+    for n in node(root).query_selector_all(selector).iter() {
+        f(n.unchecked_into());
     }
 }
 
 const BANNER: &str = "[data-consentry-banner]";
 const FOCUSABLE: &str = "button,input:not([disabled]),a[href]";
-
-pub(crate) fn window() -> Window {
-    WINDOW.with(Window::clone)
-}
 
 pub(crate) fn document() -> Document {
     DOCUMENT.with(Document::clone)
@@ -148,13 +146,13 @@ pub(crate) fn put(o: &JsValue, key: &str, value: &JsValue) {
 }
 
 /// The first element under `root` matching `selector`, in document order.
-pub(crate) fn query(root: &Document, selector: &str) -> Option<Element> {
+pub(crate) fn query(root: &JsValue, selector: &str) -> Option<Element> {
     node(root).query_selector(selector)
 }
 
-/// `document.cookie`.
+/// `document.cookie` ("" in a sandboxed document, where reading it throws).
 pub(crate) fn cookie_jar() -> String {
-    node(&document()).cookie().unwrap_or_default()
+    get_str(&document(), "cookie").unwrap_or_default()
 }
 
 /// `document.cookie = value`.
@@ -162,18 +160,31 @@ pub(crate) fn set_cookie(value: &str) {
     let _ = node(&document()).set_cookie(value);
 }
 
+/// `o[key]` when it is a string.
+pub(crate) fn get_str(o: &JsValue, key: &str) -> Option<String> {
+    get(o, key).as_string()
+}
+
+/// `o[key]` for a property that is an element or `null` (`document.body`, `activeElement`).
+pub(crate) fn get_element(o: &JsValue, key: &str) -> Option<Element> {
+    let v = get(o, key);
+    (v != JsValue::NULL).then(|| v.unchecked_into())
+}
+
 /// `location.hostname`.
 pub(crate) fn host() -> String {
-    LOCATION.with(Dom::hostname)
+    LOCATION
+        .with(|l| get_str(l, "hostname"))
+        .unwrap_or_default()
 }
 
 pub(crate) fn is_https() -> bool {
-    LOCATION.with(Dom::protocol) == "https:"
+    LOCATION.with(|l| get_str(l, "protocol")).as_deref() == Some("https:")
 }
 
 /// `navigator.globalPrivacyControl === true`.
 pub(crate) fn gpc() -> bool {
-    get(&window().navigator(), "globalPrivacyControl") == JsValue::TRUE
+    GPC.with(|g| *g == JsValue::TRUE)
 }
 
 /// A fresh consent id from `crypto.getRandomValues`.
@@ -189,17 +200,14 @@ pub(crate) fn new_id() -> ConsentId {
 
 /// `gtag('consent', 'update', {...})`, if the gate defined `gtag`.
 pub(crate) fn gtag_update(state: &SignalState) {
-    let obj = Object::new();
-    for (k, v) in state.entries() {
-        put(&obj, k, &v.into());
-    }
-    let _ = gtag("consent", "update", &obj);
+    let _ = gtag("consent", "update", &parse_json(&state.to_json(None)));
 }
 
 /// `consentryGate.allow(categories)`: the gate lets held elements of these categories go.
 pub(crate) fn gate_allow(categories: &[String]) {
-    let list: Array = categories.iter().map(|c| JsValue::from_str(c)).collect();
-    let _ = gate_allow_list(&list);
+    let mut list = String::new();
+    crate::json::push_list(&mut list, categories);
+    let _ = gate_allow_list(&parse_json(&list));
 }
 
 /// `navigator.sendBeacon(url, body)`.
@@ -211,11 +219,12 @@ pub(crate) fn reload() {
     LOCATION.with(Dom::reload);
 }
 
-/// Dispatches `consentry:change` on `document` with the state as `detail`.
-pub(crate) fn dispatch_change(state: &JsValue) {
-    let init = Object::new();
-    put(&init, "detail", state);
-    node(&document()).dispatch(&ChangeEvent::new("consentry:change", &init));
+/// Dispatches `consentry:change` on `document` with the state (its JSON) as `detail`.
+pub(crate) fn dispatch_change(state: &str) {
+    let mut init = String::from("{\"detail\":");
+    init.push_str(state);
+    init.push('}');
+    node(&document()).dispatch(&ChangeEvent::new("consentry:change", &parse_json(&init)));
 }
 
 pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {
@@ -224,12 +233,6 @@ pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {
 
 fn banner_root() -> Option<Element> {
     node(&document()).query_selector(BANNER)
-}
-
-fn focusables(root: &Element) -> Vec<Element> {
-    let mut out = Vec::new();
-    each(root, FOCUSABLE, |e| out.push(e));
-    out
 }
 
 /// The empty banner root: the stable hook and the dialog's ARIA attributes.
@@ -245,12 +248,12 @@ pub(crate) fn show_banner(html: &str) {
         .query_selector("style[data-consentry-style]")
         .is_none()
     {
-        if let Some(head) = doc.head() {
+        if let Some(head) = get_element(&doc, "head") {
             insert_html(&head, "beforeend", crate::banner::STYLE);
         }
     }
     if banner_root().is_none() {
-        if let Some(body) = doc.body() {
+        if let Some(body) = get_element(&doc, "body") {
             insert_html(&body, "beforeend", ROOT);
         }
     }
@@ -258,10 +261,8 @@ pub(crate) fn show_banner(html: &str) {
         return;
     };
     root.set_inner_html(html);
-    if let Some(first) = focusables(&root)
-        .into_iter()
-        .find(|e| e.tag_name() == "BUTTON")
-    {
+    // Every button is focusable (FOCUSABLE): the first focusable button is the first button.
+    if let Some(first) = query(&root, "button") {
         focus(&first);
     }
 }
@@ -288,13 +289,17 @@ pub(crate) fn trap_focus(shift: bool) -> bool {
     let Some(root) = banner_root() else {
         return false;
     };
-    let list = focusables(&root);
-    let (Some(first), Some(last)) = (list.first(), list.last()) else {
+    // Only the first and last focusable element matter (`get_unchecked` is the safe `[i]`;
+    // both indices are in range).
+    let list = node(&root).query_selector_all(FOCUSABLE);
+    let Some(end) = list.length().checked_sub(1) else {
         return false;
     };
-    let active = document().active_element();
-    let inside = active.as_ref().is_some_and(|a| root.contains(Some(a)));
-    let at = |e: &Element| active.as_ref() == Some(e);
+    let (first, last) = (&list.get_unchecked(0), &list.get_unchecked(end));
+    let active = get(&document(), "activeElement");
+    // `root.contains(active)`: the root is the only element matching BANNER.
+    let inside = active != JsValue::NULL && closest(active.unchecked_ref(), BANNER).is_some();
+    let at = |e: &JsValue| *e == active;
     let to = if !inside {
         if shift {
             last
@@ -308,6 +313,6 @@ pub(crate) fn trap_focus(shift: bool) -> bool {
     } else {
         return false;
     };
-    focus(to);
+    focus(to.unchecked_ref());
     true
 }

@@ -30,6 +30,18 @@ pub(crate) fn push_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends a JSON array of strings.
+pub(crate) fn push_list(out: &mut String, items: &[String]) {
+    out.push('[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_str(out, s);
+    }
+    out.push(']');
+}
+
 /// Appends a decimal integer.
 pub(crate) fn push_int(out: &mut String, n: i64) {
     if n < 0 {
@@ -51,7 +63,8 @@ pub(crate) fn push_int(out: &mut String, n: i64) {
     }
 }
 
-fn key(out: &mut String, k: &str) {
+/// Appends `"k":`, after a comma unless it is the object's first key.
+pub(crate) fn key(out: &mut String, k: &str) {
     if !out.ends_with('{') {
         out.push(',');
     }

@@ -40,7 +40,7 @@ use consentry::{
     clear_consent_cookie, decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext,
     Timestamp,
 };
-use js_sys::{Array, Object};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -63,6 +63,14 @@ struct App {
     layer: u8,
     /// The preferences were opened directly (reopen link or API), not from the first layer.
     direct: bool,
+}
+
+impl App {
+    /// Is this category allowed now? (One function for every such question: smaller than
+    /// the same search inlined at each.)
+    fn allows(&self, category: &str) -> bool {
+        self.allowed.iter().any(|c| c == category)
+    }
 }
 
 /// Where focus was before the banner opened: a property of `document` (JS objects stay out of
@@ -101,23 +109,17 @@ fn now() -> Timestamp {
     Timestamp((js_sys::Date::now() / 1000.0) as i64)
 }
 
-fn opt_str(o: &JsValue, key: &str) -> Option<String> {
-    dom::get(o, key).as_string()
-}
-
-/// Starts consentry on this page with a policy (the policy file's text, or an object of the
-/// same shape) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
+/// Starts consentry on this page with a policy (the policy file's text; the loader turns an
+/// object of the same shape into it with `JSON.stringify`, so the module needs no import for
+/// that) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
 /// Throws on an invalid policy; then nothing is released (fail closed).
 #[wasm_bindgen]
 pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     if APP.try_lock().is_none_or(|a| a.is_some()) {
         return Err(err("consentry: already started"));
     }
-    // The policy file's text, or an object given to `start()` turned back into it.
-    let text = policy
-        .as_string()
-        .or_else(|| js_sys::JSON::stringify(&policy).ok()?.as_string())
-        .unwrap_or_default();
+    // The policy file's text (the loader turns an object given to `start()` back into it).
+    let text = policy.as_string().unwrap_or_default();
     let policy = Policy::read_json(&text).map_err(|e| {
         err(&("consentry: cannot read the policy: ".to_string() + e.path() + ": " + e.message()))
     })?;
@@ -127,20 +129,18 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
             + kind.as_str()
             + "); `Policy::problems` on the server says where and why")));
     }
-    let tag = dom::document().get_element_by_id("consentry-policy");
+    let tag = dom::query(&dom::document(), "#consentry-policy");
     let from_tag = |attr: &str| tag.as_ref().and_then(|t| t.get_attribute(attr));
-    let region = opt_str(&options, "region")
+    let region = dom::get_str(&options, "region")
         .or_else(|| from_tag("data-region"))
         .filter(|r| !r.is_empty());
-    let policy_sha256 = opt_str(&options, "policySha256").or_else(|| from_tag("data-sha256"));
-    let reload_on_withdraw = dom::get(&options, "reloadOnWithdraw")
-        .as_bool()
-        .unwrap_or(true);
+    let policy_sha256 = dom::get_str(&options, "policySha256").or_else(|| from_tag("data-sha256"));
+    // Only `false` turns it off, as `.as_bool().unwrap_or(true)` would.
+    let reload_on_withdraw = dom::get(&options, "reloadOnWithdraw") != JsValue::FALSE;
     let gpc = dom::gpc();
-    let lang = dom::document()
-        .document_element()
-        .and_then(|e| e.get_attribute("lang"))
-        .unwrap_or_default();
+    // The `lang` property reflects the attribute ("" without one, or without a root element).
+    let lang =
+        dom::get_str(&dom::get(&dom::document(), "documentElement"), "lang").unwrap_or_default();
 
     let t = now();
     let jar = dom::cookie_jar();
@@ -154,9 +154,11 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         },
     );
     let gpc_record = decision.gpc_record(&policy, t, dom::new_id());
+    // A new GPC opt-out record is stored (cookie, receipt); a record read back is not.
+    let store = gpc_record.is_some();
     let app = App {
         allowed: decision.allowed().to_vec(),
-        record: gpc_record.clone().or_else(|| decision.record().cloned()),
+        record: gpc_record.or_else(|| decision.record().cloned()),
         needs_prompt: decision.needs_prompt(),
         policy,
         region,
@@ -167,7 +169,7 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         layer: 0,
         direct: false,
     };
-    let effects = Effects::for_state(&app, gpc_record.as_ref());
+    let effects = Effects::for_state(&app, app.record.as_ref().filter(|_| store));
     let prompt = app.needs_prompt;
     if let Some(mut a) = APP.try_lock() {
         *a = Some(app);
@@ -193,31 +195,31 @@ struct Effects {
 impl Effects {
     fn for_state(app: &App, stored: Option<&ConsentRecord>) -> Effects {
         let host = dom::host();
+        let domains = cookies::domains(&host);
         let jar = dom::cookie_jar();
         let mut delete = Vec::new();
-        for (name, _) in cookies::pairs(&jar) {
+        for (name, _) in jar.split(';').filter_map(cookies::pair) {
             let refused = app
                 .policy
                 .cookie_for(name)
-                .is_some_and(|c| !app.allowed.iter().any(|a| a == c.category));
+                .is_some_and(|c| !app.allows(c.category));
             if refused && name != app.policy.cookie_name {
-                delete.extend(cookies::deletions(name, &host));
+                cookies::deletions(&mut delete, name, &domains);
             }
         }
         let texts = app.policy.texts_for(&app.lang);
-        let placeholders = app
-            .policy
-            .categories
-            .iter()
-            .filter(|(id, _)| !app.allowed.iter().any(|a| a == id))
-            .map(|(id, _)| (id.to_string(), banner::placeholder(&texts, id)))
-            .collect();
+        let mut placeholders = Vec::new();
+        for (id, _) in app.policy.categories.iter() {
+            if !app.allows(id) {
+                placeholders.push((id.to_string(), banner::placeholder(&texts, id)));
+            }
+        }
         Effects {
-            update: SignalState::from_allowed(&app.policy, |c| app.allowed.iter().any(|a| a == c)),
+            update: SignalState::from_allowed(&app.policy, |c| app.allows(c)),
             allowed: app.allowed.clone(),
             set_cookie: stored.map(|r| r.set_cookie(&app.policy, dom::is_https())),
             delete,
-            receipt: stored.and_then(|r| receipt(app, r)),
+            receipt: stored.and_then(|r| receipt(app, r, texts.language)),
             reload: false,
             placeholders,
         }
@@ -243,23 +245,23 @@ impl Effects {
         dom::gate_allow(&self.allowed);
         release::placeholders(&self.placeholders);
         release::release(&self.allowed);
-        dom::dispatch_change(&state());
+        dom::dispatch_change(&state_json());
     }
 }
 
-fn receipt(app: &App, record: &ConsentRecord) -> Option<(String, String)> {
+/// The receipt's endpoint and body for a record, in this language (`texts_for`'s).
+fn receipt(app: &App, record: &ConsentRecord, language: &str) -> Option<(String, String)> {
     let url = app.policy.receipt_endpoint.clone()?;
     // The page supplies the hash (`data-sha256`, `policySha256`); without it no receipt is
     // sent, rather than one naming a wrong policy.
     let hash = app.policy_sha256.as_deref()?;
-    let texts = app.policy.texts_for(&app.lang);
     let r = Receipt::new(
         &app.policy,
         record,
         &ReceiptContext {
             receipt_id: dom::new_id(),
             jurisdiction: app.region.as_deref(),
-            language: texts.language,
+            language,
             policy_sha256: hash,
         },
     );
@@ -287,20 +289,21 @@ fn choose(choice: Choice) {
             Choice::All(false) if !granted_before => ConsentRecord::reject_all(&app.policy, t, id),
             Choice::All(false) | Choice::Withdraw => ConsentRecord::withdrawal(&app.policy, t, id),
             Choice::Some(list) => {
-                let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+                let mut refs = Vec::new();
+                for c in list {
+                    refs.push(c.as_str());
+                }
                 ConsentRecord::new(&app.policy, &refs, Method::Custom, t, id).ok()?
             }
         };
         let before = core::mem::take(&mut app.allowed);
-        app.allowed = app
-            .policy
-            .categories
-            .iter()
-            .filter(|(c, cat)| cat.required || record.granted(c))
-            .map(|(c, _)| c.to_string())
-            .collect();
+        for (c, cat) in app.policy.categories.iter() {
+            if cat.required || record.granted(c) {
+                app.allowed.push(c.to_string());
+            }
+        }
         // Code of a category that ran cannot be unloaded: taking a grant back reloads.
-        let revoked = before.iter().any(|c| !app.allowed.contains(c));
+        let revoked = before.iter().any(|c| !app.allows(c));
         let withdrawal = record.method == Method::Withdrawal;
         let mut fx = Effects::for_state(app, Some(&record));
         if withdrawal {
@@ -342,7 +345,7 @@ fn open(layer: u8, direct: bool) {
     if let Some((html, first)) = html {
         let doc = dom::document();
         if first {
-            let active = doc.active_element().map_or(JsValue::NULL, JsValue::from);
+            let active = dom::get(&doc, "activeElement");
             dom::put(&doc, FOCUS_BEFORE, &active);
         }
         dom::show_banner(&html);
@@ -364,7 +367,7 @@ fn close() {
 /// Is this category allowed now? Required categories always are; unknown ones never.
 #[wasm_bindgen]
 pub fn granted(category: &str) -> bool {
-    with_app(|a| a.allowed.iter().any(|c| c == category)).unwrap_or(false)
+    with_app(|a| a.allows(category)).unwrap_or(false)
 }
 
 /// "Accept all".
@@ -383,7 +386,10 @@ pub fn reject_all() {
 /// ignored by refusing the whole call (nothing changes).
 #[wasm_bindgen]
 pub fn accept(categories: Array) {
-    let list = categories.iter().filter_map(|v| v.as_string()).collect();
+    let mut list = Vec::new();
+    for v in categories.iter() {
+        list.extend(v.as_string());
+    }
     choose(Choice::Some(list));
 }
 
@@ -400,47 +406,54 @@ pub fn withdraw() {
     choose(Choice::Withdraw);
 }
 
-/// The current state: `{ granted: string[], needsPrompt, method, decidedAt, id, gpc, region }`.
+/// The current state: `{ granted: string[], needsPrompt, method, decidedAt, id, gpc, region }`
+/// (`{}` before [`start`]).
 #[wasm_bindgen]
 pub fn state() -> JsValue {
-    let o = Object::new();
+    dom::parse_json(&state_json())
+}
+
+/// [`state`] as JSON.
+fn state_json() -> String {
+    let mut o = String::from("{");
     with_app(|app| {
-        let set = |k: &str, v: JsValue| {
-            dom::put(&o, k, &v);
+        let flag = |o: &mut String, k: &str, on: bool| {
+            json::key(o, k);
+            o.push_str(if on { "true" } else { "false" });
         };
-        let granted: Array = app.allowed.iter().map(|c| JsValue::from_str(c)).collect();
-        set("granted", granted.into());
-        set("needsPrompt", app.needs_prompt.into());
-        set("gpc", app.gpc.into());
-        set(
-            "region",
-            app.region
-                .as_deref()
-                .map(JsValue::from_str)
-                .unwrap_or(JsValue::NULL),
-        );
+        // `null` for a field without a value.
+        let str_or_null = |o: &mut String, k: &str, v: Option<&str>| {
+            json::key(o, k);
+            match v {
+                Some(v) => json::push_str(o, v),
+                None => o.push_str("null"),
+            }
+        };
+        json::key(&mut o, "granted");
+        json::push_list(&mut o, &app.allowed);
+        flag(&mut o, "needsPrompt", app.needs_prompt);
+        flag(&mut o, "gpc", app.gpc);
+        str_or_null(&mut o, "region", app.region.as_deref());
         let r = app.record.as_ref();
-        set(
-            "method",
-            r.map(|r| JsValue::from_str(method_name(r.method)))
-                .unwrap_or(JsValue::NULL),
-        );
-        set(
-            "decidedAt",
-            r.map(|r| JsValue::from_f64(r.decided_at.unix() as f64))
-                .unwrap_or(JsValue::NULL),
-        );
-        set(
-            "id",
-            r.map(|r| {
-                let mut id = String::new();
-                r.id.push_to(&mut id);
-                JsValue::from_str(&id)
-            })
-            .unwrap_or(JsValue::NULL),
-        );
+        str_or_null(&mut o, "method", r.map(|r| method_name(r.method)));
+        json::key(&mut o, "decidedAt");
+        match r {
+            Some(r) => json::push_int(&mut o, r.decided_at.unix()),
+            None => o.push_str("null"),
+        }
+        json::key(&mut o, "id");
+        match r {
+            // base64url characters, nothing to escape.
+            Some(r) => {
+                o.push('"');
+                r.id.push_to(&mut o);
+                o.push('"');
+            }
+            None => o.push_str("null"),
+        }
     });
-    o.into()
+    o.push('}');
+    o
 }
 
 fn method_name(m: Method) -> &'static str {
@@ -458,23 +471,14 @@ fn method_name(m: Method) -> &'static str {
 /// `error` of released scripts.
 #[wasm_bindgen(js_name = onEvent)]
 pub fn on_event(e: web_sys::Event) {
-    let ty = e.type_();
-    if ty == "load" || ty == "error" {
-        release::script_done(e.target());
-        return;
-    }
-    let Some(target) = e
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-    else {
+    let Ok(target) = dom::get(&e, "target").dyn_into::<web_sys::Element>() else {
         return;
     };
-    if ty == "click" {
-        on_click(&e, &target);
-    } else if ty == "keydown" {
-        if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
-            on_key(&e, k);
-        }
+    match dom::get_str(&e, "type").as_deref() {
+        Some("load" | "error") => release::script_done(&target),
+        Some("click") => on_click(&e, &target),
+        Some("keydown") => on_key(&e),
+        _ => {}
     }
 }
 
@@ -500,14 +504,16 @@ fn on_click(e: &web_sys::Event, target: &web_sys::Element) {
     }
 }
 
-fn on_key(e: &web_sys::Event, k: &web_sys::KeyboardEvent) {
+/// A `keydown`: its `key` and `shiftKey` are read as properties (a synthetic event without
+/// them is no key).
+fn on_key(e: &web_sys::Event) {
     let Some((layer, direct, prompt)) = with_app(|a| (a.layer, a.direct, a.needs_prompt)) else {
         return;
     };
     if layer == 0 {
         return;
     }
-    match k.key().as_str() {
+    match dom::get_str(e, "key").as_deref().unwrap_or_default() {
         // Escape never decides: it leaves the preferences for the first layer, or closes
         // preferences opened over a decision already made.
         "Escape" if layer == 2 => {
@@ -518,7 +524,7 @@ fn on_key(e: &web_sys::Event, k: &web_sys::KeyboardEvent) {
                 open(1, false);
             }
         }
-        "Tab" if dom::trap_focus(k.shift_key()) => e.prevent_default(),
+        "Tab" if dom::trap_focus(dom::get(e, "shiftKey") == JsValue::TRUE) => e.prevent_default(),
         _ => {}
     }
 }

@@ -13,8 +13,8 @@
 
 use alloc::string::String;
 
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, EventTarget};
+use wasm_bindgen::JsValue;
+use web_sys::Element;
 
 use crate::dom::{self, document};
 
@@ -41,8 +41,8 @@ pub(crate) fn release(allowed: &[String]) {
         if let Some(src) = el.get_attribute("data-src") {
             dom::remove_attr(&el, "data-src");
             dom::remove_attr(&el, "hidden");
-            if let Some(prev) = el.previous_element_sibling() {
-                if prev.has_attribute("data-consentry-placeholder") {
+            if let Some(prev) = dom::get_element(&el, "previousElementSibling") {
+                if prev.get_attribute("data-consentry-placeholder").is_some() {
                     prev.remove();
                 }
             }
@@ -91,7 +91,7 @@ fn pump() {
         let Some(new) = copy_script(&old) else {
             continue;
         };
-        if old.has_attribute("src") {
+        if old.get_attribute("src").is_some() {
             dom::put(&new, "async", &JsValue::FALSE);
             dom::set_attr(&new, WAITING, "");
         }
@@ -102,34 +102,29 @@ fn pump() {
 
 fn copy_script(old: &Element) -> Option<Element> {
     let new = document().create_element("script").ok()?;
-    let names = old.get_attribute_names();
-    for name in names.iter().filter_map(|n| n.as_string()) {
+    for name in old.get_attribute_names().iter() {
+        let Some(name) = name.as_string() else {
+            continue;
+        };
         if name == "type" || name == QUEUED {
             continue;
         }
         let value = old.get_attribute(&name).unwrap_or_default();
-        let name = if name == "data-type" {
-            "type".into()
-        } else {
-            name
-        };
-        // A parsed attribute name may be one setAttribute refuses: the catching binding.
-        let _ = new.set_attribute(&name, &value);
+        let to = if name == "data-type" { "type" } else { &name };
+        // A parsed attribute name may be one setAttribute refuses (then it is left out).
+        dom::set_attr(&new, to, &value);
     }
     // `nonce` is hidden from getAttribute after parsing; copy the property (CSP).
     dom::put(&new, "nonce", &dom::get(old, "nonce"));
-    new.set_text_content(old.text_content().as_deref());
+    dom::put(&new, "textContent", &dom::get(old, "textContent"));
     Some(new)
 }
 
 /// A `load` or `error` event reached the document: if it is the script being waited for,
 /// continue with the next one.
-pub(crate) fn script_done(target: Option<EventTarget>) {
-    let Some(el) = target.and_then(|t| t.dyn_into::<Element>().ok()) else {
-        return;
-    };
-    if el.has_attribute(WAITING) {
-        dom::remove_attr(&el, WAITING);
+pub(crate) fn script_done(el: &Element) {
+    if el.get_attribute(WAITING).is_some() {
+        dom::remove_attr(el, WAITING);
         pump();
     }
 }
@@ -179,7 +174,7 @@ mod tests {
         assert_eq!(ext.get_attribute("data-x").as_deref(), Some("kept"));
         assert_eq!(Reflect::get(&ext, &"async".into()).unwrap(), JsValue::FALSE);
         // What the loader's capture listener does when the external script has loaded.
-        script_done(Some(ext.unchecked_into()));
+        script_done(&ext);
         let o = order();
         assert_eq!(
             o.last().map(String::as_str),
