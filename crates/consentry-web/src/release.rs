@@ -134,7 +134,6 @@ mod tests {
     use super::*;
     use alloc::vec::Vec;
     use js_sys::Reflect;
-    use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn order() -> Vec<String> {
