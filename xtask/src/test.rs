@@ -28,6 +28,8 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         "warnings",
     ]))?;
     clippy_wasm32(&["-p", "consentry", "-p", "consentry-web"])?;
+    // The web crate's wasm-bindgen tests too (the core's dev-dependencies do not build there).
+    clippy_wasm32(&["-p", "consentry-web", "--all-targets"])?;
     // The shipped configuration: no_std, trapping panics.
     clippy_wasm32(&["-p", "consentry-web", "--features", "bundle"])?;
     clippy_wasm32(&["-p", "consentry", "--no-default-features"])?;
