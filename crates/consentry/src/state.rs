@@ -379,6 +379,24 @@ impl Decision {
         self.record.as_ref()
     }
 
+    /// The decision's record ([`Decision::record`]) and allowed categories
+    /// ([`Decision::allowed`]), moved out rather than cloned.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{decide, ConsentId, ConsentRecord, Context, Policy, Timestamp};
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let now = Timestamp(1_790_000_000);
+    /// let cookie = ConsentRecord::accept_all(&policy, now, ConsentId::from_random_bytes([3; 12])).encode();
+    /// let d = decide(&policy, Some(&cookie), &Context { now, region: Some("DE"), gpc: false });
+    /// let (record, allowed) = (d.record().cloned(), d.allowed().to_vec());
+    /// assert_eq!(d.into_parts(), (record, allowed));
+    /// # }
+    /// ```
+    pub fn into_parts(self) -> (Option<ConsentRecord>, Vec<String>) {
+        (self.record, self.allowed)
+    }
+
     /// Why the stored consent is or is not in force.
     pub fn status(&self) -> &Status {
         &self.status
