@@ -103,7 +103,9 @@ impl CategorySet {
 }
 
 /// Reads the choices field (`<id>:<0|1>~...`) into the set of granted optional categories,
-/// without allocating for policies of up to 64 categories.
+/// without allocating for policies of up to 64 categories. Not inlined into
+/// [`decode_parts`]: measured 27 B gzip smaller in the browser module.
+#[inline(never)]
 fn decode_choices(field: &[u8], policy: &Policy) -> Result<CategorySet, CookieError> {
     let mut seen = CategorySet::default();
     let mut granted = CategorySet::default();
