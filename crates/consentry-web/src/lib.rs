@@ -156,10 +156,13 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let gpc_record = decision.gpc_record(&policy, t, dom::new_id());
     // A new GPC opt-out record is stored (cookie, receipt); a record read back is not.
     let store = gpc_record.is_some();
+    let needs_prompt = decision.needs_prompt();
+    // Moved out, not cloned: the decision is not needed after this.
+    let (record, allowed) = decision.into_parts();
     let app = App {
-        allowed: decision.allowed().to_vec(),
-        record: gpc_record.or_else(|| decision.record().cloned()),
-        needs_prompt: decision.needs_prompt(),
+        allowed,
+        record: gpc_record.or(record),
+        needs_prompt,
         policy,
         region,
         policy_sha256,

@@ -540,7 +540,11 @@ impl Policy {
                 }
                 Some(prefix_len) => {
                     if best.is_none_or(|(_, _, len)| len < prefix_len)
-                        && name.as_bytes().starts_with(&p.as_bytes()[..prefix_len])
+                        // `get` rather than slicing (always in bounds): keeps a panic path
+                        // out of the browser module.
+                        && p.as_bytes()
+                            .get(..prefix_len)
+                            .is_some_and(|pre| name.as_bytes().starts_with(pre))
                         && decl.name.matches(name)
                     {
                         best = Some((decl, service, prefix_len));

@@ -2,6 +2,7 @@
 
 use alloc::string::String;
 
+use crate::map::SortedMap;
 use crate::policy::{Policy, Texts, ANALYTICS, FUNCTIONAL, MARKETING, NECESSARY};
 
 /// Texts for one language, every field filled.
@@ -82,39 +83,79 @@ impl Policy {
     /// # }
     /// ```
     pub fn texts_for<'a>(&'a self, lang: &str) -> ResolvedTexts<'a> {
-        let lookup = |l: &str| self.texts.iter().find(|(k, _)| k.eq_ignore_ascii_case(l));
         let cut = lang.bytes().position(|b| b == b'-' || b == b'_');
         let base = lang.get(..cut.unwrap_or(lang.len())).unwrap_or(lang);
-        let hit = lookup(lang).or_else(|| lookup(base));
-        let en = lookup("en").map(|(_, t)| t);
-        let language = match hit {
-            Some((k, _)) => k.as_str(),
-            None => "en",
+        let hit = match self.texts_lookup(lang) {
+            Some(h) => Some(h),
+            None => self.texts_lookup(base),
         };
-        let texts = [hit.map(|(_, t)| t), en];
-        let pick = |f: fn(&'a Texts) -> Option<&'a String>, d: &'static str| -> &'a str {
-            texts
-                .iter()
-                .flatten()
-                .find_map(|t| f(t))
-                .map(String::as_str)
-                .unwrap_or(d)
+        let en = self.texts_lookup("en").map(|(_, t)| t);
+        let (language, hit) = match hit {
+            Some((k, t)) => (k.as_str(), Some(t)),
+            None => ("en", None),
         };
+        // Each field from the page's language, else the policy's English, else built-in
+        // English. Missing languages read as a texts entry with no fields, so each field is two
+        // `Option`s rather than an iterator chain, which is smaller in the browser module.
+        let (h, e) = (hit.unwrap_or(&NO_TEXTS), en.unwrap_or(&NO_TEXTS));
         ResolvedTexts {
             language,
-            title: pick(|t| t.title.as_ref(), "Your privacy choices"),
+            title: pick(&h.title, &e.title, "Your privacy choices"),
             body: pick(
-                |t| t.body.as_ref(),
+                &h.body,
+                &e.body,
                 "We use cookies that are needed for this site to work. With your consent we would also use others, listed under Preferences. You can change your mind at any time.",
             ),
-            accept_all: pick(|t| t.accept_all.as_ref(), "Accept all"),
-            reject_all: pick(|t| t.reject_all.as_ref(), "Reject all"),
-            preferences: pick(|t| t.preferences.as_ref(), "Preferences"),
-            save: pick(|t| t.save.as_ref(), "Save choices"),
-            blocked: pick(|t| t.blocked.as_ref(), "This content is blocked until you allow its cookies."),
-            allow: pick(|t| t.allow.as_ref(), "Allow"),
-            privacy_url: texts.iter().flatten().find_map(|t| t.privacy_url.as_deref()),
-            texts,
+            accept_all: pick(&h.accept_all, &e.accept_all, "Accept all"),
+            reject_all: pick(&h.reject_all, &e.reject_all, "Reject all"),
+            preferences: pick(&h.preferences, &e.preferences, "Preferences"),
+            save: pick(&h.save, &e.save, "Save choices"),
+            blocked: pick(
+                &h.blocked,
+                &e.blocked,
+                "This content is blocked until you allow its cookies.",
+            ),
+            allow: pick(&h.allow, &e.allow, "Allow"),
+            privacy_url: match &h.privacy_url {
+                Some(u) => Some(u),
+                None => e.privacy_url.as_deref(),
+            },
+            texts: [hit, en],
         }
+    }
+
+    /// The first texts entry whose language tag equals `lang` ignoring ASCII case.
+    fn texts_lookup(&self, lang: &str) -> Option<(&String, &Texts)> {
+        for (k, t) in &self.texts {
+            if k.eq_ignore_ascii_case(lang) {
+                return Some((k, t));
+            }
+        }
+        None
+    }
+}
+
+/// A language without texts: every field falls back.
+static NO_TEXTS: Texts = Texts {
+    title: None,
+    body: None,
+    accept_all: None,
+    reject_all: None,
+    preferences: None,
+    save: None,
+    blocked: None,
+    allow: None,
+    privacy_url: None,
+    categories: SortedMap::new(),
+};
+
+/// The first of two texts present, else the built-in default.
+fn pick<'a>(a: &'a Option<String>, b: &'a Option<String>, default: &'static str) -> &'a str {
+    match a {
+        Some(s) => s,
+        None => match b {
+            Some(s) => s,
+            None => default,
+        },
     }
 }

@@ -591,3 +591,22 @@ fn decodes_a_million_mutated_and_random_inputs_without_panicking() {
     );
     assert!(ok < N / 2, "most inputs must be refused ({ok})");
 }
+
+#[test]
+fn consent_ids_are_the_base64url_of_their_bytes() {
+    use consentry::ConsentId;
+    let cases: [([u8; 12], &str); 4] = [
+        (core::array::from_fn(|i| i as u8), "AAECAwQFBgcICQoL"),
+        (
+            [
+                0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff, 0, 0x10, 0x83, 0x10, 0x51, 0x87,
+            ],
+            "----____ABCDEFGH",
+        ),
+        ([0; 12], "AAAAAAAAAAAAAAAA"),
+        ([0xff; 12], "________________"),
+    ];
+    for (bytes, want) in cases {
+        assert_eq!(ConsentId::from_random_bytes(bytes).as_str(), want);
+    }
+}

@@ -73,3 +73,46 @@ fn category_texts_fall_back_field_by_field() {
     );
     assert_eq!(p.texts_for("en").category("analytics").0, "Analytics (en)");
 }
+
+#[test]
+fn the_page_language_wins_over_english_for_every_field() {
+    let p = consentry::Policy::from_json(
+        r#"{"revision":1,"categories":{"necessary":{"required":true,"lawful_basis":"contract"}},
+          "texts":{
+            "en":{"title":"T","body":"B","accept_all":"A","reject_all":"R","preferences":"P",
+                  "save":"S","blocked":"X","allow":"L","privacy_url":"/en"},
+            "DE":{"title":"t","body":"b","accept_all":"a","reject_all":"r","preferences":"p",
+                  "save":"s","blocked":"x","allow":"l","privacy_url":"/de"}}}"#,
+    )
+    .unwrap();
+    let de = p.texts_for("de-AT");
+    assert_eq!(de.language, "DE", "the policy's own tag");
+    let got = [
+        de.title,
+        de.body,
+        de.accept_all,
+        de.reject_all,
+        de.preferences,
+        de.save,
+        de.blocked,
+        de.allow,
+    ];
+    assert_eq!(got, ["t", "b", "a", "r", "p", "s", "x", "l"]);
+    assert_eq!(de.privacy_url, Some("/de"));
+    let fr = p.texts_for("fr");
+    assert_eq!(fr.language, "en");
+    assert_eq!(
+        [
+            fr.title,
+            fr.body,
+            fr.accept_all,
+            fr.reject_all,
+            fr.preferences,
+            fr.save,
+            fr.blocked,
+            fr.allow
+        ],
+        ["T", "B", "A", "R", "P", "S", "X", "L"]
+    );
+    assert_eq!(fr.privacy_url, Some("/en"));
+}
