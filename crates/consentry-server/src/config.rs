@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use consentry::{Policy, Timestamp};
 
-use crate::consent::Consent;
+use crate::consent::{Consent, Inputs};
 use crate::cookie_index::CookieIndex;
 use crate::gate::{check, GateVerdict, Kept};
 use crate::hsts::{Hsts, HstsHeader};
@@ -217,9 +217,14 @@ impl Consentry {
         };
         let now = self.now();
         if let Some(prev) = last {
-            if prev.has_inputs(policy, cookie, now, gpc, region.as_deref())
-                || prev.renew(policy, cookie, now, gpc, region.as_deref())
-            {
+            let inputs = Inputs {
+                policy,
+                cookie,
+                now,
+                gpc,
+                region: region.as_deref(),
+            };
+            if prev.has_inputs(&inputs) || prev.renew(&inputs) {
                 return prev.clone();
             }
         }

@@ -31,6 +31,17 @@ pub struct Consent {
     inner: Arc<Inner>,
 }
 
+/// What a consent is decided from, borrowed from the request: the memo in the adapters
+/// compares and renews a [`Consent`] with these before making a new one.
+pub(crate) struct Inputs<'a> {
+    pub(crate) policy: &'a Arc<Policy>,
+    /// As in [`Inner::cookie`].
+    pub(crate) cookie: Option<&'a str>,
+    pub(crate) now: Timestamp,
+    pub(crate) gpc: bool,
+    pub(crate) region: Option<&'a str>,
+}
+
 #[derive(Debug)]
 struct Inner {
     policy: Arc<Policy>,
@@ -71,24 +82,17 @@ impl Consent {
 
     /// Makes this the consent for new inputs, reusing its allocations when nothing else holds
     /// it (the adapters' memo, once the previous request is done). False when it is shared.
-    pub(crate) fn renew(
-        &mut self,
-        policy: &Arc<Policy>,
-        cookie: Option<&str>,
-        now: Timestamp,
-        gpc: bool,
-        region: Option<&str>,
-    ) -> bool {
+    pub(crate) fn renew(&mut self, new: &Inputs<'_>) -> bool {
         let Some(inner) = Arc::get_mut(&mut self.inner) else {
             return false;
         };
-        if !Arc::ptr_eq(&inner.policy, policy) {
-            inner.policy = policy.clone();
+        if !Arc::ptr_eq(&inner.policy, new.policy) {
+            inner.policy = new.policy.clone();
         }
-        set_text(&mut inner.cookie, cookie);
-        set_text(&mut inner.region, region);
-        inner.now = now;
-        inner.gpc = gpc;
+        set_text(&mut inner.cookie, new.cookie);
+        set_text(&mut inner.region, new.region);
+        inner.now = new.now;
+        inner.gpc = new.gpc;
         inner.decision = OnceLock::new();
         inner.allowed = OnceLock::new();
         true
@@ -96,19 +100,12 @@ impl Consent {
 
     /// Were these the inputs of this consent? (Then its decision is the same: `decide` is a
     /// pure function of them.)
-    pub(crate) fn has_inputs(
-        &self,
-        policy: &Arc<Policy>,
-        cookie: Option<&str>,
-        now: Timestamp,
-        gpc: bool,
-        region: Option<&str>,
-    ) -> bool {
-        Arc::ptr_eq(&self.inner.policy, policy)
-            && self.inner.now == now
-            && self.inner.gpc == gpc
-            && self.inner.cookie.as_deref() == cookie
-            && self.inner.region.as_deref() == region
+    pub(crate) fn has_inputs(&self, inputs: &Inputs<'_>) -> bool {
+        Arc::ptr_eq(&self.inner.policy, inputs.policy)
+            && self.inner.now == inputs.now
+            && self.inner.gpc == inputs.gpc
+            && self.inner.cookie.as_deref() == inputs.cookie
+            && self.inner.region.as_deref() == inputs.region
     }
 
     #[cfg(test)]
