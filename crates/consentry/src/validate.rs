@@ -431,8 +431,7 @@ impl Policy {
                 );
             }
             for (field, v) in [("provider", &s.provider), ("purpose", &s.purpose)] {
-                // `trim().is_empty()` without the two-sided trim machinery.
-                if v.chars().all(char::is_whitespace) {
+                if v.trim().is_empty() {
                     problem!(out,
                         PolicyErrorKind::Empty,
                         format!("{path}.{field}"),
