@@ -419,7 +419,10 @@ pub struct CategoryText {
 }
 
 /// A declaration resolved as [`Policy::cookies`] does.
-fn resolve_cookie<'a>(decl: &'a CookieDecl, service: Option<&'a Service>) -> ResolvedCookie<'a> {
+pub(crate) fn resolve_cookie<'a>(
+    decl: &'a CookieDecl,
+    service: Option<&'a Service>,
+) -> ResolvedCookie<'a> {
     match service {
         None => ResolvedCookie {
             decl,
@@ -441,7 +444,7 @@ fn resolve_cookie<'a>(decl: &'a CookieDecl, service: Option<&'a Service>) -> Res
 /// The declarations of a policy in [`Policy::cookies`] order, each with the service that
 /// declares it: one plain iterator rather than a chain of adapters, whose folds are large in
 /// the browser module.
-struct Decls<'a> {
+pub(crate) struct Decls<'a> {
     policy: &'a Policy,
     /// 0 for the top-level cookies, then 1 + the index of the service.
     group: usize,
@@ -503,7 +506,7 @@ impl Policy {
     }
 
     /// The declarations in [`Policy::cookies`] order, each with the service that declares it.
-    fn decls(&self) -> Decls<'_> {
+    pub(crate) fn decls(&self) -> Decls<'_> {
         Decls {
             policy: self,
             group: 0,

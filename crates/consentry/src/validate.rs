@@ -639,19 +639,17 @@ impl Policy {
     }
 
     fn check_duplicate_cookies(&self, out: &mut impl Sink) -> Flow {
-        // Names and categories in the order of `Policy::cookies`, collected with plain loops
-        // rather than its iterator chain (smaller in the browser module).
-        let mut all: Vec<(&Pattern, &str)> = Vec::new();
-        for c in &self.cookies {
-            all.push((&c.name, c.category.as_deref().unwrap_or("")));
-        }
-        for s in &self.services {
-            for c in &s.cookies {
-                all.push((&c.name, c.category.as_deref().unwrap_or(&s.category)));
-            }
-        }
-        for (k, (name, category)) in all.iter().enumerate() {
-            if let Some((_, prev)) = all[..k].iter().find(|(n, _)| n == name) {
+        // Walks the declarations twice with `Policy::decls` (which `cookie_for` ships anyway)
+        // rather than collecting names and categories into a `Vec` first: no allocation, and
+        // smaller in the browser module.
+        for (k, (decl, service)) in self.decls().enumerate() {
+            let name = &decl.name;
+            if let Some((prev, prev_service)) = self.decls().take(k).find(|(d, _)| d.name == *name)
+            {
+                let (prev, category) = (
+                    crate::policy::resolve_cookie(prev, prev_service).category,
+                    crate::policy::resolve_cookie(decl, service).category,
+                );
                 problem!(
                     out,
                     PolicyErrorKind::Duplicate,
