@@ -293,20 +293,22 @@ impl ConsentRecord {
         now: Timestamp,
         id: ConsentId,
     ) -> Self {
-        let mut choices = Vec::new();
-        for (c, cat) in &policy.categories.0 {
-            if !cat.required {
-                let on = granted.map_or(all, |g| g.contains(&c.as_str()));
-                choices.push((c.clone(), on));
+        // The granted categories as a set of indices, then the record as a decoded cookie
+        // builds it: one loop that clones the ids in the browser module rather than two.
+        let mut granted_set = CategorySet::default();
+        for (i, (c, _)) in policy.categories.0.iter().enumerate() {
+            if granted.map_or(all, |g| g.contains(&c.as_str())) {
+                granted_set.insert(i);
             }
         }
-        ConsentRecord {
+        Decoded {
             revision: policy.revision,
             decided_at: now,
             id,
             method,
-            choices,
+            granted: granted_set,
         }
+        .into_record(policy)
     }
 
     /// Was this optional category granted?
