@@ -116,7 +116,7 @@ fn decode_choices(field: &[u8], policy: &Policy) -> Result<CategorySet, CookieEr
     while !items.is_done() {
         // `<id>:<0|1>` where the id has no `:` (as `split_once(':')` then a one-character
         // flag would read it).
-        let (cat, on) = match items.next()? {
+        let (cat, on) = match items.next().ok_or(CookieError::Malformed)? {
             [cat @ .., b':', flag @ (b'0' | b'1')] if !cat.contains(&b':') => (cat, *flag == b'1'),
             _ => return Err(CookieError::Malformed),
         };
@@ -194,10 +194,10 @@ impl<'a> Fields<'a> {
         self.rest.is_none()
     }
 
-    /// The next field; missing fields are malformed.
-    fn next(&mut self) -> Result<&'a [u8], CookieError> {
-        let s = self.rest.ok_or(CookieError::Malformed)?;
-        Ok(match s.iter().position(|&b| b == self.sep) {
+    /// The next field, `None` after the last.
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let s = self.rest?;
+        Some(match s.iter().position(|&b| b == self.sep) {
             // `get` rather than indexing: `i` is always in bounds, and `get` keeps slicing's
             // panic path out of the wasm bundle.
             Some(i) => {
@@ -218,7 +218,9 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
         return Err(CookieError::TooLong);
     }
     let mut fields = Fields::new(value.as_bytes(), b'.');
-    let version = parse_digits(fields.next()?, 9).ok_or(CookieError::Malformed)?;
+    // The first field is always there.
+    let version =
+        parse_digits(fields.next().unwrap_or_default(), 9).ok_or(CookieError::Malformed)?;
     if version != u64::from(FORMAT_VERSION) {
         return Err(if version > u64::from(FORMAT_VERSION) {
             CookieError::UnsupportedVersion
@@ -226,27 +228,35 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
             CookieError::Malformed
         });
     }
-    let revision = parse_digits(fields.next()?, 10)
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or(CookieError::Malformed)?;
-    // At most 12 digits: always an `i64`.
-    let decided_at = parse_digits(fields.next()?, 12).ok_or(CookieError::Malformed)? as i64;
-    let id = ConsentId::parse_bytes(fields.next()?).ok_or(CookieError::Malformed)?;
-    let method = match fields.next()? {
-        [c] => Method::from_code(char::from(*c)).ok_or(CookieError::Malformed)?,
-        _ => return Err(CookieError::Malformed),
-    };
-    let choices_field = fields.next()?;
-    if !fields.is_done() {
-        return Err(CookieError::Malformed);
-    }
+    let (revision, decided_at, id, method, choices_field) =
+        decode_fields(&mut fields).ok_or(CookieError::Malformed)?;
     Ok(Decoded {
         revision,
-        decided_at: Timestamp(decided_at),
+        decided_at,
         id,
         method,
         granted: decode_choices(choices_field, policy)?,
     })
+}
+
+/// The fields after the version, up to the unparsed choices; `None` if any is malformed or
+/// missing, or if more follow. Every error here is [`CookieError::Malformed`]: one `Option`
+/// chain rather than an error per field (smaller in the browser module).
+fn decode_fields<'a>(
+    fields: &mut Fields<'a>,
+) -> Option<(u32, Timestamp, ConsentId, Method, &'a [u8])> {
+    let revision = u32::try_from(parse_digits(fields.next()?, 10)?).ok()?;
+    // At most 12 digits: always an `i64`.
+    let decided_at = Timestamp(parse_digits(fields.next()?, 12)? as i64);
+    let id = ConsentId::parse_bytes(fields.next()?)?;
+    let method = match fields.next()? {
+        [c] => Method::from_code(char::from(*c))?,
+        _ => return None,
+    };
+    let choices_field = fields.next()?;
+    fields
+        .is_done()
+        .then_some((revision, decided_at, id, method, choices_field))
 }
 
 /// Canonical decimal only (no sign, no leading zero), so each record has one encoding.
