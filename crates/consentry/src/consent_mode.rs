@@ -192,7 +192,13 @@ impl SignalState {
                 }
                 out.push('"');
                 // Region codes are ISO 3166 letters, digits and `-`; anything else is dropped.
-                out.extend(r.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-'));
+                // On bytes: every kept character is ASCII, and no byte of a non-ASCII character
+                // is.
+                for b in r.bytes() {
+                    if b.is_ascii_alphanumeric() || b == b'-' {
+                        out.push(char::from(b));
+                    }
+                }
                 out.push('"');
             }
             out.push(']');

@@ -170,6 +170,9 @@ fn region_codes_are_sanitised_in_the_json() {
     let json = SignalState::denied().to_json_with(None, &["US-CA", "x\"]});alert(1)//"]);
     let v = parse(&json);
     assert_eq!(v["region"], json!(["US-CA", "xalert1"]));
+    // Non-ASCII letters and digits are dropped too.
+    let json = SignalState::denied().to_json_with(None, &["é-QC\u{663}", "\u{10348}DE"]);
+    assert_eq!(parse(&json)["region"], json!(["-QC", "DE"]));
 }
 
 #[test]
