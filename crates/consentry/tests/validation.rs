@@ -868,3 +868,49 @@ mod duplicate_cookies {
         }
     }
 }
+
+/// Every set of signals, on the required `necessary` and on `marketing`: the two Consent Mode
+/// rules as the slices state them.
+#[test]
+fn consent_mode_rules_for_every_signal_set() {
+    use consentry::consent_mode::Signal;
+    for bits in 0u32..128 {
+        let signals: Vec<Signal> = Signal::ALL
+            .into_iter()
+            .filter(|s| bits >> (*s as u32) & 1 == 1)
+            .collect();
+        let names: Vec<&str> = signals.iter().map(|s| s.as_str()).collect();
+        let has = |p: &[PolicyError], kind, path: &str| {
+            p.iter().any(|e| e.kind() == kind && e.path() == path)
+        };
+        let v = set(
+            full_value(),
+            "/categories/necessary/consent_mode",
+            json!(names),
+        );
+        assert_eq!(
+            has(
+                &problems(&v),
+                PolicyErrorKind::TrackingDeclaredNecessary,
+                "categories.necessary.consent_mode"
+            ),
+            signals.iter().any(|s| *s != Signal::SecurityStorage),
+            "{names:?}"
+        );
+        let v = set(
+            full_value(),
+            "/categories/marketing/consent_mode",
+            json!(names),
+        );
+        assert_eq!(
+            has(
+                &problems(&v),
+                PolicyErrorKind::MissingAdSignals,
+                "categories.marketing.consent_mode"
+            ),
+            !(signals.contains(&Signal::AdUserData)
+                && signals.contains(&Signal::AdPersonalization)),
+            "{names:?}"
+        );
+    }
+}
