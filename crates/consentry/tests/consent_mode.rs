@@ -294,3 +294,21 @@ fn from_allowed_follows_the_rule_for_every_set_of_allowed_categories() {
         }
     }
 }
+
+#[test]
+fn signal_state_debug_lists_every_signal() {
+    let mut s = SignalState::denied();
+    s.set(Signal::AdStorage, true);
+    s.set(Signal::SecurityStorage, false);
+    s.set(Signal::AnalyticsStorage, true);
+    s.set(Signal::AnalyticsStorage, false);
+    assert_eq!(
+        format!("{s:?}"),
+        "SignalState { granted: [true, false, false, false, false, false, false] }"
+    );
+    assert!(s.is_granted(Signal::AdStorage) && !s.is_granted(Signal::AnalyticsStorage));
+    assert_eq!(
+        format!("{:?}", SignalState::denied()),
+        "SignalState { granted: [false, false, false, false, false, false, true] }"
+    );
+}
