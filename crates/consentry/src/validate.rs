@@ -8,7 +8,7 @@ use core::ops::ControlFlow;
 
 use crate::consent_mode::Signal;
 use crate::policy::{
-    CookieDecl, Exemption, LawfulBasis, Policy, SameSite, ANALYTICS, MARKETING,
+    Category, CookieDecl, Exemption, LawfulBasis, Policy, SameSite, ANALYTICS, MARKETING,
     MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
 };
 use crate::region::{requires_opt_in, RegionProfile};
@@ -490,29 +490,36 @@ impl Policy {
         ControlFlow::Continue(())
     }
 
-    fn check_category_ref<S: Sink>(&self, path: &S::Path, cat: &str, out: &mut S) -> Flow<bool> {
-        if cat.is_empty() {
-            problem!(
-                out,
-                PolicyErrorKind::UnknownCategory,
-                path.clone(),
-                "must name a category",
-            );
-            ControlFlow::Continue(false)
-        } else if self.categories.get(cat).is_none() {
-            problem!(
-                out,
-                PolicyErrorKind::UnknownCategory,
-                path.clone(),
-                format!(
-                    "unknown category \"{cat}\"; the policy defines: {}",
-                    self.category_list()
-                ),
-            );
-            ControlFlow::Continue(false)
-        } else {
-            ControlFlow::Continue(true)
+    /// The category a cookie or service names, or `None` after reporting that it names none
+    /// or an unknown one.
+    fn check_category_ref<S: Sink>(
+        &self,
+        path: &S::Path,
+        cat: &str,
+        out: &mut S,
+    ) -> Flow<Option<&Category>> {
+        let found = self.categories.get(cat).filter(|_| !cat.is_empty());
+        if found.is_none() {
+            if cat.is_empty() {
+                problem!(
+                    out,
+                    PolicyErrorKind::UnknownCategory,
+                    path.clone(),
+                    "must name a category",
+                );
+            } else {
+                problem!(
+                    out,
+                    PolicyErrorKind::UnknownCategory,
+                    path.clone(),
+                    format!(
+                        "unknown category \"{cat}\"; the policy defines: {}",
+                        self.category_list()
+                    ),
+                );
+            }
         }
+        ControlFlow::Continue(found)
     }
 
     fn check_cookie<S: Sink>(
@@ -550,9 +557,10 @@ impl Policy {
         } else {
             path.clone()
         };
-        if !self.check_category_ref(&cat_path, cat, out)? {
+        // The category found here answers `is_required` below without a second search.
+        let Some(category) = self.check_category_ref(&cat_path, cat, out)? else {
             return ControlFlow::Continue(());
-        }
+        };
         let tracking_service = service_category.is_some_and(|s| s == ANALYTICS || s == MARKETING);
         let looks_like_tracker = could_match_tracker_cookie(&c.name);
         if cat == NECESSARY {
@@ -574,7 +582,7 @@ impl Policy {
             ) {
                 self.check_auth_cookie(path, c, out)?;
             }
-        } else if c.exemption.is_some() && !self.is_required(cat) {
+        } else if c.exemption.is_some() && !category.required {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
             problem!(out,
                 PolicyErrorKind::TrackingDeclaredNecessary,
