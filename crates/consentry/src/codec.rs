@@ -80,6 +80,9 @@ pub(crate) struct CategorySet {
 }
 
 impl CategorySet {
+    /// Not inlined: one copy rather than one in each of the decision's loops, measured 217 B
+    /// gzip smaller in the browser module.
+    #[inline(never)]
     pub(crate) fn get(&self, i: usize) -> bool {
         match i.checked_sub(64) {
             None => self.low & (1 << i) != 0,
