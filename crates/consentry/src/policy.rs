@@ -122,7 +122,12 @@ pub struct Categories(pub Vec<(String, Category)>);
 impl Categories {
     /// The category with this id.
     pub fn get(&self, id: &str) -> Option<&Category> {
-        self.0.iter().find(|(k, _)| k == id).map(|(_, c)| c)
+        for (k, c) in &self.0 {
+            if k == id {
+                return Some(c);
+            }
+        }
+        None
     }
 
     /// Ids and categories in order.
