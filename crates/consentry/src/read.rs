@@ -435,8 +435,7 @@ impl<'a> Reader<'a> {
             Regions(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(code) = self.key(&mut o)? {
-                    let v = self.pick(REGION_PROFILES)?;
-                    map.insert(code, v);
+                    *map.reset(code) = self.pick(REGION_PROFILES)?;
                 }
             }
             Basis(v) => *v = self.pick(LAWFUL_BASES)?,
@@ -501,17 +500,13 @@ impl<'a> Reader<'a> {
             Texts(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(lang) = self.key(&mut o)? {
-                    let mut t = crate::policy::Texts::default();
-                    self.object(&mut t, TEXTS, 0)?;
-                    map.insert(lang, t);
+                    self.object(map.reset(lang), TEXTS, 0)?;
                 }
             }
             CategoryTexts(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(id) = self.key(&mut o)? {
-                    let mut t = CategoryText::default();
-                    self.object(&mut t, CATEGORY_TEXT, 0)?;
-                    map.insert(id, t);
+                    self.object(map.reset(id), CATEGORY_TEXT, 0)?;
                 }
             }
         }
