@@ -150,6 +150,8 @@ impl<'a> Reader<'a> {
         Stop
     }
 
+    // Not inlined into its callers: 70 B gzip less.
+    #[inline(never)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
             self.i += 1;
