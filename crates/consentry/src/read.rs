@@ -211,14 +211,10 @@ impl<'a> Reader<'a> {
                 }
                 Some(&e) => {
                     self.i += 1;
-                    match e {
-                        b'"' | b'\\' | b'/' => char::from(e),
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        _ => return Err(self.fail("invalid escape in string")),
+                    // A table rather than a `match`, whose jump table spans `"` to `t` (23 B gzip).
+                    match b"\"\\/bfnrt".iter().position(|&x| x == e) {
+                        Some(k) => char::from(b"\"\\/\x08\x0c\n\r\t"[k]),
+                        None => return Err(self.fail("invalid escape in string")),
                     }
                 }
                 None => return Err(self.fail("unterminated string")),
