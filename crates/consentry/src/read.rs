@@ -489,7 +489,7 @@ impl<'a> Reader<'a> {
                 let mut l = self.open(b'[')?;
                 while self.item(&mut l)? {
                     list.push(CookieDecl {
-                        name: crate::Pattern::new(""),
+                        name: crate::Pattern::new(String::new()),
                         category: None,
                         provider: None,
                         purpose: None,
