@@ -145,6 +145,8 @@ trait Fields {
 
 impl<'a> Reader<'a> {
     /// Records why reading stops; the path stays where it is.
+    // Not inlined into its 20-odd callers: 43 B gzip less.
+    #[inline(never)]
     fn fail(&mut self, message: &'static str) -> Stop {
         self.error = message;
         Stop
