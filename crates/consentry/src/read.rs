@@ -57,7 +57,6 @@ impl Policy {
     pub fn read_json(text: &str) -> Result<Policy, PolicyError> {
         let mut r = Reader {
             text,
-            s: text.as_bytes(),
             i: 0,
             path: String::new(),
             error: "",
@@ -77,7 +76,7 @@ impl Policy {
         };
         let read = r.object(&mut policy, POLICY, 2).and_then(|()| {
             r.ws();
-            if r.i < r.s.len() {
+            if r.i < r.text.len() {
                 return Err(r.fail("trailing characters after the policy"));
             }
             Ok(())
@@ -97,7 +96,6 @@ impl Policy {
 /// The reader: the text, the position and the path of the value being read.
 struct Reader<'a> {
     text: &'a str,
-    s: &'a [u8],
     i: usize,
     /// Where the value being read is; after a [`Stop`], where reading stopped.
     path: String,
@@ -144,14 +142,23 @@ trait Fields {
 }
 
 impl<'a> Reader<'a> {
+    /// The text as bytes. A method rather than a second field: 43 B gzip less.
+    fn s(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
     /// Records why reading stops; the path stays where it is.
+    // Not inlined into its 20-odd callers: 43 B gzip less.
+    #[inline(never)]
     fn fail(&mut self, message: &'static str) -> Stop {
         self.error = message;
         Stop
     }
 
+    // Not inlined into its callers: 70 B gzip less.
+    #[inline(never)]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s().get(self.i) {
             self.i += 1;
         }
     }
@@ -159,7 +166,7 @@ impl<'a> Reader<'a> {
     /// The next byte after whitespace, not consumed.
     fn peek(&mut self) -> Option<u8> {
         self.ws();
-        self.s.get(self.i).copied()
+        self.s().get(self.i).copied()
     }
 
     /// Consumes `c` if it comes next.
@@ -172,7 +179,8 @@ impl<'a> Reader<'a> {
     /// Consumes the literal `word` (`null`, `true`, `false`) if it comes next.
     fn word(&mut self, word: &[u8]) -> bool {
         self.ws();
-        let hit = self.s.get(self.i..self.i + word.len()) == Some(word);
+        // `i` never passes the end of the text: every step forward is over a byte just read.
+        let hit = self.s()[self.i..].starts_with(word);
         if hit {
             self.i += word.len();
         }
@@ -187,7 +195,7 @@ impl<'a> Reader<'a> {
         let mut out = String::new();
         let mut run = self.i;
         loop {
-            let Some(&b) = self.s.get(self.i) else {
+            let Some(&b) = self.s().get(self.i) else {
                 return Err(self.fail("unterminated string"));
             };
             if b < 0x20 {
@@ -197,26 +205,23 @@ impl<'a> Reader<'a> {
             if b != b'"' && b != b'\\' {
                 continue;
             }
-            // The run ends before an ASCII byte, so it is whole characters of the text.
-            out.push_str(self.text.get(run..self.i - 1).unwrap_or_default());
+            // The run starts and ends next to ASCII bytes, so it is whole characters of the text
+            // and slicing cannot fail (indexing rather than `get`: 24 B gzip).
+            out.push_str(&self.text[run..self.i - 1]);
             if b == b'"' {
                 return Ok(out);
             }
-            let c = match self.s.get(self.i) {
+            let c = match self.s().get(self.i) {
                 Some(b'u') => {
                     self.i += 1;
                     self.escaped_char()?
                 }
                 Some(&e) => {
                     self.i += 1;
-                    match e {
-                        b'"' | b'\\' | b'/' => char::from(e),
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        _ => return Err(self.fail("invalid escape in string")),
+                    // A table rather than a `match`, whose jump table spans `"` to `t` (23 B gzip).
+                    match b"\"\\/bfnrt".iter().position(|&x| x == e) {
+                        Some(k) => char::from(b"\"\\/\x08\x0c\n\r\t"[k]),
+                        None => return Err(self.fail("invalid escape in string")),
                     }
                 }
                 None => return Err(self.fail("unterminated string")),
@@ -230,7 +235,7 @@ impl<'a> Reader<'a> {
     fn escaped_char(&mut self) -> R<char> {
         let hi = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&hi) {
-            if self.s.get(self.i..self.i + 2) != Some(b"\\u") {
+            if self.s().get(self.i..self.i + 2) != Some(b"\\u") {
                 return Err(self.fail("lone surrogate in string"));
             }
             self.i += 2;
@@ -249,7 +254,7 @@ impl<'a> Reader<'a> {
         let mut v = 0;
         for _ in 0..4 {
             let d = self
-                .s
+                .s()
                 .get(self.i)
                 .and_then(|&b| char::from(b).to_digit(16))
                 .ok_or_else(|| self.fail("invalid escape in string"))?;
@@ -263,21 +268,21 @@ impl<'a> Reader<'a> {
     /// exponents are refused, as serde_json does for `u32` (it reads `-0` as a float).
     fn u32(&mut self) -> R<u32> {
         self.ws();
-        let negative = self.s.get(self.i) == Some(&b'-');
+        let negative = self.s().get(self.i) == Some(&b'-');
         self.i += usize::from(negative);
         let start = self.i;
         let mut v: u64 = 0;
-        while let Some(d @ b'0'..=b'9') = self.s.get(self.i) {
+        while let Some(d @ b'0'..=b'9') = self.s().get(self.i) {
             // Capped just past `u32::MAX`: no overflow however many digits, and no 128-bit
             // multiply as `saturating_mul` would need.
             v = (v * 10 + u64::from(d - b'0')).min(1 << 32);
             self.i += 1;
         }
         let digits = self.i - start;
-        if digits == 0 || (digits > 1 && self.s.get(start) == Some(&b'0')) {
+        if digits == 0 || (digits > 1 && self.s().get(start) == Some(&b'0')) {
             return Err(self.fail("expected a whole number"));
         }
-        if matches!(self.s.get(self.i), Some(b'.' | b'e' | b'E'))
+        if matches!(self.s().get(self.i), Some(b'.' | b'e' | b'E'))
             || negative
             || v > u64::from(u32::MAX)
         {
@@ -299,11 +304,9 @@ impl<'a> Reader<'a> {
     /// An enum written as a string: the one of `values` whose name is in the same place
     /// among the space-separated `names`.
     fn pick<T: Copy>(&mut self, (names, values): Names<T>) -> R<T> {
-        let at = self.name_at(names)?;
-        values
-            .get(at)
-            .copied()
-            .ok_or_else(|| self.fail("unknown value"))
+        // Indexing cannot fail: every table has as many values as names (tested), and it is
+        // smaller than handling a miss (39 B gzip).
+        Ok(values[self.name_at(names)?])
     }
 
     /// Where the string that comes next is among the space-separated `names`. Not generic,
@@ -435,8 +438,7 @@ impl<'a> Reader<'a> {
             Regions(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(code) = self.key(&mut o)? {
-                    let v = self.pick(REGION_PROFILES)?;
-                    map.insert(code, v);
+                    *map.reset(code) = self.pick(REGION_PROFILES)?;
                 }
             }
             Basis(v) => *v = self.pick(LAWFUL_BASES)?,
@@ -450,24 +452,30 @@ impl<'a> Reader<'a> {
             Undeclared(v) => *v = self.pick(UNDECLARED)?,
             Exemption(v) => *v = Some(self.pick(EXEMPTIONS)?),
             SameSite(v) => *v = Some(self.pick(SAME_SITES)?),
+            // Entries of lists and maps are pushed first and then read in place, which is
+            // smaller than reading them into a local and moving them in (80 B gzip).
             Categories(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(id) = self.key(&mut o)? {
-                    let mut c = Category {
-                        required: false,
-                        // Read from the file: the field is required.
-                        lawful_basis: LawfulBasis::Consent,
-                        consent_mode: None,
-                        sale_or_sharing: None,
-                    };
-                    self.object(&mut c, CATEGORY, 1)?;
-                    map.0.push((id, c));
+                    map.0.push((
+                        id,
+                        Category {
+                            required: false,
+                            // Read from the file: the field is required.
+                            lawful_basis: LawfulBasis::Consent,
+                            consent_mode: None,
+                            sale_or_sharing: None,
+                        },
+                    ));
+                    if let Some((_, c)) = map.0.last_mut() {
+                        self.object(c, CATEGORY, 1)?;
+                    }
                 }
             }
             Services(list) => {
                 let mut l = self.open(b'[')?;
                 while self.item(&mut l)? {
-                    let mut s = Service {
+                    list.push(Service {
                         id: String::new(),
                         category: String::new(),
                         provider: String::new(),
@@ -476,16 +484,17 @@ impl<'a> Reader<'a> {
                         scripts: Vec::new(),
                         iframes: Vec::new(),
                         cookies: Vec::new(),
-                    };
-                    self.object(&mut s, SERVICE, 4)?;
-                    list.push(s);
+                    });
+                    if let Some(s) = list.last_mut() {
+                        self.object(s, SERVICE, 4)?;
+                    }
                 }
             }
             Cookies(list) => {
                 let mut l = self.open(b'[')?;
                 while self.item(&mut l)? {
-                    let mut c = CookieDecl {
-                        name: crate::Pattern::new(""),
+                    list.push(CookieDecl {
+                        name: crate::Pattern::new(String::new()),
                         category: None,
                         provider: None,
                         purpose: None,
@@ -493,25 +502,22 @@ impl<'a> Reader<'a> {
                         exemption: None,
                         http_only: None,
                         same_site: None,
-                    };
-                    self.object(&mut c, COOKIE, 1)?;
-                    list.push(c);
+                    });
+                    if let Some(c) = list.last_mut() {
+                        self.object(c, COOKIE, 1)?;
+                    }
                 }
             }
             Texts(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(lang) = self.key(&mut o)? {
-                    let mut t = crate::policy::Texts::default();
-                    self.object(&mut t, TEXTS, 0)?;
-                    map.insert(lang, t);
+                    self.object(map.reset(lang), TEXTS, 0)?;
                 }
             }
             CategoryTexts(map) => {
                 let mut o = self.open(b'{')?;
                 while let Some(id) = self.key(&mut o)? {
-                    let mut t = CategoryText::default();
-                    self.object(&mut t, CATEGORY_TEXT, 0)?;
-                    map.insert(id, t);
+                    self.object(map.reset(id), CATEGORY_TEXT, 0)?;
                 }
             }
         }
@@ -704,5 +710,19 @@ mod tests {
         check(REGION_PROFILES, RegionProfile::as_str);
         check(LAWFUL_BASES, LawfulBasis::as_str);
         check(SIGNALS, Signal::as_str);
+    }
+
+    /// `Reader::pick` indexes the values by the place of the name.
+    #[test]
+    fn as_many_values_as_names() {
+        fn check<T>((names, values): Names<T>) {
+            assert_eq!(words(names).count(), values.len(), "{names}");
+        }
+        check(REGION_PROFILES);
+        check(LAWFUL_BASES);
+        check(SIGNALS);
+        check(UNDECLARED);
+        check(EXEMPTIONS);
+        check(SAME_SITES);
     }
 }

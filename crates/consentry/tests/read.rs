@@ -293,3 +293,21 @@ fn whole_numbers_up_to_u32_max_and_no_further() {
     assert_eq!(revision("99999999999999999999999999999999999999999"), range);
     assert_eq!(revision("00"), Err("expected a whole number".to_owned()));
 }
+
+/// A backslash before every ASCII character and a few others: the same string where
+/// serde_json reads one, else the same error.
+#[test]
+fn reads_every_escape_like_serde_json() {
+    for e in (0..=0x7f).map(char::from).chain(['é', '😀']) {
+        let text = format!(r#"{{"revision":1,"categories":{{}},"cookie_name":"a\{e}b"}}"#);
+        let ours = Policy::read_json(&text);
+        match Policy::from_json_unchecked(&text) {
+            Ok(serde) => assert_eq!(ours.unwrap(), serde, "{text}"),
+            Err(_) => assert_eq!(
+                ours.unwrap_err().message(),
+                "invalid escape in string",
+                "{text}"
+            ),
+        }
+    }
+}
