@@ -201,7 +201,7 @@ impl Effects {
         let domains = cookies::domains(&host);
         let jar = dom::cookie_jar();
         let mut delete = Vec::new();
-        for (name, _) in jar.split(';').filter_map(cookies::pair) {
+        for (name, _) in cookies::pairs(&jar) {
             let refused = app
                 .policy
                 .cookie_for(name)
