@@ -278,7 +278,9 @@ pub(crate) fn checked_categories() -> Vec<String> {
     let mut out = Vec::new();
     let sel = "[data-consentry-banner] input[data-consentry-category]:checked";
     each(&document(), sel, |e| {
-        out.extend(e.get_attribute("data-consentry-category"));
+        if let Some(c) = e.get_attribute("data-consentry-category") {
+            out.push(c);
+        }
     });
     out
 }

@@ -390,8 +390,12 @@ pub fn reject_all() {
 #[wasm_bindgen]
 pub fn accept(categories: Array) {
     let mut list = Vec::new();
+    // `push`, not `extend(Option)`, here and in `dom::checked_categories`: no
+    // `Vec::extend` instantiation (43 B gzip less).
     for v in categories.iter() {
-        list.extend(v.as_string());
+        if let Some(c) = v.as_string() {
+            list.push(c);
+        }
     }
     choose(Choice::Some(list));
 }
