@@ -192,7 +192,6 @@ struct Effects {
     delete: Vec<String>,
     receipt: Option<(String, String)>,
     reload: bool,
-    placeholders: Vec<(String, String)>,
 }
 
 impl Effects {
@@ -211,12 +210,6 @@ impl Effects {
             }
         }
         let texts = app.policy.texts_for(&app.lang);
-        let mut placeholders = Vec::new();
-        for (id, _) in app.policy.categories.iter() {
-            if !app.allows(id) {
-                placeholders.push((id.to_string(), banner::placeholder(&texts, id)));
-            }
-        }
         Effects {
             update: SignalState::from_allowed(&app.policy, |c| app.allows(c)),
             allowed: app.allowed.clone(),
@@ -224,7 +217,6 @@ impl Effects {
             delete,
             receipt: stored.and_then(|r| receipt(app, r, texts.language)),
             reload: false,
-            placeholders,
         }
     }
 
@@ -246,10 +238,24 @@ impl Effects {
             return;
         }
         dom::gate_allow(&self.allowed);
-        release::placeholders(&self.placeholders);
+        release::placeholders(&self.allowed);
         release::release(&self.allowed);
         dom::dispatch_change(&state_json());
     }
+}
+
+/// The placeholder for a blocked iframe of this category, if it is one of the policy's.
+/// Rendered when an iframe needs it, from the state (the policy and language never change
+/// after [`start`]), rather than for every refused category up front (100 B gzip less).
+fn placeholder(category: &str) -> Option<String> {
+    with_app(|app| {
+        app.policy.categories.get(category)?;
+        Some(banner::placeholder(
+            &app.policy.texts_for(&app.lang),
+            category,
+        ))
+    })
+    .flatten()
 }
 
 /// The receipt's endpoint and body for a record, in this language (`texts_for`'s).

@@ -60,20 +60,20 @@ pub(crate) fn release(allowed: &[String]) {
     pump();
 }
 
-/// Shows a placeholder before each blocked iframe of these `(category, html)` pairs and hides
+/// Shows a placeholder before each iframe of a policy category not in `allowed` and hides
 /// the iframe, once.
-pub(crate) fn placeholders(list: &[(String, String)]) {
-    if list.is_empty() {
-        return;
-    }
+pub(crate) fn placeholders(allowed: &[String]) {
     each(
         "iframe[data-consent][data-src]:not([data-consentry-placed])",
         |el| {
             let cat = el.get_attribute("data-consent").unwrap_or_default();
-            if let Some((_, html)) = list.iter().find(|(c, _)| *c == cat) {
+            if allowed.contains(&cat) {
+                return;
+            }
+            if let Some(html) = crate::placeholder(&cat) {
                 dom::set_attr(&el, "data-consentry-placed", "");
                 dom::set_attr(&el, "hidden", "");
-                dom::insert_html(&el, "beforebegin", html);
+                dom::insert_html(&el, "beforebegin", &html);
             }
         },
     );
