@@ -29,7 +29,7 @@ fn each(selector: &str, f: impl FnMut(Element)) {
 
 fn is_allowed(el: &Element, allowed: &[String]) -> bool {
     el.get_attribute("data-consent")
-        .is_some_and(|c| allowed.contains(&c))
+        .is_some_and(|c| crate::listed(allowed, &c))
 }
 
 /// Releases every marked script and iframe of an allowed category, in document order.
@@ -67,7 +67,7 @@ pub(crate) fn placeholders(allowed: &[String]) {
         "iframe[data-consent][data-src]:not([data-consentry-placed])",
         |el| {
             let cat = el.get_attribute("data-consent").unwrap_or_default();
-            if allowed.contains(&cat) {
+            if crate::listed(allowed, &cat) {
                 return;
             }
             if let Some(html) = crate::placeholder(&cat) {
