@@ -86,11 +86,8 @@ fn pump() {
         let Some(old) = dom::query(&doc, "script[data-consentry-queued]") else {
             return;
         };
-        // Unqueued first, so that a script that cannot be copied is not tried forever.
         dom::remove_attr(&old, QUEUED);
-        let Some(new) = copy_script(&old) else {
-            continue;
-        };
+        let new = copy_script(&old);
         if old.get_attribute("src").is_some() {
             dom::put(&new, "async", &JsValue::FALSE);
             dom::set_attr(&new, WAITING, "");
@@ -100,8 +97,8 @@ fn pump() {
     }
 }
 
-fn copy_script(old: &Element) -> Option<Element> {
-    let new = document().create_element("script").ok()?;
+fn copy_script(old: &Element) -> Element {
+    let new = dom::new_script();
     for name in old.get_attribute_names().iter() {
         let Some(name) = name.as_string() else {
             continue;
@@ -117,7 +114,7 @@ fn copy_script(old: &Element) -> Option<Element> {
     // `nonce` is hidden from getAttribute after parsing; copy the property (CSP).
     dom::put(&new, "nonce", &dom::get(old, "nonce"));
     dom::put(&new, "textContent", &dom::get(old, "textContent"));
-    Some(new)
+    new
 }
 
 /// A `load` or `error` event reached the document: if it is the script being waited for,
