@@ -136,7 +136,7 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
             + "); `Policy::problems` on the server says where and why")));
     }
     let tag = dom::query(&dom::document(), "#consentry-policy");
-    let from_tag = |attr: &str| tag.as_ref().and_then(|t| t.get_attribute(attr));
+    let from_tag = |attr: &str| tag.as_ref().and_then(|t| dom::attr(t, attr));
     let region = dom::get_str(&options, "region")
         .or_else(|| from_tag("data-region"))
         .filter(|r| !r.is_empty());
@@ -517,7 +517,7 @@ pub fn on_event(e: web_sys::Event) {
 
 fn on_click(e: &web_sys::Event, target: &web_sys::Element) {
     if let Some(el) = dom::closest(target, "[data-consentry-banner] [data-consentry-action]") {
-        match el.get_attribute("data-consentry-action").as_deref() {
+        match dom::attr(&el, "data-consentry-action").as_deref() {
             Some("accept-all") => accept_all(),
             Some("reject-all") => reject_all(),
             Some("preferences") => open(2, false),
@@ -528,7 +528,7 @@ fn on_click(e: &web_sys::Event, target: &web_sys::Element) {
         e.prevent_default();
         open(2, true);
     } else if let Some(el) = dom::closest(target, "[data-consentry-allow]") {
-        let Some(cat) = el.get_attribute("data-consentry-allow") else {
+        let Some(cat) = dom::attr(&el, "data-consentry-allow") else {
             return;
         };
         choose(Choice::Add(cat));

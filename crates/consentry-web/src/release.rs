@@ -28,8 +28,7 @@ fn each(selector: &str, f: impl FnMut(Element)) {
 }
 
 fn is_allowed(el: &Element, allowed: &[String]) -> bool {
-    el.get_attribute("data-consent")
-        .is_some_and(|c| crate::listed(allowed, &c))
+    dom::attr(el, "data-consent").is_some_and(|c| crate::listed(allowed, &c))
 }
 
 /// Releases every marked script and iframe of an allowed category, in document order.
@@ -38,11 +37,11 @@ pub(crate) fn release(allowed: &[String]) {
         if !is_allowed(&el, allowed) {
             return;
         }
-        if let Some(src) = el.get_attribute("data-src") {
+        if let Some(src) = dom::attr(&el, "data-src") {
             dom::remove_attr(&el, "data-src");
             dom::remove_attr(&el, "hidden");
             if let Some(prev) = dom::get_element(&el, "previousElementSibling") {
-                if prev.get_attribute("data-consentry-placeholder").is_some() {
+                if dom::attr(&prev, "data-consentry-placeholder").is_some() {
                     prev.remove();
                 }
             }
@@ -66,7 +65,7 @@ pub(crate) fn placeholders(allowed: &[String]) {
     each(
         "iframe[data-consent][data-src]:not([data-consentry-placed])",
         |el| {
-            let cat = el.get_attribute("data-consent").unwrap_or_default();
+            let cat = dom::attr(&el, "data-consent").unwrap_or_default();
             if crate::listed(allowed, &cat) {
                 return;
             }
@@ -88,7 +87,7 @@ fn pump() {
         };
         dom::remove_attr(&old, QUEUED);
         let new = copy_script(&old);
-        if old.get_attribute("src").is_some() {
+        if dom::attr(&old, "src").is_some() {
             dom::put(&new, "async", &JsValue::FALSE);
             dom::set_attr(&new, WAITING, "");
         }
@@ -106,7 +105,7 @@ fn copy_script(old: &Element) -> Element {
         if name == "type" || name == QUEUED {
             continue;
         }
-        let value = old.get_attribute(&name).unwrap_or_default();
+        let value = dom::attr(old, &name).unwrap_or_default();
         let to = if name == "data-type" { "type" } else { &name };
         // A parsed attribute name may be one setAttribute refuses (then it is left out).
         dom::set_attr(&new, to, &value);
@@ -120,7 +119,7 @@ fn copy_script(old: &Element) -> Element {
 /// A `load` or `error` event reached the document: if it is the script being waited for,
 /// continue with the next one.
 pub(crate) fn script_done(el: &Element) {
-    if el.get_attribute(WAITING).is_some() {
+    if dom::attr(el, WAITING).is_some() {
         dom::remove_attr(el, WAITING);
         pump();
     }
