@@ -80,9 +80,9 @@ extern "C" {
     #[wasm_bindgen(method, js_name = querySelectorAll)]
     fn query_selector_all(this: &Dom, selector: &str) -> Array;
     #[wasm_bindgen(method, js_name = querySelector)]
-    fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
+    fn query_selector(this: &Dom, selector: &str) -> JsValue;
     #[wasm_bindgen(method)]
-    fn closest(this: &Dom, selector: &str) -> Option<Element>;
+    fn closest(this: &Dom, selector: &str) -> JsValue;
     /// `document.cookie = value` (throws in a sandboxed document).
     #[wasm_bindgen(method, setter, catch, js_name = cookie)]
     fn set_cookie(this: &Dom, value: &str) -> Result<(), JsValue>;
@@ -160,7 +160,7 @@ pub(crate) fn put(o: &JsValue, key: &str, value: &JsValue) {
 
 /// The first element under `root` matching `selector`, in document order.
 pub(crate) fn query(root: &JsValue, selector: &str) -> Option<Element> {
-    node(root).query_selector(selector)
+    element(node(root).query_selector(selector))
 }
 
 /// A new `<script>` element of this document.
@@ -185,7 +185,12 @@ pub(crate) fn get_str(o: &JsValue, key: &str) -> Option<String> {
 
 /// `o[key]` for a property that is an element or `null` (`document.body`, `activeElement`).
 pub(crate) fn get_element(o: &JsValue, key: &str) -> Option<Element> {
-    let v = get(o, key);
+    element(get(o, key))
+}
+
+/// An element or `null`, as bindings that find one return it (a `JsValue` rather than
+/// `Option<Element>`: smaller glue; 12 B gzip less).
+fn element(v: JsValue) -> Option<Element> {
     (v != JsValue::NULL).then(|| v.unchecked_into())
 }
 
@@ -246,11 +251,11 @@ pub(crate) fn dispatch_change(state: &str) {
 }
 
 pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {
-    node(el).closest(selector)
+    element(node(el).closest(selector))
 }
 
 fn banner_root() -> Option<Element> {
-    node(&document()).query_selector(BANNER)
+    query(&document(), BANNER)
 }
 
 /// The empty banner root: the stable hook and the dialog's ARIA attributes.
@@ -262,10 +267,7 @@ aria-labelledby=\"consentry-title\" aria-describedby=\"consentry-body\"></div>";
 /// first button.
 pub(crate) fn show_banner(html: &str) {
     let doc = document();
-    if node(&doc)
-        .query_selector("style[data-consentry-style]")
-        .is_none()
-    {
+    if query(&doc, "style[data-consentry-style]").is_none() {
         if let Some(head) = get_element(&doc, "head") {
             insert_html(&head, "beforeend", crate::banner::STYLE);
         }
