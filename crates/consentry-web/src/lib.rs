@@ -107,8 +107,12 @@ fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Option<R> {
     APP.try_lock()?.as_mut().map(f)
 }
 
-fn err(msg: &str) -> JsValue {
-    js_sys::Error::new(msg).into()
+/// Throws `new Error(msg)` to JavaScript: wasm-bindgen's `throw_str`, whose import the
+/// module has anyway, instead of an `Error` import and a `Result` return (83 B gzip less).
+/// Only for [`start`]'s fatal errors: what the call holds then (its arguments, the policy
+/// text) is not freed, once per page.
+fn fail(msg: &str) -> ! {
+    wasm_bindgen::throw_str(msg)
 }
 
 fn now() -> Timestamp {
@@ -120,20 +124,25 @@ fn now() -> Timestamp {
 /// that) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
 /// Throws on an invalid policy; then nothing is released (fail closed).
 #[wasm_bindgen]
-pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     if APP.try_lock().is_none_or(|a| a.is_some()) {
-        return Err(err("consentry: already started"));
+        fail("consentry: already started");
     }
     // The policy file's text (the loader turns an object given to `start()` back into it).
     let text = policy.as_string().unwrap_or_default();
-    let policy = Policy::read_json(&text).map_err(|e| {
-        err(&("consentry: cannot read the policy: ".to_string() + e.path() + ": " + e.message()))
-    })?;
+    let policy = match Policy::read_json(&text) {
+        Ok(p) => p,
+        Err(e) => fail(
+            &("consentry: cannot read the policy: ".to_string() + e.path() + ": " + e.message()),
+        ),
+    };
     // The core's rules without their messages (which would add ~5 KB): the kind names it.
     if let Some(kind) = policy.first_problem_kind() {
-        return Err(err(&("consentry: invalid policy (".to_string()
-            + kind.as_str()
-            + "); `Policy::problems` on the server says where and why")));
+        fail(
+            &("consentry: invalid policy (".to_string()
+                + kind.as_str()
+                + "); `Policy::problems` on the server says where and why"),
+        );
     }
     let tag = dom::query(&dom::document(), "#consentry-policy");
     let from_tag = |attr: &str| tag.as_ref().and_then(|t| dom::attr(t, attr));
@@ -187,7 +196,7 @@ pub fn start(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     if prompt {
         open(1, false);
     }
-    Ok(state())
+    state()
 }
 
 /// What to do after a decision, computed while the state is borrowed and run after.
