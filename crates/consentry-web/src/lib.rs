@@ -409,15 +409,27 @@ pub fn granted(category: &str) -> bool {
 }
 
 /// "Accept all".
-#[wasm_bindgen(js_name = acceptAll)]
 pub fn accept_all() {
     choose(Choice::All(true));
 }
 
 /// "Reject all". If an earlier consent granted something, this is a withdrawal.
-#[wasm_bindgen(js_name = rejectAll)]
 pub fn reject_all() {
     choose(Choice::All(false));
+}
+
+/// The API's calls without arguments, as one export (the loader names them; fewer exports,
+/// less glue): 0 [`accept_all`], 1 [`reject_all`], 2 [`show_preferences`], 3 [`withdraw`];
+/// other numbers do nothing.
+#[wasm_bindgen]
+pub fn act(call: u8) {
+    match call {
+        0 => accept_all(),
+        1 => reject_all(),
+        2 => show_preferences(),
+        3 => withdraw(),
+        _ => {}
+    }
 }
 
 /// Grants exactly these optional categories and refuses the others. Unknown ids are
@@ -436,14 +448,12 @@ pub fn accept(categories: Array) {
 }
 
 /// Opens the second layer (preferences).
-#[wasm_bindgen(js_name = showPreferences)]
 pub fn show_preferences() {
     open(2, true);
 }
 
 /// Withdraws consent: denied update, cookies of optional categories deleted, consent cookie
 /// removed, receipt posted, page reloaded (option `reloadOnWithdraw`).
-#[wasm_bindgen]
 pub fn withdraw() {
     choose(Choice::Withdraw);
 }
