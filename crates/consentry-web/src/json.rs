@@ -72,13 +72,14 @@ pub(crate) fn key(out: &mut String, k: &str) {
     out.push(':');
 }
 
-fn str_field(out: &mut String, k: &str, v: &str) {
+/// Appends `"k":"v"` (see [`key`]).
+pub(crate) fn str_field(out: &mut String, k: &str, v: &str) {
     key(out, k);
     push_str(out, v);
 }
 
 /// A consent id: base64url characters, nothing to escape.
-fn id_field(out: &mut String, k: &str, id: &ConsentId) {
+pub(crate) fn id_field(out: &mut String, k: &str, id: &ConsentId) {
     key(out, k);
     out.push('"');
     id.push_to(out);

@@ -474,44 +474,38 @@ pub fn state() -> JsValue {
 /// [`state`] as JSON.
 fn state_json() -> String {
     let mut o = String::from("{");
-    with_app(|app| {
-        let flag = |o: &mut String, k: &str, on: bool| {
-            json::key(o, k);
-            o.push_str(if on { "true" } else { "false" });
-        };
-        // `null` for a field without a value.
-        let str_or_null = |o: &mut String, k: &str, v: Option<&str>| {
-            json::key(o, k);
-            match v {
-                Some(v) => json::push_str(o, v),
-                None => o.push_str("null"),
-            }
-        };
-        json::key(&mut o, "granted");
-        json::push_list(&mut o, &app.allowed);
-        flag(&mut o, "needsPrompt", app.needs_prompt);
-        flag(&mut o, "gpc", app.gpc);
-        str_or_null(&mut o, "region", app.region.as_deref());
-        let r = app.record.as_ref();
-        str_or_null(&mut o, "method", r.map(|r| method_name(r.method)));
-        json::key(&mut o, "decidedAt");
-        match r {
-            Some(r) => json::push_int(&mut o, r.decided_at.unix()),
-            None => o.push_str("null"),
-        }
-        json::key(&mut o, "id");
-        match r {
-            // base64url characters, nothing to escape.
-            Some(r) => {
-                o.push('"');
-                r.id.push_to(&mut o);
-                o.push('"');
-            }
-            None => o.push_str("null"),
-        }
-    });
+    with_app(|app| state_fields(&mut o, app));
     o.push('}');
     o
+}
+
+/// The fields of [`state`]'s object, after its `{`.
+fn state_fields(o: &mut String, app: &App) {
+    let flag = |o: &mut String, k: &str, on: bool| {
+        json::key(o, k);
+        o.push_str(if on { "true" } else { "false" });
+    };
+    json::key(o, "granted");
+    json::push_list(o, &app.allowed);
+    flag(o, "needsPrompt", app.needs_prompt);
+    flag(o, "gpc", app.gpc);
+    json::key(o, "region");
+    match &app.region {
+        Some(v) => json::push_str(o, v),
+        None => o.push_str("null"),
+    }
+    match &app.record {
+        Some(r) => {
+            json::str_field(o, "method", method_name(r.method));
+            json::key(o, "decidedAt");
+            json::push_int(o, r.decided_at.unix());
+            // base64url characters, nothing to escape.
+            json::id_field(o, "id", &r.id);
+        }
+        // The three fields of a record, all `null` without one (one piece of text rather
+        // than field by field: 29 B gzip less with the fields above written in place).
+        None => o.push_str(",\"method\":null,\"decidedAt\":null,\"id\":null"),
+    }
 }
 
 fn method_name(m: Method) -> &'static str {
@@ -591,6 +585,58 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    fn app(region: Option<&str>, record: Option<ConsentRecord>) -> App {
+        let policy = Policy::from_json(
+            r#"{"revision": 1, "categories": {
+                "necessary": {"required": true, "lawful_basis": "contract"},
+                "analytics": {"lawful_basis": "consent"}}}"#,
+        )
+        .unwrap();
+        App {
+            policy,
+            region: region.map(String::from),
+            policy_sha256: None,
+            gpc: region.is_some(),
+            reload_on_withdraw: true,
+            lang: String::new(),
+            allowed: vec!["necessary".into(), "a\"b".into()],
+            needs_prompt: record.is_none(),
+            record,
+            layer: 0,
+            direct: false,
+        }
+    }
+
+    fn fields(app: &App) -> String {
+        let mut o = String::from("{");
+        state_fields(&mut o, app);
+        o.push('}');
+        o
+    }
+
+    #[wasm_bindgen_test]
+    fn state_fields_without_and_with_a_record() {
+        assert_eq!(
+            fields(&app(None, None)),
+            r#"{"granted":["necessary","a\"b"],"needsPrompt":true,"gpc":false,"region":null,"method":null,"decidedAt":null,"id":null}"#
+        );
+        let p = app(None, None).policy;
+        let id = consentry::ConsentId::from_random_bytes([3; 12]);
+        let mut id_text = String::new();
+        id.push_to(&mut id_text);
+        let rec = ConsentRecord::accept_all(&p, Timestamp(1_700_000_000), id);
+        assert_eq!(
+            fields(&app(Some("US-CA"), Some(rec))),
+            [
+                r#"{"granted":["necessary","a\"b"],"needsPrompt":false,"gpc":true,"region":"US-CA","#,
+                r#""method":"accept_all","decidedAt":1700000000,"id":""#,
+                &id_text,
+                r#""}"#,
+            ]
+            .concat()
+        );
+    }
 
     #[wasm_bindgen_test]
     fn method_names_are_the_cookie_spellings() {
