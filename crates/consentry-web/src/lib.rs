@@ -481,14 +481,10 @@ fn state_json() -> String {
 
 /// The fields of [`state`]'s object, after its `{`.
 fn state_fields(o: &mut String, app: &App) {
-    let flag = |o: &mut String, k: &str, on: bool| {
-        json::key(o, k);
-        o.push_str(if on { "true" } else { "false" });
-    };
     json::key(o, "granted");
     json::push_list(o, &app.allowed);
-    flag(o, "needsPrompt", app.needs_prompt);
-    flag(o, "gpc", app.gpc);
+    json::bool_field(o, "needsPrompt", app.needs_prompt);
+    json::bool_field(o, "gpc", app.gpc);
     json::key(o, "region");
     match &app.region {
         Some(v) => json::push_str(o, v),
