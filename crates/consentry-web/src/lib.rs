@@ -144,7 +144,8 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
                 + "); `Policy::problems` on the server says where and why"),
         );
     }
-    let tag = dom::query(&dom::document(), "#consentry-policy");
+    let doc = dom::document();
+    let tag = dom::query(&doc, "#consentry-policy");
     let from_tag = |attr: &str| tag.as_ref().and_then(|t| dom::attr(t, attr));
     let region = dom::get_str(&options, "region")
         .or_else(|| from_tag("data-region"))
@@ -154,8 +155,7 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     let reload_on_withdraw = dom::get(&options, "reloadOnWithdraw") != JsValue::FALSE;
     let gpc = dom::gpc();
     // The `lang` property reflects the attribute ("" without one, or without a root element).
-    let lang =
-        dom::get_str(&dom::get(&dom::document(), "documentElement"), "lang").unwrap_or_default();
+    let lang = dom::get_str(&dom::get(&doc, "documentElement"), "lang").unwrap_or_default();
 
     let t = now();
     let jar = dom::cookie_jar();
