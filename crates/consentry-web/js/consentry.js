@@ -18,11 +18,12 @@ export function start(policy, options = {}) {
     m.start(typeof policy == "string" ? policy : JSON.stringify(policy), options);
     return {
       granted: m.granted,
-      acceptAll: m.acceptAll,
-      rejectAll: m.rejectAll,
+      // One export for the calls without arguments (src/lib.rs `act`).
+      acceptAll: () => m.act(0),
+      rejectAll: () => m.act(1),
       accept: m.accept,
-      showPreferences: m.showPreferences,
-      withdraw: m.withdraw,
+      showPreferences: () => m.act(2),
+      withdraw: () => m.act(3),
       state: m.state,
       onChange(cb) {
         const f = (e) => cb(e.detail);

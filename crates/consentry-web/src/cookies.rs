@@ -6,20 +6,52 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+/// Splits `s` at the first `sep` (an ASCII byte, so both sides stay whole UTF-8), like
+/// `s.split_once(sep as char)`. Bytes instead of `char`s: the module then links neither
+/// `CharSearcher` nor `SplitInternal<char>` (with [`domains`] on bytes too: 304 B gzip less).
+fn cut(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == sep)?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
 /// The `(name, value)` pair of one `;`-separated part of a `document.cookie` string; `None`
 /// for a part without a name.
 pub(crate) fn pair(part: &str) -> Option<(&str, &str)> {
-    let (k, v) = part.split_once('=').unwrap_or(("", part));
+    let (k, v) = cut(part, b'=').unwrap_or(("", part));
     let k = k.trim();
     (!k.is_empty()).then(|| (k, v.trim()))
 }
 
+/// The named `(name, value)` pairs of a `document.cookie` string, in order (what
+/// `jar.split(';').filter_map(pair)` gives).
+pub(crate) fn pairs(jar: &str) -> Pairs<'_> {
+    Pairs(jar)
+}
+
+/// The iterator [`pairs`] returns: the part of the string not yet read.
+pub(crate) struct Pairs<'a>(&'a str);
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        // An empty rest has no named part left (an empty part has no name).
+        while !self.0.is_empty() {
+            let (part, rest) = cut(self.0, b';').unwrap_or((self.0, ""));
+            self.0 = rest;
+            if let Some(p) = pair(part) {
+                return Some(p);
+            }
+        }
+        None
+    }
+}
+
 /// The value of cookie `name` in a `document.cookie` string (the first if it appears twice).
 pub(crate) fn read<'a>(jar: &'a str, name: &str) -> Option<&'a str> {
-    for part in jar.split(';') {
-        match pair(part) {
-            Some((k, v)) if k == name => return Some(v),
-            _ => {}
+    for (k, v) in pairs(jar) {
+        if k == name {
+            return Some(v);
         }
     }
     None
@@ -31,19 +63,19 @@ pub(crate) fn read<'a>(jar: &'a str, name: &str) -> Option<&'a str> {
 /// which is harmless. Empty for IP addresses and single-label hosts (`localhost`), which only
 /// have host-only cookies.
 pub(crate) fn domains(host: &str) -> Vec<&str> {
-    let host = host.trim_end_matches('.');
-    let is_ip = host.contains(':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    // `host.trim_end_matches('.')`, on bytes as everything here.
+    let host = &host[..host.bytes().rposition(|b| b != b'.').map_or(0, |i| i + 1)];
+    let is_ip =
+        host.bytes().any(|b| b == b':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let mut out = Vec::new();
-    if is_ip || !host.contains('.') {
+    if is_ip {
         return out;
     }
+    // The host, then each parent that still has a dot.
     let mut rest = host;
-    while rest.contains('.') {
+    while let Some((_, parent)) = cut(rest, b'.') {
         out.push(rest);
-        match rest.split_once('.') {
-            Some((_, parent)) => rest = parent,
-            None => break,
-        }
+        rest = parent;
     }
     out
 }
@@ -86,6 +118,23 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    fn pairs_are_what_split_gives() {
+        for jar in [
+            "",
+            ";",
+            "a=1",
+            "a=1;",
+            " a = 1 ; =x; ;b;c=é=ü ;  d=",
+            "\u{a0}n\u{a0}=v; é;x=y",
+        ] {
+            let by_split: Vec<(&str, &str)> = jar.split(';').filter_map(pair).collect();
+            assert_eq!(pairs(jar).collect::<Vec<_>>(), by_split, "{jar:?}");
+        }
+        assert_eq!(cut("a=b=c", b'='), Some(("a", "b=c")));
+        assert_eq!(cut("abc", b'='), None);
+    }
+
+    #[wasm_bindgen_test]
     fn lists_host_and_parent_domains_down_to_two_labels() {
         assert_eq!(
             domains("app.example.test"),
@@ -96,6 +145,10 @@ mod tests {
             ["a.b.shop.co.uk", "b.shop.co.uk", "shop.co.uk", "co.uk"]
         );
         assert_eq!(domains("example.test."), ["example.test"]);
+        assert_eq!(domains("example.test.."), ["example.test"]);
+        assert!(domains("").is_empty());
+        assert!(domains(".").is_empty());
+        assert!(domains("::1").is_empty());
         assert!(domains("localhost").is_empty());
         assert!(domains("127.0.0.1").is_empty());
         assert!(domains("[::1]").is_empty());

@@ -72,13 +72,20 @@ pub(crate) fn key(out: &mut String, k: &str) {
     out.push(':');
 }
 
-fn str_field(out: &mut String, k: &str, v: &str) {
+/// Appends `"k":"v"` (see [`key`]).
+pub(crate) fn str_field(out: &mut String, k: &str, v: &str) {
     key(out, k);
     push_str(out, v);
 }
 
+/// Appends `"k":true` or `"k":false` (see [`key`]).
+pub(crate) fn bool_field(out: &mut String, k: &str, on: bool) {
+    key(out, k);
+    out.push_str(if on { "true" } else { "false" });
+}
+
 /// A consent id: base64url characters, nothing to escape.
-fn id_field(out: &mut String, k: &str, id: &ConsentId) {
+pub(crate) fn id_field(out: &mut String, k: &str, id: &ConsentId) {
     key(out, k);
     out.push('"');
     id.push_to(out);
@@ -106,8 +113,7 @@ pub(crate) fn receipt(r: &Receipt) -> String {
         }
         out.push('{');
         str_field(&mut out, "category", &p.category);
-        key(&mut out, "granted");
-        out.push_str(if p.granted { "true" } else { "false" });
+        bool_field(&mut out, "granted", p.granted);
         str_field(&mut out, "lawful_basis", p.lawful_basis.as_str());
         out.push('}');
     }

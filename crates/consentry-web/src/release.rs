@@ -28,8 +28,7 @@ fn each(selector: &str, f: impl FnMut(Element)) {
 }
 
 fn is_allowed(el: &Element, allowed: &[String]) -> bool {
-    el.get_attribute("data-consent")
-        .is_some_and(|c| allowed.contains(&c))
+    dom::attr(el, "data-consent").is_some_and(|c| crate::listed(allowed, &c))
 }
 
 /// Releases every marked script and iframe of an allowed category, in document order.
@@ -38,11 +37,11 @@ pub(crate) fn release(allowed: &[String]) {
         if !is_allowed(&el, allowed) {
             return;
         }
-        if let Some(src) = el.get_attribute("data-src") {
+        if let Some(src) = dom::attr(&el, "data-src") {
             dom::remove_attr(&el, "data-src");
             dom::remove_attr(&el, "hidden");
             if let Some(prev) = dom::get_element(&el, "previousElementSibling") {
-                if prev.get_attribute("data-consentry-placeholder").is_some() {
+                if dom::attr(&prev, "data-consentry-placeholder").is_some() {
                     prev.remove();
                 }
             }
@@ -60,20 +59,20 @@ pub(crate) fn release(allowed: &[String]) {
     pump();
 }
 
-/// Shows a placeholder before each blocked iframe of these `(category, html)` pairs and hides
+/// Shows a placeholder before each iframe of a policy category not in `allowed` and hides
 /// the iframe, once.
-pub(crate) fn placeholders(list: &[(String, String)]) {
-    if list.is_empty() {
-        return;
-    }
+pub(crate) fn placeholders(allowed: &[String]) {
     each(
         "iframe[data-consent][data-src]:not([data-consentry-placed])",
         |el| {
-            let cat = el.get_attribute("data-consent").unwrap_or_default();
-            if let Some((_, html)) = list.iter().find(|(c, _)| *c == cat) {
+            let cat = dom::attr(&el, "data-consent").unwrap_or_default();
+            if crate::listed(allowed, &cat) {
+                return;
+            }
+            if let Some(html) = crate::placeholder(&cat) {
                 dom::set_attr(&el, "data-consentry-placed", "");
                 dom::set_attr(&el, "hidden", "");
-                dom::insert_html(&el, "beforebegin", html);
+                dom::insert_html(&el, "beforebegin", &html);
             }
         },
     );
@@ -86,12 +85,9 @@ fn pump() {
         let Some(old) = dom::query(&doc, "script[data-consentry-queued]") else {
             return;
         };
-        // Unqueued first, so that a script that cannot be copied is not tried forever.
         dom::remove_attr(&old, QUEUED);
-        let Some(new) = copy_script(&old) else {
-            continue;
-        };
-        if old.get_attribute("src").is_some() {
+        let new = copy_script(&old);
+        if dom::attr(&old, "src").is_some() {
             dom::put(&new, "async", &JsValue::FALSE);
             dom::set_attr(&new, WAITING, "");
         }
@@ -100,8 +96,8 @@ fn pump() {
     }
 }
 
-fn copy_script(old: &Element) -> Option<Element> {
-    let new = document().create_element("script").ok()?;
+fn copy_script(old: &Element) -> Element {
+    let new = dom::new_script();
     for name in old.get_attribute_names().iter() {
         let Some(name) = name.as_string() else {
             continue;
@@ -109,7 +105,7 @@ fn copy_script(old: &Element) -> Option<Element> {
         if name == "type" || name == QUEUED {
             continue;
         }
-        let value = old.get_attribute(&name).unwrap_or_default();
+        let value = dom::attr(old, &name).unwrap_or_default();
         let to = if name == "data-type" { "type" } else { &name };
         // A parsed attribute name may be one setAttribute refuses (then it is left out).
         dom::set_attr(&new, to, &value);
@@ -117,13 +113,13 @@ fn copy_script(old: &Element) -> Option<Element> {
     // `nonce` is hidden from getAttribute after parsing; copy the property (CSP).
     dom::put(&new, "nonce", &dom::get(old, "nonce"));
     dom::put(&new, "textContent", &dom::get(old, "textContent"));
-    Some(new)
+    new
 }
 
 /// A `load` or `error` event reached the document: if it is the script being waited for,
 /// continue with the next one.
 pub(crate) fn script_done(el: &Element) {
-    if el.get_attribute(WAITING).is_some() {
+    if dom::attr(el, WAITING).is_some() {
         dom::remove_attr(el, WAITING);
         pump();
     }
