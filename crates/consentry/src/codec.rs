@@ -118,9 +118,12 @@ fn decode_choices(field: &[u8], policy: &Policy) -> Result<CategorySet, CookieEr
     let mut items = Fields::new(field, b'~');
     while !items.is_done() {
         // `<id>:<0|1>` where the id has no `:` (as `split_once(':')` then a one-character
-        // flag would read it).
+        // flag would read it). A byte loop rather than `contains`, which links `memchr`
+        // (measured 150 B gzip smaller).
         let (cat, on) = match items.next().ok_or(CookieError::Malformed)? {
-            [cat @ .., b':', flag @ (b'0' | b'1')] if !cat.contains(&b':') => (cat, *flag == b'1'),
+            [cat @ .., b':', flag @ (b'0' | b'1')] if cat.iter().all(|&b| b != b':') => {
+                (cat, *flag == b'1')
+            }
             _ => return Err(CookieError::Malformed),
         };
         // Every category with this id (an unvalidated policy may repeat one), as reading the
