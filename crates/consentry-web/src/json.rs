@@ -94,7 +94,7 @@ pub(crate) fn id_field(out: &mut String, k: &str, id: &ConsentId) {
 
 /// The receipt's JSON, as `Receipt::to_json` writes it.
 pub(crate) fn receipt(r: &Receipt) -> String {
-    let mut out = String::with_capacity(512);
+    let mut out = String::new();
     out.push('{');
     str_field(&mut out, "version", &r.version);
     id_field(&mut out, "receipt_id", &r.receipt_id);
