@@ -77,7 +77,7 @@ pub(crate) fn render(
     layer: u8,
     granted: impl Fn(&str) -> bool,
 ) -> String {
-    let mut o = String::with_capacity(2048);
+    let mut o = String::new();
     o.push_str("<h2 id=\"consentry-title\">");
     esc(&mut o, t.title);
     o.push_str("</h2><p id=\"consentry-body\">");

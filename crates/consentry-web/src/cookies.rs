@@ -49,12 +49,7 @@ impl<'a> Iterator for Pairs<'a> {
 
 /// The value of cookie `name` in a `document.cookie` string (the first if it appears twice).
 pub(crate) fn read<'a>(jar: &'a str, name: &str) -> Option<&'a str> {
-    for (k, v) in pairs(jar) {
-        if k == name {
-            return Some(v);
-        }
-    }
-    None
+    pairs(jar).find(|&(k, _)| k == name).map(|(_, v)| v)
 }
 
 /// The `Domain` values a cookie of this page may have been set with: the host itself and

@@ -10,22 +10,29 @@ use consentry::{ConsentId, Receipt, ReceiptEvent};
 pub(crate) fn push_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
+        // A two-character escape as the letter after its backslash, pushed in one place
+        // (rather than a string per escape): 14 B gzip less.
+        let short = match c {
+            '"' | '\\' => c,
+            '\n' => 'n',
+            '\r' => 'r',
+            '\t' => 't',
+            '\u{8}' => 'b',
+            '\u{c}' => 'f',
             c if (c as u32) < 0x20 => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
                 out.push(HEX[(c as usize) >> 4] as char);
                 out.push(HEX[(c as usize) & 15] as char);
+                continue;
             }
-            c => out.push(c),
-        }
+            c => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push('\\');
+        out.push(short);
     }
     out.push('"');
 }
@@ -94,7 +101,7 @@ pub(crate) fn id_field(out: &mut String, k: &str, id: &ConsentId) {
 
 /// The receipt's JSON, as `Receipt::to_json` writes it.
 pub(crate) fn receipt(r: &Receipt) -> String {
-    let mut out = String::with_capacity(512);
+    let mut out = String::new();
     out.push('{');
     str_field(&mut out, "version", &r.version);
     id_field(&mut out, "receipt_id", &r.receipt_id);
