@@ -17,7 +17,7 @@ pub(crate) const BUNDLE_BUDGET: usize = 25_600;
 /// What CI enforces for the full bundle until [`BUNDLE_BUDGET`] is met: the measured size plus
 /// a small margin, so the bundle can only shrink. The design budget is NOT met yet (issue 3 stays
 /// open on it); every run prints how far over it the bundle is. Lower this with every saving.
-pub(crate) const BUNDLE_CEILING: usize = 27_600;
+pub(crate) const BUNDLE_CEILING: usize = 27_350;
 
 /// Sizes of one file or a sum of files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
