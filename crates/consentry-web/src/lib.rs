@@ -323,24 +323,8 @@ fn choose(choice: Choice) {
             Choice::All(true) => ConsentRecord::accept_all(&app.policy, t, id),
             Choice::All(false) if !granted_before => ConsentRecord::reject_all(&app.policy, t, id),
             Choice::All(false) | Choice::Withdraw => ConsentRecord::withdrawal(&app.policy, t, id),
-            Choice::Some(_) | Choice::Add(_) => {
-                // The ids granted: the list, or the added one and those allowed now (their
-                // order does not matter to `ConsentRecord::new`).
-                let mut refs = Vec::new();
-                let list = match &choice {
-                    Choice::Add(c) => {
-                        refs.push(c.as_str());
-                        &app.allowed
-                    }
-                    Choice::Some(list) => list,
-                    // Not reached: the arms above took the other choices.
-                    _ => return None,
-                };
-                for c in list {
-                    refs.push(c.as_str());
-                }
-                ConsentRecord::new(&app.policy, &refs, Method::Custom, t, id).ok()?
-            }
+            Choice::Some(list) => custom(&app.policy, list, None, t, id)?,
+            Choice::Add(c) => custom(&app.policy, &app.allowed, Some(c), t, id)?,
         };
         let before = core::mem::take(&mut app.allowed);
         for (c, cat) in app.policy.categories.iter() {
@@ -372,6 +356,25 @@ fn choose(choice: Choice) {
     if prompt_again {
         open(1, false);
     }
+}
+
+/// A custom choice granting `list` and `extra` (order does not matter to
+/// [`ConsentRecord::new`]); `None` if it names an unknown category.
+fn custom(
+    policy: &Policy,
+    list: &[String],
+    extra: Option<&str>,
+    t: Timestamp,
+    id: consentry::ConsentId,
+) -> Option<ConsentRecord> {
+    let mut refs = Vec::new();
+    if let Some(c) = extra {
+        refs.push(c);
+    }
+    for c in list {
+        refs.push(c.as_str());
+    }
+    ConsentRecord::new(policy, &refs, Method::Custom, t, id).ok()
 }
 
 /// Opens the banner at a layer.
