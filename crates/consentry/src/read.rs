@@ -37,8 +37,8 @@ impl Policy {
     /// It accepts the same files as `Policy::from_json_unchecked` (feature `json`, serde_json)
     /// and builds the same policy, and it is always available: the browser module uses it, where
     /// serde_json would cost 30 KB. Errors have kind [`PolicyErrorKind::Syntax`], a path in the
-    /// same form as validation errors and a short message. Run [`Policy::validate`] (or
-    /// [`Policy::first_problem_kind`]) afterwards.
+    /// same form as validation errors and a short message. Run [`Policy::validate`] afterwards,
+    /// or, where the rules cannot be afforded, [`Policy::harden`] (what the browser module does).
     ///
     /// ```
     /// use consentry::Policy;

@@ -257,10 +257,65 @@ impl Policy {
     }
 
     /// The kind of the policy's first problem, or `None` if it is valid: the same rules as
-    /// [`Policy::problems`], without building paths or messages (small and fast, for the
-    /// browser module).
+    /// [`Policy::problems`], without building paths or messages (small and fast).
     pub fn first_problem_kind(&self) -> Option<PolicyErrorKind> {
         self.check(&mut FirstKind).break_value()
+    }
+
+    /// Overrides every setting of the policy that would let something be stored or run
+    /// without consent, and says whether it changed anything. For code that acts on a policy
+    /// it has not validated (the browser module, where the rules with their messages would
+    /// cost more than the banner): a policy that [`Policy::problems`] accepts is left as it
+    /// is, and one it rejects can still not grant anything by itself.
+    ///
+    /// - Only `necessary` can be required: every other category needs consent.
+    /// - A required category grants no Consent Mode signal but `security_storage`.
+    /// - Visitors from unknown or unlisted regions get the opt-in profile, whatever
+    ///   `default_region` says ([`Policy::profile_for`] already gives opt-in to the regions
+    ///   whose law requires it, whatever `regions` says).
+    /// - Consent lasts 1 to 395 days (13 months).
+    ///
+    /// Not covered here, because the policy does not say how to run a service: a service
+    /// declared `necessary` must not be released on that ground (the browser's gate never
+    /// releases it), and cookies declared in the wrong category are deleted on withdrawal
+    /// as declared. Optional categories whose lawful basis is not consent are already granted
+    /// only by consent ([`decide`](crate::decide) does not read the basis).
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{decide, Context, Policy, Timestamp};
+    /// let mut policy = Policy::from_json_unchecked(r#"{
+    ///   "revision": 1, "default_region": "opt-out",
+    ///   "categories": {
+    ///     "necessary": { "required": true, "lawful_basis": "contract" },
+    ///     "analytics": { "required": true, "lawful_basis": "legitimate_interests" }
+    ///   }
+    /// }"#).unwrap();
+    /// assert!(policy.harden());
+    /// let ctx = Context { now: Timestamp(1_790_000_000), region: None, gpc: false };
+    /// let d = decide(&policy, None, &ctx);
+    /// assert!(d.allows("necessary") && !d.allows("analytics") && d.needs_prompt());
+    /// assert!(!policy.harden(), "hardening twice changes nothing more");
+    /// # }
+    /// ```
+    pub fn harden(&mut self) -> bool {
+        let mut changed = self.default_region != RegionProfile::OptIn;
+        self.default_region = RegionProfile::OptIn;
+        let days = self.consent_max_age_days.clamp(1, MAX_THIRTEEN_MONTHS_DAYS);
+        changed |= days != self.consent_max_age_days;
+        self.consent_max_age_days = days;
+        for (id, c) in &mut self.categories.0 {
+            if c.required && id != NECESSARY {
+                c.required = false;
+                changed = true;
+            }
+            if let (true, Some(signals)) = (c.required, &mut c.consent_mode) {
+                let n = signals.len();
+                signals.retain(|s| *s == Signal::SecurityStorage);
+                changed |= signals.len() != n;
+            }
+        }
+        changed
     }
 
     fn check(&self, out: &mut impl Sink) -> Flow {
