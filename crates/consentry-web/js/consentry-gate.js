@@ -31,7 +31,9 @@
       for (const s of (policy || JSON.parse(el.textContent)).services) {
         for (const p of [].concat(s.scripts || [], s.iframes || [])) {
           const re = noScheme(p).split('*').map((t) => t.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
-          r.push([RegExp(`^${re}$`, 'i'), s.category]);
+          // A service is never strictly necessary (the policy rules): one declared so is
+          // never released, whatever is granted.
+          r.push([RegExp(`^${re}$`, 'i'), s.category != 'necessary' && s.category]);
         }
       }
     } catch (e) {

@@ -18,7 +18,9 @@
 //! 2. Holds back scripts and iframes that JavaScript inserts later whose URL matches a pattern of
 //!    the policy (`services[].scripts` and `services[].iframes`, `*` wildcards; `http:` and
 //!    `https:` alike) of a category not granted. The first matching pattern decides, as in
-//!    [`consentry::Policy::category_for_url`]. Patterns are read lazily from
+//!    [`consentry::Policy::category_for_url`]. A service declared `necessary` (which the policy
+//!    rules forbid: no third-party service is strictly necessary) is never released: its
+//!    patterns block whatever is granted. Patterns are read lazily from
 //!    `#consentry-policy` (or `consentryGate.setPolicy(policy)`). A policy that cannot be read
 //!    fails closed: every cross-origin script and iframe is held and never released.
 //!    A held element is taken out of the DOM, so no request leaves; a comment marks its place.
