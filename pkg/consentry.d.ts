@@ -4,9 +4,10 @@
 export type CategoryId = string;
 
 /**
- * The policy file as JSON (see the consentry README, "Policy file reference"). The module reads
- * and validates it with the same rules as the server; an invalid policy makes `start` reject
- * and nothing is released.
+ * The policy file as JSON (see the consentry README, "Policy file reference"). A policy the
+ * module cannot read makes `start` reject and nothing is released. The module does not check
+ * the policy's rules (`npx consentry-check policy.json` and the server do); one that breaks
+ * them is made safe instead: nothing is granted without consent whatever it says.
  */
 export interface Policy {
   revision: number;

@@ -583,6 +583,53 @@ describe("markup and API", { skip }, () => {
     }
   });
 
+  test("a policy that breaks the rules still grants nothing without consent", async () => {
+    // Each setting the rules forbid because it would grant without consent: a required
+    // analytics category on legitimate interests, necessary controlling analytics storage,
+    // an opt-out default region, a consent kept for years, and Google Analytics declared a
+    // necessary service.
+    const bad = {
+      ...POLICY,
+      default_region: "opt-out",
+      consent_max_age_days: 5000,
+      categories: {
+        necessary: { required: true, lawful_basis: "contract", consent_mode: ["security_storage", "analytics_storage"] },
+        analytics: { required: true, lawful_basis: "legitimate_interests" },
+      },
+      services: [{ ...POLICY.services[0], category: "necessary" }],
+    };
+    env.route("/unsafe", page({ policy: bad }));
+    const { page: pg, log, context } = await open("/unsafe");
+    try {
+      await settle(pg);
+      assert.ok(await bannerVisible(pg), "asked, in an unknown region");
+      assert.equal(log.count(GTAG_URL_RE), 0);
+      assert.equal(await pg.evaluate(() => window.inlineRuns ?? 0), 0, "analytics markup held");
+      const grantsAnalytics = () =>
+        pg.evaluate(() => window.dataLayer.some((a) => a[0] === "consent" && a[2].analytics_storage === "granted"));
+      assert.equal(await grantsAnalytics(), false);
+      assert.deepEqual(await pg.evaluate(() => window.consentry.state().granted), ["necessary"]);
+
+      // Accepted: the analytics markup runs, but Google Analytics, declared necessary, is
+      // never released, from markup or from a script inserted later.
+      await pg.click(action("accept-all"));
+      await pg.evaluate((src) => {
+        const s = document.createElement("script");
+        s.src = src;
+        document.head.appendChild(s);
+      }, GTAG_URL);
+      await settle(pg);
+      assert.equal(await pg.evaluate(() => window.inlineRuns ?? 0), 1, "the inline analytics script ran after consent");
+      assert.equal(log.count(GTAG_URL_RE), 0, "a service declared necessary is never released");
+      assert.equal(await grantsAnalytics(), true, "analytics storage granted by the consent");
+      const cookie = await consentCookie(context);
+      assert.ok(cookie.expires - Date.now() / 1000 <= 395 * 86400 + 60, "consent kept at most 13 months");
+      assert.deepEqual(log.errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("an invalid policy fails closed: nothing released, an error in the console", async () => {
     env.route("/bad", page({ policy: { ...POLICY, revision: "one" } }));
     const { page: pg, log, context } = await env.newPage();

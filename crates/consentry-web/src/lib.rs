@@ -122,7 +122,9 @@ fn now() -> Timestamp {
 /// Starts consentry on this page with a policy (the policy file's text; the loader turns an
 /// object of the same shape into it with `JSON.stringify`, so the module needs no import for
 /// that) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
-/// Throws on an invalid policy; then nothing is released (fail closed).
+/// Throws when the policy cannot be read; then nothing is released (fail closed). A policy
+/// that reads but breaks the rules is made safe ([`Policy::harden`]) rather than checked
+/// here: check it where it is written (`npx consentry-check policy.json`).
 #[wasm_bindgen]
 pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     if APP.try_lock().is_none_or(|a| a.is_some()) {
@@ -130,20 +132,16 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     }
     // The policy file's text (the loader turns an object given to `start()` back into it).
     let text = policy.as_string().unwrap_or_default();
-    let policy = match Policy::read_json(&text) {
+    let mut policy = match Policy::read_json(&text) {
         Ok(p) => p,
         Err(e) => fail(
             &("consentry: cannot read the policy: ".to_string() + e.path() + ": " + e.message()),
         ),
     };
-    // The core's rules without their messages (which would add ~5 KB): the kind names it.
-    if let Some(kind) = policy.first_problem_kind() {
-        fail(
-            &("consentry: invalid policy (".to_string()
-                + kind.as_str()
-                + "); `Policy::problems` on the server says where and why"),
-        );
-    }
+    // Not validated here (the rules cost 1.7 KB gzip, more than the banner): whatever the
+    // policy says, nothing is granted without consent. `consentry-check` and the server
+    // validate it where it is written.
+    policy.harden();
     let doc = dom::document();
     let tag = dom::query(&doc, "#consentry-policy");
     let from_tag = |attr: &str| tag.as_ref().and_then(|t| dom::attr(t, attr));
