@@ -18,8 +18,8 @@ fn cut(s: &str, sep: u8) -> Option<(&str, &str)> {
 /// for a part without a name.
 pub(crate) fn pair(part: &str) -> Option<(&str, &str)> {
     let (k, v) = cut(part, b'=').unwrap_or(("", part));
-    let k = k.trim();
-    (!k.is_empty()).then(|| (k, v.trim()))
+    let k = k.trim_ascii();
+    (!k.is_empty()).then(|| (k, v.trim_ascii()))
 }
 
 /// The named `(name, value)` pairs of a `document.cookie` string, in order (what
