@@ -79,8 +79,9 @@ impl Policy {
     /// # }
     /// ```
     pub fn profile_for(&self, region: Option<&str>) -> RegionProfile {
-        // ASCII trimming and a byte loop rather than `str::trim` (Unicode white space) and
-        // `str::is_ascii`: 300 B gzip smaller in the browser module.
+        // ASCII trimming and a byte loop: `str::trim` (Unicode white space, here and in the
+        // module's cookie parsing) measured 220 B gzip larger in the browser module,
+        // `str::is_ascii` 61 B.
         let Some(code) = region
             .map(str::trim_ascii)
             .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii()))
