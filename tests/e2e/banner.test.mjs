@@ -166,6 +166,7 @@ describe("banner and module", { skip }, () => {
       assert.equal((await gaCookies(context)).length, 0);
       assert.equal(await pg.evaluate(() => window.inlineRuns ?? 0), 0, "gated inline script did not run");
       assert.deepEqual(log.errors, []);
+      assert.deepEqual(log.console.filter((m) => /consentry/.test(m)), [], "a valid policy: no warning");
       const root = pg.locator(BANNER);
       assert.equal(await root.getAttribute("role"), "dialog");
       assert.equal(await root.getAttribute("aria-modal"), "true");
@@ -603,6 +604,7 @@ describe("markup and API", { skip }, () => {
     try {
       await settle(pg);
       assert.ok(await bannerVisible(pg), "asked, in an unknown region");
+      assert.ok(log.console.some((m) => /^warning: consentry: unsafe policy settings ignored/.test(m)), log.console.join("\n"));
       assert.equal(log.count(GTAG_URL_RE), 0);
       assert.equal(await pg.evaluate(() => window.inlineRuns ?? 0), 0, "analytics markup held");
       const grantsAnalytics = () =>

@@ -22,6 +22,9 @@ extern "C" {
     /// `navigator.globalPrivacyControl` (`undefined` in browsers without GPC).
     #[wasm_bindgen(thread_local_v2, js_namespace = navigator, js_name = globalPrivacyControl)]
     static GPC: JsValue;
+    /// `console.warn(message)`.
+    #[wasm_bindgen(js_namespace = console)]
+    pub(crate) fn warn(message: &str);
     /// `Reflect.get(o, key)`; an error when `o` is not an object.
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
     fn reflect_get(o: &JsValue, key: &str) -> Result<JsValue, JsValue>;

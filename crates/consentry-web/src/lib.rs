@@ -141,7 +141,9 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     // Not validated here (the rules cost 1.7 KB gzip, more than the banner): whatever the
     // policy says, nothing is granted without consent. `consentry-check` and the server
     // validate it where it is written.
-    policy.harden();
+    if policy.harden() {
+        dom::warn("consentry: unsafe policy settings ignored (npx consentry-check says which)");
+    }
     let doc = dom::document();
     let tag = dom::query(&doc, "#consentry-policy");
     let from_tag = |attr: &str| tag.as_ref().and_then(|t| dom::attr(t, attr));
