@@ -386,15 +386,12 @@ describe("iframes", () => {
 });
 
 describe("what is never held", () => {
-  test("first-party, necessary and unlisted scripts load at once with only necessary granted", async () => {
+  test("first-party and unlisted scripts load at once with only necessary granted", async () => {
     const p = await open();
     await p.run(() => {
       const a = document.createElement("script");
       a.src = "/first.js";
       document.head.appendChild(a);
-      const b = document.createElement("script");
-      b.src = "https://www.google-analytics.com/necessary/lib.js"; // necessary service
-      document.head.appendChild(b);
       const c = document.createElement("script");
       c.src = "https://www.google-analytics.com/analytics.js"; // not in the policy
       document.body.append(c);
@@ -408,11 +405,25 @@ describe("what is never held", () => {
     await p.settled();
     assert.deepEqual(await p.run(() => consentryGate.granted), ["necessary"]);
     assert.equal(p.log.count(/\/first\.js$/), 2);
-    assert.equal(p.log.count("google-analytics.com/necessary/lib.js"), 1);
     assert.equal(p.log.count("google-analytics.com/analytics.js"), 1);
     assert.equal(await p.run(() => window.ran), 1);
     assert.equal(await p.run(() => window.inlineRan), true);
     assert.deepEqual(p.gtagUrls(), []);
+    await p.close();
+  });
+
+  test("a service declared necessary (against the policy rules) is held, and never released", async () => {
+    const p = await open();
+    await p.run(() => {
+      const b = document.createElement("script");
+      b.src = "https://www.google-analytics.com/necessary/lib.js";
+      document.head.appendChild(b);
+    });
+    await p.settled();
+    await p.run(() => consentryGate.allow(["necessary", "analytics", "marketing"]));
+    await p.settled();
+    assert.equal(p.log.count("google-analytics.com/necessary/lib.js"), 0);
+    assert.equal(await p.run(() => document.querySelector('script[src*="necessary"]')), null, "held out of the DOM");
     await p.close();
   });
 
