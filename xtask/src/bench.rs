@@ -71,13 +71,16 @@ fn gate_path() -> PathBuf {
 }
 
 /// Files of the full bundle besides the gate: every `.js`, `.mjs`, `.wasm` and `.css` under
-/// `pkg/` (the loader, wasm-bindgen's glue and snippets, the module, the banner's CSS), sorted.
-/// Err if the module is not built (no `consentry.js` or no `.wasm`).
+/// `pkg/` (the loader, wasm-bindgen's glue and snippets, the module, the banner's CSS), sorted,
+/// except the policy checker's (see [`is_checker`]). Err if the module is not built (no
+/// `consentry.js` or no `.wasm`).
 fn bundle_files() -> Result<Vec<PathBuf>, String> {
     let pkg = root().join("pkg");
     let mut files = Vec::new();
     collect(&pkg, &mut files)?;
-    files.retain(|p| p.file_name().is_some_and(|n| n != "consentry-gate.js"));
+    files.retain(|p| {
+        p.file_name().is_some_and(|n| n != "consentry-gate.js") && !is_checker(&pkg, p)
+    });
     files.sort();
     let built = pkg.join("consentry.js").exists()
         && files
@@ -89,6 +92,22 @@ fn bundle_files() -> Result<Vec<PathBuf>, String> {
             pkg.display()
         ));
     }
+    Ok(files)
+}
+
+/// True for the files of the policy checker in `pkg/`: `consentry-check.mjs` and everything in
+/// `check/`. They are in the npm package for `npx consentry-check`, but pages never load them.
+fn is_checker(pkg: &Path, file: &Path) -> bool {
+    file == pkg.join(crate::web::CHECK_CLI) || file.starts_with(pkg.join(crate::web::CHECK_DIR))
+}
+
+/// The policy checker's files in `pkg/` ([`is_checker`]), sorted.
+fn checker_files() -> Result<Vec<PathBuf>, String> {
+    let pkg = root().join("pkg");
+    let mut files = Vec::new();
+    collect(&pkg, &mut files)?;
+    files.retain(|p| is_checker(&pkg, p));
+    files.sort();
     Ok(files)
 }
 
@@ -206,6 +225,18 @@ pub(crate) fn run() -> Result<(), String> {
             row("consentry full bundle", None, &e);
         }
     }
+    // In the npm package for `npx consentry-check`, not loaded by pages: not in the bundle.
+    let mut checker = Sizes::default();
+    for f in checker_files()? {
+        checker = checker.add(Sizes::of_file(&f)?);
+    }
+    if checker.raw > 0 {
+        row(
+            "consentry-check (npm CLI, not in bundle)",
+            Some(checker),
+            "Node.js only: pages never load it",
+        );
+    }
 
     let nm = bench.join("node_modules");
     match &refs {
@@ -263,6 +294,17 @@ mod tests {
             .unwrap();
         assert_eq!(back, text.as_bytes());
         assert!(br.len() < gz.len());
+    }
+
+    #[test]
+    fn the_checker_is_not_in_the_bundle() {
+        let pkg = Path::new("/p/pkg");
+        assert!(is_checker(pkg, &pkg.join("consentry-check.mjs")));
+        assert!(is_checker(pkg, &pkg.join("check/consentry_check_bg.wasm")));
+        assert!(is_checker(pkg, &pkg.join("check/consentry_check.js")));
+        assert!(!is_checker(pkg, &pkg.join("consentry.js")));
+        assert!(!is_checker(pkg, &pkg.join("consentry_bg.wasm")));
+        assert!(!is_checker(pkg, &pkg.join("checkout/x.js")));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     // The shipped configuration: no_std, trapping panics.
     clippy_wasm32(&["-p", "consentry-web", "--features", "bundle"])?;
     clippy_wasm32(&["-p", "consentry", "--no-default-features"])?;
+    // The policy checker as `cargo xtask web` builds it for Node.js (std, the core with `json`).
+    clippy_wasm32(&["-p", "consentry-check", "--all-targets"])?;
     sh(cargo().args(["test", "--workspace", "--all-features"]))?;
     if quick {
         eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
@@ -47,6 +49,8 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     sh(cargo().args(["build", "--workspace", "--bins"]))?;
     let e2e = root().join("tests/e2e");
     npm_ci(&e2e)?;
+    // Every `*.test.mjs` there: the browser tests, and `check.test.mjs` (`npx consentry-check`
+    // in Node.js, on the checker the web build above wrote to `pkg/check/`).
     sh(Command::new("node")
         .args(["--test", "--test-concurrency=1"])
         .current_dir(&e2e)

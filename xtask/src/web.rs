@@ -9,6 +9,9 @@
 //! ([`LOADER_SRC`]) and the two are minified as one module by terser, pinned there too; the
 //! imports between it and the wasm get short names (`minify_imports`). Output:
 //! `pkg/consentry.js` and `pkg/consentry_bg.wasm`.
+//!
+//! It also builds the policy checker (`crates/consentry-check`) for Node.js into [`CHECK_DIR`]
+//! (see [`build_checker`]), run by the committed `pkg/consentry-check.mjs`. Pages never load it.
 
 use std::fs;
 use std::path::Path;
@@ -151,7 +154,8 @@ fn gate(check: bool) -> Result<(), String> {
     write(&root().join("pkg/consentry-gate.js"), &min)
 }
 
-/// Builds `pkg/consentry-gate.js`, `pkg/consentry.js` and `pkg/consentry_bg.wasm`.
+/// Builds `pkg/consentry-gate.js`, `pkg/consentry.js` and `pkg/consentry_bg.wasm`, and the
+/// policy checker's `pkg/check/` ([`build_checker`]).
 pub(crate) fn build() -> Result<(), String> {
     build_checking_gate(false)
 }
@@ -233,12 +237,67 @@ pub(crate) fn build_checking_gate(check_gate: bool) -> Result<(), String> {
 
     minify_imports(&out_wasm, &out_js)?;
 
-    for f in ["consentry-gate.js", "consentry.js", &format!("{OUT}.wasm")] {
+    build_checker()?;
+
+    for f in [
+        "consentry-gate.js",
+        "consentry.js",
+        &format!("{OUT}.wasm"),
+        &format!("{CHECK_DIR}/{CHECK_OUT}.js"),
+        &format!("{CHECK_DIR}/{CHECK_OUT}_bg.wasm"),
+    ] {
         if let Ok(m) = fs::metadata(pkg.join(f)) {
             eprintln!("pkg/{f}: {} bytes", m.len());
         }
     }
     Ok(())
+}
+
+/// The policy checker's crate.
+const CHECK_CRATE: &str = "consentry-check";
+/// Folder of `pkg/` with the checker's built files (git-ignored, in the npm package, never
+/// loaded by pages: the bench leaves it out of the page bundle).
+pub(crate) const CHECK_DIR: &str = "check";
+/// The checker's command, hand-written and committed, in `pkg/`.
+pub(crate) const CHECK_CLI: &str = "consentry-check.mjs";
+/// Base name of the checker's generated files: `consentry_check.js`, `consentry_check_bg.wasm`.
+const CHECK_OUT: &str = "consentry_check";
+
+/// Builds the policy checker into `pkg/check/`: a plain stable release build for wasm32 (none
+/// of the bundle's unstable flags: it runs in Node.js, where its size matters little),
+/// `wasm-bindgen --target web` (an ES module; `pkg/consentry-check.mjs` instantiates it with
+/// `initSync` from the file's bytes, which works on every Node.js ≥ 18) and `wasm-opt -Oz`.
+fn build_checker() -> Result<(), String> {
+    run(cargo()
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .args(["build", "--release", "-p", CHECK_CRATE, "--target", TARGET]))?;
+    let root = root();
+    let wasm = root.join(format!(
+        "target/{TARGET}/release/{}.wasm",
+        CHECK_CRATE.replace('-', "_")
+    ));
+    let out = root.join("pkg").join(CHECK_DIR);
+    // Nothing left from an earlier build: the package ships the whole folder.
+    let _ = fs::remove_dir_all(&out);
+    run(Command::new("wasm-bindgen")
+        .arg(&wasm)
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            CHECK_OUT,
+            "--out-dir",
+        ])
+        .arg(&out))?;
+    let out_wasm = out.join(format!("{CHECK_OUT}_bg.wasm"));
+    run(
+        Command::new(root.join("xtask/tools/node_modules/.bin/wasm-opt"))
+            .arg(&out_wasm)
+            .args(["-Oz", "--strip-debug", "--strip-producers", "-o"])
+            .arg(&out_wasm),
+    )
 }
 
 /// Edits of the generated glue before minifying, each of a text that must occur exactly once
