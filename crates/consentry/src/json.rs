@@ -11,7 +11,7 @@ impl Policy {
     /// Parses and validates a policy file.
     ///
     /// Errors name the path and the problem, e.g.
-    /// `services[0].cookies[1].max_age_days: analytics cookie "_ga" lives 730 days; …`.
+    /// `services[0].cookies[1].max_age_days: analytics cookie "_ga" lives 398 days; …`.
     ///
     /// ```
     /// use consentry::Policy;
