@@ -4,7 +4,6 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use core::ops::ControlFlow;
 
 use crate::consent_mode::Signal;
 use crate::policy::{
@@ -126,77 +125,6 @@ impl fmt::Display for PolicyError {
 
 impl core::error::Error for PolicyError {}
 
-/// How a check ends: `Break` carries the kind of the problem that stopped the checks.
-type Flow<T = ()> = ControlFlow<PolicyErrorKind, T>;
-
-/// Where the checks report problems: every problem with its path and message, or only the
-/// first problem's kind.
-trait Sink {
-    /// A problem's path: a `String`, or nothing when only the kind is wanted. Nothing is a
-    /// type with no drop, so the checks keep no empty `String`s to free (measured 136 B gzip
-    /// smaller in the browser module than empty `String`s).
-    type Path: fmt::Display + Clone + Into<String>;
-    /// The path `f` builds if the sink wants details.
-    fn path(&self, f: impl FnOnce() -> String) -> Self::Path;
-    /// Reports a problem. `detail` builds its path and message and runs only if the sink
-    /// wants them. `Break` ends the checks.
-    fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow;
-}
-
-/// Every problem, in order: never breaks.
-impl Sink for Vec<PolicyError> {
-    type Path = String;
-    fn path(&self, f: impl FnOnce() -> String) -> String {
-        f()
-    }
-    fn report(&mut self, kind: PolicyErrorKind, detail: impl FnOnce() -> (String, String)) -> Flow {
-        let (path, message) = detail();
-        self.push(PolicyError {
-            kind,
-            path,
-            message,
-        });
-        ControlFlow::Continue(())
-    }
-}
-
-/// The first problem's kind only: the checks stop at it.
-struct FirstKind;
-
-/// The path of a problem of which only the kind is wanted: empty.
-#[derive(Clone, Copy)]
-struct NoPath;
-
-impl fmt::Display for NoPath {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Ok(())
-    }
-}
-
-impl From<NoPath> for String {
-    fn from(_: NoPath) -> String {
-        String::new()
-    }
-}
-
-impl Sink for FirstKind {
-    type Path = NoPath;
-    fn path(&self, _: impl FnOnce() -> String) -> NoPath {
-        NoPath
-    }
-    fn report(&mut self, kind: PolicyErrorKind, _: impl FnOnce() -> (String, String)) -> Flow {
-        ControlFlow::Break(kind)
-    }
-}
-
-/// Reports a problem and returns from the check if the sink wants no more; the path and
-/// message expressions run only when the sink wants them.
-macro_rules! problem {
-    ($out:expr, $kind:expr, $path:expr, $msg:expr $(,)?) => {
-        $out.report($kind, || ($path.into(), $msg.into()))?
-    };
-}
-
 /// True for a category, service or cookie id: `[a-z0-9_-]`, 1 to 32 characters.
 pub(crate) fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
@@ -251,15 +179,13 @@ impl Policy {
     /// ```
     pub fn problems(&self) -> Vec<PolicyError> {
         let mut out = Vec::new();
-        // A `Vec` never breaks: every check runs.
-        let _ = self.check(&mut out);
+        self.check_top(&mut out);
+        self.check_categories(&mut out);
+        self.check_services(&mut out);
+        self.check_cookies(&mut out);
+        self.check_duplicate_cookies(&mut out);
+        self.check_texts(&mut out);
         out
-    }
-
-    /// The kind of the policy's first problem, or `None` if it is valid: the same rules as
-    /// [`Policy::problems`], without building paths or messages (small and fast).
-    pub fn first_problem_kind(&self) -> Option<PolicyErrorKind> {
-        self.check(&mut FirstKind).break_value()
     }
 
     /// Overrides every setting of the policy that would let something be stored or run
@@ -318,24 +244,18 @@ impl Policy {
         changed
     }
 
-    fn check(&self, out: &mut impl Sink) -> Flow {
-        self.check_top(out)?;
-        self.check_categories(out)?;
-        self.check_services(out)?;
+    fn check_cookies(&self, out: &mut Vec<PolicyError>) {
         for (i, c) in self.cookies.iter().enumerate() {
-            let path = out.path(|| format!("cookies[{i}]"));
+            let path = format!("cookies[{i}]");
             match c.category.as_deref() {
-                None => problem!(
-                    out,
+                None => out.push(PolicyError::new(
                     PolicyErrorKind::UnknownCategory,
                     format!("{path}.category"),
                     "a cookie must name its category (e.g. \"necessary\", \"analytics\")",
-                ),
-                Some(cat) => self.check_cookie(&path, c, cat, None, out)?,
+                )),
+                Some(cat) => self.check_cookie(&path, c, cat, None, out),
             }
         }
-        self.check_duplicate_cookies(out)?;
-        self.check_texts(out)
     }
 
     /// Ok if the policy is valid, else its first problem. See [`Policy::problems`] for all.
@@ -346,63 +266,61 @@ impl Policy {
         }
     }
 
-    fn check_top(&self, out: &mut impl Sink) -> Flow {
+    fn check_top(&self, out: &mut Vec<PolicyError>) {
         if self.consent_max_age_days == 0 || self.consent_max_age_days > MAX_THIRTEEN_MONTHS_DAYS {
-            problem!(out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::ConsentLifetime,
                 "consent_max_age_days",
                 format!(
                     "is {}; consent must be asked again within 13 months: use 1 to {MAX_THIRTEEN_MONTHS_DAYS} days (default 182)",
                     self.consent_max_age_days
                 ),
-            );
+            ));
         }
         if self.cookie_name.is_empty()
             || !is_cookie_name_pattern(&self.cookie_name)
             || self.cookie_name.bytes().any(|b| b == b'*')
         {
-            problem!(
-                out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::InvalidName,
                 "cookie_name",
                 "must be a cookie name token (letters, digits, `-`, `_`)",
-            );
+            ));
         }
         if self.default_region != RegionProfile::OptIn {
-            problem!(out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::Region,
                 "default_region",
                 "must be \"opt-in\": visitors from unknown regions get the strictest profile; list opt-out regions under \"regions\"",
-            );
+            ));
         }
         for (code, profile) in &self.regions {
             if *profile == RegionProfile::OptOut && requires_opt_in(code) {
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::Region,
                     format!("regions.{code}"),
                     "this region requires opt-in consent (EEA, UK, Switzerland, Brazil, Quebec); it cannot be \"opt-out\"",
-                );
+                ));
             }
         }
-        ControlFlow::Continue(())
     }
 
-    fn check_categories(&self, out: &mut impl Sink) -> Flow {
+    fn check_categories(&self, out: &mut Vec<PolicyError>) {
         match self.categories.get(NECESSARY) {
-            None => problem!(out,
+            None => out.push(PolicyError::new(
                 PolicyErrorKind::Necessary,
                 "categories",
                 "a \"necessary\" category is required: { \"required\": true, \"lawful_basis\": \"contract\" }",
-            ),
-            Some(c) if !c.required => problem!(out,
+            )),
+            Some(c) if !c.required => out.push(PolicyError::new(
                 PolicyErrorKind::Necessary,
                 "categories.necessary.required",
                 "the necessary category is always on: set \"required\": true",
-            ),
+            )),
             Some(_) => {}
         }
         for (id, c) in self.categories.iter() {
-            let path = out.path(|| format!("categories.{id}"));
+            let path = format!("categories.{id}");
             // A duplicate when the first category with this id is another one: `get` finds
             // it (measured 24 B gzip smaller than searching the categories before this one).
             if !self
@@ -410,20 +328,18 @@ impl Policy {
                 .get(id)
                 .is_some_and(|first| core::ptr::eq(first, c))
             {
-                problem!(
-                    out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::Duplicate,
-                    path.clone(),
+                    &path,
                     format!("duplicate category id \"{id}\""),
-                );
+                ));
             }
             if !is_valid_id(id) {
-                problem!(
-                    out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::InvalidName,
-                    path.clone(),
+                    &path,
                     "category ids use a-z, 0-9, `_` and `-`, at most 32 characters",
-                );
+                ));
             }
             if c.required && id != NECESSARY {
                 let kind = if id == ANALYTICS || id == MARKETING {
@@ -431,28 +347,28 @@ impl Policy {
                 } else {
                     PolicyErrorKind::Necessary
                 };
-                problem!(out,
+                out.push(PolicyError::new(
                     kind,
                     format!("{path}.required"),
                     "only \"necessary\" can be required; every other category needs the visitor's consent",
-                );
+                ));
             }
             if !c.required && c.lawful_basis != LawfulBasis::Consent {
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::OptionalWithoutConsent,
                     format!("{path}.lawful_basis"),
                     format!(
                         "is \"{}\", but cookies that are not strictly necessary need consent (ePrivacy 5(3)): use \"consent\"",
                         c.lawful_basis.as_str()
                     ),
-                );
+                ));
             }
             if c.required && c.lawful_basis == LawfulBasis::Consent {
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::Necessary,
                     format!("{path}.lawful_basis"),
                     "a category that cannot be refused cannot rest on consent: use \"contract\" or \"legitimate_interests\"",
-                );
+                ));
             }
             // The category's signals as bits, found in one pass rather than a search of the
             // slice per rule: measured 69 B gzip smaller in the browser module.
@@ -464,229 +380,217 @@ impl Policy {
             if c.required && signals & !bit(Signal::SecurityStorage) != 0 {
                 // A required category's signals are always granted: it would grant analytics or
                 // ad storage without consent.
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::TrackingDeclaredNecessary,
                     format!("{path}.consent_mode"),
                     "a required category may only control \"security_storage\"; analytics, ad and personalisation signals need consent",
-                );
+                ));
             }
             let ad_signals = bit(Signal::AdUserData) | bit(Signal::AdPersonalization);
             if id == MARKETING && signals & ad_signals != ad_signals {
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::MissingAdSignals,
                     format!("{path}.consent_mode"),
                     "marketing must control the Consent Mode v2 signals \"ad_user_data\" and \"ad_personalization\" (with \"ad_storage\")",
-                );
+                ));
             }
         }
-        ControlFlow::Continue(())
     }
 
-    fn check_services(&self, out: &mut impl Sink) -> Flow {
+    fn check_services(&self, out: &mut Vec<PolicyError>) {
         for (i, s) in self.services.iter().enumerate() {
-            let path = out.path(|| format!("services[{i}]"));
+            let path = format!("services[{i}]");
             if s.id.is_empty() {
-                problem!(
-                    out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::Empty,
                     format!("{path}.id"),
                     "must not be empty",
-                );
+                ));
             } else if !is_valid_id(&s.id) {
-                problem!(
-                    out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::InvalidName,
                     format!("{path}.id"),
                     "service ids use a-z, 0-9, `_` and `-`, at most 32 characters",
-                );
+                ));
             }
             if self.services[..i].iter().any(|o| o.id == s.id) {
-                problem!(
-                    out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::Duplicate,
                     format!("{path}.id"),
                     format!("duplicate service id \"{}\"", s.id),
-                );
+                ));
             }
             for (field, v) in [("provider", &s.provider), ("purpose", &s.purpose)] {
                 if v.trim().is_empty() {
-                    problem!(out,
+                    out.push(PolicyError::new(
                         PolicyErrorKind::Empty,
                         format!("{path}.{field}"),
                         "must not be empty: visitors are told who receives their data and why (GDPR Art 13)",
-                    );
+                    ));
                 }
             }
-            self.check_category_ref(&out.path(|| format!("{path}.category")), &s.category, out)?;
+            self.check_category_ref(&format!("{path}.category"), &s.category, out);
             if s.category == NECESSARY {
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::TrackingDeclaredNecessary,
                     format!("{path}.category"),
                     "a third-party service that loads scripts is not strictly necessary: put it in an optional category",
-                );
+                ));
             }
             for (field, list) in [("scripts", &s.scripts), ("iframes", &s.iframes)] {
                 for (j, p) in list.iter().enumerate() {
-                    let p_path = out.path(|| format!("{path}.{field}[{j}]"));
+                    let p_path = format!("{path}.{field}[{j}]");
                     if url_pattern_matches_everything(p.as_str()) {
-                        problem!(out,
+                        out.push(PolicyError::new(
                             PolicyErrorKind::MatchesEverything,
                             p_path,
                             format!("\"{p}\" matches every URL: name the host, e.g. \"https://www.googletagmanager.com/gtag/js*\""),
-                        );
+                        ));
                     }
                 }
             }
             for (j, c) in s.cookies.iter().enumerate() {
                 let cat = c.category.as_deref().unwrap_or(&s.category);
                 self.check_cookie(
-                    &out.path(|| format!("{path}.cookies[{j}]")),
+                    &format!("{path}.cookies[{j}]"),
                     c,
                     cat,
                     Some(&s.category),
                     out,
-                )?;
+                );
             }
         }
-        ControlFlow::Continue(())
     }
 
     /// The category a cookie or service names, or `None` after reporting that it names none
     /// or an unknown one.
-    fn check_category_ref<S: Sink>(
+    fn check_category_ref(
         &self,
-        path: &S::Path,
+        path: &str,
         cat: &str,
-        out: &mut S,
-    ) -> Flow<Option<&Category>> {
+        out: &mut Vec<PolicyError>,
+    ) -> Option<&Category> {
         let found = self.categories.get(cat).filter(|_| !cat.is_empty());
         if found.is_none() {
             if cat.is_empty() {
-                problem!(
-                    out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::UnknownCategory,
-                    path.clone(),
+                    path,
                     "must name a category",
-                );
+                ));
             } else {
-                problem!(
-                    out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::UnknownCategory,
-                    path.clone(),
+                    path,
                     format!(
                         "unknown category \"{cat}\"; the policy defines: {}",
                         self.category_list()
                     ),
-                );
+                ));
             }
         }
-        ControlFlow::Continue(found)
+        found
     }
 
-    fn check_cookie<S: Sink>(
+    fn check_cookie(
         &self,
-        path: &S::Path,
+        path: &str,
         c: &CookieDecl,
         cat: &str,
         service_category: Option<&str>,
-        out: &mut S,
-    ) -> Flow {
+        out: &mut Vec<PolicyError>,
+    ) {
         let name = c.name.as_str();
         if name.is_empty() {
-            problem!(
-                out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::Empty,
                 format!("{path}.name"),
                 "must not be empty",
-            );
+            ));
         } else if c.name.matches_everything() {
-            problem!(out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::MatchesEverything,
                 format!("{path}.name"),
                 format!("\"{name}\" matches every cookie: name the cookie or a prefix such as \"_ga_*\""),
-            );
+            ));
         } else if !is_cookie_name_pattern(name) {
-            problem!(
-                out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::InvalidName,
                 format!("{path}.name"),
                 format!("\"{name}\" is not a cookie name (RFC 6265 token; `*` for patterns)"),
-            );
+            ));
         }
         let cat_path = if c.category.is_some() {
-            out.path(|| format!("{path}.category"))
+            format!("{path}.category")
         } else {
-            path.clone()
+            String::from(path)
         };
         // The category found here answers `is_required` below without a second search.
-        let Some(category) = self.check_category_ref(&cat_path, cat, out)? else {
-            return ControlFlow::Continue(());
+        let Some(category) = self.check_category_ref(&cat_path, cat, out) else {
+            return;
         };
         let tracking_service = service_category.is_some_and(|s| s == ANALYTICS || s == MARKETING);
         let looks_like_tracker = could_match_tracker_cookie(&c.name);
         if cat == NECESSARY {
             if tracking_service || looks_like_tracker {
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::TrackingDeclaredNecessary,
-                    cat_path.clone(),
+                    &cat_path,
                     format!("\"{name}\" is (or would match) an analytics or advertising cookie and cannot be strictly necessary (not exempt under ePrivacy 5(3)): declare it under \"analytics\" or \"marketing\""),
-                );
+                ));
             } else if c.exemption.is_none() {
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::MissingExemption,
                     format!("{path}.exemption"),
                     format!("necessary cookie \"{name}\" must name its exemption: authentication, session, security, load_balancing, ui_preference or consent_record"),
-                );
+                ));
             } else if matches!(
                 c.exemption,
                 Some(Exemption::Authentication | Exemption::Session)
             ) {
-                self.check_auth_cookie(path, c, out)?;
+                self.check_auth_cookie(path, c, out);
             }
         } else if c.exemption.is_some() && !category.required {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
-            problem!(out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::TrackingDeclaredNecessary,
                 format!("{path}.exemption"),
                 format!("\"{name}\" is in the optional category \"{cat}\"; a cookie is exempt only if every purpose is exempt: remove the exemption or split the cookie"),
-            );
+            ));
         }
         // An absent lifetime is a session cookie, which ends with the browser session.
         if let Some(days) = c.max_age_days.filter(|d| *d > MAX_COOKIE_DAYS) {
-            problem!(out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::CookieLifetimeTooLong,
                 format!("{path}.max_age_days"),
                 format!("cookie \"{name}\" lives {days} days; browsers cap cookie lifetimes at {MAX_COOKIE_DAYS} days (RFC 6265bis): declare at most {MAX_COOKIE_DAYS}"),
-            );
+            ));
         } else if let Some(days) = c.max_age_days.filter(|d| *d > MAX_THIRTEEN_MONTHS_DAYS) {
             if cat == ANALYTICS || looks_like_tracker {
-                problem!(out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::CookieLifetimeTooLong,
                     format!("{path}.max_age_days"),
                     format!("analytics cookie \"{name}\" lives {days} days; analytics cookies may live at most 13 months ({MAX_THIRTEEN_MONTHS_DAYS} days)"),
-                );
+                ));
             }
         }
-        ControlFlow::Continue(())
     }
 
-    fn check_texts(&self, out: &mut impl Sink) -> Flow {
+    fn check_texts(&self, out: &mut Vec<PolicyError>) {
         for (lang, texts) in &self.texts {
             for id in texts.categories.keys() {
                 if self.categories.get(id).is_none() {
-                    problem!(
-                        out,
+                    out.push(PolicyError::new(
                         PolicyErrorKind::UnknownCategory,
                         format!("texts.{lang}.categories.{id}"),
                         format!(
                             "texts for unknown category \"{id}\"; the policy defines: {}",
                             self.category_list()
                         ),
-                    );
+                    ));
                 }
             }
         }
-        ControlFlow::Continue(())
     }
 
     fn category_list(&self) -> String {
@@ -697,34 +601,33 @@ impl Policy {
     /// R23: authentication and session cookies are `__Host-` (so `Secure`, `Path=/`, no
     /// `Domain`), `HttpOnly` and `SameSite=Strict`. Browsers match the prefix
     /// case-insensitively, and so does this check.
-    fn check_auth_cookie<S: Sink>(&self, path: &S::Path, c: &CookieDecl, out: &mut S) -> Flow {
+    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut Vec<PolicyError>) {
         let name = c.name.as_str();
         let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
         if !prefixed {
-            problem!(out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::InsecureAuthCookie,
                 format!("{path}.name"),
                 format!("authentication and session cookies must use the `__Host-` prefix (Secure, Path=/, no Domain): rename \"{name}\" to \"__Host-{name}\""),
-            );
+            ));
         }
         if c.http_only != Some(true) {
-            problem!(out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::InsecureAuthCookie,
                 format!("{path}.http_only"),
                 format!("authentication and session cookie \"{name}\" must be HttpOnly so scripts cannot steal it: declare \"http_only\": true"),
-            );
+            ));
         }
         if c.same_site != Some(SameSite::Strict) {
-            problem!(out,
+            out.push(PolicyError::new(
                 PolicyErrorKind::InsecureAuthCookie,
                 format!("{path}.same_site"),
                 format!("authentication and session cookie \"{name}\" must be SameSite=Strict: declare \"same_site\": \"strict\""),
-            );
+            ));
         }
-        ControlFlow::Continue(())
     }
 
-    fn check_duplicate_cookies(&self, out: &mut impl Sink) -> Flow {
+    fn check_duplicate_cookies(&self, out: &mut Vec<PolicyError>) {
         // Walks the declarations twice with `Policy::decls` (which `cookie_for` ships anyway)
         // rather than collecting names and categories into a `Vec` first: no allocation, and
         // smaller in the browser module.
@@ -741,8 +644,7 @@ impl Policy {
                     crate::policy::resolve_cookie(prev, prev_service).category,
                     crate::policy::resolve_cookie(decl, service).category,
                 );
-                problem!(
-                    out,
+                out.push(PolicyError::new(
                     PolicyErrorKind::Duplicate,
                     self.cookie_name_path(k),
                     if prev != category {
@@ -752,10 +654,9 @@ impl Policy {
                     } else {
                         format!("cookie \"{name}\" is declared twice")
                     },
-                );
+                ));
             }
         }
-        ControlFlow::Continue(())
     }
 
     /// The path of the name of the `k`th cookie in the order of `Policy::cookies`.
