@@ -367,14 +367,9 @@ impl Policy {
                     "a category that cannot be refused cannot rest on consent: use \"contract\" or \"legitimate_interests\"",
                 ));
             }
-            // The category's signals as bits, found in one pass rather than a search of the
-            // slice per rule: measured 69 B gzip smaller in the browser module.
-            let mut signals = 0u8;
-            for s in self.signals_for(id) {
-                signals |= 1 << *s as u8;
-            }
-            let bit = |s: Signal| 1u8 << s as u8;
-            if c.required && signals & !bit(Signal::SecurityStorage) != 0 {
+            // Explicit or the standard mapping, as Consent Mode reads them.
+            let signals = self.signals_for(id);
+            if c.required && signals.iter().any(|s| *s != Signal::SecurityStorage) {
                 // A required category's signals are always granted: it would grant analytics or
                 // ad storage without consent.
                 out.push(PolicyError::new(
@@ -383,8 +378,9 @@ impl Policy {
                     "a required category may only control \"security_storage\"; analytics, ad and personalisation signals need consent",
                 ));
             }
-            let ad_signals = bit(Signal::AdUserData) | bit(Signal::AdPersonalization);
-            if id == MARKETING && signals & ad_signals != ad_signals {
+            let controls_ad_signals = signals.contains(&Signal::AdUserData)
+                && signals.contains(&Signal::AdPersonalization);
+            if id == MARKETING && !controls_ad_signals {
                 out.push(PolicyError::new(
                     PolicyErrorKind::MissingAdSignals,
                     format!("{path}.consent_mode"),
