@@ -662,55 +662,46 @@ impl Policy {
 }
 
 /// Cookie names that are always analytics or advertising, whatever a policy calls them.
-/// Lists of words in one string rather than tables of `&str`: smaller in the browser module.
-const TRACKER_NAMES: &[u8] = b"_ga _gid _gat _fbp _fbc IDE _uetsid _uetvid _clck _clsk";
+const TRACKER_NAMES: &[&str] = &[
+    "_ga", "_gid", "_gat", "_fbp", "_fbc", "IDE", "_uetsid", "_uetvid", "_clck", "_clsk",
+];
 /// Name prefixes that are always analytics or advertising.
-const TRACKER_PREFIXES: &[u8] = b"_ga_ _gat_ _gcl_ __utm _hj";
-
-/// The space-separated words of a list.
-fn words(list: &'static [u8]) -> impl Iterator<Item = &'static [u8]> {
-    list.split(|b| *b == b' ')
-}
+const TRACKER_PREFIXES: &[&str] = &["_ga_", "_gat_", "_gcl_", "__utm", "_hj"];
 
 #[cfg(test)]
 fn is_known_tracker_cookie(name: &str) -> bool {
-    let name = name.as_bytes();
-    words(TRACKER_NAMES).any(|t| t == name) || words(TRACKER_PREFIXES).any(|p| name.starts_with(p))
+    TRACKER_NAMES.contains(&name) || TRACKER_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
 /// True if the name, or any name the pattern matches, is a known analytics or advertising
 /// cookie: `_ga`, `_ga_*`, but also `_ga*`, `_g*` or `*_ga` declared necessary would let
 /// Google Analytics cookies through as necessary.
 fn could_match_tracker_cookie(name: &Pattern) -> bool {
-    if words(TRACKER_NAMES).any(|t| name.matches_bytes(t)) {
+    if TRACKER_NAMES.iter().any(|t| name.matches(t)) {
         return true;
     }
     // A pattern `f*…` matches some name starting with prefix `p` iff `f` and `p` agree on
     // their common length: the first `*` can absorb the rest of `p`. A name without `*`
     // must start with `p`.
-    let name = name.as_str().as_bytes();
-    let (first, wildcard) = match name.iter().position(|b| *b == b'*') {
-        Some(star) => (&name[..star], true),
+    let name = name.as_str();
+    let (first, wildcard) = match name.split_once('*') {
+        Some((first, _)) => (first, true),
         None => (name, false),
     };
-    words(TRACKER_PREFIXES).any(|p| first.starts_with(p) || (wildcard && p.starts_with(first)))
+    TRACKER_PREFIXES
+        .iter()
+        .any(|p| first.starts_with(p) || (wildcard && p.starts_with(first)))
 }
 
 /// A URL pattern matches (nearly) everything when its literal text (the pattern without its
 /// `*`s) names no host or path: it is all or part of a scheme (`http`, `https:/`), or a scheme
 /// (or nothing) followed by separators only (`https://`, `*://*/*`).
-///
-/// Walks the pattern's bytes with no copy: the characters it looks for are ASCII. One `all`
-/// per scheme rather than a loop with four exits: measured 65 B gzip smaller.
 fn url_pattern_matches_everything(p: &str) -> bool {
-    [&b"https://"[..], b"http://", b""].iter().any(|scheme| {
-        let mut scheme = scheme.iter();
-        p.bytes()
-            .filter(|b| *b != b'*')
-            .all(|b| match scheme.next() {
-                Some(s) => b == *s,
-                None => matches!(b, b'/' | b'.' | b':'),
-            })
+    let literal = p.replace('*', "");
+    let separators_only = |s: &str| s.bytes().all(|b| matches!(b, b'/' | b'.' | b':'));
+    ["https://", "http://", ""].iter().any(|scheme| {
+        scheme.starts_with(literal.as_str())
+            || literal.strip_prefix(scheme).is_some_and(separators_only)
     })
 }
 
