@@ -126,7 +126,7 @@ impl fmt::Display for PolicyError {
 impl core::error::Error for PolicyError {}
 
 /// True for a category, service or cookie id: `[a-z0-9_-]`, 1 to 32 characters.
-pub(crate) fn is_valid_id(id: &str) -> bool {
+fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 32
         && id
@@ -188,6 +188,14 @@ impl Policy {
         out
     }
 
+    /// Ok if the policy is valid, else its first problem. See [`Policy::problems`] for all.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        match self.problems().into_iter().next() {
+            None => Ok(()),
+            Some(e) => Err(e),
+        }
+    }
+
     /// Overrides every setting of the policy that would let something be stored or run
     /// without consent, and says whether it changed anything. For code that acts on a policy
     /// it has not validated (the browser module, where the rules with their messages would
@@ -244,28 +252,7 @@ impl Policy {
         changed
     }
 
-    fn check_cookies(&self, out: &mut Vec<PolicyError>) {
-        for (i, c) in self.cookies.iter().enumerate() {
-            let path = format!("cookies[{i}]");
-            match c.category.as_deref() {
-                None => out.push(PolicyError::new(
-                    PolicyErrorKind::UnknownCategory,
-                    format!("{path}.category"),
-                    "a cookie must name its category (e.g. \"necessary\", \"analytics\")",
-                )),
-                Some(cat) => self.check_cookie(&path, c, cat, None, out),
-            }
-        }
-    }
-
-    /// Ok if the policy is valid, else its first problem. See [`Policy::problems`] for all.
-    pub fn validate(&self) -> Result<(), PolicyError> {
-        match self.problems().into_iter().next() {
-            None => Ok(()),
-            Some(e) => Err(e),
-        }
-    }
-
+    /// The settings at the top of the file: consent lifetime, cookie name, regions.
     fn check_top(&self, out: &mut Vec<PolicyError>) {
         if self.consent_max_age_days == 0 || self.consent_max_age_days > MAX_THIRTEEN_MONTHS_DAYS {
             out.push(PolicyError::new(
@@ -305,6 +292,7 @@ impl Policy {
         }
     }
 
+    /// The `necessary` category, then each category in file order.
     fn check_categories(&self, out: &mut Vec<PolicyError>) {
         match self.categories.get(NECESSARY) {
             None => out.push(PolicyError::new(
@@ -321,10 +309,8 @@ impl Policy {
         }
         for (i, (id, c)) in self.categories.iter().enumerate() {
             let path = format!("categories.{id}");
-            if self.categories.0[..i]
-                .iter()
-                .any(|(earlier, _)| earlier == id)
-            {
+            let earlier = &self.categories.0[..i];
+            if earlier.iter().any(|(other, _)| other == id) {
                 out.push(PolicyError::new(
                     PolicyErrorKind::Duplicate,
                     &path,
@@ -390,6 +376,7 @@ impl Policy {
         }
     }
 
+    /// Each service in file order, with its cookies.
     fn check_services(&self, out: &mut Vec<PolicyError>) {
         for (i, s) in self.services.iter().enumerate() {
             let path = format!("services[{i}]");
@@ -432,11 +419,10 @@ impl Policy {
             }
             for (field, list) in [("scripts", &s.scripts), ("iframes", &s.iframes)] {
                 for (j, p) in list.iter().enumerate() {
-                    let p_path = format!("{path}.{field}[{j}]");
                     if url_pattern_matches_everything(p.as_str()) {
                         out.push(PolicyError::new(
                             PolicyErrorKind::MatchesEverything,
-                            p_path,
+                            format!("{path}.{field}[{j}]"),
                             format!("\"{p}\" matches every URL: name the host, e.g. \"https://www.googletagmanager.com/gtag/js*\""),
                         ));
                     }
@@ -455,6 +441,21 @@ impl Policy {
         }
     }
 
+    /// The top-level cookies, which have no service to take a category from.
+    fn check_cookies(&self, out: &mut Vec<PolicyError>) {
+        for (i, c) in self.cookies.iter().enumerate() {
+            let path = format!("cookies[{i}]");
+            match c.category.as_deref() {
+                None => out.push(PolicyError::new(
+                    PolicyErrorKind::UnknownCategory,
+                    format!("{path}.category"),
+                    "a cookie must name its category (e.g. \"necessary\", \"analytics\")",
+                )),
+                Some(cat) => self.check_cookie(&path, c, cat, None, out),
+            }
+        }
+    }
+
     /// The category a cookie or service names, or `None` after reporting that it names none
     /// or an unknown one.
     fn check_category_ref(
@@ -463,28 +464,29 @@ impl Policy {
         cat: &str,
         out: &mut Vec<PolicyError>,
     ) -> Option<&Category> {
-        let found = self.categories.get(cat).filter(|_| !cat.is_empty());
+        if cat.is_empty() {
+            out.push(PolicyError::new(
+                PolicyErrorKind::UnknownCategory,
+                path,
+                "must name a category",
+            ));
+            return None;
+        }
+        let found = self.categories.get(cat);
         if found.is_none() {
-            if cat.is_empty() {
-                out.push(PolicyError::new(
-                    PolicyErrorKind::UnknownCategory,
-                    path,
-                    "must name a category",
-                ));
-            } else {
-                out.push(PolicyError::new(
-                    PolicyErrorKind::UnknownCategory,
-                    path,
-                    format!(
-                        "unknown category \"{cat}\"; the policy defines: {}",
-                        self.category_list()
-                    ),
-                ));
-            }
+            out.push(PolicyError::new(
+                PolicyErrorKind::UnknownCategory,
+                path,
+                format!(
+                    "unknown category \"{cat}\"; the policy defines: {}",
+                    self.category_list()
+                ),
+            ));
         }
         found
     }
 
+    /// One cookie declaration at `path`, in category `cat` (its own or its service's).
     fn check_cookie(
         &self,
         path: &str,
@@ -513,12 +515,12 @@ impl Policy {
                 format!("\"{name}\" is not a cookie name (RFC 6265 token; `*` for patterns)"),
             ));
         }
+        // A cookie that names no category of its own is reported where it is declared.
         let cat_path = if c.category.is_some() {
             format!("{path}.category")
         } else {
             String::from(path)
         };
-        // The category found here answers `is_required` below without a second search.
         let Some(category) = self.check_category_ref(&cat_path, cat, out) else {
             return;
         };
@@ -541,7 +543,7 @@ impl Policy {
                 c.exemption,
                 Some(Exemption::Authentication | Exemption::Session)
             ) {
-                self.check_auth_cookie(path, c, out);
+                check_auth_cookie(path, c, out);
             }
         } else if c.exemption.is_some() && !category.required {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
@@ -569,6 +571,7 @@ impl Policy {
         }
     }
 
+    /// Banner texts for categories the policy does not define.
     fn check_texts(&self, out: &mut Vec<PolicyError>) {
         for (lang, texts) in &self.texts {
             for id in texts.categories.keys() {
@@ -586,38 +589,10 @@ impl Policy {
         }
     }
 
+    /// The category ids for a message: `necessary, analytics`.
     fn category_list(&self) -> String {
         let known: Vec<&str> = self.categories.iter().map(|(k, _)| k).collect();
         known.join(", ")
-    }
-
-    /// R23: authentication and session cookies are `__Host-` (so `Secure`, `Path=/`, no
-    /// `Domain`), `HttpOnly` and `SameSite=Strict`. Browsers match the prefix
-    /// case-insensitively, and so does this check.
-    fn check_auth_cookie(&self, path: &str, c: &CookieDecl, out: &mut Vec<PolicyError>) {
-        let name = c.name.as_str();
-        let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
-        if !prefixed {
-            out.push(PolicyError::new(
-                PolicyErrorKind::InsecureAuthCookie,
-                format!("{path}.name"),
-                format!("authentication and session cookies must use the `__Host-` prefix (Secure, Path=/, no Domain): rename \"{name}\" to \"__Host-{name}\""),
-            ));
-        }
-        if c.http_only != Some(true) {
-            out.push(PolicyError::new(
-                PolicyErrorKind::InsecureAuthCookie,
-                format!("{path}.http_only"),
-                format!("authentication and session cookie \"{name}\" must be HttpOnly so scripts cannot steal it: declare \"http_only\": true"),
-            ));
-        }
-        if c.same_site != Some(SameSite::Strict) {
-            out.push(PolicyError::new(
-                PolicyErrorKind::InsecureAuthCookie,
-                format!("{path}.same_site"),
-                format!("authentication and session cookie \"{name}\" must be SameSite=Strict: declare \"same_site\": \"strict\""),
-            ));
-        }
     }
 
     /// A cookie name declared again is reported at every declaration after the first.
@@ -658,6 +633,35 @@ impl Policy {
             })
         });
         top_level.chain(of_services)
+    }
+}
+
+/// R23: authentication and session cookies are `__Host-` (so `Secure`, `Path=/`, no
+/// `Domain`), `HttpOnly` and `SameSite=Strict`. Browsers match the prefix
+/// case-insensitively, and so does this check.
+fn check_auth_cookie(path: &str, c: &CookieDecl, out: &mut Vec<PolicyError>) {
+    let name = c.name.as_str();
+    let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
+    if !prefixed {
+        out.push(PolicyError::new(
+            PolicyErrorKind::InsecureAuthCookie,
+            format!("{path}.name"),
+            format!("authentication and session cookies must use the `__Host-` prefix (Secure, Path=/, no Domain): rename \"{name}\" to \"__Host-{name}\""),
+        ));
+    }
+    if c.http_only != Some(true) {
+        out.push(PolicyError::new(
+            PolicyErrorKind::InsecureAuthCookie,
+            format!("{path}.http_only"),
+            format!("authentication and session cookie \"{name}\" must be HttpOnly so scripts cannot steal it: declare \"http_only\": true"),
+        ));
+    }
+    if c.same_site != Some(SameSite::Strict) {
+        out.push(PolicyError::new(
+            PolicyErrorKind::InsecureAuthCookie,
+            format!("{path}.same_site"),
+            format!("authentication and session cookie \"{name}\" must be SameSite=Strict: declare \"same_site\": \"strict\""),
+        ));
     }
 }
 
