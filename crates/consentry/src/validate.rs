@@ -134,30 +134,12 @@ fn is_valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-/// True for an RFC 6265 cookie name token, allowing `*` for patterns.
+/// True for an RFC 6265 cookie name token, allowing `*` for patterns: visible ASCII except
+/// the separators.
 fn is_cookie_name_pattern(name: &str) -> bool {
-    name.bytes().all(|b| {
-        b.is_ascii_graphic()
-            && !matches!(
-                b,
-                b'(' | b')'
-                    | b'<'
-                    | b'>'
-                    | b'@'
-                    | b','
-                    | b';'
-                    | b':'
-                    | b'\\'
-                    | b'"'
-                    | b'/'
-                    | b'['
-                    | b']'
-                    | b'?'
-                    | b'='
-                    | b'{'
-                    | b'}'
-            )
-    })
+    const SEPARATORS: &[u8] = b"()<>@,;:\\\"/[]?={}";
+    name.bytes()
+        .all(|b| b.is_ascii_graphic() && !SEPARATORS.contains(&b))
 }
 
 impl Policy {
@@ -266,7 +248,7 @@ impl Policy {
         }
         if self.cookie_name.is_empty()
             || !is_cookie_name_pattern(&self.cookie_name)
-            || self.cookie_name.bytes().any(|b| b == b'*')
+            || self.cookie_name.contains('*')
         {
             out.push(PolicyError::new(
                 PolicyErrorKind::InvalidName,
