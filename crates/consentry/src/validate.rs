@@ -143,7 +143,9 @@ fn is_cookie_name_pattern(name: &str) -> bool {
 }
 
 impl Policy {
-    /// Every problem in the policy, in file order. Empty means the policy is valid.
+    /// Every problem in the policy. Empty means the policy is valid. In a fixed order: the
+    /// top-level settings, categories, services (with their cookies), top-level cookies,
+    /// duplicate cookie names, texts; each in file order.
     ///
     /// ```
     /// # #[cfg(feature = "json")] {
@@ -264,7 +266,14 @@ impl Policy {
             ));
         }
         for (code, profile) in &self.regions {
-            if *profile == RegionProfile::OptOut && requires_opt_in(code) {
+            // As `profile_for` reads codes: one that is not ASCII would never match.
+            if code.is_empty() || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::Region,
+                    format!("regions.{code}"),
+                    "is not a region code: use an ISO 3166 code such as \"US\" or \"US-CA\" (letters, digits and `-`)",
+                ));
+            } else if *profile == RegionProfile::OptOut && requires_opt_in(code) {
                 out.push(PolicyError::new(
                     PolicyErrorKind::Region,
                     format!("regions.{code}"),

@@ -445,6 +445,14 @@ fn rejects_opt_out_for_regions_that_require_opt_in() {
 }
 
 #[test]
+fn rejects_region_codes_that_are_not_codes() {
+    for code in ["", "DE\u{2003}", " US", "US_CA", "é"] {
+        let v = set(full_value(), &format!("/regions/{code}"), json!("opt-in"));
+        refused(&v, PolicyErrorKind::Region, &format!("regions.{code}"));
+    }
+}
+
+#[test]
 fn rejects_opt_out_as_default_region() {
     let v = set(full_value(), "/default_region", json!("opt-out"));
     refused(&v, PolicyErrorKind::Region, "default_region");
