@@ -191,17 +191,7 @@ pub(crate) fn build_checking_gate(check_gate: bool) -> Result<(), String> {
     ));
     let tmp = root.join(format!("target/{TARGET}/{PROFILE}/bindgen"));
     let _ = fs::remove_dir_all(&tmp);
-    run(Command::new("wasm-bindgen")
-        .arg(&wasm)
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            OUT,
-            "--out-dir",
-        ])
-        .arg(&tmp))?;
+    wasm_bindgen(&wasm, OUT, &tmp)?;
 
     let pkg = root.join("pkg");
     fs::create_dir_all(&pkg).map_err(|e| format!("cannot create pkg/: {e}"))?;
@@ -263,6 +253,22 @@ pub(crate) const CHECK_CLI: &str = "consentry-check.mjs";
 /// Base name of the checker's generated files: `consentry_check.js`, `consentry_check_bg.wasm`.
 const CHECK_OUT: &str = "consentry_check";
 
+/// `wasm-bindgen --target web --no-typescript`: `wasm`'s glue and module, named `name`, into
+/// `out_dir`.
+fn wasm_bindgen(wasm: &Path, name: &str, out_dir: &Path) -> Result<(), String> {
+    run(Command::new("wasm-bindgen")
+        .arg(wasm)
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            name,
+            "--out-dir",
+        ])
+        .arg(out_dir))
+}
+
 /// Builds the policy checker into `pkg/check/`: a plain stable release build for wasm32 (none
 /// of the bundle's unstable flags: it runs in Node.js, where its size matters little),
 /// `wasm-bindgen --target web` (an ES module; `pkg/consentry-check.mjs` instantiates it with
@@ -280,17 +286,7 @@ fn build_checker() -> Result<(), String> {
     let out = root.join("pkg").join(CHECK_DIR);
     // Nothing left from an earlier build: the package ships the whole folder.
     let _ = fs::remove_dir_all(&out);
-    run(Command::new("wasm-bindgen")
-        .arg(&wasm)
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            CHECK_OUT,
-            "--out-dir",
-        ])
-        .arg(&out))?;
+    wasm_bindgen(&wasm, CHECK_OUT, &out)?;
     let out_wasm = out.join(format!("{CHECK_OUT}_bg.wasm"));
     run(
         Command::new(root.join("xtask/tools/node_modules/.bin/wasm-opt"))

@@ -4,7 +4,7 @@
 
 mod common;
 
-use consentry::consent_mode::SignalState;
+use consentry::consent_mode::{Signal, SignalState};
 use consentry::{decide, Context, Policy, RegionProfile, Timestamp};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -90,18 +90,8 @@ fn each_unsafe_setting_is_overridden() {
 }
 
 fn signals() -> impl Strategy<Value = Option<Vec<&'static str>>> {
-    prop::option::of(prop::sample::subsequence(
-        vec![
-            "ad_storage",
-            "ad_user_data",
-            "ad_personalization",
-            "analytics_storage",
-            "functionality_storage",
-            "personalization_storage",
-            "security_storage",
-        ],
-        0..=7,
-    ))
+    let names: Vec<&str> = Signal::ALL.iter().map(|s| s.as_str()).collect();
+    prop::option::of(prop::sample::subsequence(names, 0..=Signal::ALL.len()))
 }
 
 fn category() -> impl Strategy<Value = Value> {
