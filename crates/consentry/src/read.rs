@@ -356,7 +356,7 @@ impl<'a> Reader<'a> {
         let more = self.next(list, b']')?;
         if more {
             self.path.push('[');
-            push_u32(&mut self.path, list.n - 1);
+            crate::codec::push_u64(&mut self.path, (list.n - 1).into());
             self.path.push(']');
         }
         Ok(more)
@@ -644,14 +644,6 @@ fn words(names: &str) -> impl Iterator<Item = &str> {
 /// Word `at` of `names` (separated by single spaces); empty past the last one.
 pub(crate) fn word(names: &str, at: usize) -> &str {
     words(names).nth(at).unwrap_or_default()
-}
-
-/// Appends `n` in decimal, without `core::fmt`.
-fn push_u32(out: &mut String, n: u32) {
-    if n >= 10 {
-        push_u32(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// The names of an enum's values as the file writes them, separated by spaces, and the values
