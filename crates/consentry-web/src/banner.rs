@@ -50,6 +50,13 @@ pub(crate) fn esc(out: &mut String, s: &str) {
     }
 }
 
+/// Appends `markup` as it is, then `text` escaped (one call for each such pair: 12 B gzip
+/// less than `push_str` and `esc`).
+fn put(out: &mut String, markup: &str, text: &str) {
+    out.push_str(markup);
+    esc(out, text);
+}
+
 fn push_all(out: &mut String, parts: &[&str]) {
     for p in parts {
         out.push_str(p);
@@ -78,57 +85,49 @@ pub(crate) fn render(
     granted: impl Fn(&str) -> bool,
 ) -> String {
     let mut o = String::new();
-    o.push_str("<h2 id=\"consentry-title\">");
-    esc(&mut o, t.title);
-    o.push_str("</h2><p id=\"consentry-body\">");
-    esc(&mut o, t.body);
+    put(&mut o, "<h2 id=\"consentry-title\">", t.title);
+    put(&mut o, "</h2><p id=\"consentry-body\">", t.body);
     if let Some(url) = t.privacy_url {
-        o.push_str(" <a href=\"");
-        esc(&mut o, url);
-        o.push_str("\">");
-        esc(&mut o, url);
+        put(&mut o, " <a href=\"", url);
+        put(&mut o, "\">", url);
         o.push_str("</a>");
     }
     o.push_str("</p>");
     if layer == 2 {
         for (id, cat) in policy.categories.iter() {
             let (title, desc) = t.category(id);
-            o.push_str("<fieldset><label><input type=\"checkbox\" data-consentry-category=\"");
-            esc(&mut o, id);
+            put(
+                &mut o,
+                "<fieldset><label><input type=\"checkbox\" data-consentry-category=\"",
+                id,
+            );
             o.push('"');
             if cat.required {
                 o.push_str(" checked disabled");
             } else if granted(id) {
                 o.push_str(" checked");
             }
-            o.push_str("> ");
-            esc(&mut o, title);
-            o.push_str("</label><p>");
-            esc(&mut o, desc);
+            put(&mut o, "> ", title);
+            put(&mut o, "</label><p>", desc);
             o.push_str("</p><ul>");
             for s in policy.services.iter() {
                 if s.category != id {
                     continue;
                 }
-                o.push_str("<li><b>");
-                esc(&mut o, &s.provider);
-                o.push_str("</b>: ");
-                esc(&mut o, &s.purpose);
+                put(&mut o, "<li><b>", &s.provider);
+                put(&mut o, "</b>: ", &s.purpose);
                 o.push_str("</li>");
             }
             for c in policy.cookies() {
                 if c.category != id {
                     continue;
                 }
-                o.push_str("<li><code>");
-                esc(&mut o, c.name().as_str());
+                put(&mut o, "<li><code>", c.name().as_str());
                 o.push_str("</code>");
                 for p in [c.provider, c.purpose].into_iter().flatten() {
-                    o.push_str(" · ");
-                    esc(&mut o, p);
+                    put(&mut o, " · ", p);
                 }
-                o.push_str(" · ");
-                esc(&mut o, &lifetime_text(c.decl.max_age_days));
+                put(&mut o, " · ", &lifetime_text(c.decl.max_age_days));
                 o.push_str("</li>");
             }
             o.push_str("</ul></fieldset>");
@@ -152,12 +151,13 @@ pub(crate) fn placeholder(t: &ResolvedTexts<'_>, category: &str) -> String {
     let (title, _) = t.category(category);
     let mut o = String::from("<div data-consentry-placeholder=\"");
     esc(&mut o, category);
-    o.push_str("\"><p>");
-    esc(&mut o, t.blocked);
-    o.push_str("</p><button type=\"button\" data-consentry-allow=\"");
-    esc(&mut o, category);
-    o.push_str("\">");
-    esc(&mut o, t.allow);
+    put(&mut o, "\"><p>", t.blocked);
+    put(
+        &mut o,
+        "</p><button type=\"button\" data-consentry-allow=\"",
+        category,
+    );
+    put(&mut o, "\">", t.allow);
     o.push(' ');
     esc(&mut o, title);
     o.push_str("</button></div>");

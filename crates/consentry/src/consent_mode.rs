@@ -60,17 +60,16 @@ impl Signal {
         Signal::SecurityStorage,
     ];
 
+    /// The gtag names of [`Signal::ALL`], in order, separated by spaces: what
+    /// [`Signal::as_str`] gives and the policy reader reads.
+    pub(crate) const NAMES: &'static str = "ad_storage ad_user_data ad_personalization \
+        analytics_storage functionality_storage personalization_storage security_storage";
+
     /// The gtag name, e.g. `ad_user_data`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Signal::AdStorage => "ad_storage",
-            Signal::AdUserData => "ad_user_data",
-            Signal::AdPersonalization => "ad_personalization",
-            Signal::AnalyticsStorage => "analytics_storage",
-            Signal::FunctionalityStorage => "functionality_storage",
-            Signal::PersonalizationStorage => "personalization_storage",
-            Signal::SecurityStorage => "security_storage",
-        }
+        // The reader's table rather than a `match` with a second copy of the names (with
+        // `LawfulBasis::as_str`: 11 B gzip less in the browser module).
+        crate::read::word(Self::NAMES, self as usize)
     }
 
     /// The standard signals for a category id (R19); empty for custom categories.

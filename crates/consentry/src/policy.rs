@@ -237,16 +237,16 @@ impl LawfulBasis {
         }
     }
 
+    /// The snake_case names of [`LawfulBasis::ALL`], in order, separated by spaces: what
+    /// [`LawfulBasis::as_str`] gives and the policy reader reads.
+    pub(crate) const NAMES: &'static str =
+        "consent contract legal_obligation vital_interests public_task legitimate_interests";
+
     /// The snake_case name used in the policy file.
     pub fn as_str(self) -> &'static str {
-        match self {
-            LawfulBasis::Consent => "consent",
-            LawfulBasis::Contract => "contract",
-            LawfulBasis::LegalObligation => "legal_obligation",
-            LawfulBasis::VitalInterests => "vital_interests",
-            LawfulBasis::PublicTask => "public_task",
-            LawfulBasis::LegitimateInterests => "legitimate_interests",
-        }
+        // The reader's table rather than a `match` with a second copy of the names (with
+        // `Signal::as_str`: 11 B gzip less in the browser module).
+        crate::read::word(Self::NAMES, self as usize)
     }
 }
 

@@ -356,7 +356,7 @@ impl<'a> Reader<'a> {
         let more = self.next(list, b']')?;
         if more {
             self.path.push('[');
-            push_u32(&mut self.path, list.n - 1);
+            crate::codec::push_u64(&mut self.path, (list.n - 1).into());
             self.path.push(']');
         }
         Ok(more)
@@ -641,12 +641,9 @@ fn words(names: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Appends `n` in decimal, without `core::fmt`.
-fn push_u32(out: &mut String, n: u32) {
-    if n >= 10 {
-        push_u32(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
+/// Word `at` of `names` (separated by single spaces); empty past the last one.
+pub(crate) fn word(names: &str, at: usize) -> &str {
+    words(names).nth(at).unwrap_or_default()
 }
 
 /// The names of an enum's values as the file writes them, separated by spaces, and the values
@@ -659,16 +656,9 @@ type Names<T> = (&'static str, &'static [T]);
 
 const REGION_PROFILES: Names<RegionProfile> = ("opt-in opt-out", &RegionProfile::ALL);
 
-const LAWFUL_BASES: Names<LawfulBasis> = (
-    "consent contract legal_obligation vital_interests public_task legitimate_interests",
-    &LawfulBasis::ALL,
-);
+const LAWFUL_BASES: Names<LawfulBasis> = (LawfulBasis::NAMES, &LawfulBasis::ALL);
 
-const SIGNALS: Names<Signal> = (
-    "ad_storage ad_user_data ad_personalization analytics_storage functionality_storage \
-     personalization_storage security_storage",
-    &Signal::ALL,
-);
+const SIGNALS: Names<Signal> = (Signal::NAMES, &Signal::ALL);
 
 const UNDECLARED: Names<UndeclaredCookies> = (
     "drop warn allow",
@@ -701,11 +691,19 @@ const SAME_SITES: Names<SameSite> = (
 mod tests {
     use super::*;
 
-    /// The copied names agree with the enums' own `as_str`.
+    /// The names agree with the enums' own `as_str` and with their serde names (those of
+    /// `Signal` and `LawfulBasis` are the same tables, so this checks their order).
     #[test]
-    fn names_match_as_str() {
-        fn check<T: Copy>((names, values): Names<T>, as_str: fn(T) -> &'static str) {
+    fn names_match_as_str_and_serde() {
+        fn check<T: Copy + serde::Serialize>(
+            (names, values): Names<T>,
+            as_str: fn(T) -> &'static str,
+        ) {
             assert!(names.split(' ').eq(values.iter().map(|v| as_str(*v))));
+            for v in values {
+                let serde = serde_json::to_string(v).unwrap();
+                assert_eq!(serde, ["\"", as_str(*v), "\""].concat());
+            }
         }
         check(REGION_PROFILES, RegionProfile::as_str);
         check(LAWFUL_BASES, LawfulBasis::as_str);
