@@ -75,21 +75,17 @@ fn gate_path() -> PathBuf {
 /// except the policy checker's (see [`is_checker`]). Err if the module is not built (no
 /// `consentry.js` or no `.wasm`).
 fn bundle_files() -> Result<Vec<PathBuf>, String> {
-    let pkg = root().join("pkg");
-    let mut files = Vec::new();
-    collect(&pkg, &mut files)?;
-    files.retain(|p| {
-        p.file_name().is_some_and(|n| n != "consentry-gate.js") && !is_checker(&pkg, p)
-    });
-    files.sort();
-    let built = pkg.join("consentry.js").exists()
+    let files = pkg_files(|pkg, p| {
+        p.file_name().is_some_and(|n| n != "consentry-gate.js") && !is_checker(pkg, p)
+    })?;
+    let built = root().join("pkg/consentry.js").exists()
         && files
             .iter()
             .any(|p| p.extension().is_some_and(|x| x == "wasm"));
     if !built {
         return Err(format!(
             "the module is not built in {} (no consentry.js or .wasm): run `cargo xtask web` first",
-            pkg.display()
+            root().join("pkg").display()
         ));
     }
     Ok(files)
@@ -103,10 +99,16 @@ fn is_checker(pkg: &Path, file: &Path) -> bool {
 
 /// The policy checker's files in `pkg/` ([`is_checker`]), sorted.
 fn checker_files() -> Result<Vec<PathBuf>, String> {
+    pkg_files(is_checker)
+}
+
+/// The `.js`, `.mjs`, `.wasm` and `.css` files under `pkg/` that `keep(pkg, file)` accepts,
+/// sorted.
+fn pkg_files(keep: impl Fn(&Path, &Path) -> bool) -> Result<Vec<PathBuf>, String> {
     let pkg = root().join("pkg");
     let mut files = Vec::new();
     collect(&pkg, &mut files)?;
-    files.retain(|p| is_checker(&pkg, p));
+    files.retain(|p| keep(&pkg, p));
     files.sort();
     Ok(files)
 }
