@@ -89,5 +89,7 @@ pub use hsts::Hsts;
 pub use keys::{Key, Keys};
 pub use name::{NameError, HOST_PREFIX};
 pub use policy_tag::policy_script_tag;
-pub use receipts::{ReceiptEndpoint, ReceiptResponse, ReceiptSink};
+pub use receipts::{
+    AcceptedReceipt, ReceiptEndpoint, ReceiptResponse, ReceiptSink, SinkError, SinkFuture, Stored,
+};
 pub use request::Headers;

@@ -1,23 +1,101 @@
 //! The receipts endpoint: validates receipts the browser posts and hands them to the app.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use consentry::receipt::MAX_RECEIPT_BYTES;
-use consentry::{Policy, Receipt};
+use consentry::{Policy, Receipt, Timestamp};
 
-/// Where valid receipts go. The app implements it (a database, a log, a queue). Called on the
-/// request's task: keep it quick, or hand the receipt to a background worker.
-pub trait ReceiptSink: Send + Sync + 'static {
-    /// Stores one verified receipt. An error answers 500 to the browser.
-    fn store(&self, receipt: Receipt) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+/// A receipt the endpoint accepted, as the server knows it: the browser's receipt, checked, and
+/// what the server itself saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AcceptedReceipt {
+    /// The receipt as posted (it passed every check of the endpoint).
+    pub receipt: Receipt,
+    /// When the server received it (unix seconds, UTC), stamped by the server.
+    pub received_at: Timestamp,
+    /// The client's IP address, only when the app opted in
+    /// ([`ReceiptEndpoint::record_client_ip`]); `None` otherwise.
+    pub client_ip: Option<String>,
+    /// The `User-Agent` header, only when the app opted in
+    /// ([`ReceiptEndpoint::record_user_agent`]); `None` otherwise.
+    pub user_agent: Option<String>,
 }
 
+impl AcceptedReceipt {
+    /// A receipt received at `received_at`, with no client details.
+    pub fn new(receipt: Receipt, received_at: Timestamp) -> Self {
+        AcceptedReceipt {
+            receipt,
+            received_at,
+            client_ip: None,
+            user_agent: None,
+        }
+    }
+}
+
+/// What a sink did with a receipt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now.
+    New,
+    /// The same receipt (same id, same content) was stored before: nothing changed.
+    Duplicate,
+}
+
+/// Why a sink did not store a receipt.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// A different receipt with the same id is already stored (the endpoint answers 409).
+    Conflict,
+    /// The store cannot take it now (database down, disk full…): the endpoint answers 503 and
+    /// logs the error; the browser keeps its consent cookie.
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl std::fmt::Display for SinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SinkError::Conflict => f.write_str("another receipt with this id is already stored"),
+            SinkError::Unavailable(e) => write!(f, "receipt store unavailable: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SinkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SinkError::Conflict => None,
+            SinkError::Unavailable(e) => Some(&**e),
+        }
+    }
+}
+
+/// The future a [`ReceiptSink`] returns.
+pub type SinkFuture<'a> = Pin<Box<dyn Future<Output = Result<Stored, SinkError>> + Send + 'a>>;
+
+/// Where accepted receipts go: the consent log of `consentry-records`, or the app's own store.
+/// Async: the endpoint awaits it on the request's task, so it must not block the thread.
+pub trait ReceiptSink: Send + Sync + 'static {
+    /// Stores one accepted receipt. The same receipt stored twice must be [`Stored::Duplicate`];
+    /// another receipt under an id already stored, [`SinkError::Conflict`].
+    fn store<'a>(&'a self, receipt: &'a AcceptedReceipt) -> SinkFuture<'a>;
+}
+
+/// A plain function or closure is a sink that never blocks (e.g. one that logs, or sends to a
+/// channel): `Ok` is [`Stored::New`], `Err` is [`SinkError::Unavailable`].
 impl<F> ReceiptSink for F
 where
     F: Fn(Receipt) -> Result<(), Box<dyn std::error::Error + Send + Sync>> + Send + Sync + 'static,
 {
-    fn store(&self, receipt: Receipt) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self(receipt)
+    fn store<'a>(&'a self, receipt: &'a AcceptedReceipt) -> SinkFuture<'a> {
+        let result = self(receipt.receipt.clone())
+            .map(|()| Stored::New)
+            .map_err(SinkError::Unavailable);
+        Box::pin(std::future::ready(result))
     }
 }
 
@@ -88,7 +166,7 @@ impl ReceiptEndpoint {
 
     /// Handles one posted body. `content_length` is the declared length, if any, checked
     /// before the body is read.
-    pub fn handle(&self, content_length: Option<u64>, body: &[u8]) -> ReceiptResponse {
+    pub async fn handle(&self, content_length: Option<u64>, body: &[u8]) -> ReceiptResponse {
         let too_big = |n: u64| n > MAX_RECEIPT_BYTES as u64;
         if content_length.is_some_and(too_big) || too_big(body.len() as u64) {
             return ReceiptResponse {
@@ -112,8 +190,12 @@ impl ReceiptEndpoint {
                 body: e.to_string(),
             };
         }
-        match self.sink.store(receipt) {
-            Ok(()) => ReceiptResponse {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let accepted = AcceptedReceipt::new(receipt, Timestamp(now));
+        match self.sink.store(&accepted).await {
+            Ok(_) => ReceiptResponse {
                 status: 204,
                 body: String::new(),
             },

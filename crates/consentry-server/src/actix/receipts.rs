@@ -27,11 +27,11 @@ pub fn receipts(endpoint: ReceiptEndpoint) -> Route {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<u64>().ok());
             let result = match declared {
-                Some(n) if n > endpoint.max_bytes() as u64 => endpoint.handle(Some(n), b""),
+                Some(n) if n > endpoint.max_bytes() as u64 => endpoint.handle(Some(n), b"").await,
                 _ => match body.to_bytes_limited(endpoint.max_bytes()).await {
-                    Ok(Ok(bytes)) => endpoint.handle(declared, &bytes),
-                    Ok(Err(_)) => endpoint.handle(None, b"\xff"),
-                    Err(_) => endpoint.handle(Some(u64::MAX), b""),
+                    Ok(Ok(bytes)) => endpoint.handle(declared, &bytes).await,
+                    Ok(Err(_)) => endpoint.handle(None, b"\xff").await,
+                    Err(_) => endpoint.handle(Some(u64::MAX), b"").await,
                 },
             };
             let status =

@@ -31,10 +31,10 @@ async fn handle(endpoint: &ReceiptEndpoint, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let result = match declared {
-        Some(n) if n > endpoint.max_bytes() as u64 => endpoint.handle(Some(n), b""),
+        Some(n) if n > endpoint.max_bytes() as u64 => endpoint.handle(Some(n), b"").await,
         _ => match axum::body::to_bytes(req.into_body(), endpoint.max_bytes()).await {
-            Ok(body) => endpoint.handle(declared, &body),
-            Err(_) => endpoint.handle(Some(u64::MAX), b""),
+            Ok(body) => endpoint.handle(declared, &body).await,
+            Err(_) => endpoint.handle(Some(u64::MAX), b"").await,
         },
     };
     let status = StatusCode::from_u16(result.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
