@@ -268,12 +268,18 @@ impl Drop for TestPostgres {
 /// The server for the tests: [`URL_VAR`] if set, else a throwaway one kept alive by this value.
 pub(crate) struct TestDatabase {
     url: String,
-    _server: Option<TestPostgres>,
+    /// The throwaway server, if we started one: stopped when this is dropped.
+    server: Option<TestPostgres>,
 }
 
 impl TestDatabase {
-    pub(crate) fn url(&self) -> &str {
-        &self.url
+    /// Points `cmd` at this server. A given [`URL_VAR`] is already in our environment and
+    /// inherited as it is: not set again, so that `run` does not echo its password.
+    pub(crate) fn env<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        if self.server.is_some() {
+            cmd.env(URL_VAR, &self.url);
+        }
+        cmd
     }
 }
 
@@ -284,7 +290,7 @@ pub(crate) fn test_database() -> Result<TestDatabase, String> {
             "\n==> PostgreSQL: {URL_VAR} is set, using {} (nothing started)",
             hide_password(&url)
         );
-        return Ok(TestDatabase { url, _server: None });
+        return Ok(TestDatabase { url, server: None });
     }
     let started = Instant::now();
     let pg = TestPostgres::start()?;
@@ -297,7 +303,7 @@ pub(crate) fn test_database() -> Result<TestDatabase, String> {
     );
     Ok(TestDatabase {
         url: pg.url(),
-        _server: Some(pg),
+        server: Some(pg),
     })
 }
 

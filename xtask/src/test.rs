@@ -38,9 +38,7 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     // The consent log tests (`consentry-records`) need a real PostgreSQL server: a throwaway
     // one, stopped when `db` is dropped (also when the tests fail), unless one is given.
     let db = crate::pg::test_database()?;
-    sh(cargo()
-        .args(["test", "--workspace", "--all-features"])
-        .env(crate::pg::URL_VAR, db.url()))?;
+    sh(db.env(cargo().args(["test", "--workspace", "--all-features"])))?;
     drop(db);
     if quick {
         eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
