@@ -147,11 +147,28 @@ impl TestPostgres {
         };
         install_stop_handler();
         pg.init()?;
-        pg.port = free_port()?;
         pg.started = true;
-        pg.launch()?;
+        // The free port may be taken between our check and the server's bind: then try another.
+        for attempt in 1.. {
+            pg.port = free_port()?;
+            match pg.launch() {
+                Ok(()) => break,
+                Err(_) if attempt < 3 && pg.port_was_taken() => {
+                    eprintln!(
+                        "xtask: port {} was taken meanwhile, trying another",
+                        pg.port
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
         pg.create_database()?;
         Ok(pg)
+    }
+
+    /// True if the server's log says it could not bind its port.
+    fn port_was_taken(&self) -> bool {
+        fs::read_to_string(self.log()).is_ok_and(|log| log.contains("Address already in use"))
     }
 
     /// `postgres://consentry@127.0.0.1:PORT/consentry_test`.
@@ -193,6 +210,7 @@ impl TestPostgres {
     }
 
     fn launch(&self) -> Result<(), String> {
+        let _ = fs::remove_file(self.log());
         // fsync=off: a crash may corrupt this cluster, which is thrown away anyway; it makes
         // every commit much cheaper on a busy disk.
         let options = format!(
@@ -253,7 +271,8 @@ impl TestPostgres {
 
 impl Drop for TestPostgres {
     fn drop(&mut self) {
-        if self.started {
+        // No `postmaster.pid`: the server never came up (or has already gone).
+        if self.started && self.data().join("postmaster.pid").exists() {
             if let Err(e) = self.stop() {
                 eprintln!("xtask: could not stop the test PostgreSQL: {e}");
             }
