@@ -206,7 +206,13 @@ impl TestPostgres {
             "--locale=C",
             "--no-sync",
         ];
-        self.server_cmd("initdb", &args)
+        self.server_cmd("initdb", &args).map_err(|e| match &self.user {
+            Some(user) => format!(
+                "{e}\n(user {user} runs the server and must be able to reach {}: set TMPDIR to a directory it can, e.g. /tmp)",
+                self.dir.display()
+            ),
+            None => e,
+        })
     }
 
     fn launch(&self) -> Result<(), String> {
