@@ -35,7 +35,11 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     clippy_wasm32(&["-p", "consentry", "--no-default-features"])?;
     // The policy checker as `cargo xtask web` builds it for Node.js (std, the core with `json`).
     clippy_wasm32(&["-p", "consentry-check", "--all-targets"])?;
-    sh(cargo().args(["test", "--workspace", "--all-features"]))?;
+    // The consent log tests (`consentry-records`) need a real PostgreSQL server: a throwaway
+    // one, stopped when `db` is dropped (also when the tests fail), unless one is given.
+    let db = crate::pg::test_database()?;
+    sh(db.env(cargo().args(["test", "--workspace", "--all-features"])))?;
+    drop(db);
     if quick {
         eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
         return Ok(());
