@@ -306,10 +306,16 @@ fn from_json_refuses_oversized_unknown_fields_and_bad_ids() {
     assert!(err.starts_with("event: unknown variant"), "{err}");
     assert!(Receipt::from_json(b"\xff\xfe").is_err());
     // One receipt and nothing after it but whitespace.
-    assert_eq!(Receipt::from_json(format!(" {json}\n").as_bytes()), Ok(base));
+    assert_eq!(
+        Receipt::from_json(format!(" {json}\n").as_bytes()),
+        Ok(base)
+    );
     for trailing in [" trailing", "{}", ",", "x"] {
         let err = Receipt::from_json(format!("{json}{trailing}").as_bytes()).unwrap_err();
-        assert!(err.starts_with(".: trailing characters"), "{trailing}: {err}");
+        assert!(
+            err.starts_with(".: trailing characters"),
+            "{trailing}: {err}"
+        );
     }
     assert_eq!(RECEIPT_VERSION, "consentry-receipt/1");
 }
