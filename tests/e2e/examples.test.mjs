@@ -259,11 +259,14 @@ describe("p4p-packing", () => {
     assert.match(tls.headers.get("strict-transport-security") ?? "", /^max-age=31536000; includeSubDomains/);
   });
 
-  test("the receipts endpoint refuses malformed (400) and oversized (413) receipts", async () => {
-    const post = (body) => fetch(site.url("/consentry/receipts"), { method: "POST", headers: { "content-type": "application/json" }, body });
+  test("the receipts endpoint refuses malformed (400), oversized (413) and cross-site (403) receipts", async () => {
+    // From the site's own page (the endpoint refuses posts without a same-origin `Origin`).
+    const post = (body) => fetch(site.url("/consentry/receipts"), { method: "POST", headers: { "content-type": "application/json", origin: site.origin }, body });
     assert.equal((await post("{not json")).status, 400);
     assert.equal((await post(JSON.stringify({ version: "1" }))).status, 400);
     assert.equal((await post("x".repeat(64 * 1024))).status, 413);
+    const foreign = await fetch(site.url("/consentry/receipts"), { method: "POST", headers: { origin: "https://evil.test" }, body: "{}" });
+    assert.equal(foreign.status, 403, "a post from another site");
     assert.doesNotMatch(site.output(), /panicked/);
   });
 

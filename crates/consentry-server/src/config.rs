@@ -65,7 +65,7 @@ impl fmt::Debug for Consentry {
     }
 }
 
-fn system_now() -> Timestamp {
+pub(crate) fn system_now() -> Timestamp {
     Timestamp(
         SystemTime::now()
             .duration_since(UNIX_EPOCH)

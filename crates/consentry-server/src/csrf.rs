@@ -35,6 +35,10 @@ pub enum CsrfRefusal {
     MissingToken,
     /// The token does not match the cookie, or is not signed for this session.
     BadToken,
+    /// Neither an `Origin` header nor `Sec-Fetch-Site: same-origin`. [`Csrf::check`] lets
+    /// such requests through to the token check; the receipts endpoint, which has no token,
+    /// refuses them ([`ReceiptEndpoint`](crate::ReceiptEndpoint)).
+    NoOrigin,
 }
 
 impl fmt::Display for CsrfRefusal {
@@ -44,6 +48,7 @@ impl fmt::Display for CsrfRefusal {
             CsrfRefusal::UntrustedOrigin => "request origin not allowed",
             CsrfRefusal::MissingToken => "CSRF token missing",
             CsrfRefusal::BadToken => "CSRF token invalid",
+            CsrfRefusal::NoOrigin => "request origin missing",
         })
     }
 }
@@ -220,16 +225,8 @@ impl Csrf {
     /// user info): a mistake in the settings, reported when the settings are built. One
     /// trailing `/` is tolerated.
     pub fn allow_origin(mut self, origin: &str) -> Self {
-        let trimmed = origin.trim();
-        let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
-        match Origin::parse(trimmed.as_bytes()) {
-            Some(o) => self.allowed_origins.push(o),
-            None => panic!(
-                "Csrf::allow_origin({origin:?}): not an origin; write the scheme, the host and, \
-                 when not 443 or 80, the port, e.g. \"https://shop.example.com\" or \
-                 \"https://shop.example.com:8443\""
-            ),
-        }
+        self.allowed_origins
+            .push(Origin::from_setting("Csrf::allow_origin", origin));
         self
     }
 
@@ -409,23 +406,7 @@ impl Csrf {
         if is_safe_method(method) {
             return Ok(());
         }
-        // Outer `Some`: the header is there; inner `None`: it is not an origin (fails closed).
-        let origin = headers.first("origin").map(Origin::parse);
-        let origin_allowed = matches!(&origin, Some(Some(o)) if self.allowed_origins.contains(o));
-        match headers.first("sec-fetch-site").map(<[u8]>::trim_ascii) {
-            Some(b"cross-site") => return Err(CsrfRefusal::CrossSite),
-            Some(b"same-site") if !origin_allowed => return Err(CsrfRefusal::CrossSite),
-            _ => {}
-        }
-        if let Some(origin) = &origin {
-            let site = headers
-                .first("host")
-                .and_then(|h| Origin::of_site(h, https));
-            let same_origin = matches!((origin, &site), (Some(o), Some(s)) if o == s);
-            if !(same_origin || origin_allowed) {
-                return Err(CsrfRefusal::UntrustedOrigin);
-            }
-        }
+        check_origin(headers, https, &self.allowed_origins, OriginRequired::No)?;
         let submitted = match headers.first(&self.header) {
             Some(h) => std::str::from_utf8(h).ok().map(|s| s.trim().to_owned()),
             None => form_token.map(str::to_owned),
@@ -446,6 +427,53 @@ impl Csrf {
             Err(CsrfRefusal::BadToken)
         }
     }
+}
+
+/// Does [`check_origin`] refuse a request that shows no origin at all?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OriginRequired {
+    /// No: the token check decides (CSRF).
+    No,
+    /// Yes: without `Origin` or `Sec-Fetch-Site: same-origin` the request is refused
+    /// (receipts, which carry no token; browsers send `Origin` on every `POST`).
+    Yes,
+}
+
+/// The `Sec-Fetch-Site` and `Origin` checks of a state-changing request, shared by
+/// [`Csrf::check`] and the receipts endpoint. `Sec-Fetch-Site: cross-site` is refused, and
+/// `same-site` unless the `Origin` is allowed; an `Origin` header must be the site's own origin
+/// (`Host`, `https` or not) or an allowed one.
+pub(crate) fn check_origin<H: Headers + ?Sized>(
+    headers: &H,
+    https: bool,
+    allowed: &[Origin],
+    required: OriginRequired,
+) -> Result<(), CsrfRefusal> {
+    // Outer `Some`: the header is there; inner `None`: it is not an origin (fails closed).
+    let origin = headers.first("origin").map(Origin::parse);
+    let origin_allowed = matches!(&origin, Some(Some(o)) if allowed.contains(o));
+    let fetch_site = headers.first("sec-fetch-site").map(<[u8]>::trim_ascii);
+    match fetch_site {
+        Some(b"cross-site") => return Err(CsrfRefusal::CrossSite),
+        Some(b"same-site") if !origin_allowed => return Err(CsrfRefusal::CrossSite),
+        _ => {}
+    }
+    match &origin {
+        Some(origin) => {
+            let site = headers
+                .first("host")
+                .and_then(|h| Origin::of_site(h, https));
+            let same_origin = matches!((origin, &site), (Some(o), Some(s)) if o == s);
+            if !(same_origin || origin_allowed) {
+                return Err(CsrfRefusal::UntrustedOrigin);
+            }
+        }
+        None if required == OriginRequired::Yes && fetch_site != Some(b"same-origin") => {
+            return Err(CsrfRefusal::NoOrigin);
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {

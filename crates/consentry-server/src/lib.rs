@@ -20,7 +20,7 @@
 //!
 //! | feature | default | adds |
 //! |---|---|---|
-//! | `axum` | no | [`axum::ConsentLayer`] (tower), [`axum::CsrfLayer`], extractors for [`Consent`] and [`CsrfToken`], `IntoResponseParts` for [`AuthCookie`], the [`axum::receipts`] route (axum 0.8) |
+//! | `axum` | no | [`axum::ConsentLayer`] (tower), [`axum::CsrfLayer`], extractors for [`Consent`] and [`CsrfToken`], `IntoResponseParts` for [`AuthCookie`], the [`axum::receipts`] route (axum 0.8; turns on axum's `tokio` feature, for `ConnectInfo`) |
 //! | `actix` | no | [`actix::ConsentMiddleware`], [`actix::CsrfMiddleware`], `FromRequest` for [`Consent`] and [`CsrfToken`], `append_header(auth_cookie)` and [`actix::add_auth_cookie`], the [`actix::receipts`] route (actix-web 4) |
 //!
 //! Without features the crate is the framework-free logic the adapters share: every type
@@ -33,7 +33,7 @@
 //! | the visitor's consent (consent cookie, `Sec-GPC`, region hint), gtag snippet | [`Consentry::consent`], [`Consent`] |
 //! | the Set-Cookie gate | [`check_set_cookie`], [`Consentry::gate`] |
 //! | HSTS, only over HTTPS | [`Hsts`], [`Consentry::hsts_for`] |
-//! | receipts posted by the browser | [`ReceiptEndpoint`], [`ReceiptSink`] |
+//! | receipts posted by the browser: same-origin posts only, believable claims (server clock, consent lifetime, no self-contradiction), stamped with the server's time, awaited async sink (204 stored or duplicate, 409 conflict, 503 unavailable), IP and user agent only on opt-in | [`ReceiptEndpoint`], [`ReceiptSink`], [`AcceptedReceipt`] |
 //! | the policy tag for the page (canonical JSON, `data-sha256` for receipts) | [`policy_script_tag`] |
 //!
 //! ## Things to know
@@ -51,6 +51,16 @@
 //!   `csrf_token` field. Multipart forms must send the header. Exempt endpoints that cannot
 //!   carry a token (the receipts endpoint, which `sendBeacon` posts to) with
 //!   [`Csrf::exempt_path`].
+//! - The receipts route does its own `Origin` check, the same as the CSRF check's (site's own
+//!   origin or one given to [`ReceiptEndpoint::allow_origin`]; `Sec-Fetch-Site: cross-site`
+//!   refused), and also refuses a post showing neither `Origin` nor
+//!   `Sec-Fetch-Site: same-origin`: it is exempt from the CSRF token check only because
+//!   `sendBeacon` cannot carry a token. It takes `https` from the consent layer around it, like
+//!   the CSRF layer, so keep the consent layer outermost.
+//! - The receipts endpoint stores no IP address or user agent unless the app opts in
+//!   ([`ReceiptEndpoint::record_client_ip`], [`ReceiptEndpoint::record_user_agent`]). With axum,
+//!   the IP address needs `into_make_service_with_connect_info::<SocketAddr>()`; the `axum`
+//!   feature turns on axum's `tokio` feature for `ConnectInfo`.
 //! - The CSRF `Origin` check compares the full origin, scheme, host and port (default ports
 //!   filled in), with the site's own: the `Host` header, and `https` exactly when the request
 //!   counts as HTTPS for HSTS ([`Consentry::is_https`]). Behind a TLS-terminating proxy turn on
@@ -91,5 +101,6 @@ pub use name::{NameError, HOST_PREFIX};
 pub use policy_tag::policy_script_tag;
 pub use receipts::{
     AcceptedReceipt, ReceiptEndpoint, ReceiptResponse, ReceiptSink, SinkError, SinkFuture, Stored,
+    DEFAULT_MAX_CLOCK_SKEW, MAX_USER_AGENT_BYTES,
 };
 pub use request::Headers;

@@ -27,6 +27,26 @@ impl Origin {
         Origin::from_authority(authority, https)
     }
 
+    /// An origin from the settings (`setting` names the method, for the panic message). One
+    /// trailing `/` and surrounding spaces are tolerated.
+    ///
+    /// # Panics
+    ///
+    /// When `origin` is not an `http` or `https` origin: a mistake in the settings, reported
+    /// when they are built.
+    pub(crate) fn from_setting(setting: &str, origin: &str) -> Origin {
+        let trimmed = origin.trim();
+        let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+        match Origin::parse(trimmed.as_bytes()) {
+            Some(o) => o,
+            None => panic!(
+                "{setting}({origin:?}): not an origin; write the scheme, the host and, \
+                 when not 443 or 80, the port, e.g. \"https://shop.example.com\" or \
+                 \"https://shop.example.com:8443\""
+            ),
+        }
+    }
+
     /// The origin of a site reached with this `Host` header value (`shop.test`,
     /// `shop.test:8443`, `[::1]:8080`) over HTTPS or plain HTTP.
     pub(crate) fn of_site(host_header: &[u8], https: bool) -> Option<Origin> {

@@ -37,6 +37,37 @@ impl Headers for [(&str, &[u8])] {
     }
 }
 
+/// Headers with a `Host` filled in from the request URI's authority when the request has no
+/// `Host` header (HTTP/2 carries it as `:authority`): the origin checks compare with `Host`.
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) struct WithHost<'a, H: ?Sized> {
+    pub(crate) headers: &'a H,
+    pub(crate) authority: Option<&'a [u8]>,
+}
+
+#[cfg(any(feature = "axum", feature = "actix"))]
+impl<H: Headers + ?Sized> Headers for WithHost<'_, H> {
+    fn each<'b>(&'b self, name: &str, f: &mut dyn FnMut(&'b [u8])) {
+        let mut any = false;
+        self.headers.each(name, &mut |v| {
+            any = true;
+            f(v)
+        });
+        if !any && name == "host" {
+            if let Some(a) = self.authority {
+                f(a);
+            }
+        }
+    }
+
+    fn first(&self, name: &str) -> Option<&[u8]> {
+        match self.headers.first(name) {
+            None if name == "host" => self.authority,
+            v => v,
+        }
+    }
+}
+
 /// What looking up one cookie found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Found<'a> {

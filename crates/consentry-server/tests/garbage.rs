@@ -41,7 +41,7 @@ fn parsers_never_panic_on_random_bytes() {
         .session_cookie("__Host-session")
         .allow_origin("https://partner.test");
     let trusting = consentry.clone().trust_forwarded_proto(true);
-    let endpoint = ReceiptEndpoint::new(policy, |_r: Receipt| Ok(()));
+    let endpoint = ReceiptEndpoint::new(policy, |_r: Receipt| Ok(())).record_user_agent(true);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for i in 0..20_000 {
         let a = rng.bytes(if i % 100 == 0 { 5000 } else { 120 });
@@ -76,7 +76,10 @@ fn parsers_never_panic_on_random_bytes() {
         origin.extend_from_slice(&b);
         let near: &[(&str, &[u8])] = &[("origin", &origin), ("host", &a[..a.len().min(40)])];
         assert_ne!(csrf.check("POST", near, None, https), Ok(()));
-        let _ = endpoint.handle(None, &a);
+        let _ = endpoint.accept_at(consentry::Timestamp(i), headers, https, None, &a);
+        // From the site's own page, so the body reaches the receipt parser and checks.
+        let own: &[(&str, &[u8])] = &[("sec-fetch-site", b"same-origin"), ("user-agent", &a)];
+        let _ = endpoint.accept_at(consentry::Timestamp(i), own, https, None, &a);
         if let Ok(s) = std::str::from_utf8(&a) {
             let _ = AuthCookie::verify_signed(&keys, "session", s);
             let _ = AuthCookie::decrypt(&keys, "session", s);

@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use common::*;
+use consentry::{ConsentId, Method, ReceiptEvent, Timestamp};
+use consentry_server::MAX_USER_AGENT_BYTES;
 use reqwest::header::{HeaderMap as ReqHeaders, SET_COOKIE};
 
 #[derive(Clone, Copy, Debug)]
@@ -91,7 +93,12 @@ mod axum_server {
             )
             .route("/form", get(|t: CsrfToken| async move { t.hidden_input() }))
             .route("/transfer", post(|_r: Request| async { "transferred" }))
-            .route("/consentry/receipts", receipts(receipt_endpoint(json)))
+            .route(RECEIPTS_PATH, receipts(receipt_endpoint(json)))
+            .route(
+                RECEIPTS_DETAILS_PATH,
+                receipts(receipt_endpoint_with_details(json)),
+            )
+            .route(RECEIPTS_DOWN_PATH, receipts(receipt_endpoint_down(json)))
             .layer(CsrfLayer::new(csrf()))
             .layer(ConsentLayer::with(consentry(json, trust)))
     }
@@ -106,7 +113,8 @@ mod axum_server {
                 .unwrap();
             rt.block_on(async move {
                 let l = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(l, app(json, trust)).await.unwrap();
+                let app = app(json, trust).into_make_service_with_connect_info::<SocketAddr>();
+                axum::serve(l, app).await.unwrap();
             });
         });
         addr
@@ -192,7 +200,12 @@ mod actix_server {
                             web::get().to(|t: CsrfToken| async move { t.hidden_input() }),
                         )
                         .route("/transfer", web::post().to(|| async { "transferred" }))
-                        .route("/consentry/receipts", receipts(receipt_endpoint(json)))
+                        .route(RECEIPTS_PATH, receipts(receipt_endpoint(json)))
+                        .route(
+                            RECEIPTS_DETAILS_PATH,
+                            receipts(receipt_endpoint_with_details(json)),
+                        )
+                        .route(RECEIPTS_DOWN_PATH, receipts(receipt_endpoint_down(json)))
                         .wrap(CsrfMiddleware::new(csrf()))
                         .wrap(ConsentMiddleware::with(consentry(json, trust)))
                 })
@@ -995,32 +1008,494 @@ async fn hsts_only_over_https() {
     }
 }
 
+// --- receipts: the server decides what is true ----------------------------------------------
+
+/// A receipt id for one test (`test`) and framework (`fw`, its index in `servers()`), so tests
+/// running side by side and the two frameworks never share a receipt in the test sink.
+fn receipt_id(test: u8, case: u8, fw: usize) -> ConsentId {
+    let mut bytes = [test; 12];
+    bytes[10] = case;
+    bytes[11] = fw as u8;
+    ConsentId::from_random_bytes(bytes)
+}
+
+/// The `Origin` of the site's own pages (the servers are plain HTTP on 127.0.0.1).
+fn own_origin(addr: SocketAddr) -> Vec<(&'static str, String)> {
+    vec![("origin", format!("http://{addr}"))]
+}
+
+async fn post_receipt(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, String)],
+    body: impl Into<reqwest::Body>,
+) -> (u16, String) {
+    let mut r = client().post(format!("http://{addr}{path}"));
+    for (k, v) in headers {
+        r = r.header(*k, v);
+    }
+    let res = r
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
 #[tokio::test]
-async fn receipts_are_validated_and_stored() {
+async fn receipt_from_the_sites_own_page_is_stored_with_the_servers_time() {
+    for (i, (fw, s)) in servers().into_iter().enumerate() {
+        let id = receipt_id(1, 0, i);
+        let r = receipt(P4P, id, &["analytics"], Method::Custom);
+        let mut headers = own_origin(s.p4p);
+        headers.push(("user-agent", "Mozilla/5.0 (X11; Linux x86_64)".into()));
+        let res = post_receipt(s.p4p, RECEIPTS_PATH, &headers, r.to_json()).await;
+        assert_eq!(res, (204, String::new()), "{fw}");
+        let got = stored(id);
+        assert_eq!(got.len(), 1, "{fw}");
+        assert_eq!(got[0].receipt, r, "{fw}");
+        // Stamped by the server's clock, not taken from the browser's issued_at.
+        assert_eq!(got[0].received_at, RECEIPT_NOW, "{fw}");
+        assert_ne!(got[0].receipt.issued_at, RECEIPT_NOW, "{fw}");
+        // No IP address or user agent unless the app opts in.
+        assert_eq!(got[0].client_ip, None, "{fw}");
+        assert_eq!(got[0].user_agent, None, "{fw}");
+
+        // `Sec-Fetch-Site: same-origin` without `Origin` is the site's own page too.
+        let id = receipt_id(1, 1, i);
+        let r = receipt(P4P, id, &[], Method::RejectAll);
+        let same_origin = [("sec-fetch-site", "same-origin".to_owned())];
+        let res = post_receipt(s.p4p, RECEIPTS_PATH, &same_origin, r.to_json()).await;
+        assert_eq!(res.0, 204, "{fw}: {}", res.1);
+        assert_eq!(stored(id).len(), 1, "{fw}");
+    }
+}
+
+#[tokio::test]
+async fn receipts_refuse_claims_the_server_cannot_believe_with_400() {
+    const YEAR: i64 = 365 * 86_400;
+    type Edit = fn(&mut consentry::Receipt);
+    /// A receipt made by the core (policy, granted, method), then edited, and the reason the
+    /// server gives.
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        Method,
+        Edit,
+        &'static str,
+    );
+    fn grant_all(r: &mut consentry::Receipt) {
+        for p in &mut r.purposes {
+            p.granted = true;
+        }
+    }
+    // (case, policy, granted, method, edit, reason)
+    let cases: [Case; 12] = [
+        (
+            "issued_at 0",
+            P4P,
+            &["analytics"],
+            Method::Custom,
+            |r| {
+                r.issued_at = Timestamp(0);
+                r.expires_at = Timestamp(86_400);
+            },
+            "receipt issued_at is too far from the server's time",
+        ),
+        (
+            "issued_at negative",
+            P4P,
+            &["analytics"],
+            Method::Custom,
+            |r| {
+                r.issued_at = Timestamp(-5);
+                r.expires_at = Timestamp(86_400);
+            },
+            "receipt issued_at is too far from the server's time",
+        ),
+        (
+            "issued_at a year ahead",
+            P4P,
+            &["analytics"],
+            Method::Custom,
+            |r| {
+                r.issued_at = Timestamp(RECEIPT_NOW.0 + YEAR);
+                r.expires_at = Timestamp(RECEIPT_NOW.0 + YEAR + 86_400);
+            },
+            "receipt issued_at is too far from the server's time",
+        ),
+        (
+            "issued_at 11 minutes ago",
+            P4P,
+            &["analytics"],
+            Method::Custom,
+            |r| {
+                r.issued_at = Timestamp(RECEIPT_NOW.0 - 660);
+                r.expires_at = Timestamp(RECEIPT_NOW.0 + 86_400);
+            },
+            "receipt issued_at is too far from the server's time",
+        ),
+        (
+            "valid 100 years",
+            P4P,
+            &["analytics"],
+            Method::Custom,
+            |r| {
+                r.expires_at = Timestamp(r.issued_at.0 + 100 * YEAR);
+            },
+            "receipt validity is longer than the policy's consent lifetime",
+        ),
+        (
+            "gpc granting every purpose",
+            MARKETING,
+            &[],
+            Method::Gpc,
+            |r| {
+                grant_all(r);
+                r.event = ReceiptEvent::Given;
+            },
+            "a GPC receipt cannot grant a sale or sharing purpose",
+        ),
+        (
+            "given, nothing optional granted",
+            P4P,
+            &[],
+            Method::Custom,
+            |r| {
+                r.event = ReceiptEvent::Given;
+            },
+            "receipt event `given` grants no optional purpose",
+        ),
+        (
+            "refused, analytics granted",
+            P4P,
+            &["analytics"],
+            Method::Custom,
+            |r| {
+                r.event = ReceiptEvent::Refused;
+            },
+            "a refusal receipt cannot grant an optional purpose",
+        ),
+        (
+            "reject_all, analytics granted",
+            P4P,
+            &[],
+            Method::RejectAll,
+            |r| {
+                grant_all(r);
+                r.event = ReceiptEvent::Given;
+            },
+            "a refusal receipt cannot grant an optional purpose",
+        ),
+        (
+            "withdrawal granting",
+            P4P,
+            &[],
+            Method::Withdrawal,
+            grant_all,
+            "a withdrawal receipt cannot grant an optional purpose",
+        ),
+        (
+            "withdrawn granting",
+            P4P,
+            &["analytics"],
+            Method::Custom,
+            |r| {
+                r.event = ReceiptEvent::Withdrawn;
+            },
+            "a withdrawal receipt cannot grant an optional purpose",
+        ),
+        (
+            "withdrawal, event refused",
+            P4P,
+            &[],
+            Method::Withdrawal,
+            |r| {
+                r.event = ReceiptEvent::Refused;
+            },
+            "receipt method `withdrawal` needs event `withdrawn`",
+        ),
+    ];
+    for (i, (fw, s)) in servers().into_iter().enumerate() {
+        for (case, (name, json, granted, method, edit, reason)) in cases.iter().enumerate() {
+            let addr = if *json == P4P { s.p4p } else { s.marketing };
+            let id = receipt_id(2, case as u8, i);
+            let mut r = receipt(json, id, granted, *method);
+            edit(&mut r);
+            let res = post_receipt(addr, RECEIPTS_PATH, &own_origin(addr), r.to_json()).await;
+            assert_eq!(res, (400, (*reason).to_owned()), "{fw}: {name}");
+            assert!(stored(id).is_empty(), "{fw}: {name} reached the sink");
+        }
+        // The control: the same receipts unedited are stored.
+        let id = receipt_id(2, 99, i);
+        let ok = receipt(MARKETING, id, &[], Method::Gpc);
+        let res = post_receipt(
+            s.marketing,
+            RECEIPTS_PATH,
+            &own_origin(s.marketing),
+            ok.to_json(),
+        )
+        .await;
+        assert_eq!(res.0, 204, "{fw}: {}", res.1);
+    }
+}
+
+#[tokio::test]
+async fn receipts_refuse_posts_not_from_the_sites_own_pages_with_403() {
+    for (i, (fw, s)) in servers().into_iter().enumerate() {
+        let own = format!("http://{}", s.p4p);
+        let cases: Vec<(&str, Headers)> = vec![
+            ("no Origin, no Sec-Fetch-Site", vec![]),
+            (
+                "Sec-Fetch-Site none, no Origin",
+                vec![("sec-fetch-site", "none".into())],
+            ),
+            ("another site", vec![("origin", "https://evil.test".into())]),
+            ("null origin", vec![("origin", "null".into())]),
+            (
+                "another port",
+                vec![("origin", format!("http://127.0.0.1:{}", other_port(s.p4p)))],
+            ),
+            (
+                "another scheme",
+                vec![("origin", format!("https://{}", s.p4p))],
+            ),
+            (
+                "cross-site with our Origin",
+                vec![
+                    ("origin", own.clone()),
+                    ("sec-fetch-site", "cross-site".into()),
+                ],
+            ),
+            (
+                "same-site, Origin not allowed",
+                vec![
+                    ("origin", own.clone()),
+                    ("sec-fetch-site", "same-site".into()),
+                ],
+            ),
+            (
+                "cross-site, no Origin",
+                vec![("sec-fetch-site", "cross-site".into())],
+            ),
+        ];
+        for (case, (name, headers)) in cases.into_iter().enumerate() {
+            let id = receipt_id(3, case as u8, i);
+            let r = receipt(P4P, id, &["analytics"], Method::AcceptAll);
+            let (status, body) = post_receipt(s.p4p, RECEIPTS_PATH, &headers, r.to_json()).await;
+            assert_eq!(status, 403, "{fw}: {name}: {body}");
+            assert!(stored(id).is_empty(), "{fw}: {name} reached the sink");
+        }
+        // An origin the endpoint allows, from a sibling site.
+        let id = receipt_id(3, 99, i);
+        let r = receipt(P4P, id, &["analytics"], Method::AcceptAll);
+        let partner = [
+            ("origin", PARTNER_ORIGIN.to_owned()),
+            ("sec-fetch-site", "same-site".to_owned()),
+        ];
+        let res = post_receipt(s.p4p, RECEIPTS_PATH, &partner, r.to_json()).await;
+        assert_eq!(res.0, 204, "{fw}: {}", res.1);
+    }
+}
+
+#[tokio::test]
+async fn receipts_take_https_from_the_consent_layer_like_the_csrf_check() {
+    for (i, (fw, s)) in servers().into_iter().enumerate() {
+        let https_page = |addr: SocketAddr| {
+            vec![
+                ("origin", format!("https://{addr}")),
+                ("x-forwarded-proto", "https".to_owned()),
+            ]
+        };
+        // p4p trusts X-Forwarded-Proto: its own pages are https://.
+        let id = receipt_id(4, 0, i);
+        let r = receipt(P4P, id, &["analytics"], Method::Custom);
+        let res = post_receipt(s.p4p, RECEIPTS_PATH, &https_page(s.p4p), r.to_json()).await;
+        assert_eq!(res.0, 204, "{fw}: {}", res.1);
+        let id = receipt_id(4, 1, i);
+        let r = receipt(P4P, id, &["analytics"], Method::Custom);
+        let behind_proxy = [
+            ("origin", format!("http://{}", s.p4p)),
+            ("x-forwarded-proto", "https".to_owned()),
+        ];
+        let res = post_receipt(s.p4p, RECEIPTS_PATH, &behind_proxy, r.to_json()).await;
+        assert_eq!(
+            res.0, 403,
+            "{fw}: an http:// page posting to an https:// site"
+        );
+        assert!(stored(id).is_empty(), "{fw}");
+        // The marketing server does not: a client cannot claim https.
+        let id = receipt_id(4, 2, i);
+        let r = receipt(MARKETING, id, &["analytics"], Method::Custom);
+        let res = post_receipt(
+            s.marketing,
+            RECEIPTS_PATH,
+            &https_page(s.marketing),
+            r.to_json(),
+        )
+        .await;
+        assert_eq!(res.0, 403, "{fw}: {}", res.1);
+        assert!(stored(id).is_empty(), "{fw}");
+    }
+}
+
+#[tokio::test]
+async fn receipts_that_are_not_receipts_get_400_malformed_receipt() {
     for (fw, s) in servers() {
-        let url = format!("http://{}/consentry/receipts", s.p4p);
-        let body = receipt_json(P4P);
-        let res = client().post(&url).body(body.clone()).send().await.unwrap();
-        assert_eq!(res.status(), 204, "{fw}");
-        assert!(RECEIPTS.lock().unwrap().iter().any(|r| r == &body), "{fw}");
-        let res = client()
-            .post(&url)
-            .body("{\"not\":\"a receipt\"}")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 400, "{fw}");
-        // A receipt for another policy (unknown hash).
-        let other = client()
-            .post(&url)
-            .body(receipt_json(MARKETING))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(other.status(), 400, "{fw}");
+        let whole = receipt(P4P, receipt_id(5, 0, 0), &["analytics"], Method::Custom).to_json();
+        for bad in [
+            "{not json".to_owned(),
+            "{\"not\":\"a receipt\"}".to_owned(),
+            "[]".to_owned(),
+            String::new(),
+            whole[..whole.len() / 2].to_owned(),
+            whole.replace("\"custom\"", "\"telepathy\""),
+            format!("{whole} trailing"),
+        ] {
+            let res = post_receipt(s.p4p, RECEIPTS_PATH, &own_origin(s.p4p), bad.clone()).await;
+            assert_eq!(res, (400, "malformed receipt".to_owned()), "{fw}: {bad:?}");
+        }
+        let other_policy = receipt(MARKETING, receipt_id(5, 1, 0), &[], Method::RejectAll);
+        let res = post_receipt(
+            s.p4p,
+            RECEIPTS_PATH,
+            &own_origin(s.p4p),
+            other_policy.to_json(),
+        )
+        .await;
+        assert_eq!(
+            res,
+            (
+                400,
+                "receipt names a policy hash this server does not know".to_owned()
+            ),
+            "{fw}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn receipts_over_the_size_limit_get_413() {
+    for (fw, s) in servers() {
         let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(9 * 1024));
-        let res = client().post(&url).body(huge).send().await.unwrap();
-        assert_eq!(res.status(), 413, "{fw}");
+        let res = post_receipt(s.p4p, RECEIPTS_PATH, &own_origin(s.p4p), huge).await;
+        assert_eq!(res.0, 413, "{fw}");
+        // Chunked, no Content-Length: the limit holds while reading.
+        let chunk = "x".repeat(4096);
+        let mut body = String::new();
+        for _ in 0..3 {
+            body.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+        }
+        body.push_str("0\r\n\r\n");
+        let req = format!(
+            "POST {RECEIPTS_PATH} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{body}",
+            addr = s.p4p
+        );
+        assert_eq!(raw_status(s.p4p, req.as_bytes()), Some(413), "{fw}");
+    }
+}
+
+/// The status of a raw HTTP/1.1 exchange.
+fn raw_status(addr: SocketAddr, request: &[u8]) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    s.write_all(request).ok()?;
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).get(9..12)?.parse().ok()
+}
+
+#[tokio::test]
+async fn receipt_posted_twice_is_stored_once_and_another_with_its_id_gets_409() {
+    for (i, (fw, s)) in servers().into_iter().enumerate() {
+        let id = receipt_id(6, 0, i);
+        let r = receipt(P4P, id, &["analytics"], Method::Custom);
+        for _ in 0..2 {
+            let res = post_receipt(s.p4p, RECEIPTS_PATH, &own_origin(s.p4p), r.to_json()).await;
+            assert_eq!(res, (204, String::new()), "{fw}");
+        }
+        assert_eq!(stored(id).len(), 1, "{fw}");
+        let other = receipt(P4P, id, &[], Method::RejectAll);
+        let res = post_receipt(s.p4p, RECEIPTS_PATH, &own_origin(s.p4p), other.to_json()).await;
+        assert_eq!(
+            res,
+            (409, "a different receipt with this id exists".to_owned()),
+            "{fw}"
+        );
+        let kept = stored(id);
+        assert_eq!(kept.len(), 1, "{fw}");
+        assert_eq!(kept[0].receipt, r, "{fw}");
+    }
+}
+
+#[tokio::test]
+async fn receipts_get_503_and_the_error_is_logged_when_the_sink_is_unavailable() {
+    for (i, (fw, s)) in servers().into_iter().enumerate() {
+        let id = receipt_id(7, 0, i);
+        let r = receipt(P4P, id, &["analytics"], Method::Custom);
+        let res = post_receipt(s.p4p, RECEIPTS_DOWN_PATH, &own_origin(s.p4p), r.to_json()).await;
+        assert_eq!(
+            res,
+            (503, "consent log unavailable, try again later".to_owned()),
+            "{fw}"
+        );
+        assert!(stored(id).is_empty(), "{fw}");
+        let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned();
+        assert!(
+            logs.lines()
+                .any(|l| l.contains("ERROR") && l.contains(DOWN_ERROR)),
+            "{fw}: {logs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn receipts_record_ip_and_user_agent_only_when_the_app_opts_in() {
+    for (i, (fw, s)) in servers().into_iter().enumerate() {
+        let id = receipt_id(8, 0, i);
+        let r = receipt(P4P, id, &["analytics"], Method::Custom);
+        let mut headers = own_origin(s.p4p);
+        // A tab and a C1 control (U+0085) are removed; the rest is cut to 256 bytes.
+        let ua = format!("Mozilla/5.0\t(X11)\u{85} {}", "a".repeat(400));
+        let mut r_builder = client().post(format!("http://{}{RECEIPTS_DETAILS_PATH}", s.p4p));
+        headers.push(("content-type", "text/plain".into()));
+        for (k, v) in &headers {
+            r_builder = r_builder.header(*k, v);
+        }
+        let res = r_builder
+            .header(
+                "user-agent",
+                reqwest::header::HeaderValue::from_bytes(ua.as_bytes()).unwrap(),
+            )
+            .body(r.to_json())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204, "{fw}");
+        let got = stored(id);
+        assert_eq!(got.len(), 1, "{fw}");
+        assert_eq!(got[0].client_ip.as_deref(), Some("127.0.0.1"), "{fw}");
+        let kept = got[0].user_agent.clone().unwrap();
+        assert_eq!(kept.len(), MAX_USER_AGENT_BYTES, "{fw}");
+        assert!(kept.starts_with("Mozilla/5.0(X11) aaa"), "{fw}: {kept}");
+        // The default endpoint on the same server records neither.
+        let id = receipt_id(8, 1, i);
+        let r = receipt(P4P, id, &["analytics"], Method::Custom);
+        let mut headers = own_origin(s.p4p);
+        headers.push(("user-agent", "Mozilla/5.0".into()));
+        let res = post_receipt(s.p4p, RECEIPTS_PATH, &headers, r.to_json()).await;
+        assert_eq!(res.0, 204, "{fw}");
+        let got = stored(id);
+        assert_eq!(
+            (got[0].client_ip.as_deref(), got[0].user_agent.as_deref()),
+            (None, None),
+            "{fw}"
+        );
     }
 }
 

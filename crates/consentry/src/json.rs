@@ -76,10 +76,14 @@ impl crate::Receipt {
             return Err("receipt too large".into());
         }
         let de = &mut serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        let receipt = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let path = e.path().to_string();
             alloc::format!("{path}: {}", strip_position(&e.into_inner().to_string()))
-        })
+        })?;
+        // Anything but whitespace after the receipt is an error, not ignored.
+        de.end()
+            .map_err(|e| alloc::format!(".: {}", strip_position(&e.to_string())))?;
+        Ok(receipt)
     }
 }
 

@@ -7,6 +7,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -104,6 +105,22 @@ pub enum ReceiptError {
     Times,
     /// The receipt claims a policy revision newer than the policy in force.
     Revision,
+    /// `issued_at` is further from the server's time than the clock skew it allows
+    /// ([`Receipt::check_claims`]).
+    IssuedAt,
+    /// `expires_at - issued_at` is longer than the policy's `consent_max_age_days`.
+    Lifetime,
+    /// Method `gpc` grants a purpose Global Privacy Control opts out of (sale or sharing):
+    /// GPC is never consent.
+    GpcGrants,
+    /// Event `given`, but no optional purpose is granted.
+    GivenNothing,
+    /// Event `refused` or method `reject_all`, but an optional purpose is granted.
+    RefusalGrants,
+    /// A withdrawal (method `withdrawal` or event `withdrawn`) grants an optional purpose.
+    WithdrawalGrants,
+    /// Method `withdrawal` with an event other than `withdrawn`.
+    WithdrawalEvent,
 }
 
 impl fmt::Display for ReceiptError {
@@ -123,6 +140,27 @@ impl fmt::Display for ReceiptError {
             ReceiptError::Times => f.write_str("receipt expires_at must be after issued_at"),
             ReceiptError::Revision => {
                 f.write_str("receipt names a policy revision newer than the policy in force")
+            }
+            ReceiptError::IssuedAt => {
+                f.write_str("receipt issued_at is too far from the server's time")
+            }
+            ReceiptError::Lifetime => {
+                f.write_str("receipt validity is longer than the policy's consent lifetime")
+            }
+            ReceiptError::GpcGrants => {
+                f.write_str("a GPC receipt cannot grant a sale or sharing purpose")
+            }
+            ReceiptError::GivenNothing => {
+                f.write_str("receipt event `given` grants no optional purpose")
+            }
+            ReceiptError::RefusalGrants => {
+                f.write_str("a refusal receipt cannot grant an optional purpose")
+            }
+            ReceiptError::WithdrawalGrants => {
+                f.write_str("a withdrawal receipt cannot grant an optional purpose")
+            }
+            ReceiptError::WithdrawalEvent => {
+                f.write_str("receipt method `withdrawal` needs event `withdrawn`")
             }
         }
     }
@@ -239,5 +277,78 @@ impl Receipt {
             return Err(ReceiptError::Times);
         }
         Ok(())
+    }
+
+    /// Checks what a receipt claims against the server's clock and the policy's rules, for a
+    /// receipt that passed [`Receipt::verify`]: a browser can post anything, so the server
+    /// believes only what agrees with itself.
+    ///
+    /// - `issued_at` at most `max_skew` away from `now` ([`ReceiptError::IssuedAt`]);
+    /// - validity (`expires_at - issued_at`) at most the policy's `consent_max_age_days`
+    ///   ([`ReceiptError::Lifetime`]);
+    /// - no self-contradiction: method `gpc` granting a sale or sharing purpose (the rule
+    ///   [`decide`](crate::decide) applies GPC with, [`Category::is_sale_or_sharing`](crate::Category::is_sale_or_sharing)),
+    ///   event `given` granting no optional purpose, event `refused` or method `reject_all`
+    ///   granting one, a withdrawal granting one, method `withdrawal` without event
+    ///   `withdrawn`.
+    ///
+    /// "Optional" is every purpose whose category the policy does not mark `required` (a
+    /// category the policy does not have counts as optional).
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use core::time::Duration;
+    /// use consentry::{ConsentId, ConsentRecord, Policy, Receipt, ReceiptContext, ReceiptError, ReceiptEvent, Timestamp};
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let hash = policy.sha256_hex();
+    /// let now = Timestamp(1_790_000_000);
+    /// let record = ConsentRecord::accept_all(&policy, now, ConsentId::from_random_bytes([1; 12]));
+    /// let ctx = ReceiptContext { receipt_id: ConsentId::from_random_bytes([2; 12]), jurisdiction: Some("DE"), language: "en", policy_sha256: &hash };
+    /// let mut receipt = Receipt::new(&policy, &record, &ctx);
+    /// let skew = Duration::from_secs(600);
+    /// assert_eq!(receipt.check_claims(&policy, now, skew), Ok(()));
+    /// assert_eq!(receipt.check_claims(&policy, Timestamp(now.0 + 3_600), skew), Err(ReceiptError::IssuedAt));
+    /// receipt.event = ReceiptEvent::Refused; // but everything is granted
+    /// assert_eq!(receipt.check_claims(&policy, now, skew), Err(ReceiptError::RefusalGrants));
+    /// # }
+    /// ```
+    pub fn check_claims(
+        &self,
+        policy: &Policy,
+        now: Timestamp,
+        max_skew: Duration,
+    ) -> Result<(), ReceiptError> {
+        if self.issued_at.0.abs_diff(now.0) > max_skew.as_secs() {
+            return Err(ReceiptError::IssuedAt);
+        }
+        let validity = i128::from(self.expires_at.0) - i128::from(self.issued_at.0);
+        if validity > i128::from(policy.consent_max_age_days) * 86_400 {
+            return Err(ReceiptError::Lifetime);
+        }
+        let category = |p: &PurposeState| policy.categories.get(&p.category);
+        let optional_granted = self
+            .purposes
+            .iter()
+            .any(|p| p.granted && !category(p).is_some_and(|c| c.required));
+        let sale_or_sharing_granted = self
+            .purposes
+            .iter()
+            .any(|p| p.granted && category(p).is_none_or(|c| c.is_sale_or_sharing(&p.category)));
+        let withdrawal = self.method == Method::Withdrawal || self.event == ReceiptEvent::Withdrawn;
+        if self.method == Method::Gpc && sale_or_sharing_granted {
+            Err(ReceiptError::GpcGrants)
+        } else if self.method == Method::Withdrawal && self.event != ReceiptEvent::Withdrawn {
+            Err(ReceiptError::WithdrawalEvent)
+        } else if withdrawal && optional_granted {
+            Err(ReceiptError::WithdrawalGrants)
+        } else if (self.event == ReceiptEvent::Refused || self.method == Method::RejectAll)
+            && optional_granted
+        {
+            Err(ReceiptError::RefusalGrants)
+        } else if self.event == ReceiptEvent::Given && !optional_granted {
+            Err(ReceiptError::GivenNothing)
+        } else {
+            Ok(())
+        }
     }
 }

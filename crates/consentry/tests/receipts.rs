@@ -305,5 +305,236 @@ fn from_json_refuses_oversized_unknown_fields_and_bad_ids() {
     let err = Receipt::from_json(bad_event.as_bytes()).unwrap_err();
     assert!(err.starts_with("event: unknown variant"), "{err}");
     assert!(Receipt::from_json(b"\xff\xfe").is_err());
+    // One receipt and nothing after it but whitespace.
+    assert_eq!(
+        Receipt::from_json(format!(" {json}\n").as_bytes()),
+        Ok(base)
+    );
+    for trailing in [" trailing", "{}", ",", "x"] {
+        let err = Receipt::from_json(format!("{json}{trailing}").as_bytes()).unwrap_err();
+        assert!(
+            err.starts_with(".: trailing characters"),
+            "{trailing}: {err}"
+        );
+    }
     assert_eq!(RECEIPT_VERSION, "consentry-receipt/1");
+}
+
+// --- check_claims: what the server believes -------------------------------------------------
+
+const SKEW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// A receipt for the FULL policy made at NOW, with these optional categories granted, then
+/// `edit`ed; checked against the server's time NOW.
+fn claims(
+    granted: &[&str],
+    method: Method,
+    edit: impl FnOnce(&mut Receipt),
+) -> Result<(), ReceiptError> {
+    let p = common::full();
+    let h = p.sha256_hex();
+    let record = ConsentRecord::new(
+        &p,
+        granted,
+        method,
+        NOW,
+        ConsentId::from_random_bytes([1; 12]),
+    )
+    .unwrap();
+    let mut r = receipt_for(&p, &record, &h);
+    edit(&mut r);
+    r.check_claims(&p, NOW, SKEW)
+}
+
+fn grant(r: &mut Receipt, category: &str) {
+    r.purposes
+        .iter_mut()
+        .find(|p| p.category == category)
+        .unwrap()
+        .granted = true;
+}
+
+#[test]
+fn check_claims_accepts_what_the_core_itself_makes() {
+    assert_eq!(claims(&["analytics"], Method::Custom, |_| {}), Ok(()));
+    assert_eq!(
+        claims(
+            &["functional", "analytics", "marketing"],
+            Method::AcceptAll,
+            |_| {}
+        ),
+        Ok(())
+    );
+    assert_eq!(claims(&[], Method::RejectAll, |_| {}), Ok(()));
+    assert_eq!(claims(&[], Method::Custom, |_| {}), Ok(()));
+    assert_eq!(claims(&[], Method::Withdrawal, |_| {}), Ok(()));
+    assert_eq!(claims(&[], Method::Gpc, |_| {}), Ok(()));
+    // GPC denies only sale and sharing: a GPC receipt keeping analytics is believable.
+    assert_eq!(claims(&["analytics"], Method::Gpc, |_| {}), Ok(()));
+}
+
+#[test]
+fn check_claims_refuses_issued_at_beyond_the_clock_skew() {
+    for at in [
+        0,
+        -1,
+        i64::MIN,
+        NOW.0 + 365 * 86_400,
+        NOW.0 - 601,
+        NOW.0 + 601,
+        i64::MAX,
+    ] {
+        assert_eq!(
+            claims(&["analytics"], Method::Custom, |r| {
+                r.issued_at = Timestamp(at);
+                r.expires_at = Timestamp(at.saturating_add(86_400));
+            }),
+            Err(ReceiptError::IssuedAt),
+            "{at}"
+        );
+    }
+    for at in [NOW.0 - 600, NOW.0 + 600] {
+        assert_eq!(
+            claims(&["analytics"], Method::Custom, |r| {
+                r.issued_at = Timestamp(at);
+                r.expires_at = Timestamp(at + 86_400);
+            }),
+            Ok(()),
+            "{at}"
+        );
+    }
+    // The skew is the server's setting.
+    let p = common::full();
+    let record = ConsentRecord::accept_all(&p, NOW, ConsentId::from_random_bytes([1; 12]));
+    let r = receipt_for(&p, &record, &p.sha256_hex());
+    let later = Timestamp(NOW.0 + 3_600);
+    assert_eq!(r.check_claims(&p, later, SKEW), Err(ReceiptError::IssuedAt));
+    assert_eq!(
+        r.check_claims(&p, later, std::time::Duration::from_secs(3_600)),
+        Ok(())
+    );
+}
+
+#[test]
+fn check_claims_refuses_a_validity_longer_than_the_consent_lifetime() {
+    let max = i64::from(common::full().consent_max_age_days) * 86_400;
+    assert_eq!(
+        claims(&["analytics"], Method::Custom, |r| r.expires_at =
+            Timestamp(NOW.0 + max)),
+        Ok(())
+    );
+    for validity in [max + 1, 100 * 365 * 86_400, i64::MAX - NOW.0] {
+        assert_eq!(
+            claims(&["analytics"], Method::Custom, |r| r.expires_at =
+                Timestamp(NOW.0 + validity)),
+            Err(ReceiptError::Lifetime),
+            "{validity}"
+        );
+    }
+}
+
+#[test]
+fn check_claims_refuses_gpc_granting_sale_or_sharing() {
+    assert_eq!(
+        claims(&[], Method::Gpc, |r| {
+            grant(r, "marketing");
+            r.event = ReceiptEvent::Given;
+        }),
+        Err(ReceiptError::GpcGrants)
+    );
+    // Every purpose granted, as the attacker posted it.
+    assert_eq!(
+        claims(
+            &["functional", "analytics", "marketing"],
+            Method::Gpc,
+            |_| {}
+        ),
+        Err(ReceiptError::GpcGrants)
+    );
+    // The same rule as `decide`: a category marked `sale_or_sharing` counts, whatever its id.
+    let mut v = common::full_value();
+    v["categories"]["analytics"]["sale_or_sharing"] = serde_json::json!(true);
+    let p = Policy::from_json(&v.to_string()).unwrap();
+    let record = ConsentRecord::new(
+        &p,
+        &["analytics"],
+        Method::Gpc,
+        NOW,
+        ConsentId::from_random_bytes([1; 12]),
+    )
+    .unwrap();
+    let r = receipt_for(&p, &record, &p.sha256_hex());
+    assert_eq!(r.check_claims(&p, NOW, SKEW), Err(ReceiptError::GpcGrants));
+}
+
+#[test]
+fn check_claims_refuses_given_with_nothing_optional_granted() {
+    assert_eq!(
+        claims(&[], Method::Custom, |r| r.event = ReceiptEvent::Given),
+        Err(ReceiptError::GivenNothing)
+    );
+    assert_eq!(
+        claims(&[], Method::AcceptAll, |r| r.event = ReceiptEvent::Given),
+        Err(ReceiptError::GivenNothing)
+    );
+}
+
+#[test]
+fn check_claims_refuses_a_refusal_that_grants() {
+    assert_eq!(
+        claims(&["analytics"], Method::Custom, |r| r.event =
+            ReceiptEvent::Refused),
+        Err(ReceiptError::RefusalGrants)
+    );
+    assert_eq!(
+        claims(&[], Method::RejectAll, |r| {
+            grant(r, "functional");
+            r.event = ReceiptEvent::Given;
+        }),
+        Err(ReceiptError::RefusalGrants)
+    );
+}
+
+#[test]
+fn check_claims_refuses_a_withdrawal_that_grants_or_is_not_withdrawn() {
+    assert_eq!(
+        claims(&[], Method::Withdrawal, |r| grant(r, "analytics")),
+        Err(ReceiptError::WithdrawalGrants)
+    );
+    assert_eq!(
+        claims(&["analytics"], Method::Custom, |r| r.event =
+            ReceiptEvent::Withdrawn),
+        Err(ReceiptError::WithdrawalGrants)
+    );
+    for event in [
+        ReceiptEvent::Given,
+        ReceiptEvent::Refused,
+        ReceiptEvent::Expired,
+    ] {
+        assert_eq!(
+            claims(&[], Method::Withdrawal, |r| r.event = event),
+            Err(ReceiptError::WithdrawalEvent),
+            "{event:?}"
+        );
+    }
+}
+
+#[test]
+fn check_claims_errors_are_short_fixed_text() {
+    for e in [
+        ReceiptError::IssuedAt,
+        ReceiptError::Lifetime,
+        ReceiptError::GpcGrants,
+        ReceiptError::GivenNothing,
+        ReceiptError::RefusalGrants,
+        ReceiptError::WithdrawalGrants,
+        ReceiptError::WithdrawalEvent,
+    ] {
+        let text = e.to_string();
+        assert!(
+            text.starts_with("receipt") || text.starts_with("a "),
+            "{text}"
+        );
+        assert!(text.len() < 80, "{text}");
+    }
 }

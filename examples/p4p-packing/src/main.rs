@@ -31,10 +31,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use consentry::{Policy, Receipt};
+use consentry::Policy;
 use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
 use consentry_server::{
-    AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint, ReceiptSink,
+    AcceptedReceipt, AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint,
+    ReceiptSink, SinkFuture, Stored,
 };
 use serde::Deserialize;
 use tower_http::services::ServeDir;
@@ -124,9 +125,9 @@ type AppState = Arc<Site>;
 struct LogReceipts;
 
 impl ReceiptSink for LogReceipts {
-    fn store(&self, receipt: Receipt) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        tracing::info!(receipt = %receipt.to_json(), "consent receipt");
-        Ok(())
+    fn store<'a>(&'a self, accepted: &'a AcceptedReceipt) -> SinkFuture<'a> {
+        tracing::info!(receipt = %accepted.receipt.to_json(), "consent receipt");
+        Box::pin(std::future::ready(Ok(Stored::New)))
     }
 }
 

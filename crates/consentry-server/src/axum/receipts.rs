@@ -1,23 +1,46 @@
 //! The receipts route.
 
-use axum::extract::Request;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
-use http::header::CONTENT_LENGTH;
+use http::uri::Scheme;
 use http::StatusCode;
 
-use crate::receipts::ReceiptEndpoint;
+use crate::config::OverHttps;
+use crate::receipts::{ReceiptEndpoint, ReceiptResponse};
+use crate::request::WithHost;
 
-/// A `POST` route that validates posted receipts and hands them to the endpoint's sink:
-/// 204 stored, 400 malformed, 413 too large.
+/// A `POST` route for the receipts the browser module posts: runs every check of
+/// [`ReceiptEndpoint`] (403 not from the site's own pages, 413 too large, 400 malformed or
+/// not believable), stamps the server's time and awaits the endpoint's sink (204 stored or
+/// stored before, 409 another receipt has this id, 503 the sink cannot store it now).
+///
+/// The site's own origin, which `Origin` must match, is the `Host` with the scheme the
+/// [`ConsentLayer`](super::ConsentLayer) around the route decided for HSTS
+/// ([`Consentry::is_https`](crate::Consentry::is_https): TLS,
+/// [`Consentry::trust_forwarded_proto`](crate::Consentry::trust_forwarded_proto),
+/// [`Consentry::assume_https`](crate::Consentry::assume_https)), exactly as for the
+/// [`CsrfLayer`](super::CsrfLayer); without a `ConsentLayer`, from the request URI alone, so an
+/// HTTPS site behind a proxy would refuse its own receipts. Exempt the route from the
+/// `CsrfLayer` ([`Csrf::exempt_path`](crate::Csrf::exempt_path)): `sendBeacon` carries no token.
+///
+/// With [`ReceiptEndpoint::record_client_ip`], the address comes from the
+/// `ConnectInfo<SocketAddr>` extension: serve the app with
+/// `into_make_service_with_connect_info::<SocketAddr>()`.
 ///
 /// ```
 /// use axum::Router;
 /// use consentry::{Policy, Receipt};
-/// use consentry_server::{axum::receipts, ReceiptEndpoint};
+/// use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
+/// use consentry_server::{Csrf, Key, Keys, ReceiptEndpoint};
 /// let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
-/// let endpoint = ReceiptEndpoint::new(policy, |r: Receipt| { println!("{}", r.to_json()); Ok(()) });
-/// let app: Router = Router::new().route("/consentry/receipts", receipts(endpoint));
+/// let endpoint = ReceiptEndpoint::new(policy.clone(), |r: Receipt| { println!("{}", r.to_json()); Ok(()) });
+/// let app: Router = Router::new()
+///     .route("/consentry/receipts", receipts(endpoint))
+///     .layer(CsrfLayer::new(Csrf::new(Keys::new(Key::generate())).exempt_path("/consentry/receipts")))
+///     .layer(ConsentLayer::new(policy));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn receipts<S: Clone + Send + Sync + 'static>(endpoint: ReceiptEndpoint) -> MethodRouter<S> {
@@ -25,18 +48,29 @@ pub fn receipts<S: Clone + Send + Sync + 'static>(endpoint: ReceiptEndpoint) -> 
 }
 
 async fn handle(endpoint: &ReceiptEndpoint, req: Request) -> Response {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let result = match declared {
-        Some(n) if n > endpoint.max_bytes() as u64 => endpoint.handle(Some(n), b"").await,
-        _ => match axum::body::to_bytes(req.into_body(), endpoint.max_bytes()).await {
-            Ok(body) => endpoint.handle(declared, &body).await,
-            Err(_) => endpoint.handle(Some(u64::MAX), b"").await,
-        },
+    let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
+    let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
+    let client_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let (parts, body) = req.into_parts();
+    let headers = WithHost {
+        headers: &parts.headers,
+        authority: parts.uri.authority().map(|a| a.as_str().as_bytes()),
     };
+    if let Err(refused) = endpoint.check_headers(&headers, https) {
+        return respond(refused);
+    }
+    let result = match axum::body::to_bytes(body, endpoint.max_bytes()).await {
+        Ok(body) => endpoint.handle(&headers, https, client_ip, &body).await,
+        // Over the limit (or the body broke off): read no more.
+        Err(_) => ReceiptResponse::too_large(),
+    };
+    respond(result)
+}
+
+fn respond(result: ReceiptResponse) -> Response {
     let status = StatusCode::from_u16(result.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, result.body).into_response()
 }

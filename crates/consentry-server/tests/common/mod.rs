@@ -8,8 +8,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use consentry::{ConsentId, ConsentRecord, Policy, Receipt, ReceiptContext, Timestamp};
-use consentry_server::{AuthCookie, Consent, Consentry, Csrf, Headers, Key, Keys, ReceiptEndpoint};
+use consentry::{ConsentId, ConsentRecord, Method, Policy, Receipt, ReceiptContext, Timestamp};
+use consentry_server::{
+    AcceptedReceipt, AuthCookie, Consent, Consentry, Csrf, Headers, Key, Keys, ReceiptEndpoint,
+    ReceiptSink, SinkError, SinkFuture, Stored,
+};
 
 pub const P4P: &str = include_str!("../../../../examples/policies/p4p-packing.json");
 
@@ -65,20 +68,110 @@ pub fn consentry(json: &str, trust_proxy: bool) -> Consentry {
 /// An origin the CSRF settings allow besides the site's own.
 pub const PARTNER_ORIGIN: &str = "https://partner.test";
 
+/// The receipts routes of the test servers: the default endpoint, one recording the client's
+/// IP address and user agent, one whose sink is down.
+pub const RECEIPTS_PATH: &str = "/consentry/receipts";
+pub const RECEIPTS_DETAILS_PATH: &str = "/consentry/receipts-details";
+pub const RECEIPTS_DOWN_PATH: &str = "/consentry/receipts-down";
+
 pub fn csrf() -> Csrf {
     Csrf::new(keys())
         .session_cookie("__Host-P4PMember")
-        .exempt_path("/consentry/receipts")
+        .exempt_path(RECEIPTS_PATH)
+        .exempt_path(RECEIPTS_DETAILS_PATH)
+        .exempt_path(RECEIPTS_DOWN_PATH)
         .allow_origin(PARTNER_ORIGIN)
 }
 
-pub static RECEIPTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// The receipt endpoints' clock: fixed, so a test can tell the server's stamp from the
+/// browser's `issued_at` (which the receipts below put 30 s earlier).
+pub const RECEIPT_NOW: Timestamp = Timestamp(1_790_000_000);
+
+/// Every receipt the test sinks stored, both frameworks, every test: tests use their own ids.
+pub static STORED: Mutex<Vec<AcceptedReceipt>> = Mutex::new(Vec::new());
+
+/// A sink with the contract of the consent log: same receipt again is a duplicate, another
+/// receipt under a stored id a conflict.
+pub struct TestSink;
+
+impl ReceiptSink for TestSink {
+    fn store<'a>(&'a self, accepted: &'a AcceptedReceipt) -> SinkFuture<'a> {
+        let mut stored = STORED.lock().unwrap();
+        let id = accepted.receipt.receipt_id;
+        let result = match stored.iter().find(|a| a.receipt.receipt_id == id) {
+            Some(prev) if prev.receipt == accepted.receipt => Ok(Stored::Duplicate),
+            Some(_) => Err(SinkError::Conflict),
+            None => {
+                stored.push(accepted.clone());
+                Ok(Stored::New)
+            }
+        };
+        Box::pin(std::future::ready(result))
+    }
+}
+
+/// A sink whose store is down.
+pub struct DownSink;
+
+/// What [`DownSink`] fails with (the server must log it, and not send it).
+pub const DOWN_ERROR: &str = "connection refused by db.internal:5432";
+
+impl ReceiptSink for DownSink {
+    fn store<'a>(&'a self, _: &'a AcceptedReceipt) -> SinkFuture<'a> {
+        Box::pin(std::future::ready(Err(SinkError::Unavailable(
+            DOWN_ERROR.into(),
+        ))))
+    }
+}
+
+/// What the test sinks stored under this receipt id.
+pub fn stored(id: ConsentId) -> Vec<AcceptedReceipt> {
+    STORED
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|a| a.receipt.receipt_id == id)
+        .cloned()
+        .collect()
+}
 
 pub fn receipt_endpoint(json: &str) -> ReceiptEndpoint {
-    ReceiptEndpoint::new(policy(json), |r: Receipt| {
-        RECEIPTS.lock().unwrap().push(r.to_json());
-        Ok(())
-    })
+    ReceiptEndpoint::new(policy(json), TestSink)
+        .clock(|| RECEIPT_NOW)
+        .allow_origin(PARTNER_ORIGIN)
+}
+
+pub fn receipt_endpoint_with_details(json: &str) -> ReceiptEndpoint {
+    receipt_endpoint(json)
+        .record_client_ip(true)
+        .record_user_agent(true)
+}
+
+pub fn receipt_endpoint_down(json: &str) -> ReceiptEndpoint {
+    ReceiptEndpoint::new(policy(json), DownSink).clock(|| RECEIPT_NOW)
+}
+
+/// A receipt as the browser module makes it, 30 s before [`RECEIPT_NOW`], with id `id`,
+/// granting these optional categories.
+pub fn receipt(json: &str, id: ConsentId, granted: &[&str], method: Method) -> Receipt {
+    let p = policy(json);
+    let hash = p.sha256_hex();
+    let at = Timestamp(RECEIPT_NOW.0 - 30);
+    let record = ConsentRecord::new(
+        &p,
+        granted,
+        method,
+        at,
+        ConsentId::from_random_bytes([5; 12]),
+    )
+    .unwrap();
+    let ctx = ReceiptContext {
+        receipt_id: id,
+        jurisdiction: Some("DE"),
+        language: "en",
+        policy_sha256: &hash,
+    };
+    Receipt::new(&p, &record, &ctx)
 }
 
 // Handler bodies, shared by both frameworks (they only translate types).
@@ -189,19 +282,6 @@ pub fn consent_value(json: &str, granted: &[&str]) -> String {
     )
     .unwrap()
     .encode()
-}
-
-pub fn receipt_json(json: &str) -> String {
-    let p = policy(json);
-    let hash = p.sha256_hex();
-    let record = ConsentRecord::accept_all(&p, now(), ConsentId::from_random_bytes([5; 12]));
-    let ctx = ReceiptContext {
-        receipt_id: ConsentId::from_random_bytes([6; 12]),
-        jurisdiction: Some("DE"),
-        language: "en",
-        policy_sha256: &hash,
-    };
-    Receipt::new(&p, &record, &ctx).to_json()
 }
 
 /// A raw HTTP/1.1 exchange: status code and body (`None` if the server closed without an
