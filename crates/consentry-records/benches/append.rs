@@ -300,9 +300,13 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         sqlite(dir.path()).await;
         #[cfg(feature = "postgres")]
-        match std::env::var("CONSENTRY_TEST_DATABASE_URL").or_else(|_| std::env::var("DATABASE_URL")) {
+        match std::env::var("CONSENTRY_TEST_DATABASE_URL")
+            .or_else(|_| std::env::var("DATABASE_URL"))
+        {
             Ok(url) if !url.is_empty() => postgres(&url).await,
-            _ => println!("PostgreSQL: skipped (set CONSENTRY_TEST_DATABASE_URL, e.g. from `cargo xtask pg`)"),
+            _ => println!(
+                "PostgreSQL: skipped (set CONSENTRY_TEST_DATABASE_URL, e.g. from `cargo xtask pg`)"
+            ),
         }
         let n = std::env::var("BENCH_VERIFY_ENTRIES")
             .ok()
