@@ -140,7 +140,11 @@ impl ConsentLog {
         Ok(Self::with_backend(backend, options))
     }
 
-    /// A log over a backend already opened. Must run inside a Tokio runtime.
+    /// A log over a backend already opened.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime (the log's writer is a task spawned here). [`ConsentLog::open`]
+    /// and [`ConsentLog::open_with`] are `async`, so they always run inside one.
     pub fn with_backend(backend: Arc<dyn Backend>, options: LogOptions) -> Self {
         let inner = Arc::new(Inner {
             backend,
