@@ -23,6 +23,9 @@ pub enum Error {
     Storage(String),
     /// A signing or public key is missing or wrong.
     Key(KeyError),
+    /// The log was changed behind its back (an entry edited, deleted or moved): what `verify`
+    /// reports in detail.
+    Damaged(String),
     /// No entry or subject with that id.
     NotFound(String),
     /// No signed checkpoint covers the entry, and the log has no signing key to make one.
@@ -42,6 +45,10 @@ impl fmt::Display for Error {
             Error::Unavailable(s) => write!(f, "consent log unavailable: {s}"),
             Error::Storage(s) => write!(f, "consent log write failed: {s}"),
             Error::Key(e) => write!(f, "{e}"),
+            Error::Damaged(s) => write!(
+                f,
+                "the consent log is damaged or was tampered with: {s}; run `consentry-records verify` to see where"
+            ),
             Error::NotFound(s) => write!(f, "not found: {s}"),
             Error::NoCheckpoint(s) => write!(f, "no signed checkpoint: {s}"),
             Error::Invalid(s) => f.write_str(s),

@@ -440,12 +440,8 @@ pub struct SubjectExport {
 
 fn content_of(row: &Row) -> Result<EntryContent, Error> {
     let text = row.content.as_deref().unwrap_or_default();
-    EntryContent::from_json(text).map_err(|_| {
-        Error::Foreign(format!(
-            "entry {} is not a valid log entry: run `consentry-records verify`",
-            row.seq
-        ))
-    })
+    EntryContent::from_json(text)
+        .map_err(|_| Error::Damaged(format!("entry {} is not a valid log entry", row.seq)))
 }
 
 /// Extends the leaf cache to `size` leaves and runs `f` on them.
@@ -459,8 +455,8 @@ async fn with_leaves<T>(
     if have < size {
         let more = inner.backend.leaf_hashes(have, size).await?;
         if more.len() as u64 != size - have {
-            return Err(Error::Foreign(format!(
-                "the log has a gap between entries {have} and {size}: run `consentry-records verify`"
+            return Err(Error::Damaged(format!(
+                "the log has a gap between entries {have} and {size}"
             )));
         }
         leaves.extend(more);
@@ -491,8 +487,8 @@ async fn prove_row(inner: &Inner, row: &Row, cp: &Checkpoint) -> Result<Inclusio
     })
     .await?;
     if hex(&root) != cp.root {
-        return Err(Error::Foreign(format!(
-            "the log does not match its checkpoint of size {}: run `consentry-records verify`",
+        return Err(Error::Damaged(format!(
+            "the log does not match its checkpoint of size {}",
             cp.size
         )));
     }

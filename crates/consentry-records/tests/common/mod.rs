@@ -300,6 +300,12 @@ macro_rules! conformance_tests {
             let found = problems(&log).await;
             assert_eq!(found[0], (ProblemKind::Missing, Some(3)), "{found:?}");
             assert!(found.contains(&(ProblemKind::Truncated, Some(5))), "{found:?}");
+            // A fresh handle cannot prove past the gap: it says the log is damaged.
+            let fresh = h.open(signed()).await;
+            let after = receipt(4, T0).receipt_id;
+            let e = fresh.prove(after.as_str()).await.unwrap_err();
+            assert!(matches!(e, Error::Damaged(_)), "{e:?}");
+            assert!(e.to_string().contains("consentry-records verify"), "{e}");
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,7 +19,8 @@
 //!
 //! Exit codes:
 //! - 0: done (`verify`, `check-proof`: no problem found);
-//! - 1: `verify` found problems, `check-proof` refused a proof, or no such receipt;
+//! - 1: `verify` found problems, `check-proof` refused a proof, no such receipt, or `prove` /
+//!   `export` met a damaged log;
 //! - 2: usage: a wrong or missing option, no log given, an unreadable key file, a file that
 //!   would be overwritten, a command that needs `--key`;
 //! - 3: the log cannot be opened, read or written (database unavailable, not a consentry log,
@@ -82,7 +83,7 @@ impl Fail {
 impl From<Error> for Fail {
     fn from(e: Error) -> Self {
         let code = match &e {
-            Error::NotFound(_) => PROBLEMS,
+            Error::NotFound(_) | Error::Damaged(_) => PROBLEMS,
             Error::Key(_) | Error::NoCheckpoint(_) | Error::Invalid(_) => USAGE,
             _ => SYSTEM,
         };
