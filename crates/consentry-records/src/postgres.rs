@@ -27,11 +27,12 @@
 //!   [`Error::Unavailable`] naming the server (never the password); the next call reconnects.
 //!   Without `connect_timeout` in the URL, connecting gives up after 5 s; without
 //!   `tcp_user_timeout`, a connection whose packets go unacknowledged for 30 s is dropped.
-//! - **No TLS**: this backend speaks plain TCP (or a Unix socket), and the password travels in
-//!   clear. For a server on another machine, the URL must point at a trusted private network or
-//!   at a local TLS tunnel (e.g. `stunnel` or `pgbouncer` with `server_tls_sslmode` on
-//!   127.0.0.1). A URL with `sslmode=require` is refused at connect time rather than silently
-//!   downgraded. TLS was left out as not cheap: `postgres-native-tls` adds 8 crates and needs
+//! - **No TLS**: this backend speaks plain TCP (or a Unix socket): receipts travel unencrypted,
+//!   and so does the password with `password`/`md5` authentication (SCRAM, PostgreSQL's default,
+//!   does not send it). For a server on another machine, the URL must point at a trusted private
+//!   network or at a local TLS tunnel on 127.0.0.1 (e.g. `stunnel`, or `pgbouncer` with
+//!   `server_tls_sslmode`). A URL with `sslmode=require` is refused ([`Error::Invalid`]) rather
+//!   than silently downgraded; the default `sslmode=prefer` connects without TLS. TLS was left out as not cheap: `postgres-native-tls` adds 8 crates and needs
 //!   the system's OpenSSL headers (`libssl-dev`) to build; `tokio-postgres-rustls` with
 //!   `webpki-roots` adds 17, among them `ring` (C and assembly compiled by `cc`).
 //!
@@ -41,7 +42,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
-use tokio_postgres::config::Host;
+use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls};
 
@@ -133,6 +134,12 @@ impl PostgresBackend {
                 describe_error(&e)
             ))
         })?;
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(Error::Invalid(format!(
+                "PostgreSQL {}: the URL asks for TLS (sslmode=require), which consentry-records does not speak; reach the server over a trusted network or a local TLS tunnel, and drop sslmode",
+                place(&config)
+            )));
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
