@@ -35,10 +35,12 @@ pub trait Harness: Send + Sync + Sized + 'static {
 }
 
 /// SQLite: a file in a temporary directory.
+#[cfg(feature = "sqlite")]
 pub struct Sqlite {
     dir: tempfile::TempDir,
 }
 
+#[cfg(feature = "sqlite")]
 impl Harness for Sqlite {
     fn new_target() -> BoxFuture<'static, Option<Self>> {
         Box::pin(async {
