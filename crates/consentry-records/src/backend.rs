@@ -1,5 +1,6 @@
 //! The storage behind a [`ConsentLog`](crate::ConsentLog): one trait, two implementations
-//! (SQLite, PostgreSQL), checked by one conformance suite (`tests/conformance.rs`).
+//! (SQLite, PostgreSQL), checked by one conformance suite (`tests/common/mod.rs`, run by
+//! `tests/conformance_sqlite.rs` and `tests/conformance_postgres.rs`).
 //!
 //! A backend stores rows; it does not judge them. It must make `append_batch` atomic (all of
 //! a batch or none, durable when it returns `Ok`) and give consecutive positions with no gap,

@@ -547,8 +547,8 @@ async fn open_backend(target: &str) -> Result<Arc<dyn Backend>, Error> {
     if target.starts_with("postgres://") || target.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]
         {
-            let _ = crate::postgres::PostgresBackend::connect(target).await?;
-            todo!()
+            use crate::postgres::PostgresBackend;
+            return Ok(Arc::new(PostgresBackend::connect(target).await?));
         }
         #[cfg(not(feature = "postgres"))]
         return Err(Error::Invalid(

@@ -1,4 +1,5 @@
 //! The conformance suite on an SQLite file.
+#![cfg(feature = "sqlite")]
 
 mod common;
 

@@ -10,12 +10,16 @@ use std::pin::Pin;
 
 use consentry_records::{ConsentLog, LogOptions};
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// SQL dialect differences the tamper tests need.
 pub trait Harness: Send + Sync + Sized + 'static {
-    /// A fresh, empty log location (file path or database URL).
-    fn new_target() -> BoxFuture<'static, Self>;
+    /// A fresh, empty log location (file path or database URL); `None` when this backend cannot
+    /// be tested here (no PostgreSQL server given; see [`postgres::test_server_url`]).
+    fn new_target() -> BoxFuture<'static, Option<Self>>;
     /// The target to open.
     fn target(&self) -> String;
     /// Runs SQL statements directly on the database.
@@ -31,16 +35,18 @@ pub trait Harness: Send + Sync + Sized + 'static {
 }
 
 /// SQLite: a file in a temporary directory.
+#[cfg(feature = "sqlite")]
 pub struct Sqlite {
     dir: tempfile::TempDir,
 }
 
+#[cfg(feature = "sqlite")]
 impl Harness for Sqlite {
-    fn new_target() -> BoxFuture<'static, Self> {
+    fn new_target() -> BoxFuture<'static, Option<Self>> {
         Box::pin(async {
-            Sqlite {
+            Some(Sqlite {
                 dir: tempfile::tempdir().unwrap(),
-            }
+            })
         })
     }
 
@@ -91,7 +97,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn appends_get_consecutive_positions_and_survive_reopening() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             assert_eq!(log.size().await.unwrap(), 0);
             fill(&log, 5).await;
@@ -111,7 +117,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn the_same_receipt_twice_is_one_entry_and_another_under_its_id_conflicts() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 2).await;
             let again = log.append(NewEntry::new(receipt(1, T0 + 1), T0 + 99)).await.unwrap();
@@ -124,7 +130,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn concurrent_appends_form_one_gap_free_log() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             let mut tasks = Vec::new();
             for t in 0..8u64 {
@@ -151,7 +157,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn every_entry_proves_against_a_signed_checkpoint_offline() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 13).await;
             let cp = log.checkpoint().await.unwrap();
@@ -187,7 +193,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn without_a_key_an_uncovered_entry_cannot_be_proven() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(LogOptions::default()).await;
             fill(&log, 2).await;
             let id = receipt(1, T0).receipt_id;
@@ -197,7 +203,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn checkpoints_are_signed_automatically_every_n_entries() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(LogOptions::default().signing_key(key()).checkpoint_every(5)).await;
             fill(&log, 12).await;
             // The writer signs after the batch that reaches the count; give it its turn.
@@ -217,7 +223,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn export_and_erase_one_subject_and_the_log_still_verifies() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             // Subject 7 decides three times among other visitors.
             let mut n = 0;
@@ -253,7 +259,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn purge_removes_what_retention_no_longer_allows_and_the_log_verifies() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed().retention_days(30)).await;
             fill(&log, 4).await;
             log.checkpoint().await.unwrap();
@@ -273,7 +279,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn verify_names_an_edited_entry() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 6).await;
             log.checkpoint().await.unwrap();
@@ -283,7 +289,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn verify_names_an_edited_index_column() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 3).await;
             h.exec("UPDATE entries SET subject = 'AAAAAAAAAAAAAAAA' WHERE seq = 1").await;
@@ -292,7 +298,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn verify_names_a_deleted_entry() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 6).await;
             log.checkpoint().await.unwrap();
@@ -310,7 +316,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn verify_names_a_deleted_entry_even_when_the_rest_is_renumbered() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 6).await;
             log.checkpoint().await.unwrap();
@@ -325,7 +331,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn verify_names_deleted_entries_at_the_end() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 6).await;
             log.checkpoint().await.unwrap();
@@ -335,7 +341,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn verify_names_reordered_entries() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 5).await;
             h.exec("UPDATE entries SET seq = 100 WHERE seq = 1").await;
@@ -347,7 +353,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn verify_names_an_inserted_entry() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 5).await;
             log.checkpoint().await.unwrap();
@@ -369,7 +375,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn an_edit_that_rewrites_the_hash_is_caught_by_the_checkpoints_around_it() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 4).await;
             log.checkpoint().await.unwrap();
@@ -391,7 +397,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_forged_checkpoint_or_an_untrusted_key_is_reported() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
             fill(&log, 3).await;
             log.checkpoint().await.unwrap();
@@ -406,7 +412,7 @@ macro_rules! conformance_tests {
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn an_untouched_log_of_many_batches_verifies_with_its_own_keys() {
-            let h = <$harness>::new_target().await;
+            let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(LogOptions::default().signing_key(key()).checkpoint_every(50)).await;
             let mut tasks = Vec::new();
             for t in 0..4u64 {
