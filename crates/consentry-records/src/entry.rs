@@ -108,6 +108,40 @@ pub struct Row {
     pub removed: Option<Removal>,
 }
 
+impl Row {
+    /// A row from the columns a backend stores (`leaf` of another length reads as zeros, so
+    /// `verify` reports the entry; an unknown removal reason reads as erased).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_columns(
+        seq: i64,
+        leaf: Vec<u8>,
+        content: Option<String>,
+        receipt_id: Option<String>,
+        subject: Option<String>,
+        received_at: i64,
+        expires_at: i64,
+        removed_at: Option<i64>,
+        removed_reason: Option<String>,
+    ) -> Row {
+        Row {
+            seq: seq as u64,
+            leaf_hash: leaf.try_into().unwrap_or([0; 32]),
+            content,
+            receipt_id,
+            subject,
+            received_at,
+            expires_at,
+            removed: removed_at.map(|at| Removal {
+                at,
+                reason: removed_reason
+                    .as_deref()
+                    .and_then(RemovalReason::parse)
+                    .unwrap_or(RemovalReason::Erased),
+            }),
+        }
+    }
+}
+
 /// Why an entry's content is gone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Removal {

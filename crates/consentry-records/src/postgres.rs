@@ -48,7 +48,7 @@ use tokio_postgres::{Client, Config, NoTls};
 
 use crate::backend::{AppendOutcome, Backend, BoxFuture};
 use crate::checkpoint::{Checkpoint, PublicKey};
-use crate::entry::{NewEntry, PreparedRow, Removal, RemovalReason, Row};
+use crate::entry::{NewEntry, PreparedRow, Row};
 use crate::error::Error;
 use crate::merkle::Hash;
 
@@ -393,27 +393,17 @@ async fn migrate(client: &mut Client, place: &str) -> Result<String, Error> {
 }
 
 fn read_row(r: &tokio_postgres::Row) -> Result<Row, tokio_postgres::Error> {
-    let seq: i64 = r.try_get(0)?;
-    let leaf: Vec<u8> = r.try_get(1)?;
-    let removed_at: Option<i64> = r.try_get(7)?;
-    let reason: Option<String> = r.try_get(8)?;
-    Ok(Row {
-        seq: seq as u64,
-        // A damaged hash column reads as zeros: verify reports the entry.
-        leaf_hash: leaf.try_into().unwrap_or([0; 32]),
-        content: r.try_get(2)?,
-        receipt_id: r.try_get(3)?,
-        subject: r.try_get(4)?,
-        received_at: r.try_get(5)?,
-        expires_at: r.try_get(6)?,
-        removed: removed_at.map(|at| Removal {
-            at,
-            reason: reason
-                .as_deref()
-                .and_then(RemovalReason::parse)
-                .unwrap_or(RemovalReason::Erased),
-        }),
-    })
+    Ok(Row::from_columns(
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
+        r.try_get(6)?,
+        r.try_get(7)?,
+        r.try_get(8)?,
+    ))
 }
 
 /// Appends a batch in one transaction (see the module docs for how writers are serialised).

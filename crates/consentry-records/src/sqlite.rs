@@ -16,7 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::backend::{AppendOutcome, Backend, BoxFuture};
 use crate::checkpoint::{Checkpoint, PublicKey};
-use crate::entry::{NewEntry, PreparedRow, Removal, RemovalReason, Row};
+use crate::entry::{NewEntry, PreparedRow, Row};
 use crate::error::Error;
 use crate::merkle::Hash;
 
@@ -191,27 +191,17 @@ impl SqliteBackend {
 const ROW_COLUMNS: &str = "seq, leaf_hash, content, receipt_id, subject, received_at, expires_at, removed_at, removed_reason";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let seq: i64 = r.get(0)?;
-    let leaf: Vec<u8> = r.get(1)?;
-    let removed_at: Option<i64> = r.get(7)?;
-    let reason: Option<String> = r.get(8)?;
-    Ok(Row {
-        seq: seq as u64,
-        // A damaged hash column reads as zeros: verify reports the entry.
-        leaf_hash: leaf.try_into().unwrap_or([0; 32]),
-        content: r.get(2)?,
-        receipt_id: r.get(3)?,
-        subject: r.get(4)?,
-        received_at: r.get(5)?,
-        expires_at: r.get(6)?,
-        removed: removed_at.map(|at| Removal {
-            at,
-            reason: reason
-                .as_deref()
-                .and_then(RemovalReason::parse)
-                .unwrap_or(RemovalReason::Erased),
-        }),
-    })
+    Ok(Row::from_columns(
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
 }
 
 fn append_one(tx: &rusqlite::Transaction<'_>, entry: &NewEntry) -> rusqlite::Result<AppendOutcome> {

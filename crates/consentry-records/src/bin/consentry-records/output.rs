@@ -77,23 +77,7 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), Fail> {
 
 /// Unix seconds as an RFC 3339 UTC time, `2026-09-21T14:13:20Z`.
 pub(crate) fn utc(unix: i64) -> String {
-    // Days to civil date: Howard Hinnant's `civil_from_days`.
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3_600,
-        secs % 3_600 / 60,
-        secs % 60
-    )
+    consentry::Timestamp(unix).to_rfc3339()
 }
 
 /// A checkpoint in one line.
