@@ -44,6 +44,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Config, NoTls};
 
 use crate::backend::{AppendOutcome, Backend, BoxFuture};
@@ -415,27 +416,34 @@ async fn append_batch(
     let fail = |e: tokio_postgres::Error| classify(place, &e);
     let tx = client.transaction().await.map_err(fail)?;
     // The lock every writer takes first: held until commit, so the next writer reads MAX(seq)
-    // after this batch is in.
-    tx.query_opt("SELECT 1 FROM meta WHERE key = 'log_id' FOR UPDATE", &[])
+    // after this batch is in. `query_typed` sends each statement in one round trip (no
+    // separate prepare); the position and the idempotency lookup go out together.
+    tx.query_typed("SELECT 1 FROM meta WHERE key = 'log_id' FOR UPDATE", &[])
         .await
         .map_err(fail)?
+        .first()
         .ok_or_else(|| Error::Foreign(format!("PostgreSQL {place}: the log has no id")))?;
-    let mut next: i64 = tx
-        .query_one("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries", &[])
-        .await
-        .map_err(fail)?
-        .get(0);
     let ids: Vec<&str> = batch
         .iter()
         .map(|e| e.receipt.receipt_id.as_str())
         .collect();
-    let mut known: std::collections::HashMap<String, (i64, Option<Vec<u8>>)> = tx
-        .query(
+    let lookup: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] =
+        [(&ids, Type::TEXT_ARRAY)];
+    let (head, found) = tokio::try_join!(
+        tx.query_typed("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries", &[]),
+        tx.query_typed(
             "SELECT receipt_id, seq, receipt_sha256 FROM entries WHERE receipt_id = ANY($1)",
-            &[&ids],
-        )
-        .await
+            &lookup,
+        ),
+    )
+    .map_err(fail)?;
+    let mut next: i64 = head
+        .first()
+        .map(|r| r.try_get(0))
+        .transpose()
         .map_err(fail)?
+        .unwrap_or(0);
+    let mut known: std::collections::HashMap<String, (i64, Option<Vec<u8>>)> = found
         .iter()
         .map(|r| (r.get(0), (r.get(1), r.get(2))))
         .collect();
@@ -473,10 +481,19 @@ async fn append_batch(
         let received: Vec<i64> = rows.iter().map(|p| p.row.received_at).collect();
         let expires: Vec<i64> = rows.iter().map(|p| p.row.expires_at).collect();
         // One statement for the whole batch.
-        tx.execute(
+        tx.query_typed(
             "INSERT INTO entries (seq, leaf_hash, content, receipt_id, receipt_sha256, subject, received_at, expires_at)
              SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::TEXT[], $5::BYTEA[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])",
-            &[&seqs, &leaves, &contents, &receipt_ids, &sha, &subjects, &received, &expires],
+            &[
+                (&seqs, Type::INT8_ARRAY),
+                (&leaves, Type::BYTEA_ARRAY),
+                (&contents, Type::TEXT_ARRAY),
+                (&receipt_ids, Type::TEXT_ARRAY),
+                (&sha, Type::BYTEA_ARRAY),
+                (&subjects, Type::TEXT_ARRAY),
+                (&received, Type::INT8_ARRAY),
+                (&expires, Type::INT8_ARRAY),
+            ],
         )
         .await
         .map_err(fail)?;
