@@ -9,7 +9,9 @@
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { createPublicKey, verify as verifySignature } from "node:crypto";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -52,7 +54,32 @@ function binary(name) {
   return bin;
 }
 
-/** Starts an example on a free port; resolves once it answers. `stop()` ends it. */
+/** A fresh temporary data directory for an example (removed when the tests end). */
+function tempDataDir() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "p4p-data-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs an example to its exit (for start-up failures): `{ code, output }`. */
+function runToExit(name, args, timeout = 20_000) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(binary(name), args, { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const out = [];
+    proc.stdout.on("data", (d) => out.push(String(d)));
+    proc.stderr.on("data", (d) => out.push(String(d)));
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`${name} still running after ${timeout} ms:\n${out.join("")}`));
+    }, timeout);
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: out.join("") });
+    });
+  });
+}
+
+/** Starts an example on a free port; resolves once it answers. `stop()` ends it (SIGTERM) and resolves once it exited. */
 async function startExample(name, args = []) {
   const port = await freePort();
   const proc = spawn(binary(name), ["--port", String(port), "--pkg-dir", PKG_DIR, ...args], {
@@ -78,7 +105,16 @@ async function startExample(name, args = []) {
     origin,
     url: (p = "/") => origin + p,
     output,
-    stop: () => proc.kill(),
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        const force = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+        proc.once("exit", () => {
+          clearTimeout(force);
+          resolve();
+        });
+        proc.kill();
+      }),
   };
 }
 
@@ -174,7 +210,7 @@ async function noBannerVisible(page) {
 describe("p4p-packing", () => {
   let site, google, browser;
   before(async () => {
-    site = await startExample("p4p-packing", ["--trust-forwarded-proto"]);
+    site = await startExample("p4p-packing", ["--trust-forwarded-proto", "--data-dir", tempDataDir()]);
     // The harness answers https://www.googletagmanager.com/gtag/js with its gtag.js stand-in.
     google = await startServer();
     browser = await launchBrowser(google.port);
@@ -323,7 +359,7 @@ describe("p4p-packing", () => {
       assert.equal(google.gtagLoads.length, loads);
       assert.equal((await gaCookies(context)).length, 0);
       assertModuleRan(log);
-      await waitFor(() => /consent receipt/.test(site.output()), { message: "the receipt of the refusal in the server log" });
+      await waitFor(() => /consent receipt stored in the log/.test(site.output()), { message: "the receipt of the refusal in the server log" });
     } finally {
       await context.close();
     }
@@ -424,13 +460,15 @@ describe("p4p-packing", () => {
 
 describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
   let site, browser;
+  const dataDir = tempDataDir();
+  const demoArgs = ["--gtag-src", "/dev/gtag.js", "--data-dir", dataDir];
   before(async () => {
-    site = await startExample("p4p-packing", ["--gtag-src", "/dev/gtag.js"]);
+    site = await startExample("p4p-packing", demoArgs);
     browser = await launchBrowser(0);
   });
   after(async () => {
     await browser?.close();
-    site?.stop();
+    await site?.stop();
   });
 
   test("the stand-in loads only after accept, sets _ga cookies and logs its hit", { skip: needsModule }, async () => {
@@ -452,7 +490,167 @@ describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
       await context.close();
     }
   });
+
+  test("/privacy shows the visitor's own consent records from the log, exports them with proofs, and keeps them across a restart", { skip: needsModule }, async () => {
+    const publicKey = await (await fetch(site.url("/.well-known/consentry-records.pub"))).text();
+    assert.match(publicKey, /^[A-Za-z0-9+/]{43}=\n$/, "the checkpoint key is published");
+    assert.equal(readKeyMode(dataDir), 0o600, "the signing key file is private to its owner");
+
+    const { page, context } = await openPage(browser);
+    const stranger = await openPage(browser);
+    try {
+      await page.goto(site.url("/privacy"));
+      assert.equal(await page.locator("#consent-records tr[data-receipt-id]").count(), 0);
+      assert.match(await page.textContent("#consent-records .records-none"), /no consent cookie/);
+
+      // Accept all: the receipt goes to the log; /privacy lists it once stored.
+      await page.goto(site.url("/"));
+      await page.locator(BANNER).waitFor({ state: "visible" });
+      await page.click(action("accept-all"));
+      const [first] = await waitFor(async () => {
+        const ids = await privacyReceiptIds(context, site.url("/privacy"));
+        return ids.length ? ids : null;
+      }, { timeout: 10_000, message: "the accept-all receipt on /privacy" });
+      await page.goto(site.url("/privacy"));
+      let rows = await recordRows(page);
+      assert.equal(rows.length, 1);
+      assert.deepEqual(
+        [rows[0].receiptId, rows[0].event, rows[0].eventText, rows[0].method, rows[0].methodText],
+        [first, "given", "given", "accept_all", "accept all"],
+      );
+      assert.ok(rows[0].granted.includes("analytics"), `analytics granted: ${rows[0].granted}`);
+      assert.deepEqual(rows[0].refused, ["none"]);
+      const afterAccept = await context.cookies();
+
+      // Analytics refused in the preferences: a second receipt.
+      await page.click("footer [data-consentry-open]");
+      await page.uncheck(`${BANNER} input[data-consentry-category="analytics"]`);
+      await page.click(action("save"));
+      const [second] = await waitFor(async () => {
+        const ids = await privacyReceiptIds(context, site.url("/privacy"));
+        return ids.some((id) => id !== first) ? ids.filter((id) => id !== first) : null;
+      }, { timeout: 10_000, message: "the second receipt on /privacy" });
+      await page.goto(site.url("/privacy"));
+      rows = await recordRows(page);
+      const secondRow = rows.find((r) => r.receiptId === second);
+      assert.deepEqual([secondRow.event, secondRow.method], ["refused", "custom"]);
+      assert.ok(secondRow.refused.includes("analytics") && !secondRow.granted.includes("analytics"));
+      // The browser module gives every decision a new consent id (consentry-web `choose`), so
+      // the cookie now names the second decision only: /privacy lists the records of that id.
+      // The first record stays in the log under the first id (checked below with the old cookie).
+      assert.deepEqual(rows.map((r) => r.receiptId), [second]);
+
+      // The export, fetched by the page with its own cookies: the same records, each proven.
+      const exported = await page.evaluate(async () => {
+        const r = await fetch("/privacy/records.json");
+        return { status: r.status, type: r.headers.get("content-type"), body: await r.json() };
+      });
+      assert.equal(exported.status, 200);
+      assert.match(exported.type, /^application\/json/);
+      assert.equal(exported.body.format, "consentry-records-export/1");
+      assert.deepEqual(exported.body.records.map((r) => JSON.parse(r.content).receipt.receipt_id), [second]);
+      for (const record of exported.body.records) {
+        assert.equal(JSON.parse(record.content).receipt.subject, exported.body.subject, "only the visitor's own subject");
+        assertProven(record, publicKey);
+      }
+      // The subject comes from the cookie only: a query parameter changes nothing.
+      const sneaky = await (await context.request.get(site.url(`/privacy/records.json?subject=${encodeURIComponent(first)}`))).json();
+      assert.equal(sneaky.subject, exported.body.subject);
+
+      // The earlier cookie still finds the first record, with its proof.
+      const earlier = await browser.newContext();
+      try {
+        await earlier.addCookies(afterAccept);
+        assert.deepEqual(await privacyReceiptIds(earlier, site.url("/privacy")), [first]);
+        const old = await (await earlier.request.get(site.url("/privacy/records.json"))).json();
+        assert.equal(old.records.length, 1);
+        assert.equal(JSON.parse(old.records[0].content).receipt.event, "given");
+        assertProven(old.records[0], publicKey);
+        assert.notEqual(old.subject, exported.body.subject);
+      } finally {
+        await earlier.close();
+      }
+
+      // A visitor without a consent cookie sees no records and can download none.
+      await stranger.page.goto(site.url("/privacy"));
+      assert.equal(await stranger.page.locator("#consent-records tr[data-receipt-id]").count(), 0);
+      assert.match(await stranger.page.textContent("#consent-records .records-none"), /no consent cookie/);
+      assert.equal(await stranger.page.evaluate(() => fetch("/privacy/records.json").then((r) => r.status)), 404);
+
+      // Restarted on the same data directory: the records, and the key, are still there.
+      const cookiesNow = await context.cookies();
+      await site.stop();
+      site = await startExample("p4p-packing", demoArgs);
+      assert.equal(await (await fetch(site.url("/.well-known/consentry-records.pub"))).text(), publicKey, "the same key after a restart");
+      const again = await browser.newContext();
+      try {
+        await again.addCookies(cookiesNow); // cookies are not bound to a port: the new one gets them
+        assert.deepEqual(await privacyReceiptIds(again, site.url("/privacy")), [second]);
+        const kept = await (await again.request.get(site.url("/privacy/records.json"))).json();
+        assert.equal(kept.log_id, exported.body.log_id);
+        assertProven(kept.records[0], publicKey);
+      } finally {
+        await again.close();
+      }
+      assert.doesNotMatch(site.output(), /panicked/);
+    } finally {
+      await context.close();
+      await stranger.context.close();
+    }
+  });
+
+  test("a data directory holding something that is not a consent log stops the start with a message, not a panic", async () => {
+    const dir = tempDataDir();
+    writeFileSync(path.join(dir, "consent-log.db"), "these are somebody else's notes, not a database\n".repeat(200));
+    const port = String(await freePort());
+    const foreign = await runToExit("p4p-packing", ["--port", port, "--pkg-dir", PKG_DIR, "--data-dir", dir]);
+    assert.notEqual(foreign.code, 0);
+    assert.match(foreign.output, /cannot open the consent log in .*consent-log\.db: not a consentry log/);
+    assert.doesNotMatch(foreign.output, /panicked/);
+    const down = await runToExit("p4p-packing", ["--port", port, "--pkg-dir", PKG_DIR, "--data-dir", dir, "--database-url", "postgres://p4p:secret@127.0.0.1:1/p4p"]);
+    assert.notEqual(down.code, 0);
+    assert.match(down.output, /cannot open the consent log in the PostgreSQL database of --database-url: consent log unavailable/);
+    assert.doesNotMatch(down.output, /secret|panicked/, "no password, no panic");
+  });
 });
+
+/** The permission bits of the signing key file in a data directory. */
+function readKeyMode(dir) {
+  return statSync(path.join(dir, "records-signing.key")).mode & 0o777;
+}
+
+/** The visitor's consent records as /privacy shows them (the page's own markup, read with `page`). */
+async function recordRows(page) {
+  return page.$$eval("#consent-records tr[data-receipt-id]", (rows) =>
+    rows.map((tr) => ({
+      receiptId: tr.dataset.receiptId,
+      event: tr.dataset.event,
+      method: tr.dataset.method,
+      eventText: tr.querySelector(".event").textContent,
+      methodText: tr.querySelector(".method").textContent,
+      granted: tr.querySelector(".granted").textContent.split(", "),
+      refused: tr.querySelector(".refused").textContent.split(", "),
+    })),
+  );
+}
+
+/** Receipt ids on /privacy for the context's cookies, fetched with the context (not the page). */
+async function privacyReceiptIds(context, url) {
+  const html = await (await context.request.get(url)).text();
+  return [...html.matchAll(/<tr data-receipt-id="([^"]+)"/g)].map((m) => m[1]);
+}
+
+/** Checks one record of an export against the published key: the checkpoint's Ed25519 signature, and that it covers the record. */
+function assertProven(record, publicKeyB64) {
+  const cp = record.checkpoint;
+  assert.ok(cp && cp.signature && cp.root, "the record carries a signed checkpoint");
+  assert.equal(record.tree_size, cp.size);
+  assert.ok(record.seq < cp.size, `the checkpoint (size ${cp.size}) covers entry ${record.seq}`);
+  const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(publicKeyB64.trim(), "base64")]);
+  const key = createPublicKey({ key: spki, format: "der", type: "spki" });
+  const message = `consentry-records checkpoint v1\n${cp.log_id}\n${cp.size}\n${cp.root}\n${cp.timestamp}\n`;
+  assert.ok(verifySignature(null, Buffer.from(message), key, Buffer.from(cp.signature, "base64")), "the checkpoint verifies with /.well-known/consentry-records.pub");
+}
 
 // --- ProEcommerce -----------------------------------------------------------------------------
 

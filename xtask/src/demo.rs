@@ -1,4 +1,5 @@
-//! `cargo xtask demo`: builds the web bundle and runs the P4P Packing example.
+//! `cargo xtask demo`: builds the web bundle and runs the P4P Packing example, its consent log
+//! in `target/p4p-data/` (or `$P4P_DATA_DIR`).
 
 use crate::env::{cargo, root, run as sh};
 
@@ -9,10 +10,23 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let port = port(args)?;
     crate::web::build()?;
     sh(cargo().args(["build", "-p", "p4p-packing"]))?;
+    // The example's default data directory (git-ignored with the rest of target/).
+    let data_dir = std::env::var_os("P4P_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target").join("p4p-data"));
     println!();
     println!("  P4P Packing demo: http://localhost:{port}/");
     println!("  Demo account:     demo@p4p.test / demo   (admin: admin@p4p.test / admin)");
     println!("  Google Analytics: offline stand-in at /dev/gtag.js; its hits are logged below");
+    println!(
+        "  Consent log:      {}",
+        data_dir.join("consent-log.db").display()
+    );
+    println!("                    (SQLite; checkpoint key beside it, public key at /.well-known/consentry-records.pub)");
+    println!("  Your records:     http://localhost:{port}/privacy shows the visitor's own consent records");
+    println!(
+        "                    (by the consent id in their cookie), with a JSON download with proofs"
+    );
     println!("  Stop with Ctrl-C.");
     println!();
     let pkg_dir = root().join("pkg");
@@ -28,8 +42,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             &port,
             "--gtag-src",
             "/dev/gtag.js",
-            "--pkg-dir",
+            "--data-dir",
         ])
+        .arg(&data_dir)
+        .arg("--pkg-dir")
         .arg(&pkg_dir))
 }
 

@@ -11,14 +11,23 @@
 //! Google's gtag.js; the example serves an offline stand-in at `/dev/gtag.js`).
 //! `--trust-forwarded-proto`: behind a TLS-terminating proxy, read `X-Forwarded-Proto` (HSTS is
 //! sent on HTTPS only).
+//! `--data-dir DIR` (`P4P_DATA_DIR`; default `target/p4p-data` of this workspace): the consent
+//! log `DIR/consent-log.db` (SQLite) and the key that signs its checkpoints
+//! (`DIR/records-signing.key`, made on first start; its public half beside it as
+//! `records-signing.pub` and served at `/.well-known/consentry-records.pub`).
+//! `--database-url URL` (`DATABASE_URL`): keep the log in PostgreSQL instead.
 //! Demo accounts: `demo@p4p.test` / `demo` (member), `admin@p4p.test` / `admin` (admin).
 //!
 //! consentry-server does the security work in three lines of `app()`: `ConsentLayer` (outermost)
 //! drops every `Set-Cookie` the visitor's consent or the policy does not allow and adds HSTS,
 //! `CsrfLayer` refuses forged form posts, `AuthCookie` makes the hardened auth cookies, and the
-//! receipts route hands the browser's consent receipts to a `ReceiptSink`.
+//! receipts route hands the browser's consent receipts to a `ReceiptSink`: here the
+//! consentry-records log, which `/privacy` reads back to show visitors their own consent records
+//! (found by the consent id in their consent cookie) and `/privacy/records.json` exports with
+//! proofs.
 
 mod pages;
+mod records;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -26,16 +35,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{Form, Query, State};
-use axum::http::header::{CONTENT_TYPE, COOKIE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use consentry::Policy;
+use consentry_records::ConsentLog;
 use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
 use consentry_server::{
-    AcceptedReceipt, AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint,
-    ReceiptSink, SinkFuture, Stored,
+    AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint,
 };
 use serde::Deserialize;
 use tower_http::services::ServeDir;
@@ -73,7 +82,19 @@ struct Config {
     pkg_dir: PathBuf,
     gtag_src: String,
     trust_forwarded_proto: bool,
+    /// Holds the SQLite log and the checkpoint signing key.
+    data_dir: PathBuf,
+    /// A PostgreSQL URL for the log instead of the SQLite file.
+    database_url: Option<String>,
 }
+
+const USAGE: &str = "usage: p4p-packing [--addr IP:PORT | --port N] [--pkg-dir DIR] [--gtag-src URL] [--trust-forwarded-proto]
+                   [--data-dir DIR] [--database-url URL]
+
+  --data-dir DIR       consent log (DIR/consent-log.db) and checkpoint signing key
+                       (DIR/records-signing.key, made on first start); env P4P_DATA_DIR,
+                       default: target/p4p-data of this workspace
+  --database-url URL   keep the consent log in PostgreSQL (postgres://...); env DATABASE_URL";
 
 impl Config {
     fn from_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
@@ -87,17 +108,29 @@ impl Config {
         let mut pkg_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pkg"));
         let mut gtag_src = std::env::var("GTAG_SRC").unwrap_or_else(|_| GTAG_URL.into());
         let mut trust_forwarded_proto = false;
+        let mut data_dir = std::env::var_os("P4P_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/p4p-data").into()
+            });
+        let mut database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
             match flag.as_str() {
-                "--addr" => addr = Some(value()?.parse().map_err(|e| format!("--addr: {e} (expected IP:PORT)"))?),
+                "--addr" => {
+                    addr = Some(
+                        value()?
+                            .parse()
+                            .map_err(|e| format!("--addr: {e} (expected IP:PORT)"))?,
+                    )
+                }
                 "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
                 "--pkg-dir" => pkg_dir = value()?.into(),
                 "--gtag-src" => gtag_src = value()?,
                 "--trust-forwarded-proto" => trust_forwarded_proto = true,
-                "-h" | "--help" => {
-                    return Err("usage: p4p-packing [--addr IP:PORT | --port N] [--pkg-dir DIR] [--gtag-src URL] [--trust-forwarded-proto]".into())
-                }
+                "--data-dir" => data_dir = value()?.into(),
+                "--database-url" => database_url = Some(value()?),
+                "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument {other:?} (try --help)")),
             }
         }
@@ -106,6 +139,8 @@ impl Config {
             pkg_dir,
             gtag_src,
             trust_forwarded_proto,
+            data_dir,
+            database_url,
         })
     }
 }
@@ -117,19 +152,13 @@ struct Site {
     /// Keys for the auth cookies and CSRF tokens. A real site loads them from its secret store
     /// (`Key::from(&bytes)`), and keeps older keys in `Keys::with_older` while rotating.
     keys: Keys,
+    /// The consent log the receipts endpoint stores into.
+    log: ConsentLog,
+    /// The public key that checks the log's checkpoints, base64.
+    log_public_key: String,
 }
 
 type AppState = Arc<Site>;
-
-/// Where the consent receipts posted by the browser module go: here, the log.
-struct LogReceipts;
-
-impl ReceiptSink for LogReceipts {
-    fn store<'a>(&'a self, accepted: &'a AcceptedReceipt) -> SinkFuture<'a> {
-        tracing::info!(receipt = %accepted.receipt.to_json(), "consent receipt");
-        Box::pin(std::future::ready(Ok(Stored::New)))
-    }
-}
 
 #[tokio::main]
 async fn main() {
@@ -151,11 +180,24 @@ async fn main() {
     if !config.pkg_dir.join("consentry.js").exists() {
         tracing::warn!(pkg_dir = %config.pkg_dir.display(), "consentry.js not found: run `cargo xtask web` first, or pass --pkg-dir");
     }
+    let records = match records::open(&config.data_dir, config.database_url.as_deref()).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("p4p-packing: {e}");
+            eprintln!(
+                "p4p-packing: not starting without a consent log (see --data-dir, --database-url)"
+            );
+            std::process::exit(1);
+        }
+    };
     let addr = config.addr;
+    let log = records.log.clone();
     let site = Arc::new(Site {
         policy,
         config,
         keys: Keys::new(Key::generate()),
+        log: records.log,
+        log_public_key: records.public_key,
     });
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -170,9 +212,41 @@ async fn main() {
         "P4P Packing listening on http://{}",
         listener.local_addr().unwrap_or(addr)
     );
-    if let Err(e) = axum::serve(listener, app(site)).await {
+    println!(
+        "Consent log: {} (checkpoint key: {})",
+        log.describe(),
+        site.config.data_dir.join(records::KEY_FILE).display()
+    );
+    let served = axum::serve(listener, app(site))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    // Everything stored is durable already; the checkpoint makes it provable without the key.
+    records::checkpoint_rest(&log).await;
+    if let Err(e) = served {
         eprintln!("p4p-packing: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Ctrl-C, or SIGTERM (what service managers and the tests send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
     }
 }
 
@@ -184,7 +258,10 @@ fn app(site: AppState) -> Router {
         .session_cookie(MEMBER_COOKIE)
         .exempt_path(RECEIPTS_PATH)
         .exempt_path("/dev/collect");
-    let receipt_endpoint = ReceiptEndpoint::new(site.policy.clone(), LogReceipts);
+    let receipt_endpoint = ReceiptEndpoint::new(
+        site.policy.clone(),
+        records::LoggedReceipts(site.log.clone()),
+    );
     Router::new()
         .route("/", get(home))
         .route("/contact", get(contact_form).post(contact_send))
@@ -192,6 +269,8 @@ fn app(site: AppState) -> Router {
         .route("/logout", post(logout))
         .route("/account", get(account))
         .route("/privacy", get(privacy))
+        .route("/privacy/records.json", get(privacy_records_json))
+        .route(records::PUBLIC_KEY_PATH, get(log_public_key))
         .route(RECEIPTS_PATH, receipts(receipt_endpoint))
         .route("/dev/gtag.js", get(gtag_stand_in))
         .route("/dev/collect", get(collect).post(collect))
@@ -322,8 +401,9 @@ async fn account(State(site): State<AppState>, headers: HeaderMap, token: CsrfTo
     }
 }
 
-/// The privacy policy, with the cookie table generated from the policy file and the visitor's
-/// current choice as the server reads it from the consent cookie.
+/// The privacy policy, with the cookie table generated from the policy file, the visitor's
+/// current choice as the server reads it from the consent cookie, and the visitor's own consent
+/// records from the log.
 async fn privacy(
     State(site): State<AppState>,
     headers: HeaderMap,
@@ -337,11 +417,84 @@ async fn privacy(
     } else {
         "Google Analytics refused"
     };
+    let held = match consent_id(&consent) {
+        None => None,
+        Some(id) => Some(site.log.records_of(&id).await.map_err(|e| {
+            tracing::error!(error = %e, "consent log: cannot read a visitor's records");
+        })),
+    };
+    let records = match &held {
+        None => pages::Records::NoConsentId,
+        Some(Err(())) => pages::Records::Unavailable,
+        Some(Ok(list)) => pages::Records::Found(list),
+    };
     site.page(
         "Privacy policy",
         &headers,
         &token,
-        &pages::privacy(&site.policy.cookie_table_html(), choice),
+        &pages::privacy(
+            &site.policy.cookie_table_html(),
+            choice,
+            &pages::consent_records(&records),
+        ),
+    )
+}
+
+/// The visitor's own consent records with their inclusion proofs (GDPR Art. 15), as
+/// consentry-records exports them. The subject is only ever the consent id of the visitor's own
+/// consent cookie, never a parameter: nobody can ask for someone else's records.
+async fn privacy_records_json(State(site): State<AppState>, consent: Consent) -> Response {
+    let Some(id) = consent_id(&consent) else {
+        return (
+            StatusCode::NOT_FOUND,
+            "no consent cookie: no consent records\n",
+        )
+            .into_response();
+    };
+    match site.log.export(&id).await {
+        Ok(export) => match serde_json::to_string_pretty(&export) {
+            Ok(json) => (
+                [
+                    (CONTENT_TYPE, "application/json"),
+                    (CACHE_CONTROL, "no-store"),
+                    (
+                        CONTENT_DISPOSITION,
+                        "attachment; filename=\"consent-records.json\"",
+                    ),
+                ],
+                json,
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialise an export");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+            }
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "consent log: cannot export a visitor's records");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "consent records unavailable, try again later\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The consent id of the visitor's consent cookie, when it holds a valid record.
+fn consent_id(consent: &Consent) -> Option<String> {
+    consent
+        .decision()
+        .record()
+        .map(|r| r.id.as_str().to_owned())
+}
+
+/// The public key that checks the log's checkpoints, for auditors and for visitors checking
+/// their export (`consentry-records check-proof`).
+async fn log_public_key(State(site): State<AppState>) -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{}\n", site.log_public_key),
     )
 }
 

@@ -1,5 +1,8 @@
 //! Server-rendered HTML of the site.
 
+use consentry::{Method, ReceiptEvent};
+use consentry_records::EntryContent;
+
 /// What every page's `<head>` needs.
 pub(crate) struct Head<'a> {
     pub(crate) title: &'a str,
@@ -127,8 +130,9 @@ pub(crate) fn account(email: &str, admin: bool) -> String {
     )
 }
 
-/// The privacy policy, with the cookie table generated from the policy file.
-pub(crate) fn privacy(cookie_table: &str, choice: &str) -> String {
+/// The privacy policy, with the cookie table generated from the policy file and the visitor's
+/// own consent records (`records`, from [`consent_records`]).
+pub(crate) fn privacy(cookie_table: &str, choice: &str, records: &str) -> String {
     format!(
         r##"<h1>Privacy policy</h1>
 <p>This policy describes how Pro4Soft Inc. collects, uses and protects personal information
@@ -139,8 +143,97 @@ give or withdraw at any time under <a href="#" data-consentry-open>Cookie settin
 Authentication cookies are set after you sign in; they are HttpOnly and SameSite=Strict.</p>
 {cookie_table}
 <p>Your current choice, as this server reads it: <strong id="consent-choice">{choice}</strong>.</p>
+{records}
 <h2>Your rights</h2>
 <p>You can ask for access to, correction or deletion of your personal information. California
 residents have the rights the CCPA grants; we do not sell personal information.</p>"##
+    )
+}
+
+/// What the visitor's own consent records section can show.
+pub(crate) enum Records<'a> {
+    /// No valid consent cookie: no consent id to look up.
+    NoConsentId,
+    /// The log could not be read just now.
+    Unavailable,
+    /// The records of the visitor's consent id (possibly none), oldest first.
+    Found(&'a [EntryContent]),
+}
+
+/// "Your consent records": the receipts the log holds for the visitor's consent id, with the
+/// download of the same records with their inclusion proofs.
+pub(crate) fn consent_records(records: &Records<'_>) -> String {
+    let mut out = String::from(
+        r#"<section id="consent-records">
+<h2>Your consent records</h2>
+"#,
+    );
+    let found = match records {
+        Records::NoConsentId => {
+            out.push_str(r#"<p class="records-none">You have no consent cookie, so there are no consent records to show.</p>"#);
+            None
+        }
+        Records::Unavailable => {
+            out.push_str(r#"<p class="records-none">Your consent records cannot be shown right now; please try again later.</p>"#);
+            None
+        }
+        Records::Found([]) => {
+            out.push_str(r#"<p class="records-none">We hold no consent records for your consent id yet.</p>"#);
+            None
+        }
+        Records::Found(list) => Some(*list),
+    };
+    if let Some(list) = found {
+        out.push_str(
+            r#"<p>Each time you make a choice, your browser sends us a receipt of it, which we keep in a tamper-evident log, found by the consent id in your consent cookie.</p>
+<table id="consent-records-table"><thead><tr><th>Date and time (UTC)</th><th>Event</th><th>Method</th><th>Granted</th><th>Refused</th><th>Policy revision</th><th>Receipt id</th></tr></thead>
+<tbody>
+"#,
+        );
+        for entry in list {
+            out.push_str(&record_row(entry));
+        }
+        out.push_str("</tbody></table>\n");
+        out.push_str(r#"<p><a id="consent-records-download" href="/privacy/records.json" download>Download with proofs (JSON)</a>: each record with the proof that it is in our log, checkable with our published key (<a href="/.well-known/consentry-records.pub">/.well-known/consentry-records.pub</a>).</p>"#);
+    }
+    out.push_str("\n</section>");
+    out
+}
+
+fn record_row(entry: &EntryContent) -> String {
+    let r = &entry.receipt;
+    let (event, event_text) = match r.event {
+        ReceiptEvent::Given => ("given", "given"),
+        ReceiptEvent::Refused => ("refused", "refused"),
+        ReceiptEvent::Withdrawn => ("withdrawn", "withdrawn"),
+        ReceiptEvent::Expired => ("expired", "expired"),
+    };
+    let (method, method_text) = match r.method {
+        Method::AcceptAll => ("accept_all", "accept all"),
+        Method::RejectAll => ("reject_all", "reject all"),
+        Method::Custom => ("custom", "your own selection"),
+        Method::Gpc => ("gpc", "Global Privacy Control"),
+        Method::Withdrawal => ("withdrawal", "withdrawal"),
+    };
+    let purposes = |granted: bool| {
+        let list: Vec<String> = r
+            .purposes
+            .iter()
+            .filter(|p| p.granted == granted)
+            .map(|p| escape(&p.category))
+            .collect();
+        if list.is_empty() {
+            "none".to_owned()
+        } else {
+            list.join(", ")
+        }
+    };
+    format!(
+        "<tr data-receipt-id=\"{id}\" data-event=\"{event}\" data-method=\"{method}\"><td>{time}</td><td class=\"event\">{event_text}</td><td class=\"method\">{method_text}</td><td class=\"granted\">{granted}</td><td class=\"refused\">{refused}</td><td>{revision}</td><td><code>{id}</code></td></tr>\n",
+        id = escape(r.receipt_id.as_str()),
+        time = escape(&r.issued_at.to_rfc3339()),
+        granted = purposes(true),
+        refused = purposes(false),
+        revision = r.policy_revision,
     )
 }
