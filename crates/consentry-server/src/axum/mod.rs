@@ -31,10 +31,12 @@ mod csrf;
 mod extract;
 mod layer;
 mod receipts;
+mod tls;
 
 pub use csrf::{CsrfLayer, CsrfService};
 pub use layer::{ConsentLayer, ConsentService, ResponseFuture};
 pub use receipts::receipts;
+pub use tls::TlsConnection;
 
 use http::header::{HeaderName, COOKIE};
 use http::HeaderMap;
