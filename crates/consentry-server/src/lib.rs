@@ -91,7 +91,7 @@ pub mod actix;
 pub mod axum;
 
 pub use auth_cookie::{AuthCookie, AuthCookieError, Verified, MAX_LIFETIME, MAX_NAME_VALUE_BYTES};
-pub use config::Consentry;
+pub use config::{Consentry, ExpectCookieError};
 pub use consent::Consent;
 pub use csrf::{is_safe_method, Csrf, CsrfPrepared, CsrfRefusal, CsrfToken, CSRF_COOKIE};
 pub use gate::{check_set_cookie, GateReason, GateVerdict};
