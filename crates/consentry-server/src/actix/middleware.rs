@@ -18,7 +18,8 @@ use crate::hsts::HstsHeader;
 
 /// Middleware that reads the visitor's [`Consent`] into the request (extract
 /// it in handlers), drops each `Set-Cookie` the consent or the policy does not allow, and adds
-/// HSTS on HTTPS. `wrap` it last so it is outermost and sees every cookie.
+/// HSTS on HTTPS. `wrap` it last so it is outermost and sees every cookie: a middleware
+/// wrapped after it sets cookies past the gate (see [the order](super#order)).
 ///
 /// Every response that leaves through it passes the gate and gets HSTS: a handler's, and the
 /// response of an error an inner middleware returns (`Err(InternalError::from_response(..))`),

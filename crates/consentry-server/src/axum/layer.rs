@@ -17,7 +17,8 @@ use crate::hsts::HstsHeader;
 /// A tower layer that, for every request, reads the visitor's [`Consent`] into the request
 /// extensions (extract it in handlers), and on the way out drops each `Set-Cookie` the
 /// consent or the policy does not allow and adds HSTS on HTTPS. Add it last (outermost) so it
-/// sees the cookies of every inner layer.
+/// sees the cookies of every inner layer: a layer added after it sets cookies past the gate
+/// (see [the order](super#order)).
 ///
 /// HSTS needs to know the request came over HTTPS. An axum request does not say whether its
 /// connection was TLS, and its URI's scheme is what the client wrote (an absolute-form
