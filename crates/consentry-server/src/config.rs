@@ -9,7 +9,8 @@ use consentry::{Policy, Timestamp};
 
 use crate::consent::{Consent, Inputs};
 use crate::cookie_index::CookieIndex;
-use crate::gate::{check, GateVerdict, Kept};
+use crate::csrf::CSRF_COOKIE;
+use crate::gate::{check, GateReason, GateVerdict, Kept};
 use crate::hsts::{Hsts, HstsHeader};
 use crate::request::{cookie_value, Headers};
 
@@ -28,6 +29,8 @@ struct Inner {
     region: RegionSource,
     hsts: Option<HstsHeader>,
     trust_forwarded_proto: bool,
+    /// Which `X-Forwarded-Proto` value counts: the `proxy_hops`-th from the right.
+    proxy_hops: usize,
     assume_https: bool,
     clock: fn() -> Timestamp,
 }
@@ -60,6 +63,7 @@ impl fmt::Debug for Consentry {
             .field("policy_revision", &self.inner.policy.revision)
             .field("hsts", &self.inner.hsts)
             .field("trust_forwarded_proto", &self.inner.trust_forwarded_proto)
+            .field("trusted_proxy_hops", &self.inner.proxy_hops)
             .field("assume_https", &self.inner.assume_https)
             .finish_non_exhaustive()
     }
@@ -91,6 +95,7 @@ impl Consentry {
                 region: RegionSource::None,
                 hsts: HstsHeader::new(Hsts::default()),
                 trust_forwarded_proto: false,
+                proxy_hops: 1,
                 assume_https: false,
                 clock: system_now,
             }),
@@ -108,6 +113,7 @@ impl Consentry {
                     region: RegionSource::None,
                     hsts: old.hsts.clone(),
                     trust_forwarded_proto: old.trust_forwarded_proto,
+                    proxy_hops: old.proxy_hops,
                     assume_https: old.assume_https,
                     clock: old.clock,
                 };
@@ -147,10 +153,56 @@ impl Consentry {
         self.edit(|i| i.hsts = None)
     }
 
-    /// Treats `X-Forwarded-Proto: https` as HTTPS. Only turn on behind a proxy that sets or
-    /// strips the header: otherwise any client could claim it.
+    /// Treats the request as HTTPS when the `X-Forwarded-Proto` value written by the proxy in
+    /// front of the app says `https`. Only turn on behind a proxy: otherwise any client could
+    /// claim it.
+    ///
+    /// Which value counts: the header is one comma-separated list, however many header lines
+    /// carry it (RFC 9110, section 5.3), and a proxy that appends adds its value at the
+    /// right, after whatever the client sent. So the value read is the rightmost, the one the
+    /// closest proxy wrote; with several proxies in a chain, each appending, say how many with
+    /// [`Consentry::trusted_proxy_hops`]. A client's own `X-Forwarded-Proto: https` therefore
+    /// counts only if the proxy passes it on without adding a value (a proxy that overwrites
+    /// the header, or appends, is what this setting is for). The standard `Forwarded` header
+    /// (`proto=`) is not read.
+    ///
+    /// ```
+    /// use consentry::Policy;
+    /// use consentry_server::Consentry;
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let behind_proxy = Consentry::new(policy).trust_forwarded_proto(true);
+    /// // The client wrote `https`, the proxy (which the client reached over plain HTTP)
+    /// // appended `http`: plain HTTP.
+    /// let spoofed: &[(&str, &[u8])] = &[("x-forwarded-proto", b"https, http")];
+    /// assert!(!behind_proxy.is_https(spoofed, false));
+    /// let real: &[(&str, &[u8])] = &[("x-forwarded-proto", b"http"), ("x-forwarded-proto", b"https")];
+    /// assert!(behind_proxy.is_https(real, false));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn trust_forwarded_proto(self, on: bool) -> Self {
         self.edit(|i| i.trust_forwarded_proto = on)
+    }
+
+    /// How many proxies in front of the app append to `X-Forwarded-Proto` (default 1): the
+    /// value read is the `hops`-th from the right, the one the proxy that faces the internet
+    /// wrote. A request carrying fewer values than that did not come through the chain and is
+    /// not HTTPS; `0` trusts no value. Takes effect with
+    /// [`Consentry::trust_forwarded_proto`].
+    ///
+    /// ```
+    /// use consentry::Policy;
+    /// use consentry_server::Consentry;
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// // A CDN (terminates TLS, appends `https`) in front of a load balancer (appends `http`).
+    /// let c = Consentry::new(policy).trust_forwarded_proto(true).trusted_proxy_hops(2);
+    /// let through_cdn: &[(&str, &[u8])] = &[("x-forwarded-proto", b"https, http")];
+    /// assert!(c.is_https(through_cdn, false));
+    /// let around_cdn: &[(&str, &[u8])] = &[("x-forwarded-proto", b"http")];
+    /// assert!(!c.is_https(around_cdn, false));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trusted_proxy_hops(self, hops: usize) -> Self {
+        self.edit(|i| i.proxy_hops = hops)
     }
 
     /// Treats every request as HTTPS (the app is only reachable through TLS).
@@ -287,6 +339,13 @@ impl Consentry {
 
     /// Checks one `Set-Cookie` value and logs drops and warnings with `tracing` (cookie name
     /// and reason, never the value). Returns whether to keep it.
+    ///
+    /// Log levels: a cookie dropped because the visitor did not consent is the gate working,
+    /// `INFO`. A cookie dropped because the app or the policy is wrong is logged where a
+    /// default subscriber shows it, with the fix: undeclared or unparsable at `WARN`
+    /// ("declare it in the policy's `cookies`"; a session cookie dropped this way is a
+    /// sign-in that silently does nothing, see [`Consentry::expect_cookies`]), lacking the
+    /// `HttpOnly` / `SameSite` its declaration gives at `ERROR`.
     pub fn gate(&self, consent: &Consent, set_cookie: &[u8]) -> bool {
         let (name, verdict) = check(&self.inner.policy, consent, set_cookie, |name| {
             self.inner.cookies.get(name)
@@ -297,15 +356,86 @@ impl Consentry {
             GateVerdict::Warn(reason) => {
                 tracing::warn!(cookie = name, %reason, "consentry: Set-Cookie passed with a warning");
             }
-            GateVerdict::Drop(reason) => {
+            GateVerdict::Drop(reason @ GateReason::NotGranted { .. }) => {
                 tracing::info!(cookie = name, %reason, "consentry: dropped Set-Cookie");
+            }
+            GateVerdict::Drop(
+                reason @ (GateReason::MissingHttpOnly | GateReason::WrongSameSite { .. }),
+            ) => {
+                tracing::error!(
+                    cookie = name,
+                    %reason,
+                    "consentry: dropped Set-Cookie: it lacks an attribute its declaration in \
+                     the policy gives; set the attribute where the app builds the cookie \
+                     (AuthCookie sets them all)"
+                );
+            }
+            GateVerdict::Drop(reason) => {
+                tracing::warn!(
+                    cookie = name,
+                    %reason,
+                    "consentry: dropped Set-Cookie the app set: declare it in the policy's \
+                     `cookies` (a session or auth cookie in category `necessary`), or the \
+                     browser never gets it"
+                );
             }
         }
         verdict.keeps()
     }
 
+    /// Checks, at start-up, that the policy declares each of these cookies in a required
+    /// category (`necessary`), so the Set-Cookie gate lets them through without consent. Give
+    /// your session and auth cookie names exactly as they are sent: an
+    /// [`AuthCookie`](crate::AuthCookie) named `session` is sent as `__Host-session`.
+    ///
+    /// Without the declaration, the gate drops the cookie: sign-in answers 200 and sets
+    /// nothing. Check when the server starts instead, and refuse to start:
+    ///
+    /// ```
+    /// use consentry::Policy;
+    /// use consentry_server::{Consentry, ExpectCookieError};
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let consentry = Consentry::new(policy).expect_cookies(["__Host-P4PMember", "__Host-csrf"])?;
+    ///
+    /// let err = consentry.clone().expect_cookies(["__Host-session"]).unwrap_err();
+    /// assert!(matches!(err, ExpectCookieError::Undeclared { .. }));
+    /// assert!(err.to_string().contains("declare it in the policy's \"cookies\""));
+    /// let err = consentry.expect_cookies(["_ga"]).unwrap_err();
+    /// assert!(matches!(err, ExpectCookieError::NotNecessary { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn expect_cookies<I>(self, names: I) -> Result<Self, ExpectCookieError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        for name in names {
+            let name = name.as_ref();
+            if name == self.inner.policy.cookie_name || name == CSRF_COOKIE {
+                continue;
+            }
+            match self.inner.cookies.get(name) {
+                None => {
+                    return Err(ExpectCookieError::Undeclared {
+                        name: name.to_owned(),
+                    })
+                }
+                Some(d) if !d.required => {
+                    return Err(ExpectCookieError::NotNecessary {
+                        name: name.to_owned(),
+                        category: d.category.to_owned(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(self)
+    }
+
     /// Is this request HTTPS? `transport_https` is what the server itself knows (TLS on the
-    /// connection); `X-Forwarded-Proto` counts only when trusted.
+    /// connection, never what the client wrote in the request line); `X-Forwarded-Proto`
+    /// counts only when trusted, and then only the value the trusted proxy wrote (see
+    /// [`Consentry::trust_forwarded_proto`]).
     ///
     /// The same answer decides HSTS and the scheme of the site's own origin, which the CSRF
     /// check compares the `Origin` header with (the consent adapters pass it on to the CSRF
@@ -314,10 +444,8 @@ impl Consentry {
         transport_https
             || self.inner.assume_https
             || (self.inner.trust_forwarded_proto
-                && headers.first("x-forwarded-proto").is_some_and(|v| {
-                    let first = v.split(|b| *b == b',').next().unwrap_or(b"");
-                    first.trim_ascii().eq_ignore_ascii_case(b"https")
-                }))
+                && forwarded_proto(headers, self.inner.proxy_hops)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(b"https")))
     }
 
     /// The HSTS header value to add, if the request is HTTPS and HSTS is on.
@@ -334,6 +462,90 @@ impl Consentry {
     pub(crate) fn hsts_if(&self, https: bool) -> Option<&HstsHeader> {
         self.inner.hsts.as_ref().filter(|_| https)
     }
+}
+
+/// A cookie [`Consentry::expect_cookies`] was given that the gate would drop. The message says
+/// how to fix the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExpectCookieError {
+    /// The policy does not declare the cookie.
+    Undeclared {
+        /// The cookie's name.
+        name: String,
+    },
+    /// The policy declares the cookie in a category the visitor can refuse.
+    NotNecessary {
+        /// The cookie's name.
+        name: String,
+        /// The category it is declared in.
+        category: String,
+    },
+}
+
+impl fmt::Display for ExpectCookieError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectCookieError::Undeclared { name } => {
+                write!(
+                    f,
+                    "the policy does not declare the cookie `{name}`, so the Set-Cookie gate \
+                     drops it (for a session cookie: sign-in silently does nothing); declare it \
+                     in the policy's \"cookies\": {{ \"name\": \"{name}\", \"category\": \
+                     \"necessary\", \"exemption\": \"authentication\", \"http_only\": true, \
+                     \"same_site\": \"strict\" }}"
+                )?;
+                let prefix = crate::name::HOST_PREFIX;
+                if !name
+                    .get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+                {
+                    write!(
+                        f,
+                        " (an AuthCookie named `{name}` is sent as `__Host-{name}`: give that \
+                         name)"
+                    )?;
+                }
+                Ok(())
+            }
+            ExpectCookieError::NotNecessary { name, category } => write!(
+                f,
+                "the policy declares the cookie `{name}` in the category `{category}`, which \
+                 a visitor can refuse, so the Set-Cookie gate drops it without consent; \
+                 declare it in a required category (`necessary`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExpectCookieError {}
+
+/// The `X-Forwarded-Proto` value `hops` places from the right, across all the header's lines
+/// (one comma-separated list, RFC 9110), empty elements skipped; `None` when there are fewer.
+fn forwarded_proto<H: Headers + ?Sized>(headers: &H, hops: usize) -> Option<&[u8]> {
+    fn values(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+        line.split(|b| *b == b',')
+            .map(<[u8]>::trim_ascii)
+            .filter(|v| !v.is_empty())
+    }
+    if hops == 0 {
+        return None;
+    }
+    let mut count = 0;
+    headers.each("x-forwarded-proto", &mut |line| {
+        count += values(line).count()
+    });
+    let wanted = count.checked_sub(hops)?;
+    let (mut i, mut found) = (0, None);
+    headers.each("x-forwarded-proto", &mut |line| {
+        for v in values(line) {
+            if i == wanted {
+                found = Some(v);
+            }
+            i += 1;
+        }
+    });
+    found
 }
 
 /// A request extension: whether the request came over HTTPS, as [`Consentry::is_https`]
@@ -442,6 +654,100 @@ mod tests {
         assert_eq!(consent.region(), None);
         assert!(!consent.gpc());
         assert!(!consent.allows("analytics"));
+    }
+
+    fn proto(lines: &[&[u8]], hops: usize) -> Option<String> {
+        let headers: Vec<(&str, &[u8])> = lines.iter().map(|l| ("x-forwarded-proto", *l)).collect();
+        forwarded_proto(&headers[..], hops).map(|v| String::from_utf8(v.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn forwarded_proto_is_read_from_the_right_across_header_lines() {
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(proto(&[], 1), None);
+        assert_eq!(proto(&[b"https"], 1), some("https"));
+        assert_eq!(proto(&[b"https, http"], 1), some("http"));
+        assert_eq!(proto(&[b"https,http"], 1), some("http"));
+        assert_eq!(proto(&[b"https", b"http"], 1), some("http"));
+        assert_eq!(proto(&[b"http", b" HTTPS "], 1), some("HTTPS"));
+        // Empty list elements (RFC 9110, section 5.6.1) are not values.
+        assert_eq!(proto(&[b"http, https, ,"], 1), some("https"));
+        assert_eq!(proto(&[b"http", b""], 1), some("http"));
+        assert_eq!(proto(&[b" , "], 1), None);
+        // Two proxies appending: the second value from the right is the outer proxy's.
+        assert_eq!(proto(&[b"http, https, http"], 2), some("https"));
+        assert_eq!(proto(&[b"https", b"http"], 2), some("https"));
+        assert_eq!(proto(&[b"https, http", b"http"], 3), some("https"));
+        // Fewer values than hops: the request did not come through the whole chain.
+        assert_eq!(proto(&[b"https"], 2), None);
+        // No hop trusted: no value.
+        assert_eq!(proto(&[b"https"], 0), None);
+        // Bytes that are not text are no `https`.
+        assert_eq!(proto(&[b"\xff, https"], 1), some("https"));
+    }
+
+    #[test]
+    fn a_client_cannot_claim_https_through_an_appending_proxy() {
+        let c = Consentry::new(policy()).trust_forwarded_proto(true);
+        let is = |lines: &[&[u8]], c: &Consentry| {
+            let headers: Vec<(&str, &[u8])> =
+                lines.iter().map(|l| ("x-forwarded-proto", *l)).collect();
+            c.is_https(&headers[..], false)
+        };
+        assert!(!is(&[b"https, http"], &c));
+        assert!(!is(&[b"https", b"http"], &c));
+        assert!(is(&[b"http, https"], &c));
+        assert!(is(&[b"https"], &c));
+        let two = c.clone().trusted_proxy_hops(2);
+        assert!(is(&[b"https, http"], &two));
+        assert!(!is(&[b"https, http, http"], &two));
+        assert!(!is(&[b"https"], &two));
+        assert!(!is(&[b"https"], &c.clone().trusted_proxy_hops(0)));
+        // Hops without trust: nothing.
+        assert!(!is(
+            &[b"https"],
+            &Consentry::new(policy()).trusted_proxy_hops(1)
+        ));
+    }
+
+    #[test]
+    fn expect_cookies_names_the_cookie_and_the_fix() {
+        let c = Consentry::new(policy());
+        assert!(c
+            .clone()
+            .expect_cookies([
+                "__Host-P4PMember",
+                "__Host-P4PAdmin",
+                "__Host-csrf",
+                "consentry"
+            ])
+            .is_ok());
+        assert!(c.clone().expect_cookies(Vec::<String>::new()).is_ok());
+        let err = c.clone().expect_cookies(["__Host-session"]).unwrap_err();
+        assert_eq!(
+            err,
+            ExpectCookieError::Undeclared {
+                name: "__Host-session".into()
+            }
+        );
+        let text = err.to_string();
+        assert!(text.contains("`__Host-session`") && text.contains("\"category\": \"necessary\""));
+        assert!(!text.contains("is sent as"), "{text}");
+        let bare = c
+            .clone()
+            .expect_cookies(["session"])
+            .unwrap_err()
+            .to_string();
+        assert!(bare.contains("sent as `__Host-session`"), "{bare}");
+        let err = c.expect_cookies(["__Host-P4PMember", "_ga_X"]).unwrap_err();
+        assert_eq!(
+            err,
+            ExpectCookieError::NotNecessary {
+                name: "_ga_X".into(),
+                category: "analytics".into()
+            }
+        );
+        assert!(err.to_string().contains("category `analytics`"));
     }
 
     #[test]

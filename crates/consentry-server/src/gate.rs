@@ -28,9 +28,10 @@ pub enum GateReason {
     Undeclared,
     /// The header could not be parsed as a cookie.
     Malformed,
-    /// A declared cookie lacks the `HttpOnly` the policy declares for it.
+    /// A declared cookie lacks the `HttpOnly` the policy declares for it (dropped).
     MissingHttpOnly,
-    /// A declared cookie lacks the `SameSite` the policy declares for it.
+    /// A declared cookie lacks the `SameSite` the policy declares for it, or has another
+    /// (dropped).
     WrongSameSite {
         /// What the policy declares.
         declared: SameSite,
@@ -63,7 +64,7 @@ impl fmt::Display for GateReason {
 pub enum GateVerdict {
     /// Send it.
     Keep,
-    /// Send it, and log a warning.
+    /// Send it, and log a warning (an undeclared cookie under `undeclared_cookies: "warn"`).
     Warn(GateReason),
     /// Remove it from the response.
     Drop(GateReason),
@@ -81,8 +82,11 @@ impl GateVerdict {
 ///
 /// - the consent cookie itself, consentry's CSRF cookie (`__Host-csrf`), and any cookie being deleted (`Max-Age=0`, `Expires` in the
 ///   past), always pass;
-/// - a declared cookie passes when its category is allowed, and is dropped otherwise; a
-///   declared cookie lacking its declared `HttpOnly` / `SameSite` passes with a warning;
+/// - a declared cookie passes when its category is allowed, and is dropped otherwise;
+/// - a declared cookie lacking the `HttpOnly` or the `SameSite` its declaration gives
+///   (`"http_only": true`, `"same_site": "strict"`) is dropped
+///   ([`GateReason::MissingHttpOnly`], [`GateReason::WrongSameSite`]): the policy promises
+///   them, and an auth cookie without them is readable by scripts or sent cross-site;
 /// - an undeclared cookie is dropped, warned about or allowed as `policy.undeclared_cookies`
 ///   says (default: dropped);
 /// - an unparsable header is dropped.
@@ -275,14 +279,17 @@ fn verdict_for<'p>(
             if !decl.http_only && decl.same_site.is_none() {
                 return GateVerdict::Keep;
             }
+            // The declaration is a promise to the visitor (the cookie table shows it) and a
+            // defence (an auth cookie readable by scripts, or sent cross-site): a cookie
+            // without what its declaration says does not go out.
             let a = cookie.attributes();
             let verdict = if decl.http_only && !a.http_only {
-                GateVerdict::Warn(GateReason::MissingHttpOnly)
-            } else if let Some(declared) = decl.same_site.filter(|d| {
-                !a.same_site
-                    .is_some_and(|v| v.eq_ignore_ascii_case(d.as_str().as_bytes()))
-            }) {
-                GateVerdict::Warn(GateReason::WrongSameSite { declared })
+                GateVerdict::Drop(GateReason::MissingHttpOnly)
+            } else if let Some(declared) = decl
+                .same_site
+                .filter(|d| a.same_site.and_then(strictness) < Some(strictness_of(*d)))
+            {
+                GateVerdict::Drop(GateReason::WrongSameSite { declared })
             } else {
                 return GateVerdict::Keep;
             };
@@ -294,6 +301,23 @@ fn verdict_for<'p>(
         GateVerdict::Keep
     } else {
         verdict
+    }
+}
+
+/// How strict a `SameSite` value is: a cookie may be stricter than its declaration, never
+/// laxer. An unknown value is none (browsers read it as the default, not as what it says).
+fn strictness(value: &[u8]) -> Option<u8> {
+    [SameSite::None, SameSite::Lax, SameSite::Strict]
+        .into_iter()
+        .find(|s| value.eq_ignore_ascii_case(s.as_str().as_bytes()))
+        .map(strictness_of)
+}
+
+fn strictness_of(s: SameSite) -> u8 {
+    match s {
+        SameSite::None => 0,
+        SameSite::Lax => 1,
+        SameSite::Strict => 2,
     }
 }
 
@@ -407,18 +431,48 @@ mod tests {
     }
 
     #[test]
-    fn reports_necessary_cookie_missing_declared_attributes() {
+    fn drops_a_necessary_cookie_missing_its_declared_attributes() {
         assert_eq!(
             verdict(b"__Host-P4PMember=v; Secure; SameSite=Strict; Path=/"),
-            GateVerdict::Warn(GateReason::MissingHttpOnly)
+            GateVerdict::Drop(GateReason::MissingHttpOnly)
         );
         assert_eq!(
             verdict(b"__Host-P4PMember=v; HttpOnly; Secure; SameSite=Lax; Path=/"),
-            GateVerdict::Warn(GateReason::WrongSameSite {
+            GateVerdict::Drop(GateReason::WrongSameSite {
                 declared: SameSite::Strict
             })
         );
-        assert!(verdict(b"__Host-P4PMember=v; Secure; Path=/").keeps());
+        assert_eq!(
+            verdict(b"__Host-P4PMember=v; HttpOnly; Secure; Path=/"),
+            GateVerdict::Drop(GateReason::WrongSameSite {
+                declared: SameSite::Strict
+            })
+        );
+        assert!(!verdict(b"__Host-P4PMember=v; Secure; Path=/").keeps());
+        assert_eq!(
+            verdict(b"__Host-P4PMember=v; httponly; Secure; samesite=strict; Path=/"),
+            GateVerdict::Keep
+        );
+    }
+
+    #[test]
+    fn same_site_may_be_stricter_than_declared_never_laxer() {
+        let lax = |v: &[u8]| {
+            let p = Policy::from_json(
+                r#"{ "revision": 1,
+                  "categories": { "necessary": { "required": true, "lawful_basis": "contract" } },
+                  "cookies": [{ "name": "prefs", "category": "necessary", "exemption": "ui_preference", "http_only": true,
+                                "same_site": "lax", "purpose": "Remembers the layout" }] }"#,
+            )
+            .unwrap();
+            let c = Consentry::new(p);
+            check_set_cookie(c.policy(), &c.consent(&[][..]), v).1
+        };
+        assert!(lax(b"prefs=v; HttpOnly; SameSite=Strict").keeps());
+        assert!(lax(b"prefs=v; HttpOnly; SameSite=lax").keeps());
+        assert!(!lax(b"prefs=v; HttpOnly; SameSite=None").keeps());
+        assert!(!lax(b"prefs=v; HttpOnly; SameSite=Strictest").keeps());
+        assert!(!lax(b"prefs=v; HttpOnly").keeps());
     }
 
     #[test]

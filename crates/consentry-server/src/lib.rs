@@ -4,7 +4,8 @@
 //! visitor's consent read and enforced on every response, HSTS, and a receipts endpoint, as
 //! middleware for axum and actix-web.
 //!
-//! **axum** (feature `axum`): the layer goes outermost, so it sees every `Set-Cookie`.
+//! **axum** (feature `axum`): the layer goes outermost, so it sees every `Set-Cookie` (see
+//! "Things to know" for what that means for other middleware).
 //!
 //! ```ignore
 //! let policy = consentry::Policy::from_json(&std::fs::read_to_string("policy.json")?)?;
@@ -39,11 +40,34 @@
 //! ## Things to know
 //!
 //! - The Set-Cookie gate drops every cookie the policy does not declare (unless the policy's
-//!   `undeclared_cookies` says `warn` or `allow`). Declare your auth and session cookies
-//!   (e.g. `__Host-session`, category `necessary`, exemption `authentication`, `http_only`,
-//!   `same_site: strict`). The consent cookie and consentry's CSRF cookie
-//!   ([`CSRF_COOKIE`], `__Host-csrf`) always pass; declare `__Host-csrf` too (necessary,
-//!   `security`) so the cookie table lists it.
+//!   `undeclared_cookies` says `warn` or `allow`), and logs it at `WARN` with the fix. Declare
+//!   your auth and session cookies (e.g. `__Host-session`, category `necessary`, exemption
+//!   `authentication`, `http_only`, `same_site: strict`), or sign-in answers 200 and the
+//!   browser gets no cookie. Check it when the server starts:
+//!   [`Consentry::expect_cookies`]`(["__Host-session"])?` fails with the name and the fix.
+//!   The consent cookie and consentry's CSRF cookie ([`CSRF_COOKIE`], `__Host-csrf`) always
+//!   pass; declare `__Host-csrf` too (necessary, `security`) so the cookie table lists it.
+//! - A declaration is enforced: a cookie declared `http_only` sent without `HttpOnly`, or
+//!   declared `same_site: strict` sent with a laxer `SameSite` or none, is dropped and logged
+//!   at `ERROR` naming the cookie and the attribute ([`GateReason::MissingHttpOnly`],
+//!   [`GateReason::WrongSameSite`]). [`AuthCookie`] always sets both.
+//! - Order: the consent layer must be the outermost. It sees, gates and adds HSTS to every
+//!   response that passes through it (with actix-web also the response of an error an inner
+//!   middleware returns), but nothing runs after the outermost middleware, so a cookie a
+//!   layer outside it adds reaches the browser ungated: session middleware, cookie managers
+//!   (tower-cookies' `CookieManagerLayer`, actix-session's `SessionMiddleware`) and anything
+//!   else that sets cookies go inside (with axum: `.layer()` them before the consent layer;
+//!   with actix-web: `.wrap()` them before it). Neither framework lets the layer see what
+//!   an outer one does, so this misuse is not detected at run time; the tests pin it down
+//!   (`tests/hardening.rs`).
+//! - HTTPS (for HSTS and the CSRF origin) comes from the connection, never from the request:
+//!   with actix-web the listener (`bind_rustls` / `bind_openssl`), with axum the
+//!   [`axum::TlsConnection`] extension the app inserts on its TLS listener; or from
+//!   [`Consentry::assume_https`]; or, behind a proxy, from the `X-Forwarded-Proto` value the
+//!   proxy wrote ([`Consentry::trust_forwarded_proto`]: the rightmost value across all header
+//!   lines, or the n-th from the right with [`Consentry::trusted_proxy_hops`]). The request
+//!   URI's scheme (`GET https://… HTTP/1.1` over plain TCP), actix-web's
+//!   `ConnectionInfo::scheme` and the `Forwarded` header are never read.
 //! - Cookies being deleted (`Max-Age=0`, `Expires` in the past) always pass.
 //! - The consent decision is made lazily, on the first `allows` or when a `Set-Cookie` needs
 //!   it.
@@ -67,6 +91,34 @@
 //!   [`Consentry::trust_forwarded_proto`] (or [`Consentry::assume_https`]) and keep the consent
 //!   layer outside the CSRF layer, or the site refuses posts from its own `https://` pages.
 //!   Origins given to [`Csrf::allow_origin`] are full origins too.
+//!
+//! ## Google Analytics (and other tags): which way
+//!
+//! Two ways work; use the first unless the second fits better.
+//!
+//! - **Recommended: inert markup and the browser module.** Put the tag in the page as
+//!   `<script type="text/plain" data-consent="analytics" …>` (the `consentry` browser module
+//!   releases it once the visitor allows `analytics`). It needs no server round-trip after the visitor chooses (the tag
+//!   starts on the same page, at the click), and the page is the same for every visitor, so
+//!   it can be cached by a CDN or the browser.
+//!
+//!   ```html
+//!   <script type="text/plain" data-consent="analytics" async
+//!           src="https://www.googletagmanager.com/gtag/js?id=G-XXXX"></script>
+//!   <script type="text/plain" data-consent="analytics">
+//!     window.dataLayer = window.dataLayer || [];
+//!     function gtag() { dataLayer.push(arguments); }
+//!     gtag("js", new Date()); gtag("config", "G-XXXX");
+//!   </script>
+//!   ```
+//!
+//! - **[`Consent::gtag_snippet`] on the server** renders the tag into the page only when the
+//!   visitor already allowed analytics. It fits pages that are rendered per visitor and never
+//!   cached (`Cache-Control: private` at least), sites that do not load the browser module on
+//!   some pages (server-rendered admin or checkout pages), and a strict Content-Security-Policy
+//!   with per-response nonces (it takes the nonce). The tag then starts only on the next page
+//!   load after the visitor chooses. Never serve its output from a shared cache: one
+//!   visitor's consent would decide for the next.
 #![deny(missing_docs)]
 
 mod auth_cookie;
@@ -91,7 +143,7 @@ pub mod actix;
 pub mod axum;
 
 pub use auth_cookie::{AuthCookie, AuthCookieError, Verified, MAX_LIFETIME, MAX_NAME_VALUE_BYTES};
-pub use config::Consentry;
+pub use config::{Consentry, ExpectCookieError};
 pub use consent::Consent;
 pub use csrf::{is_safe_method, Csrf, CsrfPrepared, CsrfRefusal, CsrfToken, CSRF_COOKIE};
 pub use gate::{check_set_cookie, GateReason, GateVerdict};

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use common::*;
 use consentry::{ConsentId, Method, ReceiptEvent, Timestamp};
 use consentry_server::MAX_USER_AGENT_BYTES;
-use reqwest::header::{HeaderMap as ReqHeaders, SET_COOKIE};
 
 #[derive(Clone, Copy, Debug)]
 struct Servers {
@@ -17,12 +16,6 @@ struct Servers {
     p4p: SocketAddr,
     /// Marketing policy, X-Forwarded-Proto not trusted.
     marketing: SocketAddr,
-}
-
-fn std_listener() -> std::net::TcpListener {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-    l.set_nonblocking(true).unwrap();
-    l
 }
 
 mod axum_server {
@@ -104,20 +97,7 @@ mod axum_server {
     }
 
     pub(crate) fn spawn(json: &'static str, trust: bool) -> SocketAddr {
-        let listener = std_listener();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app = app(json, trust).into_make_service_with_connect_info::<SocketAddr>();
-                axum::serve(l, app).await.unwrap();
-            });
-        });
-        addr
+        spawn_axum(app(json, trust))
     }
 }
 
@@ -221,31 +201,10 @@ mod actix_server {
     }
 }
 
-/// Everything the servers log, for checking what drops reveal.
-static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
-
-struct LogWriter;
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        LOGS.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn servers() -> [(&'static str, Servers); 2] {
     static S: OnceLock<[(&'static str, Servers); 2]> = OnceLock::new();
     *S.get_or_init(|| {
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(|| LogWriter)
-            // Plain text whatever the terminal: the assertions read `cookie="_ga"`.
-            .with_ansi(false)
-            .finish();
-        let _ = tracing::subscriber::set_global_default(subscriber);
+        capture_logs();
         [
             (
                 "axum",
@@ -263,34 +222,6 @@ fn servers() -> [(&'static str, Servers); 2] {
             ),
         ]
     })
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-fn set_cookies(h: &ReqHeaders) -> Vec<String> {
-    h.get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
-}
-
-fn names(cookies: &[String]) -> Vec<String> {
-    let mut n: Vec<String> = cookies
-        .iter()
-        .map(|c| c.split('=').next().unwrap().to_owned())
-        .collect();
-    n.sort();
-    n
-}
-
-async fn get(addr: SocketAddr, path: &str, headers: &[(&str, String)]) -> reqwest::Response {
-    let mut r = client().get(format!("http://{addr}{path}"));
-    for (k, v) in headers {
-        r = r.header(*k, v);
-    }
-    r.send().await.expect("server answers")
 }
 
 #[tokio::test]
@@ -393,35 +324,6 @@ async fn refuses_tampered_moved_and_retired_values_and_reads_older_keys() {
             }
         }
     }
-}
-
-/// GET /form with a session; returns (cookie header to send back, token).
-async fn csrf_token(addr: SocketAddr) -> (String, String) {
-    let session = format!(
-        "__Host-P4PMember={}",
-        consentry_server::AuthCookie::signed(&keys(), "P4PMember", "member-7")
-            .unwrap()
-            .value()
-    );
-    let res = get(addr, "/form", &[("cookie", session.clone())]).await;
-    assert_eq!(res.status(), 200);
-    let csrf_cookie = set_cookies(res.headers())
-        .into_iter()
-        .find(|c| c.starts_with("__Host-csrf="))
-        .expect("csrf cookie set");
-    assert!(csrf_cookie.ends_with("; HttpOnly; Secure; SameSite=Strict; Path=/"));
-    let body = res.text().await.unwrap();
-    let token = body
-        .split("value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        csrf_cookie.split(';').next().unwrap(),
-        format!("__Host-csrf={token}")
-    );
-    (format!("{session}; __Host-csrf={token}"), token)
 }
 
 type Headers = Vec<(&'static str, String)>;
@@ -890,7 +792,7 @@ async fn gate_logs_name_and_reason_but_never_the_value() {
         let res = get(s.p4p, "/set-cookies", &[]).await;
         assert_eq!(res.status(), 200, "{fw}");
     }
-    let logs = String::from_utf8(LOGS.lock().unwrap().clone()).unwrap();
+    let logs = logs();
     assert!(logs.contains("dropped Set-Cookie"), "{logs}");
     assert!(
         logs.contains("cookie=\"_ga\"") || logs.contains("cookie=_ga"),
@@ -1445,7 +1347,7 @@ async fn receipts_get_503_and_the_error_is_logged_when_the_sink_is_unavailable()
             "{fw}"
         );
         assert!(stored(id).is_empty(), "{fw}");
-        let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned();
+        let logs = logs();
         assert!(
             logs.lines()
                 .any(|l| l.contains("ERROR") && l.contains(DOWN_ERROR)),

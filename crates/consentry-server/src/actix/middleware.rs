@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{HeaderValue, SET_COOKIE, STRICT_TRANSPORT_SECURITY};
+use actix_web::error::InternalError;
+use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE, STRICT_TRANSPORT_SECURITY};
 use actix_web::HttpMessage as _;
 use consentry::Policy;
 
@@ -17,11 +18,18 @@ use crate::hsts::HstsHeader;
 
 /// Middleware that reads the visitor's [`Consent`] into the request (extract
 /// it in handlers), drops each `Set-Cookie` the consent or the policy does not allow, and adds
-/// HSTS on HTTPS. `wrap` it last so it is outermost and sees every cookie.
+/// HSTS on HTTPS. `wrap` it last so it is outermost and sees every cookie: a middleware
+/// wrapped after it sets cookies past the gate (see [the order](super#order)).
 ///
-/// HTTPS is detected from the server binding (`bind_rustls`/`bind_openssl`), from
-/// `X-Forwarded-Proto` when [`Consentry::trust_forwarded_proto`] is on, or
-/// [`Consentry::assume_https`]. The same decision gives the scheme of the site's own origin to
+/// Every response that leaves through it passes the gate and gets HSTS: a handler's, and the
+/// response of an error an inner middleware returns (`Err(InternalError::from_response(..))`),
+/// which it turns into that response, gated, and passes on as an error whose response it is.
+///
+/// HTTPS is detected from the server binding (`bind_rustls`/`bind_openssl`: the listener, not
+/// the request), from the `X-Forwarded-Proto` value the proxy wrote when
+/// [`Consentry::trust_forwarded_proto`] is on, or [`Consentry::assume_https`]; never from
+/// `ConnectionInfo::scheme`, which believes any client's `Forwarded` / `X-Forwarded-Proto`,
+/// nor from the request line. The same decision gives the scheme of the site's own origin to
 /// a [`CsrfMiddleware`](super::CsrfMiddleware) inside this one, for its `Origin` check.
 ///
 /// ```
@@ -106,25 +114,44 @@ where
         req.extensions_mut().insert(OverHttps(https));
         let fut = self.service.call(req);
         Box::pin(async move {
-            let mut res = fut.await?;
-            let headers = res.headers_mut();
-            // Looked up once; `gate_response` walks the values twice.
-            let set_cookies = headers.get_all(SET_COOKIE);
-            let keep = consentry
-                .gate_response(&consent, || set_cookies.clone().map(HeaderValue::as_bytes));
-            // Rebuilt only when a cookie is dropped; the others keep their order.
-            if let Some(keep) = keep {
-                let old = headers.remove(SET_COOKIE);
-                for (i, v) in old.enumerate() {
-                    if keep.keeps(i) {
-                        headers.append(SET_COOKIE, v);
-                    }
+            match fut.await {
+                Ok(mut res) => {
+                    finish(&consentry, &consent, hsts, res.headers_mut());
+                    Ok(res)
+                }
+                // An inner middleware failed (a handler's error is a response already).
+                // actix-web makes the error's response after every middleware has returned,
+                // past the gate: make it here, gate it, and pass it on as the same error.
+                Err(err) => {
+                    let mut res = err.error_response();
+                    finish(&consentry, &consent, hsts, res.headers_mut());
+                    Err(InternalError::from_response(err, res).into())
                 }
             }
-            if let Some(h) = hsts {
-                headers.insert(STRICT_TRANSPORT_SECURITY, h);
-            }
-            Ok(res)
         })
+    }
+}
+
+/// Gates the response's `Set-Cookie` values and adds HSTS.
+fn finish(
+    consentry: &Consentry,
+    consent: &Consent,
+    hsts: Option<HeaderValue>,
+    headers: &mut HeaderMap,
+) {
+    // Looked up once; `gate_response` walks the values twice.
+    let set_cookies = headers.get_all(SET_COOKIE);
+    let keep = consentry.gate_response(consent, || set_cookies.clone().map(HeaderValue::as_bytes));
+    // Rebuilt only when a cookie is dropped; the others keep their order.
+    if let Some(keep) = keep {
+        let old = headers.remove(SET_COOKIE);
+        for (i, v) in old.enumerate() {
+            if keep.keeps(i) {
+                headers.append(SET_COOKIE, v);
+            }
+        }
+    }
+    if let Some(h) = hsts {
+        headers.insert(STRICT_TRANSPORT_SECURITY, h);
     }
 }

@@ -34,6 +34,53 @@
 //! .await
 //! # }
 //! ```
+//!
+//! ## Order
+//!
+//! With actix-web the middleware wrapped last is the outermost. [`ConsentMiddleware`] must be
+//! wrapped last: it gates every `Set-Cookie` of the responses that pass through it (handler
+//! responses, and the response of an error an inner middleware returns), but a middleware
+//! wrapped after it runs after the gate, and a cookie it sets reaches the browser without
+//! consent. Wrap everything that sets cookies (actix-session's `SessionMiddleware`, the
+//! [`CsrfMiddleware`]) before it. This misuse cannot be detected at run time (nothing in
+//! actix-web lets a middleware see what an outer one does to the response), so it is only
+//! documented:
+//!
+//! ```ignore
+//! // Wrong: the session middleware is outside the consent middleware; its cookie is never gated.
+//! App::new().service(page).wrap(ConsentMiddleware::new(policy)).wrap(session_middleware)
+//! // Right:
+//! App::new().service(page).wrap(session_middleware).wrap(ConsentMiddleware::new(policy))
+//! ```
+//!
+//! ## Check the session cookie is declared, at start-up
+//!
+//! The gate drops a cookie the policy does not declare, a session cookie too: sign-in would
+//! answer 200 and set nothing (the drop is logged at `WARN`). Check the names before the
+//! server starts with [`Consentry::expect_cookies`](crate::Consentry::expect_cookies), which
+//! fails with the name and the fix:
+//!
+//! ```
+//! use consentry::Policy;
+//! use consentry_server::{actix::ConsentMiddleware, Consentry};
+//!
+//! let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+//! // Checked once, before `HttpServer::new`; the factory clones the checked settings.
+//! let consentry = Consentry::new(policy.clone()).expect_cookies(["__Host-P4PMember"])?;
+//! let app = move || actix_web::App::new().wrap(ConsentMiddleware::with(consentry.clone()));
+//! // An AuthCookie named "session" is sent as `__Host-session`, which this policy lacks:
+//! let err = Consentry::new(policy).expect_cookies(["__Host-session"]).unwrap_err();
+//! assert!(err.to_string().contains("declare it in the policy's \"cookies\""));
+//! # let _ = app;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## HTTPS
+//!
+//! Whether a request is HTTPS (HSTS, the CSRF origin's scheme) comes from the listener
+//! (`req.app_config().secure()`: `bind_rustls` / `bind_openssl`), never from the request or
+//! `ConnectionInfo::scheme` (which reads `Forwarded` / `X-Forwarded-Proto` from any client).
+//! Behind a proxy use [`Consentry::trust_forwarded_proto`](crate::Consentry::trust_forwarded_proto).
 
 mod csrf;
 mod extract;

@@ -9,7 +9,6 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::header::{HOST, SET_COOKIE};
-use http::uri::Scheme;
 use http::{HeaderValue, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -29,8 +28,10 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 /// [`ConsentLayer`](super::ConsentLayer) around this layer decided for HSTS
 /// ([`Consentry::trust_forwarded_proto`](crate::Consentry::trust_forwarded_proto),
 /// [`Consentry::assume_https`](crate::Consentry::assume_https)), so add the `ConsentLayer`
-/// after (outside) this one. Without it the scheme is `https` only for a request whose URI
-/// says so (HTTP/2 over TLS), and an HTTPS site behind a proxy would refuse its own posts.
+/// after (outside) this one. Without it the scheme is `https` only for a request the app
+/// marked with [`TlsConnection`](super::TlsConnection) (never for a request whose URI says
+/// `https`: the client wrote that), and an HTTPS site behind a proxy would refuse its own
+/// posts.
 #[derive(Clone, Debug)]
 pub struct CsrfLayer {
     csrf: Arc<Csrf>,
@@ -96,7 +97,7 @@ where
                     req.headers_mut().insert(HOST, v);
                 }
             }
-            let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
+            let tls = super::tls::over_tls(req.extensions());
             let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();

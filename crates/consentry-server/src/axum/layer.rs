@@ -6,7 +6,6 @@ use std::task::{ready, Context, Poll};
 
 use consentry::Policy;
 use http::header::{Entry, SET_COOKIE, STRICT_TRANSPORT_SECURITY};
-use http::uri::Scheme;
 use http::{HeaderValue, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -18,14 +17,17 @@ use crate::hsts::HstsHeader;
 /// A tower layer that, for every request, reads the visitor's [`Consent`] into the request
 /// extensions (extract it in handlers), and on the way out drops each `Set-Cookie` the
 /// consent or the policy does not allow and adds HSTS on HTTPS. Add it last (outermost) so it
-/// sees the cookies of every inner layer.
+/// sees the cookies of every inner layer: a layer added after it sets cookies past the gate
+/// (see [the order](super#order)).
 ///
 /// HSTS needs to know the request came over HTTPS. An axum request does not say whether its
-/// connection was TLS (its URI has no scheme), so: behind a TLS-terminating proxy use
-/// [`Consentry::trust_forwarded_proto`], and when the process terminates TLS itself use
-/// [`Consentry::assume_https`]; build the layer with [`ConsentLayer::with`]. The same decision
-/// gives the scheme of the site's own origin to a [`CsrfLayer`](super::CsrfLayer) inside this
-/// layer, for its `Origin` check.
+/// connection was TLS, and its URI's scheme is what the client wrote (an absolute-form
+/// `GET https://… HTTP/1.1` over plain TCP), so it is never read. Instead: behind a
+/// TLS-terminating proxy use [`Consentry::trust_forwarded_proto`]; when the process only
+/// serves TLS, [`Consentry::assume_https`]; when it serves both, insert
+/// [`TlsConnection`](super::TlsConnection) on the TLS listener's requests. Build the layer
+/// with [`ConsentLayer::with`]. The same decision gives the scheme of the site's own origin to
+/// a [`CsrfLayer`](super::CsrfLayer) inside this layer, for its `Origin` check.
 ///
 /// ```
 /// use axum::{routing::get, Router};
@@ -101,7 +103,7 @@ where
         let consent = self
             .consentry
             .consent_reusing(req.headers(), &mut self.last);
-        let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
+        let tls = super::tls::over_tls(req.extensions());
         let https = self.consentry.is_https(req.headers(), tls);
         let hsts = self.consentry.hsts_if(https).map(HstsHeader::http);
         req.extensions_mut().insert(consent.clone());

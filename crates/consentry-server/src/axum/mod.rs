@@ -26,15 +26,63 @@
 //!     .layer(ConsentLayer::new(policy)) // outermost: added last
 //! # }
 //! ```
+//!
+//! ## Order
+//!
+//! With axum the layer added last is the outermost. [`ConsentLayer`] must be added last: it
+//! gates every `Set-Cookie` of the responses that pass through it, but a layer added after it
+//! runs after the gate, and a cookie it sets reaches the browser without consent. Add
+//! everything that sets cookies (session layers, tower-cookies' `CookieManagerLayer`, the
+//! [`CsrfLayer`]) before it. This misuse cannot be detected at run time (nothing in tower lets
+//! a layer see what an outer one does to the response), so it is only documented:
+//!
+//! ```ignore
+//! // Wrong: the session layer is outside the consent layer; its cookie is never gated.
+//! Router::new().route("/", get(page)).layer(ConsentLayer::new(policy)).layer(session_layer);
+//! // Right:
+//! Router::new().route("/", get(page)).layer(session_layer).layer(ConsentLayer::new(policy));
+//! ```
+//!
+//! ## Check the session cookie is declared, at start-up
+//!
+//! The gate drops a cookie the policy does not declare, a session cookie too: sign-in would
+//! answer 200 and set nothing (the drop is logged at `WARN`). Check the names when the app
+//! starts with [`Consentry::expect_cookies`](crate::Consentry::expect_cookies), which fails
+//! with the name and the fix:
+//!
+//! ```
+//! use consentry::Policy;
+//! use consentry_server::{axum::ConsentLayer, Consentry};
+//!
+//! let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+//! let layer = ConsentLayer::with(
+//!     Consentry::new(policy.clone()).expect_cookies(["__Host-P4PMember", "__Host-P4PAdmin"])?,
+//! );
+//! // An AuthCookie named "session" is sent as `__Host-session`, which this policy lacks:
+//! let err = Consentry::new(policy).expect_cookies(["__Host-session"]).unwrap_err();
+//! assert!(err.to_string().contains("declare it in the policy's \"cookies\""));
+//! # let _ = layer;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## HTTPS
+//!
+//! Whether a request is HTTPS (HSTS, the CSRF origin's scheme) never comes from the request
+//! URI, which the client writes. Behind a proxy use
+//! [`Consentry::trust_forwarded_proto`](crate::Consentry::trust_forwarded_proto); terminating
+//! TLS in the app, [`Consentry::assume_https`](crate::Consentry::assume_https) or the
+//! [`TlsConnection`] extension.
 
 mod csrf;
 mod extract;
 mod layer;
 mod receipts;
+mod tls;
 
 pub use csrf::{CsrfLayer, CsrfService};
 pub use layer::{ConsentLayer, ConsentService, ResponseFuture};
 pub use receipts::receipts;
+pub use tls::TlsConnection;
 
 use http::header::{HeaderName, COOKIE};
 use http::HeaderMap;

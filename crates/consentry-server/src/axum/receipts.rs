@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
-use http::uri::Scheme;
 use http::StatusCode;
 
 use crate::config::OverHttps;
@@ -22,8 +21,9 @@ use crate::request::WithHost;
 /// ([`Consentry::is_https`](crate::Consentry::is_https): TLS,
 /// [`Consentry::trust_forwarded_proto`](crate::Consentry::trust_forwarded_proto),
 /// [`Consentry::assume_https`](crate::Consentry::assume_https)), exactly as for the
-/// [`CsrfLayer`](super::CsrfLayer); without a `ConsentLayer`, from the request URI alone, so an
-/// HTTPS site behind a proxy would refuse its own receipts. Exempt the route from the
+/// [`CsrfLayer`](super::CsrfLayer); without a `ConsentLayer`, from the
+/// [`TlsConnection`](super::TlsConnection) extension alone, so an HTTPS site behind a proxy
+/// would refuse its own receipts. Exempt the route from the
 /// `CsrfLayer` ([`Csrf::exempt_path`](crate::Csrf::exempt_path)): `sendBeacon` carries no token.
 ///
 /// With [`ReceiptEndpoint::record_client_ip`], the address comes from the
@@ -48,7 +48,7 @@ pub fn receipts<S: Clone + Send + Sync + 'static>(endpoint: ReceiptEndpoint) -> 
 }
 
 async fn handle(endpoint: &ReceiptEndpoint, req: Request) -> Response {
-    let tls = req.uri().scheme() == Some(&Scheme::HTTPS);
+    let tls = super::tls::over_tls(req.extensions());
     let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
     let client_ip = req
         .extensions()

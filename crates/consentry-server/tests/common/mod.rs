@@ -408,3 +408,148 @@ pub fn cookie_line(value: &[u8]) -> Vec<u8> {
     line.extend_from_slice(b"\r\n");
     line
 }
+
+// Servers, clients and logs, shared by the HTTP test files.
+
+/// A listener on a free port of 127.0.0.1, for a server started on its own thread.
+pub fn std_listener() -> std::net::TcpListener {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    l.set_nonblocking(true).unwrap();
+    l
+}
+
+/// Serves an axum app on its own thread (and runtime), with `ConnectInfo`.
+pub fn spawn_axum(app: axum::Router) -> SocketAddr {
+    let listener = std_listener();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(l, app).await.unwrap();
+        });
+    });
+    addr
+}
+
+/// Everything the servers log, for checking what drops reveal.
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends this test binary's logs, `INFO` and up, to [`logs`]. Call before starting servers.
+pub fn capture_logs() {
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(|| LogWriter)
+        // Plain text whatever the terminal: the assertions read `cookie="_ga"`.
+        .with_ansi(false)
+        .finish();
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
+/// What the servers have logged so far.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+pub fn set_cookies(h: &reqwest::header::HeaderMap) -> Vec<String> {
+    h.get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn names(cookies: &[String]) -> Vec<String> {
+    let mut n: Vec<String> = cookies
+        .iter()
+        .map(|c| c.split('=').next().unwrap().to_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+pub async fn get(addr: SocketAddr, path: &str, headers: &[(&str, String)]) -> reqwest::Response {
+    let mut r = client().get(format!("http://{addr}{path}"));
+    for (k, v) in headers {
+        r = r.header(*k, v);
+    }
+    r.send().await.expect("server answers")
+}
+
+/// GET /form with a session; returns (cookie header to send back, token).
+pub async fn csrf_token(addr: SocketAddr) -> (String, String) {
+    let session = format!(
+        "__Host-P4PMember={}",
+        AuthCookie::signed(&keys(), "P4PMember", "member-7")
+            .unwrap()
+            .value()
+    );
+    let res = get(addr, "/form", &[("cookie", session.clone())]).await;
+    assert_eq!(res.status(), 200);
+    let csrf_cookie = set_cookies(res.headers())
+        .into_iter()
+        .find(|c| c.starts_with("__Host-csrf="))
+        .expect("csrf cookie set");
+    assert!(csrf_cookie.ends_with("; HttpOnly; Secure; SameSite=Strict; Path=/"));
+    let body = res.text().await.unwrap();
+    let token = body
+        .split("value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        csrf_cookie.split(';').next().unwrap(),
+        format!("__Host-csrf={token}")
+    );
+    (format!("{session}; __Host-csrf={token}"), token)
+}
+
+/// One raw HTTP/1.1 exchange over tokio's `TcpStream`, the request written byte for byte (an
+/// absolute-form request line, repeated headers): the whole answer as text.
+pub async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(request).await.expect("write the request");
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("the server answers within 10 s")
+        .expect("read the answer");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The status code of a raw answer.
+pub fn raw_status_of(answer: &str) -> u16 {
+    answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// The values of one header in a raw answer (name matched case-insensitively).
+pub fn raw_header<'a>(answer: &'a str, name: &str) -> Vec<&'a str> {
+    let head = answer.split("\r\n\r\n").next().unwrap_or("");
+    head.lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+        .collect()
+}
