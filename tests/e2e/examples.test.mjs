@@ -535,10 +535,9 @@ describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
       const secondRow = rows.find((r) => r.receiptId === second);
       assert.deepEqual([secondRow.event, secondRow.method], ["refused", "custom"]);
       assert.ok(secondRow.refused.includes("analytics") && !secondRow.granted.includes("analytics"));
-      // The browser module gives every decision a new consent id (consentry-web `choose`), so
-      // the cookie now names the second decision only: /privacy lists the records of that id.
-      // The first record stays in the log under the first id (checked below with the old cookie).
-      assert.deepEqual(rows.map((r) => r.receiptId), [second]);
+      // The browser keeps the visitor's consent id across decisions while its cookie lives, so
+      // /privacy lists both decisions, oldest first.
+      assert.deepEqual(rows.map((r) => r.receiptId), [first, second]);
 
       // The export, fetched by the page with its own cookies: the same records, each proven.
       const exported = await page.evaluate(async () => {
@@ -548,7 +547,7 @@ describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
       assert.equal(exported.status, 200);
       assert.match(exported.type, /^application\/json/);
       assert.equal(exported.body.format, "consentry-records-export/1");
-      assert.deepEqual(exported.body.records.map((r) => JSON.parse(r.content).receipt.receipt_id), [second]);
+      assert.deepEqual(exported.body.records.map((r) => JSON.parse(r.content).receipt.receipt_id), [first, second]);
       for (const record of exported.body.records) {
         assert.equal(JSON.parse(record.content).receipt.subject, exported.body.subject, "only the visitor's own subject");
         assertProven(record, publicKey);
@@ -557,16 +556,15 @@ describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
       const sneaky = await (await context.request.get(site.url(`/privacy/records.json?subject=${encodeURIComponent(first)}`))).json();
       assert.equal(sneaky.subject, exported.body.subject);
 
-      // The earlier cookie still finds the first record, with its proof.
+      // The cookie from before the second decision names the same subject: the same history.
       const earlier = await browser.newContext();
       try {
         await earlier.addCookies(afterAccept);
-        assert.deepEqual(await privacyReceiptIds(earlier, site.url("/privacy")), [first]);
+        assert.deepEqual(await privacyReceiptIds(earlier, site.url("/privacy")), [first, second]);
         const old = await (await earlier.request.get(site.url("/privacy/records.json"))).json();
-        assert.equal(old.records.length, 1);
+        assert.equal(old.subject, exported.body.subject);
         assert.equal(JSON.parse(old.records[0].content).receipt.event, "given");
         assertProven(old.records[0], publicKey);
-        assert.notEqual(old.subject, exported.body.subject);
       } finally {
         await earlier.close();
       }
@@ -585,7 +583,7 @@ describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
       const again = await browser.newContext();
       try {
         await again.addCookies(cookiesNow); // cookies are not bound to a port: the new one gets them
-        assert.deepEqual(await privacyReceiptIds(again, site.url("/privacy")), [second]);
+        assert.deepEqual(await privacyReceiptIds(again, site.url("/privacy")), [first, second]);
         const kept = await (await again.request.get(site.url("/privacy/records.json"))).json();
         assert.equal(kept.log_id, exported.body.log_id);
         assertProven(kept.records[0], publicKey);

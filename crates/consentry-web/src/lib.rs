@@ -313,7 +313,9 @@ enum Choice {
 fn choose(choice: Choice) {
     let Some(effects) = with_app(|app| {
         let t = now();
-        let id = dom::new_id();
+        // One consent id for the visitor while their consent cookie lives: the server's consent
+        // log then finds every decision of this browser under it (`/privacy`, export).
+        let id = app.record.as_ref().map_or_else(dom::new_id, |r| r.id);
         // "Reject all" over a stored consent that granted something takes it back.
         let granted_before = app
             .record
