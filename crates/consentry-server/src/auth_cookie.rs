@@ -346,10 +346,10 @@ impl fmt::Debug for AuthCookie {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::Key;
+    use crate::keys::test_key;
 
     fn keys() -> Keys {
-        Keys::new(Key::from(&[7u8; 64]))
+        Keys::new(test_key(7))
     }
 
     #[test]
@@ -397,8 +397,8 @@ mod tests {
 
     #[test]
     fn older_keys_read_and_retired_keys_fail() {
-        let old = Key::from(&[1u8; 64]);
-        let new = Key::from(&[2u8; 64]);
+        let old = test_key(1);
+        let new = test_key(2);
         let c = AuthCookie::signed(&Keys::new(old.clone()), "sid", "u").unwrap();
         let e = AuthCookie::encrypted(&Keys::new(old.clone()), "sid", "u").unwrap();
         let rotating = Keys::new(new.clone()).with_older(old);

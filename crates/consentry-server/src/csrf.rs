@@ -498,10 +498,10 @@ fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::Key;
+    use crate::keys::test_key;
 
     fn csrf() -> Csrf {
-        Csrf::new(Keys::new(Key::from(&[5u8; 64]))).session_cookie("__Host-session")
+        Csrf::new(Keys::new(test_key(5))).session_cookie("__Host-session")
     }
 
     fn token_for(c: &Csrf, session: &str) -> String {

@@ -96,7 +96,7 @@ pub use consent::Consent;
 pub use csrf::{is_safe_method, Csrf, CsrfPrepared, CsrfRefusal, CsrfToken, CSRF_COOKIE};
 pub use gate::{check_set_cookie, GateReason, GateVerdict};
 pub use hsts::Hsts;
-pub use keys::{Key, Keys};
+pub use keys::{Key, KeyError, Keys, KEY_LEN};
 pub use name::{NameError, HOST_PREFIX};
 pub use policy_tag::policy_script_tag;
 pub use receipts::{

@@ -73,7 +73,7 @@ pub(crate) fn unsign<'v>(keys: &Keys, name: &str, sealed: &'v str) -> Option<(&'
 /// Encrypts with the current key, the name as associated data.
 pub(crate) fn encrypt(keys: &Keys, name: &str, value: &str) -> String {
     let mut jar = CookieJar::new();
-    jar.private_mut(keys.current())
+    jar.private_mut(keys.current().cookie_key())
         .add(Cookie::new(name.to_owned(), value.to_owned()));
     jar.get(name)
         .map(|c| c.value().to_owned())
@@ -84,7 +84,7 @@ pub(crate) fn encrypt(keys: &Keys, name: &str, value: &str) -> String {
 pub(crate) fn decrypt(keys: &Keys, name: &str, sealed: &str) -> Option<(String, bool)> {
     let jar = CookieJar::new();
     keys.accepted().find_map(|(key, current)| {
-        jar.private(key)
+        jar.private(key.cookie_key())
             .decrypt(Cookie::new(name.to_owned(), sealed.to_owned()))
             .map(|c| (c.value().to_owned(), current))
     })

@@ -111,7 +111,7 @@ impl Config {
 }
 
 /// Shared state: the policy and the cookie keys. A real deployment loads the keys from its
-/// secret store (`Key::from(&bytes)`) and keeps older ones in `Keys::with_older` while rotating.
+/// secret store (`COOKIE_KEY`, read by `Keys::from_env`), with older ones in `COOKIE_KEY_OLD` while rotating.
 struct Tracker {
     policy: Policy,
     keys: Keys,

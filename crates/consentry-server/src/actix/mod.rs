@@ -5,7 +5,7 @@
 //! use actix_web::{web, App, HttpResponse, HttpServer};
 //! use consentry::Policy;
 //! use consentry_server::actix::{receipts, ConsentMiddleware, CsrfMiddleware};
-//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint};
+//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Keys, ReceiptEndpoint};
 //!
 //! async fn page(consent: Consent, token: CsrfToken) -> HttpResponse {
 //!     let gtag = consent.gtag_snippet("G-ABC123", None).unwrap_or_default();
@@ -18,7 +18,10 @@
 //!     Ok(HttpResponse::Ok().append_header(cookie).body("signed in"))
 //! }
 //!
-//! # async fn run(policy: Policy, keys: Keys) -> std::io::Result<()> {
+//! # async fn run(policy: Policy) -> Result<(), Box<dyn std::error::Error>> {
+//! // COOKIE_KEY: base64 of 64 random bytes (`head -c 64 /dev/urandom | base64 -w0`);
+//! // COOKIE_KEY_OLD: older keys still accepted while rotating (optional, comma-separated).
+//! let keys = Keys::from_env("COOKIE_KEY")?;
 //! let endpoint = ReceiptEndpoint::new(policy.clone(), |r: consentry::Receipt| { println!("{}", r.to_json()); Ok(()) });
 //! HttpServer::new(move || {
 //!     App::new()
@@ -31,8 +34,8 @@
 //! })
 //! .bind(("127.0.0.1", 8080))?
 //! .run()
-//! .await
-//! # }
+//! .await?;
+//! # Ok(()) }
 //! ```
 
 mod csrf;

@@ -1,30 +1,33 @@
 //! The axum 0.8 adapter: [`ConsentLayer`], [`CsrfLayer`], extractors and the receipts route.
 //!
 //! ```no_run
-//! use axum::{routing::{get, post}, Router};
+//! use axum::{extract::State, routing::{get, post}, Router};
 //! use consentry::Policy;
 //! use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
-//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint};
+//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Keys, ReceiptEndpoint};
 //!
 //! async fn page(consent: Consent, token: CsrfToken) -> String {
 //!     let gtag = consent.gtag_snippet("G-ABC123", None).unwrap_or_default();
 //!     format!("<form method=post action=/login>{}</form>{gtag}", token.hidden_input())
 //! }
 //!
-//! async fn login() -> Result<(AuthCookie, &'static str), consentry_server::AuthCookieError> {
-//!     let keys = Keys::new(Key::from(&[0u8; 64])); // from your secret store
+//! async fn login(State(keys): State<Keys>) -> Result<(AuthCookie, &'static str), consentry_server::AuthCookieError> {
 //!     Ok((AuthCookie::encrypted(&keys, "session", "user-42")?, "signed in"))
 //! }
 //!
-//! # fn app(policy: Policy, keys: Keys) -> Router {
+//! # fn app(policy: Policy) -> Result<Router, consentry_server::KeyError> {
+//! // COOKIE_KEY: base64 of 64 random bytes (`head -c 64 /dev/urandom | base64 -w0`);
+//! // COOKIE_KEY_OLD: older keys still accepted while rotating (optional, comma-separated).
+//! let keys = Keys::from_env("COOKIE_KEY")?;
 //! let endpoint = ReceiptEndpoint::new(policy.clone(), |r: consentry::Receipt| { println!("{}", r.to_json()); Ok(()) });
-//! Router::new()
+//! let app = Router::new()
 //!     .route("/", get(page))
 //!     .route("/login", post(login))
 //!     .route("/consentry/receipts", receipts(endpoint))
-//!     .layer(CsrfLayer::new(Csrf::new(keys).session_cookie("__Host-session").exempt_path("/consentry/receipts")))
+//!     .layer(CsrfLayer::new(Csrf::new(keys.clone()).session_cookie("__Host-session").exempt_path("/consentry/receipts")))
 //!     .layer(ConsentLayer::new(policy)) // outermost: added last
-//! # }
+//!     .with_state(keys);
+//! # Ok(app) }
 //! ```
 
 mod csrf;
