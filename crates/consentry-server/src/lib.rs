@@ -84,13 +84,17 @@ mod receipts;
 mod request;
 mod scan;
 mod seal;
+mod session;
 
 #[cfg(feature = "actix")]
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 
-pub use auth_cookie::{AuthCookie, AuthCookieError, Verified, MAX_LIFETIME, MAX_NAME_VALUE_BYTES};
+pub use auth_cookie::{
+    AuthCookie, AuthCookieError, Verified, AUTH_CLOCK_SKEW, DEFAULT_SESSION_TIMEOUT, MAX_LIFETIME,
+    MAX_NAME_VALUE_BYTES,
+};
 pub use config::Consentry;
 pub use consent::Consent;
 pub use csrf::{is_safe_method, Csrf, CsrfPrepared, CsrfRefusal, CsrfToken, CSRF_COOKIE};
@@ -104,3 +108,4 @@ pub use receipts::{
     DEFAULT_MAX_CLOCK_SKEW, MAX_USER_AGENT_BYTES,
 };
 pub use request::Headers;
+pub use session::{Session, SessionCookie, SessionRejection};
