@@ -256,8 +256,8 @@ impl SessionRejection {
         }
     }
 
-    /// The response body: it does not say why a cookie was refused.
-    pub(crate) fn body(&self) -> &'static str {
+    /// The response body the adapters send: it does not say why a cookie was refused.
+    pub fn body(&self) -> &'static str {
         match self {
             SessionRejection::NotConfigured => "internal error",
             _ => "sign-in required",

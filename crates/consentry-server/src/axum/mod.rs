@@ -29,6 +29,47 @@
 //!     .with_state(keys);
 //! # Ok(app) }
 //! ```
+//!
+//! # Sessions
+//!
+//! Add the [`SessionCookie`](crate::SessionCookie) settings as an extension; a handler that
+//! takes a [`Session`](crate::Session) gets the signed-in visitor or answers `401`;
+//! `Option<Session>` is `None` instead.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use axum::{routing::{get, post}, Extension, Router};
+//! use consentry_server::{AuthCookie, AuthCookieError, Keys, Session, SessionCookie};
+//!
+//! async fn sign_in(Extension(sessions): Extension<SessionCookie>) -> Result<(AuthCookie, &'static str), AuthCookieError> {
+//!     // … after checking the password:
+//!     Ok((sessions.issue("user-42")?, "signed in"))
+//! }
+//!
+//! async fn account(session: Session) -> (Option<AuthCookie>, String) {
+//!     // `renewal()` is Some when the cookie needs re-issuing (idle timeout, key rotation).
+//!     (session.renewal(), format!("signed in as {}", session.value()))
+//! }
+//!
+//! async fn home(session: Option<Session>) -> String {
+//!     session.map_or("welcome".into(), |s| format!("welcome back, {}", s.value()))
+//! }
+//!
+//! async fn sign_out(Extension(sessions): Extension<SessionCookie>) -> (AuthCookie, &'static str) {
+//!     (sessions.removal(), "signed out")
+//! }
+//!
+//! # fn app() -> Result<Router, Box<dyn std::error::Error>> {
+//! let sessions = SessionCookie::encrypted(Keys::from_env("COOKIE_KEY")?, "session")?
+//!     .idle_timeout(Duration::from_secs(30 * 60));
+//! let app = Router::new()
+//!     .route("/", get(home))
+//!     .route("/account", get(account))
+//!     .route("/sign-in", post(sign_in))
+//!     .route("/sign-out", post(sign_out))
+//!     .layer(Extension(sessions));
+//! # Ok(app) }
+//! ```
 
 mod csrf;
 mod extract;
