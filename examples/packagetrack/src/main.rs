@@ -25,9 +25,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use consentry::Policy;
 use consentry_server::axum::{ConsentLayer, CsrfLayer};
-use consentry_server::{AuthCookie, AuthCookieError, Csrf, CsrfToken, Key, Keys};
+use consentry_server::{AuthCookie, AuthCookieError, Csrf, CsrfToken, Key, Keys, Policy};
 use serde::Deserialize;
 use tower_http::services::ServeDir;
 
