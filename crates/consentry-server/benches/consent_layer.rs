@@ -61,7 +61,7 @@ fn scenarios() -> Vec<Scenario> {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let keys = Keys::new(Key::from(&[9; 64]));
+    let keys = Keys::new(Key::generate());
     let session = AuthCookie::signed(&keys, "P4PMember", "member-7").unwrap();
     let visitor = |id: u8| {
         let consent = ConsentRecord::accept_all(

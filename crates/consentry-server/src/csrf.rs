@@ -85,12 +85,21 @@ impl CsrfToken {
         &self.token
     }
 
-    /// `<input type="hidden" name="csrf_token" value="…">` for a form.
+    /// `<input type="hidden" name="csrf_token" value="…">` for a form. The field name (see
+    /// [`Csrf::field_name`]) and the token are escaped for an HTML attribute.
+    ///
+    /// ```
+    /// use consentry_server::{Csrf, Key, Keys};
+    /// let csrf = Csrf::new(Keys::new(Key::generate())).field_name("x\"><script>");
+    /// let no_headers: &[(&str, &[u8])] = &[];
+    /// let input = csrf.prepare(no_headers).token.hidden_input();
+    /// assert!(input.starts_with(r#"<input type="hidden" name="x&quot;&gt;&lt;script&gt;" value=""#));
+    /// ```
     pub fn hidden_input(&self) -> String {
-        // Token and field name are base64url / token characters: nothing to escape.
         format!(
             "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            self.field, self.token
+            escape_attribute(&self.field),
+            escape_attribute(&self.token)
         )
     }
 }
@@ -101,12 +110,42 @@ impl fmt::Debug for CsrfToken {
     }
 }
 
+/// Escapes text for a double- or single-quoted HTML attribute value.
+fn escape_attribute(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// What a request needs before its handler runs.
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows neither the token nor the cookie.
+#[derive(Clone)]
 pub struct CsrfPrepared {
     /// The token handlers can embed.
     pub token: CsrfToken,
     set_cookie: Option<String>,
+}
+
+impl fmt::Debug for CsrfPrepared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsrfPrepared")
+            .field("token", &self.token)
+            .field(
+                "set_cookie",
+                &self.set_cookie.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl CsrfPrepared {
@@ -498,10 +537,12 @@ fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::Key;
+    use crate::keys::test_key;
+
+    const NO_HEADERS: &[(&str, &[u8])] = &[];
 
     fn csrf() -> Csrf {
-        Csrf::new(Keys::new(Key::from(&[5u8; 64]))).session_cookie("__Host-session")
+        Csrf::new(Keys::new(test_key(5))).session_cookie("__Host-session")
     }
 
     fn token_for(c: &Csrf, session: &str) -> String {
@@ -655,6 +696,43 @@ mod tests {
     #[should_panic(expected = "not an origin")]
     fn allow_origin_refuses_a_host_without_scheme() {
         let _ = csrf().allow_origin("shop.app.test");
+    }
+
+    #[test]
+    fn hidden_input_escapes_the_field_name() {
+        let c = csrf().field_name("a\"><script>alert('x')</script>&");
+        let input = c.prepare(NO_HEADERS).token.hidden_input();
+        let name = input
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap();
+        assert_eq!(
+            name,
+            "a&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"
+        );
+        assert!(!input.contains("<script>"), "{input}");
+        // Normal names are unchanged.
+        let input = csrf()
+            .field_name("my_token-2")
+            .prepare(NO_HEADERS)
+            .token
+            .hidden_input();
+        assert!(input.starts_with("<input type=\"hidden\" name=\"my_token-2\" value=\""));
+        assert!(input.ends_with("\">"));
+    }
+
+    #[test]
+    fn debug_hides_token_and_cookie() {
+        let p = csrf().prepare(NO_HEADERS);
+        let cookie = p.set_cookie_now().unwrap().to_owned();
+        let token = p.token.as_str().to_owned();
+        let debug = format!("{p:?}");
+        assert_eq!(
+            debug,
+            "CsrfPrepared { token: CsrfToken(..), set_cookie: Some(\"<redacted>\") }"
+        );
+        assert!(!debug.contains(&token) && !debug.contains(&cookie));
     }
 
     #[test]

@@ -21,15 +21,27 @@
 //!
 //! | feature | default | adds |
 //! |---|---|---|
-//! | `axum` | no | [`axum::ConsentLayer`] (tower), [`axum::CsrfLayer`], extractors for [`Consent`] and [`CsrfToken`], `IntoResponseParts` for [`AuthCookie`], the [`axum::receipts`] route (axum 0.8; turns on axum's `tokio` feature, for `ConnectInfo`) |
-//! | `actix` | no | [`actix::ConsentMiddleware`], [`actix::CsrfMiddleware`], `FromRequest` for [`Consent`] and [`CsrfToken`], `append_header(auth_cookie)` and [`actix::add_auth_cookie`], the [`actix::receipts`] route (actix-web 4) |
+//! | `axum` | no | [`axum::ConsentLayer`] (tower), [`axum::CsrfLayer`], extractors for [`Consent`], [`CsrfToken`] and [`Session`] (401 rejection, `Option<Session>`), `IntoResponseParts` for [`AuthCookie`], the [`axum::receipts`] route (axum 0.8; turns on axum's `tokio` feature, for `ConnectInfo`) |
+//! | `actix` | no | [`actix::ConsentMiddleware`], [`actix::CsrfMiddleware`], `FromRequest` for [`Consent`], [`CsrfToken`] and [`Session`], `append_header(auth_cookie)` and [`actix::add_auth_cookie`], the [`actix::receipts`] route (actix-web 4) |
+//!
+//! One dependency is enough: the types of the `consentry` core an app needs are re-exported
+//! ([`Policy`], [`Receipt`], [`ConsentRecord`], [`Timestamp`], [`ConsentId`], …), and the whole
+//! core is [`consentry`](mod@consentry).
+//!
+//! ```
+//! use consentry_server::{Policy, Receipt, Timestamp};
+//! let policy = Policy::from_json(include_str!("../../../examples/policies/packagetrack.json"))?;
+//! # let _: Option<(Receipt, Timestamp)> = None;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Without features the crate is the framework-free logic the adapters share: every type
 //! works on `&str`, bytes and the small [`Headers`] trait, so another framework can use it.
 //!
 //! | piece | type |
 //! |---|---|
-//! | auth and session cookies: `__Host-`, `HttpOnly`, `Secure`, `SameSite=Strict`, `Path=/`, signed or encrypted, name-bound, key rotation | [`AuthCookie`], [`Keys`] |
+//! | auth and session cookies: `__Host-`, `HttpOnly`, `Secure`, `SameSite=Strict`, `Path=/`, signed or encrypted, name-bound, key rotation, lifetime, idle and absolute timeouts checked on the server | [`AuthCookie`], [`Keys`], [`Key`] |
+//! | the signed-in visitor in a handler: settings, extractors (401 without a valid session), renewal | [`SessionCookie`], [`Session`] |
 //! | CSRF: signed double-submit token bound to the session, `Origin` (scheme, host, port) / `Sec-Fetch-Site` | [`Csrf`], [`CsrfToken`] |
 //! | the visitor's consent (consent cookie, `Sec-GPC`, region hint), gtag snippet | [`Consentry::consent`], [`Consent`] |
 //! | the Set-Cookie gate | [`check_set_cookie`], [`Consentry::gate`] |
@@ -39,6 +51,18 @@
 //!
 //! ## Things to know
 //!
+//! - Keys: 64 random bytes, base64 in the environment: `head -c 64 /dev/urandom | base64 -w0`
+//!   (or `openssl rand -base64 64`), loaded with [`Keys::from_env`] (`COOKIE_KEY`, older keys
+//!   for rotation in `COOKIE_KEY_OLD`, comma-separated). Weak keys (all bytes equal, few
+//!   distinct bytes, wrong length) are refused with a [`KeyError`].
+//! - Auth cookie values carry their times (format 2): the server refuses a value past its
+//!   `persistent` lifetime, a session cookie [`DEFAULT_SESSION_TIMEOUT`] (12 h) after sign-in
+//!   unless [`AuthCookie::absolute_timeout`] / [`SessionCookie::absolute_timeout`] says
+//!   otherwise, and a value idle longer than its idle timeout, with [`AUTH_CLOCK_SKEW`] (60 s)
+//!   of slack. With an idle timeout, send [`Session::renewal`] (or [`AuthCookie::renew`] when
+//!   [`Verified::needs_renewal`]) with each response.
+//! - **Upgrading from 0.1.0**: auth cookie values made by 0.1.0 (format 1, no times) are
+//!   refused (fail closed): every visitor signs in once more.
 //! - The Set-Cookie gate drops every cookie the policy does not declare (unless the policy's
 //!   `undeclared_cookies` says `warn` or `allow`), and logs it at `WARN` with the fix. Declare
 //!   your auth and session cookies (e.g. `__Host-session`, category `necessary`, exemption
@@ -136,19 +160,29 @@ mod receipts;
 mod request;
 mod scan;
 mod seal;
+mod session;
 
 #[cfg(feature = "actix")]
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 
-pub use auth_cookie::{AuthCookie, AuthCookieError, Verified, MAX_LIFETIME, MAX_NAME_VALUE_BYTES};
+pub use consentry;
+pub use consentry::{
+    ConsentId, ConsentRecord, Method, Policy, PolicyError, Receipt, ReceiptContext, ReceiptEvent,
+    Timestamp,
+};
+
+pub use auth_cookie::{
+    AuthCookie, AuthCookieError, Verified, AUTH_CLOCK_SKEW, DEFAULT_SESSION_TIMEOUT, MAX_LIFETIME,
+    MAX_NAME_VALUE_BYTES,
+};
 pub use config::{Consentry, ExpectCookieError};
 pub use consent::Consent;
 pub use csrf::{is_safe_method, Csrf, CsrfPrepared, CsrfRefusal, CsrfToken, CSRF_COOKIE};
 pub use gate::{check_set_cookie, GateReason, GateVerdict};
 pub use hsts::Hsts;
-pub use keys::{Key, Keys};
+pub use keys::{Key, KeyError, Keys, KEY_LEN};
 pub use name::{NameError, HOST_PREFIX};
 pub use policy_tag::policy_script_tag;
 pub use receipts::{
@@ -156,3 +190,4 @@ pub use receipts::{
     DEFAULT_MAX_CLOCK_SKEW, MAX_USER_AGENT_BYTES,
 };
 pub use request::Headers;
+pub use session::{Session, SessionCookie, SessionRejection};

@@ -47,45 +47,158 @@ pub(crate) fn verify_tag(keys: &Keys, domain: &[u8], parts: &[&[u8]], tag: &str)
         .map(|(_, current)| current)
 }
 
-const AUTH_DOMAIN: &[u8] = b"consentry-auth-cookie-v1";
+/// Auth cookie values of format 2 carry a [`Stamp`]; format 1 (the first release: no times)
+/// is refused: its MAC domain and its encryption's associated data differ from format 2's.
+pub(crate) const AUTH_FORMAT: u8 = 2;
+const AUTH_DOMAIN: &[u8] = b"consentry-auth-cookie-v2";
+/// Appended to the cookie name to make the associated data of format 2 encryption.
+const AUTH_AAD_SUFFIX: &str = ";consentry-auth-cookie-v2";
 
-/// `tag + value` for a signed auth cookie.
-pub(crate) fn sign(keys: &Keys, name: &str, value: &str) -> String {
-    let mut out = tag(
-        keys.current(),
-        AUTH_DOMAIN,
-        &[name.as_bytes(), value.as_bytes()],
-    );
-    out.push_str(value);
-    out
+/// The times sealed into an auth cookie value, in unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    /// The cookie has a `Max-Age` (re-issued with what is left of it).
+    pub(crate) persistent: bool,
+    /// When the visitor signed in; renewals keep it.
+    pub(crate) issued: i64,
+    /// When this value was made (sign-in or the last renewal).
+    pub(crate) seen: i64,
+    /// The absolute deadline.
+    pub(crate) expires: i64,
+    /// Idle timeout in seconds, 0 for none.
+    pub(crate) idle: u32,
 }
 
-/// The value of a signed auth cookie, and whether the current key signed it.
-pub(crate) fn unsign<'v>(keys: &Keys, name: &str, sealed: &'v str) -> Option<(&'v str, bool)> {
-    if sealed.len() < TAG_LEN || !sealed.is_char_boundary(TAG_LEN) {
+/// version, flags, issued, seen, expires, idle.
+const HEADER_LEN: usize = 1 + 1 + 8 + 8 + 8 + 4;
+/// base64url of the header: 30 bytes make exactly 40 characters.
+pub(crate) const HEADER_TEXT_LEN: usize = HEADER_LEN / 3 * 4;
+
+impl Stamp {
+    fn header(&self) -> String {
+        let mut h = [0u8; HEADER_LEN];
+        h[0] = AUTH_FORMAT;
+        h[1] = u8::from(self.persistent);
+        h[2..10].copy_from_slice(&self.issued.to_be_bytes());
+        h[10..18].copy_from_slice(&self.seen.to_be_bytes());
+        h[18..26].copy_from_slice(&self.expires.to_be_bytes());
+        h[26..30].copy_from_slice(&self.idle.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(h)
+    }
+
+    fn from_header(text: &str) -> Option<Stamp> {
+        let mut h = [0u8; HEADER_LEN];
+        match URL_SAFE_NO_PAD.decode_slice(text.as_bytes(), &mut h) {
+            Ok(HEADER_LEN) => {}
+            _ => return None,
+        }
+        let i64_at = |at: usize| i64::from_be_bytes(h[at..at + 8].try_into().expect("8 bytes"));
+        (h[0] == AUTH_FORMAT && h[1] <= 1).then(|| Stamp {
+            persistent: h[1] == 1,
+            issued: i64_at(2),
+            seen: i64_at(10),
+            expires: i64_at(18),
+            idle: u32::from_be_bytes(h[26..30].try_into().expect("4 bytes")),
+        })
+    }
+}
+
+/// Splits `header + rest` at the header, if there is one.
+fn split_header(s: &str) -> Option<(Stamp, &str)> {
+    if s.len() < HEADER_TEXT_LEN || !s.is_char_boundary(HEADER_TEXT_LEN) {
         return None;
     }
-    let (t, value) = sealed.split_at(TAG_LEN);
-    verify_tag(keys, AUTH_DOMAIN, &[name.as_bytes(), value.as_bytes()], t)
-        .map(|current| (value, current))
+    let (h, rest) = s.split_at(HEADER_TEXT_LEN);
+    Stamp::from_header(h).map(|stamp| (stamp, rest))
 }
 
-/// Encrypts with the current key, the name as associated data.
-pub(crate) fn encrypt(keys: &Keys, name: &str, value: &str) -> String {
+/// `header + tag + value` for a signed auth cookie; the tag covers name, header and value.
+pub(crate) fn sign(keys: &Keys, name: &str, stamp: &Stamp, value: &str) -> String {
+    let header = stamp.header();
+    let tag = tag(
+        keys.current(),
+        AUTH_DOMAIN,
+        &[name.as_bytes(), header.as_bytes(), value.as_bytes()],
+    );
+    format!("{header}{tag}{value}")
+}
+
+/// The stamp and value of a signed auth cookie, and whether the current key signed it.
+pub(crate) fn unsign<'v>(
+    keys: &Keys,
+    name: &str,
+    sealed: &'v str,
+) -> Option<(Stamp, &'v str, bool)> {
+    if sealed.len() < HEADER_TEXT_LEN + TAG_LEN
+        || !sealed.is_char_boundary(HEADER_TEXT_LEN + TAG_LEN)
+    {
+        return None;
+    }
+    let (header, rest) = sealed.split_at(HEADER_TEXT_LEN);
+    let (t, value) = rest.split_at(TAG_LEN);
+    let current = verify_tag(
+        keys,
+        AUTH_DOMAIN,
+        &[name.as_bytes(), header.as_bytes(), value.as_bytes()],
+        t,
+    )?;
+    let stamp = Stamp::from_header(header)?;
+    Some((stamp, value, current))
+}
+
+fn aad(name: &str) -> String {
+    format!("{name}{AUTH_AAD_SUFFIX}")
+}
+
+/// Encrypts `header + value` with the current key; the name (and the format) as associated
+/// data.
+pub(crate) fn encrypt(keys: &Keys, name: &str, stamp: &Stamp, value: &str) -> String {
+    let aad = aad(name);
     let mut jar = CookieJar::new();
-    jar.private_mut(keys.current())
-        .add(Cookie::new(name.to_owned(), value.to_owned()));
-    jar.get(name)
+    jar.private_mut(keys.current().cookie_key())
+        .add(Cookie::new(
+            aad.clone(),
+            format!("{}{value}", stamp.header()),
+        ));
+    jar.get(&aad)
         .map(|c| c.value().to_owned())
         .unwrap_or_default()
 }
 
-/// Decrypts with any accepted key; whether the current key did it.
-pub(crate) fn decrypt(keys: &Keys, name: &str, sealed: &str) -> Option<(String, bool)> {
+/// Decrypts with any accepted key: the stamp, the value, and whether the current key did it.
+pub(crate) fn decrypt(keys: &Keys, name: &str, sealed: &str) -> Option<(Stamp, String, bool)> {
+    let aad = aad(name);
     let jar = CookieJar::new();
-    keys.accepted().find_map(|(key, current)| {
-        jar.private(key)
-            .decrypt(Cookie::new(name.to_owned(), sealed.to_owned()))
+    let (plain, current) = keys.accepted().find_map(|(key, current)| {
+        jar.private(key.cookie_key())
+            .decrypt(Cookie::new(aad.clone(), sealed.to_owned()))
             .map(|c| (c.value().to_owned(), current))
-    })
+    })?;
+    let (stamp, value) = split_header(&plain)?;
+    Some((stamp, value.to_owned(), current))
+}
+
+/// The first release's formats, to show they are refused.
+#[cfg(test)]
+pub(crate) mod format1 {
+    use super::*;
+
+    pub(crate) fn sign(key: &Key, name: &str, value: &str) -> String {
+        let mut out = tag(
+            key,
+            b"consentry-auth-cookie-v1",
+            &[name.as_bytes(), value.as_bytes()],
+        );
+        out.push_str(value);
+        out
+    }
+
+    pub(crate) fn encrypt(key: &Key, name: &str, value: &str) -> String {
+        let mut jar = CookieJar::new();
+        jar.private_mut(key.cookie_key())
+            .add(Cookie::new(name.to_owned(), value.to_owned()));
+        jar.get(name)
+            .map(|c| c.value().to_owned())
+            .unwrap_or_default()
+    }
 }

@@ -36,7 +36,7 @@ fn parsers_never_panic_on_random_bytes() {
     let policy =
         Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
     let consentry = Consentry::new(policy.clone()).region_header("x-region");
-    let keys = Keys::new(Key::from(&[3u8; 64]));
+    let keys = Keys::new(Key::generate());
     let csrf = Csrf::new(keys.clone())
         .session_cookie("__Host-session")
         .allow_origin("https://partner.test");

@@ -150,7 +150,7 @@ struct Site {
     policy: Policy,
     config: Config,
     /// Keys for the auth cookies and CSRF tokens. A real site loads them from its secret store
-    /// (`Key::from(&bytes)`), and keeps older keys in `Keys::with_older` while rotating.
+    /// (`COOKIE_KEY`, read by `Keys::from_env`), with older keys in `COOKIE_KEY_OLD` while rotating.
     keys: Keys,
     /// The consent log the receipts endpoint stores into.
     log: ConsentLog,

@@ -25,9 +25,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use consentry::Policy;
 use consentry_server::axum::{ConsentLayer, CsrfLayer};
-use consentry_server::{AuthCookie, AuthCookieError, Csrf, CsrfToken, Key, Keys};
+use consentry_server::{AuthCookie, AuthCookieError, Csrf, CsrfToken, Key, Keys, Policy};
 use serde::Deserialize;
 use tower_http::services::ServeDir;
 
@@ -111,7 +110,7 @@ impl Config {
 }
 
 /// Shared state: the policy and the cookie keys. A real deployment loads the keys from its
-/// secret store (`Key::from(&bytes)`) and keeps older ones in `Keys::with_older` while rotating.
+/// secret store (`COOKIE_KEY`, read by `Keys::from_env`), with older ones in `COOKIE_KEY_OLD` while rotating.
 struct Tracker {
     policy: Policy,
     keys: Keys,

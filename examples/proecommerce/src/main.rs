@@ -52,7 +52,7 @@ const PRODUCTS: &[(&str, &str, u32)] = &[
 struct Shop {
     policy: Policy,
     /// Keys for the session cookie and CSRF tokens. A real shop loads them from its secret
-    /// store (`Key::from(&bytes)`), and keeps older keys in `Keys::with_older` while rotating.
+    /// store (`COOKIE_KEY`, read by `Keys::from_env`), with older keys in `COOKIE_KEY_OLD` while rotating.
     keys: Keys,
     /// Session id -> basket. In memory for the example; a real shop uses a store whose
     /// sessions expire.

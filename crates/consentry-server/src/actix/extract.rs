@@ -7,11 +7,50 @@ use actix_web::error::ErrorInternalServerError;
 use actix_web::http::header::{
     HeaderName, HeaderValue, InvalidHeaderValue, TryIntoHeaderPair, SET_COOKIE,
 };
-use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponseBuilder};
+use actix_web::http::StatusCode;
+use actix_web::{
+    web, FromRequest, HttpMessage as _, HttpRequest, HttpResponse, HttpResponseBuilder,
+    ResponseError,
+};
 
 use crate::auth_cookie::AuthCookie;
 use crate::consent::Consent;
 use crate::csrf::CsrfToken;
+use crate::session::{Session, SessionCookie, SessionRejection};
+
+/// Extracts the signed-in visitor's [`Session`] with the [`SessionCookie`] settings in the
+/// app data (`.app_data(session_cookie)` or `.app_data(web::Data::new(session_cookie))`);
+/// answers 401 without a valid session (500 without the settings). `Option<Session>` is
+/// `None` instead of an error. See [the module docs](super#sessions).
+impl FromRequest for Session {
+    type Error = SessionRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let config = req.app_data::<SessionCookie>().or_else(|| {
+            req.app_data::<web::Data<SessionCookie>>()
+                .map(|d| d.get_ref())
+        });
+        ready(match config {
+            Some(config) => config.session(req.headers()),
+            None => Err(SessionRejection::NotConfigured),
+        })
+    }
+}
+
+/// 401 `sign-in required` (500 when not configured, and logged).
+impl ResponseError for SessionRejection {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if *self == SessionRejection::NotConfigured {
+            tracing::error!("{self}");
+        }
+        HttpResponse::build(self.status_code()).body(self.body())
+    }
+}
 
 /// Extracts the visitor's consent; needs [`ConsentMiddleware`](super::ConsentMiddleware)
 /// (500 without).

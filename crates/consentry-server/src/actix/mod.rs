@@ -5,7 +5,7 @@
 //! use actix_web::{web, App, HttpResponse, HttpServer};
 //! use consentry::Policy;
 //! use consentry_server::actix::{receipts, ConsentMiddleware, CsrfMiddleware};
-//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint};
+//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Keys, ReceiptEndpoint};
 //!
 //! async fn page(consent: Consent, token: CsrfToken) -> HttpResponse {
 //!     let gtag = consent.gtag_snippet("G-ABC123", None).unwrap_or_default();
@@ -18,7 +18,10 @@
 //!     Ok(HttpResponse::Ok().append_header(cookie).body("signed in"))
 //! }
 //!
-//! # async fn run(policy: Policy, keys: Keys) -> std::io::Result<()> {
+//! # async fn run(policy: Policy) -> Result<(), Box<dyn std::error::Error>> {
+//! // COOKIE_KEY: base64 of 64 random bytes (`head -c 64 /dev/urandom | base64 -w0`);
+//! // COOKIE_KEY_OLD: older keys still accepted while rotating (optional, comma-separated).
+//! let keys = Keys::from_env("COOKIE_KEY")?;
 //! let endpoint = ReceiptEndpoint::new(policy.clone(), |r: consentry::Receipt| { println!("{}", r.to_json()); Ok(()) });
 //! HttpServer::new(move || {
 //!     App::new()
@@ -31,8 +34,58 @@
 //! })
 //! .bind(("127.0.0.1", 8080))?
 //! .run()
-//! .await
-//! # }
+//! .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Sessions
+//!
+//! Put the [`SessionCookie`](crate::SessionCookie) settings in the app data; a handler that
+//! takes a [`Session`](crate::Session) gets the signed-in visitor or answers `401`;
+//! `Option<Session>` is `None` instead.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use actix_web::{web, App, HttpResponse, HttpServer};
+//! use consentry_server::{Keys, Session, SessionCookie};
+//!
+//! async fn sign_in(sessions: web::Data<SessionCookie>) -> actix_web::Result<HttpResponse> {
+//!     // … after checking the password:
+//!     let cookie = sessions.issue("user-42").map_err(actix_web::error::ErrorInternalServerError)?;
+//!     Ok(HttpResponse::Ok().append_header(cookie).body("signed in"))
+//! }
+//!
+//! async fn account(session: Session) -> HttpResponse {
+//!     let mut res = HttpResponse::Ok();
+//!     if let Some(renewed) = session.renewal() { // idle timeout, key rotation
+//!         res.append_header(renewed);
+//!     }
+//!     res.body(format!("signed in as {}", session.value()))
+//! }
+//!
+//! async fn home(session: Option<Session>) -> String {
+//!     session.map_or("welcome".into(), |s| format!("welcome back, {}", s.value()))
+//! }
+//!
+//! async fn sign_out(sessions: web::Data<SessionCookie>) -> HttpResponse {
+//!     HttpResponse::Ok().append_header(sessions.removal()).body("signed out")
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let sessions = SessionCookie::encrypted(Keys::from_env("COOKIE_KEY")?, "session")?
+//!     .idle_timeout(Duration::from_secs(30 * 60));
+//! HttpServer::new(move || {
+//!     App::new()
+//!         .app_data(web::Data::new(sessions.clone()))
+//!         .route("/", web::get().to(home))
+//!         .route("/account", web::get().to(account))
+//!         .route("/sign-in", web::post().to(sign_in))
+//!         .route("/sign-out", web::post().to(sign_out))
+//! })
+//! .bind(("127.0.0.1", 8080))?
+//! .run()
+//! .await?;
+//! # Ok(()) }
 //! ```
 //!
 //! ## Order

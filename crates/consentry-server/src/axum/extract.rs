@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use http::header::SET_COOKIE;
 use http::request::Parts;
@@ -11,6 +11,50 @@ use http::{HeaderValue, StatusCode};
 use crate::auth_cookie::{AuthCookie, AuthCookieError};
 use crate::consent::Consent;
 use crate::csrf::CsrfToken;
+use crate::session::{Session, SessionCookie, SessionRejection};
+
+/// Extracts the signed-in visitor's [`Session`] with the [`SessionCookie`] settings the app
+/// added as an extension (`.layer(Extension(session_cookie))`); answers 401 without a valid
+/// session (500 without the extension). See [the module docs](super#sessions).
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<SessionCookie>()
+            .ok_or(SessionRejection::NotConfigured)?
+            .session(&parts.headers)
+    }
+}
+
+/// `Option<Session>`: `None` for a visitor without a valid session, never a 401 (still 500
+/// when the [`SessionCookie`] extension is missing).
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Session {
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Session as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(session) => Ok(Some(session)),
+            Err(SessionRejection::NotConfigured) => Err(SessionRejection::NotConfigured),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// 401 `sign-in required` (500 when not configured, and logged).
+impl IntoResponse for SessionRejection {
+    fn into_response(self) -> Response {
+        if self == SessionRejection::NotConfigured {
+            tracing::error!("{self}");
+        }
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        (status, self.body()).into_response()
+    }
+}
 
 /// Extracts the visitor's consent; needs [`ConsentLayer`](super::ConsentLayer) (500 without).
 impl<S: Send + Sync> FromRequestParts<S> for Consent {

@@ -1,30 +1,74 @@
 //! The axum 0.8 adapter: [`ConsentLayer`], [`CsrfLayer`], extractors and the receipts route.
 //!
 //! ```no_run
-//! use axum::{routing::{get, post}, Router};
+//! use axum::{extract::State, routing::{get, post}, Router};
 //! use consentry::Policy;
 //! use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
-//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint};
+//! use consentry_server::{AuthCookie, Consent, Csrf, CsrfToken, Keys, ReceiptEndpoint};
 //!
 //! async fn page(consent: Consent, token: CsrfToken) -> String {
 //!     let gtag = consent.gtag_snippet("G-ABC123", None).unwrap_or_default();
 //!     format!("<form method=post action=/login>{}</form>{gtag}", token.hidden_input())
 //! }
 //!
-//! async fn login() -> Result<(AuthCookie, &'static str), consentry_server::AuthCookieError> {
-//!     let keys = Keys::new(Key::from(&[0u8; 64])); // from your secret store
+//! async fn login(State(keys): State<Keys>) -> Result<(AuthCookie, &'static str), consentry_server::AuthCookieError> {
 //!     Ok((AuthCookie::encrypted(&keys, "session", "user-42")?, "signed in"))
 //! }
 //!
-//! # fn app(policy: Policy, keys: Keys) -> Router {
+//! # fn app(policy: Policy) -> Result<Router, consentry_server::KeyError> {
+//! // COOKIE_KEY: base64 of 64 random bytes (`head -c 64 /dev/urandom | base64 -w0`);
+//! // COOKIE_KEY_OLD: older keys still accepted while rotating (optional, comma-separated).
+//! let keys = Keys::from_env("COOKIE_KEY")?;
 //! let endpoint = ReceiptEndpoint::new(policy.clone(), |r: consentry::Receipt| { println!("{}", r.to_json()); Ok(()) });
-//! Router::new()
+//! let app = Router::new()
 //!     .route("/", get(page))
 //!     .route("/login", post(login))
 //!     .route("/consentry/receipts", receipts(endpoint))
-//!     .layer(CsrfLayer::new(Csrf::new(keys).session_cookie("__Host-session").exempt_path("/consentry/receipts")))
+//!     .layer(CsrfLayer::new(Csrf::new(keys.clone()).session_cookie("__Host-session").exempt_path("/consentry/receipts")))
 //!     .layer(ConsentLayer::new(policy)) // outermost: added last
-//! # }
+//!     .with_state(keys);
+//! # Ok(app) }
+//! ```
+//!
+//! # Sessions
+//!
+//! Add the [`SessionCookie`](crate::SessionCookie) settings as an extension; a handler that
+//! takes a [`Session`](crate::Session) gets the signed-in visitor or answers `401`;
+//! `Option<Session>` is `None` instead.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use axum::{routing::{get, post}, Extension, Router};
+//! use consentry_server::{AuthCookie, AuthCookieError, Keys, Session, SessionCookie};
+//!
+//! async fn sign_in(Extension(sessions): Extension<SessionCookie>) -> Result<(AuthCookie, &'static str), AuthCookieError> {
+//!     // … after checking the password:
+//!     Ok((sessions.issue("user-42")?, "signed in"))
+//! }
+//!
+//! async fn account(session: Session) -> (Option<AuthCookie>, String) {
+//!     // `renewal()` is Some when the cookie needs re-issuing (idle timeout, key rotation).
+//!     (session.renewal(), format!("signed in as {}", session.value()))
+//! }
+//!
+//! async fn home(session: Option<Session>) -> String {
+//!     session.map_or("welcome".into(), |s| format!("welcome back, {}", s.value()))
+//! }
+//!
+//! async fn sign_out(Extension(sessions): Extension<SessionCookie>) -> (AuthCookie, &'static str) {
+//!     (sessions.removal(), "signed out")
+//! }
+//!
+//! # fn app() -> Result<Router, Box<dyn std::error::Error>> {
+//! let sessions = SessionCookie::encrypted(Keys::from_env("COOKIE_KEY")?, "session")?
+//!     .idle_timeout(Duration::from_secs(30 * 60));
+//! let app = Router::new()
+//!     .route("/", get(home))
+//!     .route("/account", get(account))
+//!     .route("/sign-in", post(sign_in))
+//!     .route("/sign-out", post(sign_out))
+//!     .layer(Extension(sessions));
+//! # Ok(app) }
 //! ```
 //!
 //! ## Order

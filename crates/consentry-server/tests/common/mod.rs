@@ -44,14 +44,22 @@ pub fn policy(json: &str) -> Policy {
     Policy::from_json(json).expect("test policy is valid")
 }
 
+/// A fixed key for the tests: 64 distinct bytes from `seed` (weak keys are refused).
+pub fn test_key(seed: u8) -> Key {
+    let bytes: Vec<u8> = (0..64u8)
+        .map(|i| i.wrapping_mul(37).wrapping_add(seed))
+        .collect();
+    Key::try_from(&bytes[..]).unwrap()
+}
+
 pub fn old_key() -> Key {
-    Key::from(&[1u8; 64])
+    test_key(1)
 }
 pub fn current_key() -> Key {
-    Key::from(&[2u8; 64])
+    test_key(2)
 }
 pub fn retired_key() -> Key {
-    Key::from(&[3u8; 64])
+    test_key(3)
 }
 
 /// The server's keys: current plus one older accepted key.
