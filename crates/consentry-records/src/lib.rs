@@ -55,6 +55,14 @@
 //! appending to one PostgreSQL log at once still get one gap-free sequence (each batch locks
 //! the log's `meta` row; tested with two processes of eight tasks each).
 //!
+//! ## Performance
+//! `cargo bench -p consentry-records --bench append`, on this project's 2-core machine
+//! (2026-12-03), against a plain `INSERT` of the same receipt JSON into the same database:
+//! SQLite 16,189 appends/s with 32 writers (3.87× the plain insert), p99 2.2 ms at a steady
+//! 1,000 appends/s; PostgreSQL 0.71–0.76× the plain insert, p99 about 28 ms at 1,000/s (the goal
+//! of 10 ms is not met yet: one writer connection, 5 round trips a batch); `verify` of
+//! 1,000,000 entries 3.4 s. Details: `docs/proof-of-consent.md`.
+//!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! use consentry_records::{ConsentLog, LogOptions, NewEntry, SigningKey};
