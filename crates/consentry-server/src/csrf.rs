@@ -98,8 +98,8 @@ impl CsrfToken {
     pub fn hidden_input(&self) -> String {
         format!(
             "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            escape_attribute(&self.field),
-            escape_attribute(&self.token)
+            consentry::escape_html(&self.field),
+            consentry::escape_html(&self.token)
         )
     }
 }
@@ -108,22 +108,6 @@ impl fmt::Debug for CsrfToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CsrfToken(..)")
     }
-}
-
-/// Escapes text for a double- or single-quoted HTML attribute value.
-fn escape_attribute(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// What a request needs before its handler runs.

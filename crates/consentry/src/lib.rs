@@ -77,6 +77,6 @@ pub use state::{
     decide, decide_allowed, record_status, AllowedSet, ChoiceError, ConsentId, ConsentRecord,
     Context, Decision, Method, Status, Timestamp,
 };
-pub use table::{lifetime_text, CookieRow};
+pub use table::{escape_html, lifetime_text, CookieRow};
 pub use texts::ResolvedTexts;
 pub use validate::{PolicyError, PolicyErrorKind};

@@ -49,7 +49,13 @@ pub fn lifetime_text(days: Option<u32>) -> String {
     out
 }
 
-fn escape_html(s: &str) -> String {
+/// Escapes text for HTML content and for single- or double-quoted attribute values
+/// (`& < > " '`).
+///
+/// ```
+/// assert_eq!(consentry::escape_html(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+/// ```
+pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

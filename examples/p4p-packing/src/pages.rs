@@ -12,20 +12,7 @@ pub(crate) struct Head<'a> {
 }
 
 /// Escapes text for HTML content and attribute values.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use consentry::escape_html as escape;
 
 /// A whole page. The `<head>` follows consentry's embed contract: the gate first, then the
 /// policy as JSON, then the module; Google Analytics is inert markup (`type="text/plain"`) that
