@@ -9,17 +9,27 @@ use crate::args::Global;
 use crate::output::{checkpoint_summary, emit, print, to_json, utc, write_file, Lines};
 use crate::{keys, open_log, Fail, OK, PROBLEMS};
 
+/// Writes `value` as JSON to `out`, or prints it when there is no `out`; returns the path
+/// written, for the summary.
+fn print_or_write<'a, T: serde::Serialize>(
+    value: &T,
+    out: Option<&'a Path>,
+) -> Result<Option<&'a Path>, Fail> {
+    let text = to_json(value)? + "\n";
+    match out {
+        None => print(&text).map(|()| None),
+        Some(path) => write_file(path, &text).map(|()| Some(path)),
+    }
+}
+
 /// `prove`: the inclusion proof of one receipt, on stdout or in `out`.
 pub(crate) async fn prove(g: &Global, receipt_id: &str, out: Option<&Path>) -> Result<u8, Fail> {
     // With a key, a proof of an entry no checkpoint covers yet signs one.
     let log = open_log(g, keys::signing_key(g)?).await?;
     let proof = log.prove(receipt_id).await?;
-    let text = to_json(&proof)? + "\n";
-    let Some(path) = out else {
-        print(&text)?;
+    let Some(path) = print_or_write(&proof, out)? else {
         return Ok(OK);
     };
-    write_file(path, &text)?;
     let mut lines = Lines::default();
     lines
         .field("proof", path.display())
@@ -39,12 +49,9 @@ pub(crate) async fn prove(g: &Global, receipt_id: &str, out: Option<&Path>) -> R
 pub(crate) async fn export(g: &Global, subject: &str, out: Option<&Path>) -> Result<u8, Fail> {
     let log = open_log(g, keys::signing_key(g)?).await?;
     let export = log.export(subject).await?;
-    let text = to_json(&export)? + "\n";
-    let Some(path) = out else {
-        print(&text)?;
+    let Some(path) = print_or_write(&export, out)? else {
         return Ok(OK);
     };
-    write_file(path, &text)?;
     let mut lines = Lines::default();
     lines
         .field("export", path.display())
