@@ -93,15 +93,19 @@ export interface State {
 export interface Consentry {
   /** May this category run now? */
   granted(category: CategoryId): boolean;
-  acceptAll(): void;
+  /** Grants every optional category. Like every call that decides or opens the banner, it
+   * acts at once when the module is loaded; on a returning visitor's page, where the loader
+   * carried out the stored choice without it, it loads the module first. The promise settles
+   * when the call is done. */
+  acceptAll(): Promise<void>;
   /** Refuses every optional category; over a stored grant this is a withdrawal. */
-  rejectAll(): void;
+  rejectAll(): Promise<void>;
   /** Grants exactly these optional categories, refuses the others. */
-  accept(categories: CategoryId[]): void;
+  accept(categories: CategoryId[]): Promise<void>;
   /** Opens the second layer of the banner. */
-  showPreferences(): void;
+  showPreferences(): Promise<void>;
   /** Withdraws consent: denied update, cookies deleted, consent forgotten, page reloaded. */
-  withdraw(): void;
+  withdraw(): Promise<void>;
   state(): State;
   /** Calls `cb` on every change; returns a function that stops it. */
   onChange(cb: (state: State) => void): () => void;

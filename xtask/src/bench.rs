@@ -12,9 +12,15 @@ use crate::env::{npm_ci, root};
 
 /// Budget for the gate script, gzip -9 (DESIGN.md).
 pub(crate) const GATE_BUDGET: usize = 2_500;
-/// Budget for everything a site loads for the full banner, gzip -9 (DESIGN.md: 25 KB). CI
-/// fails above it.
-pub(crate) const BUNDLE_BUDGET: usize = 25_600;
+/// Budget for everything a site loads on a first visit (banner shown: gate, loader, glue,
+/// wasm), gzip -9. CI fails above it. The target is 15,400 (DESIGN.md, issue 14); this cap
+/// keeps what is there from growing meanwhile. It was 25,600 until the module was split from
+/// the loader for returning visitors (25,429 → 3,616 B for them), which cost a first visit
+/// 294 B (25,723 B: the release of marked markup moved into the loader, a second file).
+pub(crate) const BUNDLE_BUDGET: usize = 25_800;
+/// Budget for what a returning visitor with a standing choice loads (gate + loader, the
+/// module's last plan kept by the loader: `consentry_web` docs, "Returning visitors"), gzip -9.
+pub(crate) const RETURNING_BUDGET: usize = 6_000;
 
 /// Sizes of one file or a sum of files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -136,7 +142,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 /// What is over budget, one message per budget.
-fn budget_errors(gate_gzip: usize, bundle_gzip: usize) -> Vec<String> {
+fn budget_errors(gate_gzip: usize, bundle_gzip: usize, returning_gzip: usize) -> Vec<String> {
     let mut errors = Vec::new();
     if gate_gzip > GATE_BUDGET {
         errors.push(format!(
@@ -145,25 +151,36 @@ fn budget_errors(gate_gzip: usize, bundle_gzip: usize) -> Vec<String> {
     }
     if bundle_gzip > BUNDLE_BUDGET {
         errors.push(format!(
-            "full bundle (gate + js + wasm + css) is {bundle_gzip} B gzip -9, over the {BUNDLE_BUDGET} B budget"
+            "first visit (gate + loader + glue + wasm) is {bundle_gzip} B gzip -9, over the {BUNDLE_BUDGET} B budget"
+        ));
+    }
+    if returning_gzip > RETURNING_BUDGET {
+        errors.push(format!(
+            "returning visit (gate + loader) is {returning_gzip} B gzip -9, over the {RETURNING_BUDGET} B budget"
         ));
     }
     errors
 }
 
-/// Fails when the gate is over [`GATE_BUDGET`] or the full bundle over [`BUNDLE_BUDGET`]
-/// (gzip -9). Needs the web build (`cargo xtask web`) for the bundle.
+/// The loader as served: what a returning visitor loads besides the gate.
+fn loader_path() -> PathBuf {
+    root().join("pkg/consentry.js")
+}
+
+/// Fails when the gate is over [`GATE_BUDGET`], the first visit over [`BUNDLE_BUDGET`] or the
+/// returning visit over [`RETURNING_BUDGET`] (gzip -9). Needs the web build (`cargo xtask web`).
 pub(crate) fn check_budgets() -> Result<(), String> {
     let gate = Sizes::of_file(&gate_path())?;
     let mut bundle = gate;
     for f in bundle_files()? {
         bundle = bundle.add(Sizes::of_file(&f)?);
     }
+    let returning = gate.add(Sizes::of_file(&loader_path())?);
     eprintln!(
-        "\n==> size budgets (gzip -9): gate {} B (budget {GATE_BUDGET}), full bundle {} B (budget {BUNDLE_BUDGET})",
-        gate.gzip, bundle.gzip
+        "\n==> size budgets (gzip -9): gate {} B (budget {GATE_BUDGET}), first visit {} B (budget {BUNDLE_BUDGET}), returning visit {} B (budget {RETURNING_BUDGET})",
+        gate.gzip, bundle.gzip, returning.gzip
     );
-    let errors = budget_errors(gate.gzip, bundle.gzip);
+    let errors = budget_errors(gate.gzip, bundle.gzip, returning.gzip);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -217,9 +234,14 @@ pub(crate) fn run() -> Result<(), String> {
                 total = total.add(s);
             }
             row(
-                "consentry full bundle (gate + js + wasm + css)",
+                "consentry first visit (gate + all files)",
                 Some(total),
-                "budget 25,600 gzip, goal 15,513",
+                "budget 25,800 gzip, target 15,400, goal 12,000",
+            );
+            row(
+                "consentry returning visit (gate + loader)",
+                Some(gate.add(Sizes::of_file(&loader_path())?)),
+                "budget 6,000 gzip: a stored choice, module not loaded",
             );
         }
         Err(e) => {
@@ -253,7 +275,7 @@ pub(crate) fn run() -> Result<(), String> {
             row(
                 "vanilla-cookieconsent 3.1.0 full (js + css)",
                 Some(js.add(css)),
-                "",
+                "loaded on every visit, first and returning",
             );
         }
         Err(e) => row(
@@ -311,10 +333,12 @@ mod tests {
 
     #[test]
     fn budgets() {
-        assert!(budget_errors(GATE_BUDGET, BUNDLE_BUDGET).is_empty());
-        let e = budget_errors(GATE_BUDGET + 1, BUNDLE_BUDGET + 1);
-        assert_eq!(e.len(), 2);
-        assert!(e[0].contains("2501 B") && e[1].contains("25601 B"));
+        assert!(budget_errors(GATE_BUDGET, BUNDLE_BUDGET, RETURNING_BUDGET).is_empty());
+        let e = budget_errors(GATE_BUDGET + 1, BUNDLE_BUDGET + 1, RETURNING_BUDGET + 1);
+        assert_eq!(e.len(), 3);
+        assert!(e[0].contains(&format!("{} B", GATE_BUDGET + 1)));
+        assert!(e[1].contains(&format!("{} B", BUNDLE_BUDGET + 1)));
+        assert!(e[2].contains(&format!("{} B", RETURNING_BUDGET + 1)));
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //! `wasm-bindgen --target web` (the CLI at the
 //! exact version of the `wasm-bindgen` crate in Cargo.lock) → `wasm-opt` ([`WASM_OPT`]) from npm's
 //! `binaryen`, pinned in `xtask/tools/package.json` (Debian's wasm-opt 108 breaks the module in
-//! Chromium, TOOLCHAIN.md). wasm-bindgen's JS glue is put inside the hand-written loader
-//! ([`LOADER_SRC`]) and the two are minified as one module by terser, pinned there too; the
-//! imports between it and the wasm get short names (`minify_imports`). Output:
-//! `pkg/consentry.js` and `pkg/consentry_bg.wasm`.
+//! Chromium, TOOLCHAIN.md). wasm-bindgen's JS glue is wrapped as a function of the loader's
+//! `apply` ([`wrap_glue`]) and minified by terser, pinned there too, as is the hand-written
+//! loader ([`LOADER_SRC`]); the imports between the glue and the wasm get short names
+//! (`minify_imports`). Output: `pkg/consentry.js` (the loader), `pkg/consentry_bg.js` (the
+//! glue) and `pkg/consentry_bg.wasm`.
 //!
 //! It also builds the policy checker (`crates/consentry-check`) for Node.js into [`CHECK_DIR`]
 //! (see [`build_checker`]), run by the committed `pkg/consentry-check.mjs`. Pages never load it.
@@ -105,12 +106,9 @@ fn ensure_wasm_bindgen() -> Result<(), String> {
     run(cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))
 }
 
-/// The hand-written loader (readable, commented). `pkg/consentry.js` is this file with
-/// wasm-bindgen's glue in place of its [`LOADER_IMPORT`] line (see [`inline_glue`]): one
-/// request instead of two, and 300 B gzip less than shipping them apart.
+/// The hand-written loader (readable, commented), minified into `pkg/consentry.js`. It loads
+/// the module (`pkg/consentry_bg.js`, [`wrap_glue`], and the wasm) only when the page needs it.
 pub(crate) const LOADER_SRC: &str = "crates/consentry-web/js/consentry.js";
-/// The loader's import of the glue, replaced by the glue itself.
-const LOADER_IMPORT: &str = "import init, * as m from \"./consentry_bg.js\";";
 
 /// The hand-written gate (readable, commented).
 pub(crate) const GATE_SRC: &str = "crates/consentry-web/js/consentry-gate.js";
@@ -154,7 +152,7 @@ fn gate(check: bool) -> Result<(), String> {
     write(&root().join("pkg/consentry-gate.js"), &min)
 }
 
-/// Builds `pkg/consentry-gate.js`, `pkg/consentry.js` and `pkg/consentry_bg.wasm`, and the
+/// Builds `pkg/consentry-gate.js`, `pkg/consentry.js`, `pkg/consentry_bg.js` and `pkg/consentry_bg.wasm`, and the
 /// policy checker's `pkg/check/` ([`build_checker`]).
 pub(crate) fn build() -> Result<(), String> {
     build_checking_gate(false)
@@ -212,19 +210,12 @@ pub(crate) fn build_checking_gate(check_gate: bool) -> Result<(), String> {
         .map_err(|e| format!("wasm-bindgen wrote no JS: {e}"))?;
     let js = js.replace(&format!("{OUT}_bg.wasm"), &format!("{OUT}.wasm"));
     let glue = trim_glue(&js)?;
-    let loader = fs::read_to_string(root.join(LOADER_SRC))
-        .map_err(|e| format!("cannot read {LOADER_SRC}: {e}"))?;
-    let joined = tmp.join("consentry.js");
-    write(&joined, inline_glue(&loader, &glue)?.as_bytes())?;
-    // Minified with terser (pinned beside binaryen): the comments, and names across both parts.
-    let out_js = pkg.join("consentry.js");
-    run(Command::new(tools.join("node_modules/.bin/terser"))
-        .arg(&joined)
-        .args(["--module", "--compress", "passes=2", "--mangle", "--output"])
-        .arg(&out_js))?;
-    // Left by builds from before the glue moved into the loader; the bench counts every file.
-    let _ = fs::remove_file(pkg.join(format!("{OUT}.js")));
-
+    let wrapped = tmp.join(format!("{OUT}.wrapped.js"));
+    write(&wrapped, wrap_glue(&glue)?.as_bytes())?;
+    // Minified with terser (pinned beside binaryen): the loader, and the glue on its own.
+    let out_js = pkg.join(format!("{OUT}.js"));
+    terser(&wrapped, &out_js)?;
+    terser(&root.join(LOADER_SRC), &pkg.join("consentry.js"))?;
     minify_imports(&out_wasm, &out_js)?;
 
     build_checker()?;
@@ -232,6 +223,7 @@ pub(crate) fn build_checking_gate(check_gate: bool) -> Result<(), String> {
     for f in [
         "consentry-gate.js",
         "consentry.js",
+        &format!("{OUT}.js"),
         &format!("{OUT}.wasm"),
         &format!("{CHECK_DIR}/{CHECK_OUT}.js"),
         &format!("{CHECK_DIR}/{CHECK_OUT}_bg.wasm"),
@@ -329,16 +321,24 @@ fn trim_glue(js: &str) -> Result<String, String> {
     Ok(js)
 }
 
-/// The loader with the glue in place of [`LOADER_IMPORT`], in a scope of its own (both define
-/// `start`): `const [m, init] = (() => { …glue… return [{ accept, … }, __wbg_init]; })();`.
-/// The glue's `export function` lines become plain functions, collected into `m`. Fails on
-/// a glue this does not expect (an `import`, another kind of export) rather than guessing.
-fn inline_glue(loader: &str, glue: &str) -> Result<String, String> {
-    if loader.matches(LOADER_IMPORT).count() != 1 {
-        return Err(format!(
-            "inline glue: {LOADER_SRC} must contain `{LOADER_IMPORT}` exactly once"
-        ));
-    }
+/// `terser --module` with the bundle's options, `from` → `to`.
+fn terser(from: &Path, to: &Path) -> Result<(), String> {
+    run(
+        Command::new(root().join("xtask/tools/node_modules/.bin/terser"))
+            .arg(from)
+            .args(["--module", "--compress", "passes=2", "--mangle", "--output"])
+            .arg(to),
+    )
+}
+
+/// The glue as `pkg/consentry_bg.js`: one default export, a function of the loader's `apply`
+/// (the module's only import from the loader, `src/dom.rs`), which runs the glue in a scope of
+/// its own and returns its functions and its `init`:
+/// `export default (consentryApply) => { …glue… return [{ accept, … }, __wbg_init]; };`.
+/// No import between the two files, so a loader loaded under another URL (`?v=2`) is never a
+/// second instance. The glue's `export function` lines become plain functions. Fails on a
+/// glue this does not expect (an `import`, another kind of export) rather than guessing.
+fn wrap_glue(glue: &str) -> Result<String, String> {
     let mut names = Vec::new();
     let mut body = String::new();
     for line in glue.lines() {
@@ -350,20 +350,22 @@ fn inline_glue(loader: &str, glue: &str) -> Result<String, String> {
         } else if line == "export { __wbg_init as default };" {
             continue;
         } else if line.starts_with("export ") || line.starts_with("import ") {
-            return Err(format!("inline glue: unexpected line in the glue: {line}"));
+            return Err(format!("wrap glue: unexpected line in the glue: {line}"));
         } else {
             body.push_str(line);
         }
         body.push('\n');
     }
     if names.is_empty() {
-        return Err("inline glue: the glue exports no functions".into());
+        return Err("wrap glue: the glue exports no functions".into());
     }
-    let glue = format!(
-        "const [m, init] = (() => {{\n{body}return [{{ {} }}, __wbg_init];\n}})();",
+    if !body.contains("consentryApply(") {
+        return Err("wrap glue: the glue does not call the loader's consentryApply".into());
+    }
+    Ok(format!(
+        "export default (consentryApply) => {{\n{body}return [{{ {} }}, __wbg_init];\n}};",
         names.join(", ")
-    );
-    Ok(loader.replace(LOADER_IMPORT, &glue))
+    ))
 }
 
 /// The module name wasm-bindgen gives the glue's imports.

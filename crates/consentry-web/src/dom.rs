@@ -4,7 +4,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use consentry::consent_mode::SignalState;
 use consentry::ConsentId;
 use js_sys::Array;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -31,31 +30,18 @@ extern "C" {
     /// `Reflect.set(o, key, value)`, only called with objects (never throws then).
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
     fn reflect_set(o: &JsValue, key: &str, value: &JsValue) -> bool;
-    /// `gtag(command, action, params)`; an error when the page has no `gtag` function.
-    #[wasm_bindgen(catch, js_name = gtag)]
-    fn gtag(command: &str, action: &str, params: &JsValue) -> Result<(), JsValue>;
-    /// `consentryGate.allow(categories)`; an error without the gate.
-    #[wasm_bindgen(catch, js_namespace = consentryGate, js_name = allow)]
-    fn gate_allow_list(categories: &JsValue) -> Result<(), JsValue>;
     /// `JSON.parse(text)`, only given JSON this module wrote (so it does not throw): the
     /// objects and arrays handed to JavaScript are written as text and made by this one
     /// import, instead of `new Object()`, `new Array()`, `push` and a `Reflect.set` per field.
     #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
     pub(crate) fn parse_json(text: &str) -> JsValue;
-    /// `navigator.sendBeacon(url, body)`.
-    #[wasm_bindgen(catch, js_namespace = navigator, js_name = sendBeacon)]
-    fn beacon(url: &str, body: &str) -> Result<bool, JsValue>;
-    /// `new CustomEvent(type, init)`.
-    #[wasm_bindgen(js_name = CustomEvent)]
-    type ChangeEvent;
-    #[wasm_bindgen(constructor, js_class = CustomEvent)]
-    fn new(kind: &str, init: &JsValue) -> ChangeEvent;
-    /// `target.dispatchEvent(event)` (listeners' errors are reported, not thrown).
-    #[wasm_bindgen(method, js_name = dispatchEvent)]
-    fn dispatch(this: &Dom, event: &ChangeEvent) -> bool;
     /// `crypto.getRandomValues(buf)`; an error when there is no `crypto`.
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn random_fill(buf: &mut [u8]) -> Result<(), JsValue>;
+    /// The loader's `apply(plan)` (`js/consentry.js`), handed to the glue under this name
+    /// by `cargo xtask web`.
+    #[wasm_bindgen(js_name = consentryApply)]
+    pub(crate) fn apply(plan: &str);
 }
 
 // DOM methods, bound without `catch` where they cannot throw with the constant selectors,
@@ -66,16 +52,8 @@ extern "C" {
 extern "C" {
     /// Any DOM node, for the bindings below (reached with `unchecked_ref`).
     type Dom;
-    /// Catching, for the attribute names `copy_script` reads from a parsed element (one
-    /// binding for every call: the others cannot throw).
-    #[wasm_bindgen(method, catch, js_name = setAttribute)]
-    fn set_attribute(this: &Dom, name: &str, value: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, js_name = removeAttribute)]
-    fn remove_attribute(this: &Dom, name: &str);
     #[wasm_bindgen(method, js_name = insertAdjacentHTML)]
     fn insert_adjacent_html(this: &Dom, position: &str, html: &str);
-    #[wasm_bindgen(method, js_name = replaceWith)]
-    fn replace_with(this: &Dom, new: &Element);
     #[wasm_bindgen(method)]
     fn focus(this: &Dom);
     /// A `NodeList`, typed as an `Array` because it is only read through `length` and `[i]`:
@@ -86,15 +64,6 @@ extern "C" {
     fn query_selector(this: &Dom, selector: &str) -> JsValue;
     #[wasm_bindgen(method)]
     fn closest(this: &Dom, selector: &str) -> JsValue;
-    /// `document.cookie = value` (throws in a sandboxed document).
-    #[wasm_bindgen(method, setter, catch, js_name = cookie)]
-    fn set_cookie(this: &Dom, value: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(method)]
-    fn reload(this: &Dom);
-    /// `document.createElement(name)`: only called with `"script"`, which cannot throw (no
-    /// `catch` wrapper or `Result` as web-sys's binding has: 39 B gzip less).
-    #[wasm_bindgen(method, js_name = createElement)]
-    fn create_element(this: &Dom, name: &str) -> Element;
     /// `getAttribute` as a `JsValue` (a string or `null`), read with `as_string`: smaller
     /// glue than web-sys's `Option<String>` return (41 B gzip less).
     #[wasm_bindgen(method, js_name = getAttribute)]
@@ -105,29 +74,14 @@ fn node(v: &JsValue) -> &Dom {
     v.unchecked_ref()
 }
 
-/// `el.setAttribute(name, value)`; nothing when the browser refuses the name.
-pub(crate) fn set_attr(el: &Element, name: &str, value: &str) {
-    let _ = node(el).set_attribute(name, value);
-}
-
 /// `el.getAttribute(name)`; `None` without the attribute.
 pub(crate) fn attr(el: &Element, name: &str) -> Option<String> {
     node(el).get_attribute(name).as_string()
 }
 
-/// `el.removeAttribute(name)`.
-pub(crate) fn remove_attr(el: &Element, name: &str) {
-    node(el).remove_attribute(name);
-}
-
 /// `el.insertAdjacentHTML(position, html)`.
 pub(crate) fn insert_html(el: &Element, position: &str, html: &str) {
     node(el).insert_adjacent_html(position, html);
-}
-
-/// `old.replaceWith(new)`.
-pub(crate) fn replace(old: &Element, new: &Element) {
-    node(old).replace_with(new);
 }
 
 /// `el.focus()` (HTML and SVG elements have it).
@@ -166,19 +120,9 @@ pub(crate) fn query(root: &JsValue, selector: &str) -> Option<Element> {
     element(node(root).query_selector(selector))
 }
 
-/// A new `<script>` element of this document.
-pub(crate) fn new_script() -> Element {
-    node(&document()).create_element("script")
-}
-
 /// `document.cookie` ("" in a sandboxed document, where reading it throws).
 pub(crate) fn cookie_jar() -> String {
     get_str(&document(), "cookie").unwrap_or_default()
-}
-
-/// `document.cookie = value`.
-pub(crate) fn set_cookie(value: &str) {
-    let _ = node(&document()).set_cookie(value);
 }
 
 /// `o[key]` when it is a string.
@@ -222,35 +166,6 @@ pub(crate) fn new_id() -> ConsentId {
         }
     }
     ConsentId::from_random_bytes(b)
-}
-
-/// `gtag('consent', 'update', {...})`, if the gate defined `gtag`.
-pub(crate) fn gtag_update(state: &SignalState) {
-    let _ = gtag("consent", "update", &parse_json(&state.to_json(None)));
-}
-
-/// `consentryGate.allow(categories)`: the gate lets held elements of these categories go.
-pub(crate) fn gate_allow(categories: &[String]) {
-    let mut list = String::new();
-    crate::json::push_list(&mut list, categories);
-    let _ = gate_allow_list(&parse_json(&list));
-}
-
-/// `navigator.sendBeacon(url, body)`.
-pub(crate) fn send_beacon(url: &str, body: &str) {
-    let _ = beacon(url, body);
-}
-
-pub(crate) fn reload() {
-    LOCATION.with(Dom::reload);
-}
-
-/// Dispatches `consentry:change` on `document` with the state (its JSON) as `detail`.
-pub(crate) fn dispatch_change(state: &str) {
-    let mut init = String::from("{\"detail\":");
-    init.push_str(state);
-    init.push('}');
-    node(&document()).dispatch(&ChangeEvent::new("consentry:change", &parse_json(&init)));
 }
 
 pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {

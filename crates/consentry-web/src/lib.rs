@@ -1,18 +1,49 @@
 //! consentry in the browser: the wasm module behind `pkg/consentry.js`.
 //!
-//! It reads the consent cookie and decides with the core crate ([`consentry::decide`]), sends
-//! `gtag('consent','update',…)` (Consent Mode v2) on every page load and every change, tells
-//! the gate (`window.consentryGate.allow`) which categories are granted, releases marked
-//! markup (`<script type="text/plain" data-consent>`, `<iframe data-consent data-src>`) in
-//! document order, shows the banner, writes the consent cookie, deletes the cookies of refused
-//! categories on the host and every parent domain, applies Global Privacy Control and posts
-//! receipts with `navigator.sendBeacon`.
+//! The module holds the consent logic the page runs: it reads the consent cookie and decides
+//! with the core crate ([`consentry::decide`]), shows the banner, makes the records of the
+//! visitor's choices (consent cookie, receipt), applies Global Privacy Control and works out
+//! which cookies of refused categories to delete. What follows from a decision — the
+//! `gtag('consent','update',…)` call (Consent Mode v2), the cookie writes and deletions, the
+//! receipt's `navigator.sendBeacon`, `consentryGate.allow`, the release of marked markup
+//! (`<script type="text/plain" data-consent>`, `<iframe data-consent data-src>`) in document
+//! order, the iframe placeholders and the `consentry:change` event — is written by the module
+//! as one plan (JSON) and carried out by the loader (`js/consentry.js`, `apply`), which runs
+//! no consent logic of its own.
+//!
+//! # Returning visitors
+//!
+//! A visitor who has already chosen does not need the banner, its texts or the module at all:
+//! on such a page the module's plan would be the same as on the last page, as long as
+//! everything it was decided from is the same. So the loader keeps the last plan of a
+//! standing choice in `localStorage` (key `consentry`) with those inputs — the policy's text,
+//! the `region` option and `data-region`, `navigator.globalPrivacyControl`, the page's `lang`,
+//! the consent cookie exactly as `document.cookie` shows it, and the names of the other cookies
+//! — and on the next page, when all of them are equal, the time is inside the choice's
+//! lifetime and no cookie name is new, it carries out that plan without loading the module.
+//! Anything else (a first visit, a changed policy or cookie, GPC turned on, an expired choice,
+//! storage unavailable) loads the module, which decides afresh. The memo is only a copy of
+//! the module's output keyed by its inputs: one codec and one set of rules, in Rust. A
+//! returning visitor then downloads the gate and the loader (3.6 KB gzip) instead of 25 KB;
+//! the API works the same, and loads the module on the first call that needs it (those calls
+//! return a promise). The storage key is part of the consent mechanism, like the consent
+//! cookie; a withdrawal removes it.
+//!
+//! Options measured (2026-12-03, gzip -9, what a returning visitor downloads, `cargo xtask
+//! bench`):
+//!
+//! | option | returning visit | verdict |
+//! |---|---|---|
+//! | the whole module on every page (before) | 25,429 B | the banner's code and texts every time |
+//! | a second, decisions-only wasm: policy reader, codec, rules, allocator, no bindings (built with the bundle's flags and `wasm-opt` passes) | 8,131 B for that wasm alone, ≈ 10.5 KB with gate and loader | over the 6 KB target before any DOM code |
+//! | the server decides and writes the plan into the page | gate + loader | needs a consentry server: static sites get nothing |
+//! | the module's last plan, kept by the loader (chosen) | 3,616 B (gate 1,840 + loader 1,776) | works for every site; costs a first visit 294 B (release moved into the loader, one more file) |
 //!
 //! The policy comes in as the text of the policy file (or an object given to `start()`,
 //! turned back into text), read by the core's small reader [`Policy::read_json`], so
 //! serde_json's parser is not linked. JavaScript calls the exported functions through the loader
-//! `pkg/consentry.js`, which also routes `click`, `keydown`, `load` and `error` events of the
-//! document to [`on_event`].
+//! `pkg/consentry.js`, which also routes `click` and `keydown` events of the document to
+//! [`on_event`].
 //!
 //! Side effects that can run page scripts (gtag, released scripts, `consentry:change`
 //! listeners) always happen after the module's state is released, so a listener may call back
@@ -30,7 +61,6 @@ mod cookies;
 mod dom;
 pub mod gate;
 mod json;
-mod release;
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -187,7 +217,7 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
         layer: 0,
         direct: false,
     };
-    let effects = Effects::for_state(&app, app.record.as_ref().filter(|_| store));
+    let effects = Effects::for_state(&app, app.record.as_ref().filter(|_| store), false);
     let prompt = app.needs_prompt;
     if let Some(mut a) = APP.try_lock() {
         *a = Some(app);
@@ -199,24 +229,28 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     state()
 }
 
-/// What to do after a decision, computed while the state is borrowed and run after.
-struct Effects {
-    update: SignalState,
-    allowed: Vec<String>,
-    /// `document.cookie` assignments, in order: the consent cookie (when a record is stored),
-    /// then the deletions of refused categories' cookies (one list, and the cleared cookie
-    /// of a withdrawal decided here rather than patched in after: 49 B gzip less).
-    cookies: Vec<String>,
-    receipt: Option<(String, String)>,
-    reload: bool,
-}
+/// What to do after a decision: a plan, written as JSON while the state is borrowed and carried
+/// out after by the loader's `apply` (`js/consentry.js`), which also keeps it for the next page
+/// (crate docs, "Returning visitors").
+///
+/// `{update, cookies, receipt?, reload?, allowed, placeholders, state, memo?}`: the Consent Mode
+/// update (denied before anything is deleted, granted before released tags run), the
+/// `document.cookie` assignments in order (the consent cookie when a record is stored, then the
+/// deletions of refused categories' cookies), the receipt's endpoint and body, whether to
+/// reload instead of releasing, the allowed categories, the placeholder of each policy category
+/// that is not allowed, the API's state, and, while a stored choice holds, what else the
+/// decision depended on: the consent cookie's name, the times between which the choice holds
+/// and the cookie names left after the deletions.
+struct Effects(String);
 
 impl Effects {
-    fn for_state(app: &App, stored: Option<&ConsentRecord>) -> Effects {
+    fn for_state(app: &App, stored: Option<&ConsentRecord>, reload: bool) -> Effects {
         let host = dom::host();
         let domains = cookies::domains(&host);
         let jar = dom::cookie_jar();
         let mut cookies = Vec::new();
+        let mut kept = Vec::new();
+        kept.push(app.policy.cookie_name.to_string());
         if let Some(r) = stored {
             let https = dom::is_https();
             // A withdrawal forgets the choice, so the visitor is asked afresh (the receipt
@@ -234,51 +268,58 @@ impl Effects {
                 .is_some_and(|c| !app.allows(c.category));
             if refused && name != app.policy.cookie_name {
                 cookies::deletions(&mut cookies, name, &domains);
+            } else if !listed(&kept, name) {
+                kept.push(name.to_string());
             }
         }
         let texts = app.policy.texts_for(&app.lang);
-        Effects {
-            update: SignalState::from_allowed(&app.policy, |c| app.allows(c)),
-            allowed: app.allowed.clone(),
-            cookies,
-            receipt: stored.and_then(|r| receipt(app, r, texts.language)),
-            reload: false,
+        let mut o = String::from("{");
+        json::key(&mut o, "update");
+        o.push_str(&SignalState::from_allowed(&app.policy, |c| app.allows(c)).to_json(None));
+        json::key(&mut o, "cookies");
+        json::push_list(&mut o, &cookies);
+        if let Some((url, body)) = stored.and_then(|r| receipt(app, r, texts.language)) {
+            json::key(&mut o, "receipt");
+            json::push_list(&mut o, &[url, body]);
         }
+        if reload {
+            json::bool_field(&mut o, "reload", true);
+        }
+        json::key(&mut o, "allowed");
+        json::push_list(&mut o, &app.allowed);
+        json::key(&mut o, "placeholders");
+        o.push('{');
+        for (c, cat) in app.policy.categories.iter() {
+            if !cat.required && !app.allows(c) {
+                json::key(&mut o, c);
+                json::push_str(&mut o, &banner::placeholder(&texts, c));
+            }
+        }
+        o.push('}');
+        json::key(&mut o, "state");
+        o.push('{');
+        state_fields(&mut o, app);
+        o.push('}');
+        if let Some(r) = app.record.as_ref().filter(|_| !app.needs_prompt && !reload) {
+            json::key(&mut o, "memo");
+            o.push('{');
+            json::str_field(&mut o, "cookie", &app.policy.cookie_name);
+            json::key(&mut o, "from");
+            json::push_int(&mut o, r.decided_at.unix());
+            json::key(&mut o, "until");
+            json::push_int(&mut o, r.expires_at(&app.policy).unix());
+            json::key(&mut o, "names");
+            json::push_list(&mut o, &kept);
+            o.push('}');
+        }
+        o.push('}');
+        Effects(o)
     }
 
-    /// Consent Mode update first (denied before anything is deleted, granted before released
-    /// tags run), then cookies, receipt, and either a reload or the release.
+    /// Hands the plan to the loader (page scripts run there: called with no state held).
     fn run(self) {
-        dom::gtag_update(&self.update);
-        for c in &self.cookies {
-            dom::set_cookie(c);
-        }
-        if let Some((url, body)) = &self.receipt {
-            dom::send_beacon(url, body);
-        }
-        if self.reload {
-            dom::reload();
-            return;
-        }
-        dom::gate_allow(&self.allowed);
-        release::placeholders(&self.allowed);
-        release::release(&self.allowed);
-        dom::dispatch_change(&state_json());
+        dom::apply(&self.0);
     }
-}
-
-/// The placeholder for a blocked iframe of this category, if it is one of the policy's.
-/// Rendered when an iframe needs it, from the state (the policy and language never change
-/// after [`start`]), rather than for every refused category up front (100 B gzip less).
-fn placeholder(category: &str) -> Option<String> {
-    with_app(|app| {
-        app.policy.categories.get(category)?;
-        Some(banner::placeholder(
-            &app.policy.texts_for(&app.lang),
-            category,
-        ))
-    })
-    .flatten()
 }
 
 /// The receipt's endpoint and body for a record, in this language (`texts_for`'s).
@@ -311,7 +352,7 @@ enum Choice {
 }
 
 fn choose(choice: Choice) {
-    let Some(effects) = with_app(|app| {
+    let Some((effects, prompt_again)) = with_app(|app| {
         let t = now();
         // One consent id for the visitor while their consent cookie lives: the server's consent
         // log then finds every decision of this browser under it (`/privacy`, export).
@@ -336,24 +377,23 @@ fn choose(choice: Choice) {
         }
         // Code of a category that ran cannot be unloaded: taking a grant back reloads.
         let revoked = before.iter().any(|c| !app.allows(c));
-        let withdrawal = record.method == Method::Withdrawal;
-        let mut fx = Effects::for_state(app, Some(&record));
-        if withdrawal {
+        let reload = revoked && app.reload_on_withdraw;
+        let fx = if record.method == Method::Withdrawal {
             // Withdrawn: the consent cookie is cleared (`for_state`), the choice forgotten.
             app.record = None;
             app.needs_prompt = true;
+            Effects::for_state(app, Some(&record), reload)
         } else {
             app.record = Some(record);
             app.needs_prompt = false;
-        }
-        fx.reload = revoked && app.reload_on_withdraw;
-        Some(fx)
+            Effects::for_state(app, app.record.as_ref(), reload)
+        };
+        Some((fx, !reload && app.needs_prompt))
     })
     .flatten() else {
         return;
     };
     close();
-    let prompt_again = !effects.reload && with_app(|a| a.needs_prompt).unwrap_or(false);
     effects.run();
     if prompt_again {
         open(1, false);
@@ -520,15 +560,14 @@ fn method_name(m: Method) -> &'static str {
 }
 
 /// Handles a document event routed by the loader: clicks on the banner's buttons, on
-/// `data-consentry-open` and on iframe placeholders; Tab (focus trap) and Escape; `load` and
-/// `error` of released scripts.
+/// `data-consentry-open` and on iframe placeholders; Tab (focus trap) and Escape. (The
+/// loader itself follows the `load` and `error` of the scripts it released.)
 #[wasm_bindgen(js_name = onEvent)]
 pub fn on_event(e: web_sys::Event) {
     let Ok(target) = dom::get(&e, "target").dyn_into::<web_sys::Element>() else {
         return;
     };
     match dom::get_str(&e, "type").as_deref() {
-        Some("load" | "error") => release::script_done(&target),
         Some("click") => on_click(&e, &target),
         Some("keydown") => on_key(&e),
         _ => {}
