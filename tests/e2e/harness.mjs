@@ -30,8 +30,9 @@ import { chromium } from "playwright-core";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Repository root. */
 export const REPO = path.resolve(HERE, "..", "..");
-/** The npm package folder, served at `/consentry/`. */
-export const PKG_DIR = path.join(REPO, "pkg");
+/** The npm package folder, served at `/consentry/` (`CONSENTRY_PKG_DIR` overrides it: CI runs
+ * some suites on the stable build, `cargo xtask web --stable`). */
+export const PKG_DIR = process.env.CONSENTRY_PKG_DIR ? path.resolve(process.env.CONSENTRY_PKG_DIR) : path.join(REPO, "pkg");
 /** Where screenshots and other artifacts go. */
 export const ARTIFACTS = path.join(REPO, "test-artifacts");
 /** Chromium binary (override with CONSENTRY_CHROMIUM=/path or CHROMIUM=/path). */

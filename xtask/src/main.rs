@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `test` | every check CI runs: fmt, clippy (native + wasm32), all Rust tests, the web build, size budgets, wasm tests in Chromium, end-to-end tests |
 //! | `demo [--port N]` | builds the web bundle and runs the P4P Packing example on http://localhost:8080 |
-//! | `web` | builds the npm package into `pkg/` |
+//! | `web [--stable]` | builds the npm package into `pkg/`; `--stable`: the same module built with plain stable cargo (no unstable flags) into `target/pkg-stable/` |
 //! | `bench` | prints bundle sizes beside vanilla-cookieconsent and yett |
 //! | `pg` | starts a throwaway PostgreSQL server, prints `CONSENTRY_TEST_DATABASE_URL=...`, stops it on Ctrl-C or end of input |
 
@@ -22,12 +22,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("demo") => demo::run(&args[1..]),
+        Some("web") if args.get(1).is_some_and(|a| a == "--stable") => web::build_stable(),
         Some("web") => web::build(),
         Some("bench") => bench::run(),
         Some("pg") => pg::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  test            run every test and check (what CI runs)\n  demo [--port N] run the P4P Packing demo site (default port 8080)\n  web             build the npm package into pkg/\n  bench           compare bundle sizes with vanilla-cookieconsent and yett\n  pg              run a throwaway PostgreSQL for the tests until Ctrl-C / end of input"
+                "usage: cargo xtask <command>\n\n  test            run every test and check (what CI runs)\n  demo [--port N] run the P4P Packing demo site (default port 8080)\n  web             build the npm package into pkg/\n  web --stable    the same, plain stable flags, into target/pkg-stable/\n  bench           compare bundle sizes with vanilla-cookieconsent and yett\n  pg              run a throwaway PostgreSQL for the tests until Ctrl-C / end of input"
             );
             return ExitCode::from(2);
         }

@@ -58,7 +58,20 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     sh(Command::new("node")
         .args(["--test", "--test-concurrency=1"])
         .current_dir(&e2e)
-        .env("CONSENTRY_CHROMIUM", &chromium))
+        .env("CONSENTRY_CHROMIUM", &chromium))?;
+    // The module built with plain stable flags (`cargo xtask web --stable`): it must work too,
+    // so a toolchain without the shipped build's unstable flags still has a tested package.
+    crate::web::build_stable()?;
+    sh(Command::new("node")
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "banner.test.mjs",
+            "returning.test.mjs",
+        ])
+        .current_dir(&e2e)
+        .env("CONSENTRY_CHROMIUM", &chromium)
+        .env("CONSENTRY_PKG_DIR", root().join(crate::web::STABLE_DIR)))
 }
 
 /// Entry point for `cargo xtask test [--quick]`.
