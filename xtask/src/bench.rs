@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: what a site loads, raw / gzip -9 / brotli, beside vanilla-cookieconsent
 //! 3.1.0 and yett 0.1.13 installed from npm in the same run (`xtask/bench/package.json`), and
-//! the size budgets `cargo xtask test` enforces (DESIGN.md "Budgets").
+//! the size budgets `cargo xtask test` enforces (DESIGN.md "Budgets"); then the run-time table
+//! beside vanilla-cookieconsent on the same page (`tests/e2e/bench/runtime.mjs`).
 //!
 //! Each file is compressed on its own (a site fetches them separately); a bundle is the sum of
 //! its files. gzip is level 9 (`flate2`), brotli quality 11, window 22 (`brotli`).
@@ -291,8 +292,23 @@ pub(crate) fn run() -> Result<(), String> {
     refs?;
     if !bundle_ok {
         eprintln!("(the full bundle is not built: `cargo xtask web`)");
+        return Ok(());
     }
-    Ok(())
+    runtime()
+}
+
+/// The run-time table: `tests/e2e/bench/runtime.mjs` (consentry beside vanilla-cookieconsent on
+/// the same page, headless Chromium, CPU 4x slower; `CONSENTRY_BENCH_ROUNDS`, default 15).
+fn runtime() -> Result<(), String> {
+    let chromium = crate::env::ensure_chromium()?;
+    let e2e = root().join("tests/e2e");
+    npm_ci(&e2e)?;
+    crate::env::run(
+        std::process::Command::new("node")
+            .arg("bench/runtime.mjs")
+            .current_dir(&e2e)
+            .env("CONSENTRY_CHROMIUM", chromium),
+    )
 }
 
 #[cfg(test)]
