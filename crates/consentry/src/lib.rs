@@ -10,6 +10,7 @@
 //! | feature | default | adds |
 //! |---|---|---|
 //! | `json` | yes | [`Policy::from_json`], canonical policy hash, receipt JSON (serde_json) |
+//! | `notice` | yes | [`Policy::notice_markdown`], [`Policy::notice_html`]: the cookie section of a privacy notice |
 //!
 //! Without `json`, [`Policy::read_json`] reads the same policy files with a small built-in
 //! reader (what the browser module uses); run [`Policy::validate`] after it.
@@ -55,6 +56,8 @@ pub mod consent_mode;
 #[cfg(feature = "json")]
 mod json;
 pub mod map;
+#[cfg(feature = "notice")]
+pub mod notice;
 mod pattern;
 pub mod policy;
 mod read;
@@ -70,7 +73,9 @@ pub use codec::{
 };
 pub use map::SortedMap;
 pub use pattern::Pattern;
-pub use policy::{Category, CookieDecl, Exemption, LawfulBasis, Policy, SameSite, Service};
+pub use policy::{
+    Category, Controller, CookieDecl, Exemption, LawfulBasis, Policy, SameSite, Service,
+};
 pub use receipt::{Receipt, ReceiptContext, ReceiptError, ReceiptEvent};
 pub use region::RegionProfile;
 pub use state::{

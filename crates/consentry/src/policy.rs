@@ -72,6 +72,27 @@ pub struct Policy {
     /// English built-ins.
     #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
     pub texts: SortedMap<Texts>,
+    /// Who is responsible for the processing (GDPR Art 4(7), 13(1)(a)-(b)): shown in the
+    /// banner's second layer and in the notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<Controller>,
+    /// How long the site keeps the receipts posted to `receipt_endpoint`, in days. Stated in
+    /// the notice; the log's own retention setting should match it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_retention_days: Option<u32>,
+}
+
+/// The controller: who decides why and how visitors' data is processed, and how to reach them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    /// Legal name, e.g. `P4P Packing Ltd`.
+    pub name: String,
+    /// How to reach them about privacy: an email address, a postal address or a URL.
+    pub contact: String,
+    /// Contact of the data protection officer, if one is appointed (GDPR Art 37).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpo: Option<String>,
 }
 
 fn default_max_age() -> u32 {
@@ -328,9 +349,17 @@ pub struct Service {
     /// Iframe URL patterns: iframes matching them wait for consent to the category.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub iframes: Vec<Pattern>,
-    /// Cookies it sets. Their category and provider default to the service's.
+    /// Cookies it sets. Their category, provider and exemption default to the service's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cookies: Vec<CookieDecl>,
+    /// For a service in `necessary` only: why it needs no consent (`security` for fraud
+    /// prevention, `load_balancing`, `ui_preference`). Required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<Exemption>,
+    /// For a service in `necessary` only: one line saying why the visitor cannot do without
+    /// it, shown in the banner and the notice. Required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
 }
 
 /// One cookie, or a family of cookies by pattern (`_ga_*`).
@@ -361,6 +390,11 @@ pub struct CookieDecl {
     /// The `SameSite` it is expected to carry (checked by the server's gate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_site: Option<SameSite>,
+    /// A persistent sign-in ("Keep me signed in"): set only when the visitor ticks that box
+    /// at sign-in, which is their opt-in. Only for `authentication` cookies with a lifetime;
+    /// an authentication or session cookie that outlives the browser session must say so.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub remember_me: bool,
 }
 
 /// What the server's Set-Cookie gate does with a cookie the policy does not declare.
@@ -436,6 +470,7 @@ pub(crate) fn resolve_cookie<'a>(
             category: decl.category.as_deref().unwrap_or(""),
             provider: decl.provider.as_deref(),
             purpose: decl.purpose.as_deref(),
+            exemption: decl.exemption,
             service: None,
         },
         Some(s) => ResolvedCookie {
@@ -443,6 +478,7 @@ pub(crate) fn resolve_cookie<'a>(
             category: decl.category.as_deref().unwrap_or(&s.category),
             provider: Some(decl.provider.as_deref().unwrap_or(&s.provider)),
             purpose: Some(decl.purpose.as_deref().unwrap_or(&s.purpose)),
+            exemption: decl.exemption.or(s.exemption),
             service: Some(s),
         },
     }
@@ -492,6 +528,8 @@ pub struct ResolvedCookie<'a> {
     pub provider: Option<&'a str>,
     /// Purpose (own, or the service's).
     pub purpose: Option<&'a str>,
+    /// Exemption (own, or the service's).
+    pub exemption: Option<Exemption>,
     /// The service that sets it, if any.
     pub service: Option<&'a Service>,
 }

@@ -18,8 +18,8 @@ use alloc::vec::Vec;
 
 use crate::consent_mode::Signal;
 use crate::policy::{
-    Categories, Category, CategoryText, CookieDecl, Exemption, LawfulBasis, Policy, SameSite,
-    Service, Texts, UndeclaredCookies,
+    Categories, Category, CategoryText, Controller, CookieDecl, Exemption, LawfulBasis, Policy,
+    SameSite, Service, Texts, UndeclaredCookies,
 };
 use crate::region::RegionProfile;
 use crate::validate::{PolicyError, PolicyErrorKind};
@@ -73,6 +73,8 @@ impl Policy {
             undeclared_cookies: Default::default(),
             receipt_endpoint: None,
             texts: SortedMap::new(),
+            controller: None,
+            records_retention_days: None,
         };
         let read = r.object(&mut policy, POLICY, 2).and_then(|()| {
             r.ws();
@@ -133,6 +135,7 @@ enum Slot<'s> {
     Cookies(&'s mut Vec<CookieDecl>),
     Texts(&'s mut SortedMap<Texts>),
     CategoryTexts(&'s mut SortedMap<CategoryText>),
+    Controller(&'s mut Option<Controller>),
 }
 
 /// A struct of the model as the file writes it: an object whose field `i` (in the order of
@@ -415,7 +418,13 @@ impl<'a> Reader<'a> {
         // it as it is.
         let optional = matches!(
             slot,
-            OptStr(_) | OptU32(_) | OptBool(_) | Signals(_) | Exemption(_) | SameSite(_)
+            OptStr(_)
+                | OptU32(_)
+                | OptBool(_)
+                | Signals(_)
+                | Exemption(_)
+                | SameSite(_)
+                | Controller(_)
         );
         if optional && self.word(b"null") {
             return Ok(());
@@ -484,6 +493,8 @@ impl<'a> Reader<'a> {
                         scripts: Vec::new(),
                         iframes: Vec::new(),
                         cookies: Vec::new(),
+                        exemption: None,
+                        justification: None,
                     });
                     if let Some(s) = list.last_mut() {
                         self.object(s, SERVICE, 4)?;
@@ -502,6 +513,7 @@ impl<'a> Reader<'a> {
                         exemption: None,
                         http_only: None,
                         same_site: None,
+                        remember_me: false,
                     });
                     if let Some(c) = list.last_mut() {
                         self.object(c, COOKIE, 1)?;
@@ -520,6 +532,14 @@ impl<'a> Reader<'a> {
                     self.object(map.reset(id), CATEGORY_TEXT, 0)?;
                 }
             }
+            Controller(c) => {
+                let c = c.insert(crate::policy::Controller {
+                    name: String::new(),
+                    contact: String::new(),
+                    dpo: None,
+                });
+                self.object(c, CONTROLLER, 2)?;
+            }
         }
         Ok(())
     }
@@ -530,7 +550,7 @@ impl<'a> Reader<'a> {
 // more in the wasm module than splitting the string where it is used.
 
 const POLICY: &str = "revision categories consent_max_age_days cookie_name default_region regions \
-    services cookies undeclared_cookies receipt_endpoint texts";
+    services cookies undeclared_cookies receipt_endpoint texts controller records_retention_days";
 
 impl Fields for Policy {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -545,7 +565,9 @@ impl Fields for Policy {
             7 => Slot::Cookies(&mut self.cookies),
             8 => Slot::Undeclared(&mut self.undeclared_cookies),
             9 => Slot::OptStr(&mut self.receipt_endpoint),
-            _ => Slot::Texts(&mut self.texts),
+            10 => Slot::Texts(&mut self.texts),
+            11 => Slot::Controller(&mut self.controller),
+            _ => Slot::OptU32(&mut self.records_retention_days),
         }
     }
 }
@@ -563,7 +585,8 @@ impl Fields for Category {
     }
 }
 
-const SERVICE: &str = "id category provider purpose privacy_policy_url scripts iframes cookies";
+const SERVICE: &str =
+    "id category provider purpose privacy_policy_url scripts iframes cookies exemption justification";
 
 impl Fields for Service {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -575,12 +598,15 @@ impl Fields for Service {
             4 => Slot::OptStr(&mut self.privacy_policy_url),
             5 => Slot::Patterns(&mut self.scripts),
             6 => Slot::Patterns(&mut self.iframes),
-            _ => Slot::Cookies(&mut self.cookies),
+            7 => Slot::Cookies(&mut self.cookies),
+            8 => Slot::Exemption(&mut self.exemption),
+            _ => Slot::OptStr(&mut self.justification),
         }
     }
 }
 
-const COOKIE: &str = "name category provider purpose max_age_days exemption http_only same_site";
+const COOKIE: &str =
+    "name category provider purpose max_age_days exemption http_only same_site remember_me";
 
 impl Fields for CookieDecl {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -592,7 +618,8 @@ impl Fields for CookieDecl {
             4 => Slot::OptU32(&mut self.max_age_days),
             5 => Slot::Exemption(&mut self.exemption),
             6 => Slot::OptBool(&mut self.http_only),
-            _ => Slot::SameSite(&mut self.same_site),
+            7 => Slot::SameSite(&mut self.same_site),
+            _ => Slot::Bool(&mut self.remember_me),
         }
     }
 }
@@ -614,6 +641,18 @@ impl Fields for Texts {
             8 => &mut self.privacy_url,
             _ => return Slot::CategoryTexts(&mut self.categories),
         })
+    }
+}
+
+const CONTROLLER: &str = "name contact dpo";
+
+impl Fields for Controller {
+    fn slot(&mut self, field: usize) -> Slot<'_> {
+        match field {
+            0 => Slot::Str(&mut self.name),
+            1 => Slot::Str(&mut self.contact),
+            _ => Slot::OptStr(&mut self.dpo),
+        }
     }
 }
 

@@ -27,6 +27,8 @@ pub struct CookieRow {
     pub http_only: Option<bool>,
     /// Declared `SameSite`, if declared.
     pub same_site: Option<SameSite>,
+    /// A persistent sign-in, set only when the visitor ticks "Keep me signed in".
+    pub remember_me: bool,
 }
 
 /// A lifetime as words: `Session`, `1 day`, `395 days (13 months)`.
@@ -72,7 +74,7 @@ pub fn escape_html(s: &str) -> String {
 
 /// Escapes text for a GitHub-flavoured Markdown table cell: Markdown punctuation is
 /// backslash-escaped and raw HTML turned into entities, so a cell renders as the text itself.
-fn escape_md(s: &str) -> String {
+pub(crate) fn escape_md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -108,10 +110,11 @@ impl Policy {
                 purpose: c.purpose.unwrap_or("").into(),
                 category: c.category.into(),
                 lawful_basis: basis(c.category),
-                exemption: c.decl.exemption,
+                exemption: c.exemption,
                 max_age_days: c.decl.max_age_days,
                 http_only: c.decl.http_only,
                 same_site: c.decl.same_site,
+                remember_me: c.decl.remember_me,
             })
             .collect();
         if self.has_optional_categories() && self.cookie_for(&self.cookie_name).is_none() {
@@ -125,6 +128,7 @@ impl Policy {
                 max_age_days: Some(self.consent_max_age_days),
                 http_only: Some(false),
                 same_site: Some(SameSite::Lax),
+                remember_me: false,
             });
         }
         rows
@@ -190,10 +194,13 @@ impl Policy {
 
 /// The purpose, the exemption of a necessary cookie, and the declared `HttpOnly` / `SameSite`
 /// (privacy policies promise these, e.g. "HttpOnly and SameSite=Strict").
-fn purpose_text(r: &CookieRow) -> String {
+pub(crate) fn purpose_text(r: &CookieRow) -> String {
     let mut notes: Vec<String> = Vec::new();
     if let Some(e) = r.exemption {
         notes.push(format!("strictly necessary: {}", e.label()));
+    }
+    if r.remember_me {
+        notes.push("only if you tick “Keep me signed in”".into());
     }
     if r.http_only == Some(true) {
         notes.push("HttpOnly".into());
@@ -216,6 +223,6 @@ fn purpose_text(r: &CookieRow) -> String {
     }
 }
 
-fn basis_text(b: LawfulBasis) -> String {
+pub(crate) fn basis_text(b: LawfulBasis) -> String {
     format!("{} ({})", b.label(), b.article())
 }

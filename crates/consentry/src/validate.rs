@@ -8,7 +8,7 @@ use core::fmt;
 use crate::consent_mode::Signal;
 use crate::policy::{
     resolve_cookie, Category, CookieDecl, Exemption, LawfulBasis, Policy, ResolvedCookie, SameSite,
-    ANALYTICS, MARKETING, MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
+    Service, ANALYTICS, MARKETING, MAX_THIRTEEN_MONTHS_DAYS, NECESSARY,
 };
 use crate::region::{requires_opt_in, RegionProfile};
 use crate::Pattern;
@@ -53,6 +53,13 @@ pub enum PolicyErrorKind {
     /// An authentication or session cookie is not declared `__Host-`, `http_only: true` and
     /// `same_site: "strict"` (R23).
     InsecureAuthCookie,
+    /// An authentication or session cookie outlives the browser session without being declared
+    /// `remember_me`, or `remember_me` is declared where it does not apply (WP29 Opinion
+    /// 04/2012 exempts session-length authentication only).
+    PersistentLogin,
+    /// A service in `necessary` lacks a one-line justification, declares no cookies, names an
+    /// exemption a third party cannot have, or lists scripts or iframes for the gate.
+    NecessaryService,
 }
 
 impl PolicyErrorKind {
@@ -75,6 +82,8 @@ impl PolicyErrorKind {
             PolicyErrorKind::Region => "region",
             PolicyErrorKind::InvalidName => "invalid_name",
             PolicyErrorKind::InsecureAuthCookie => "insecure_auth_cookie",
+            PolicyErrorKind::PersistentLogin => "persistent_login",
+            PolicyErrorKind::NecessaryService => "necessary_service",
         }
     }
 }
@@ -164,6 +173,7 @@ impl Policy {
     pub fn problems(&self) -> Vec<PolicyError> {
         let mut out = Vec::new();
         self.check_top(&mut out);
+        self.check_controller(&mut out);
         self.check_categories(&mut out);
         self.check_services(&mut out);
         self.check_cookies(&mut out);
@@ -278,6 +288,25 @@ impl Policy {
                     PolicyErrorKind::Region,
                     format!("regions.{code}"),
                     "this region requires opt-in consent (EEA, UK, Switzerland, Brazil, Quebec); it cannot be \"opt-out\"",
+                ));
+            }
+        }
+    }
+
+    /// The controller's name and contact.
+    fn check_controller(&self, out: &mut Vec<PolicyError>) {
+        let Some(c) = &self.controller else { return };
+        let fields = [
+            ("name", Some(&c.name)),
+            ("contact", Some(&c.contact)),
+            ("dpo", c.dpo.as_ref()),
+        ];
+        for (field, v) in fields {
+            if v.is_some_and(|v| v.trim().is_empty()) {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::Empty,
+                    format!("controller.{field}"),
+                    "must not be empty: visitors are told who is responsible and how to reach them (GDPR Art 13(1)(a)-(b))",
                 ));
             }
         }
@@ -402,11 +431,20 @@ impl Policy {
             }
             self.check_category_ref(&format!("{path}.category"), &s.category, out);
             if s.category == NECESSARY {
-                out.push(PolicyError::new(
-                    PolicyErrorKind::TrackingDeclaredNecessary,
-                    format!("{path}.category"),
-                    "a third-party service that loads scripts is not strictly necessary: put it in an optional category",
-                ));
+                check_necessary_service(&path, s, out);
+            } else {
+                for (field, set) in [
+                    ("exemption", s.exemption.is_some()),
+                    ("justification", s.justification.is_some()),
+                ] {
+                    if set {
+                        out.push(PolicyError::new(
+                            PolicyErrorKind::NecessaryService,
+                            format!("{path}.{field}"),
+                            format!("only a service in \"necessary\" has an exemption and a justification; \"{}\" is in \"{}\", which needs consent: remove \"{field}\"", s.id, s.category),
+                        ));
+                    }
+                }
             }
             for (field, list) in [("scripts", &s.scripts), ("iframes", &s.iframes)] {
                 for (j, p) in list.iter().enumerate() {
@@ -421,13 +459,7 @@ impl Policy {
             }
             for (j, c) in s.cookies.iter().enumerate() {
                 let cat = c.category.as_deref().unwrap_or(&s.category);
-                self.check_cookie(
-                    &format!("{path}.cookies[{j}]"),
-                    c,
-                    cat,
-                    Some(&s.category),
-                    out,
-                );
+                self.check_cookie(&format!("{path}.cookies[{j}]"), c, cat, Some(s), out);
             }
         }
     }
@@ -483,9 +515,12 @@ impl Policy {
         path: &str,
         c: &CookieDecl,
         cat: &str,
-        service_category: Option<&str>,
+        service: Option<&Service>,
         out: &mut Vec<PolicyError>,
     ) {
+        let service_category = service.map(|s| s.category.as_str());
+        // A service's cookies take its exemption unless they name their own.
+        let exemption = c.exemption.or(service.and_then(|s| s.exemption));
         let name = c.name.as_str();
         if name.is_empty() {
             out.push(PolicyError::new(
@@ -524,17 +559,18 @@ impl Policy {
                     &cat_path,
                     format!("\"{name}\" is (or would match) an analytics or advertising cookie and cannot be strictly necessary (not exempt under ePrivacy 5(3)): declare it under \"analytics\" or \"marketing\""),
                 ));
-            } else if c.exemption.is_none() {
+            } else if exemption.is_none() {
                 out.push(PolicyError::new(
                     PolicyErrorKind::MissingExemption,
                     format!("{path}.exemption"),
                     format!("necessary cookie \"{name}\" must name its exemption: authentication, session, security, load_balancing, ui_preference or consent_record"),
                 ));
             } else if matches!(
-                c.exemption,
+                exemption,
                 Some(Exemption::Authentication | Exemption::Session)
             ) {
                 check_auth_cookie(path, c, out);
+                check_login_lifetime(path, c, exemption, out);
             }
         } else if c.exemption.is_some() && !category.required {
             // A cookie in an optional category with an exemption: several purposes, not all exempt.
@@ -542,6 +578,13 @@ impl Policy {
                 PolicyErrorKind::TrackingDeclaredNecessary,
                 format!("{path}.exemption"),
                 format!("\"{name}\" is in the optional category \"{cat}\"; a cookie is exempt only if every purpose is exempt: remove the exemption or split the cookie"),
+            ));
+        }
+        if c.remember_me && !(cat == NECESSARY && exemption == Some(Exemption::Authentication)) {
+            out.push(PolicyError::new(
+                PolicyErrorKind::PersistentLogin,
+                format!("{path}.remember_me"),
+                format!("\"remember_me\" marks a persistent sign-in cookie; \"{name}\" is not a necessary cookie with the \"authentication\" exemption: remove it"),
             ));
         }
         // An absent lifetime is a session cookie, which ends with the browser session.
@@ -624,6 +667,90 @@ impl Policy {
             })
         });
         top_level.chain(of_services)
+    }
+}
+
+/// WP29 Opinion 04/2012 (3.2) exempts authentication for the length of a session. A sign-in
+/// cookie that outlives it ("remember me") needs the visitor's opt-in, which the sign-in form's
+/// unticked "Keep me signed in" box gives: it must be declared `remember_me`. A `session`
+/// cookie with a lifetime is not a session cookie at all.
+fn check_login_lifetime(
+    path: &str,
+    c: &CookieDecl,
+    exemption: Option<Exemption>,
+    out: &mut Vec<PolicyError>,
+) {
+    let name = c.name.as_str();
+    match (c.max_age_days, exemption, c.remember_me) {
+        (Some(days), Some(Exemption::Session), _) => out.push(PolicyError::new(
+            PolicyErrorKind::PersistentLogin,
+            format!("{path}.max_age_days"),
+            format!("session cookie \"{name}\" lives {days} days; the session exemption covers cookies that end with the browser session: remove \"max_age_days\""),
+        )),
+        (Some(days), _, false) => out.push(PolicyError::new(
+            PolicyErrorKind::PersistentLogin,
+            format!("{path}.max_age_days"),
+            format!("sign-in cookie \"{name}\" lives {days} days; only session-length sign-in is exempt (WP29 Opinion 04/2012): remove \"max_age_days\", or declare \"remember_me\": true and set it only when the visitor ticks \"Keep me signed in\""),
+        )),
+        (None, _, true) => out.push(PolicyError::new(
+            PolicyErrorKind::PersistentLogin,
+            format!("{path}.remember_me"),
+            format!("\"{name}\" is a session cookie; \"remember_me\" is for a persistent sign-in: declare its \"max_age_days\" or remove \"remember_me\""),
+        )),
+        _ => {}
+    }
+}
+
+/// A third-party service in `necessary` (Stripe's fraud prevention): an exemption a third
+/// party can have, a one-line justification, its cookies declared, and no patterns for the
+/// gate, which never releases a necessary service's (the site loads it directly).
+fn check_necessary_service(path: &str, s: &Service, out: &mut Vec<PolicyError>) {
+    let id = &s.id;
+    match s.exemption {
+        None => out.push(PolicyError::new(
+            PolicyErrorKind::MissingExemption,
+            format!("{path}.exemption"),
+            format!("necessary service \"{id}\" must name its exemption (\"security\" for fraud prevention, \"load_balancing\", \"ui_preference\") and a \"justification\", or move to an optional category"),
+        )),
+        Some(e @ (Exemption::Authentication | Exemption::Session | Exemption::ConsentRecord)) => {
+            out.push(PolicyError::new(
+                PolicyErrorKind::NecessaryService,
+                format!("{path}.exemption"),
+                format!("a third-party service cannot hold the \"{}\" exemption: the site's own sign-in, session and consent cookies are declared under \"cookies\"", e.label()),
+            ))
+        }
+        Some(_) => {}
+    }
+    match s.justification.as_deref().map(str::trim) {
+        None | Some("") => out.push(PolicyError::new(
+            PolicyErrorKind::NecessaryService,
+            format!("{path}.justification"),
+            format!("necessary service \"{id}\" must say in one line why visitors cannot do without it (e.g. \"Card payments need Stripe's fraud checks\")"),
+        )),
+        Some(j) if j.contains(['\n', '\r']) || j.chars().count() > 200 => {
+            out.push(PolicyError::new(
+                PolicyErrorKind::NecessaryService,
+                format!("{path}.justification"),
+                "must be one line of at most 200 characters",
+            ))
+        }
+        Some(_) => {}
+    }
+    if s.cookies.is_empty() {
+        out.push(PolicyError::new(
+            PolicyErrorKind::NecessaryService,
+            format!("{path}.cookies"),
+            format!("necessary service \"{id}\" must declare every cookie it sets: nothing undeclared is exempt"),
+        ));
+    }
+    for (field, list) in [("scripts", &s.scripts), ("iframes", &s.iframes)] {
+        if !list.is_empty() {
+            out.push(PolicyError::new(
+                PolicyErrorKind::NecessaryService,
+                format!("{path}.{field}"),
+                "the browser's gate never releases a necessary service's scripts or iframes: load them directly and remove the patterns",
+            ));
+        }
     }
 }
 

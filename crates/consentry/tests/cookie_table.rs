@@ -150,10 +150,11 @@ fn p4p_packing_lists_auth_cookies_and_google_analytics_with_consent() {
 }
 
 #[test]
-fn proecommerce_lists_only_a_session_and_a_csrf_cookie() {
+fn proecommerce_lists_a_session_a_csrf_and_stripes_fraud_prevention_cookies() {
     // Seed: "strictly necessary cookies only: a session cookie (PROE_SID) to keep you logged
     // in, and a CSRF token cookie to protect form submissions. No advertising cookies. No
-    // analytics cookies."
+    // analytics cookies." Payments go to Stripe, whose fraud-prevention cookies are necessary
+    // (issue 16): declared as a necessary service with its exemption and justification.
     let p = common::example("proecommerce");
     assert_rows(
         &p,
@@ -167,13 +168,30 @@ fn proecommerce_lists_only_a_session_and_a_csrf_cookie() {
                 "Session",
             ],
             CSRF,
+            [
+                "__stripe_mid",
+                "Stripe, Inc.",
+                "Fraud prevention: recognises the device across payments (strictly necessary: security)",
+                NECESSARY,
+                CONTRACT,
+                "365 days (12 months)",
+            ],
+            [
+                "__stripe_sid",
+                "Stripe, Inc.",
+                "Fraud prevention: the payment session (30 minutes) (strictly necessary: security)",
+                NECESSARY,
+                CONTRACT,
+                "1 day",
+            ],
         ],
     );
     assert!(
         !p.has_optional_categories(),
         "nothing to consent to: no consent cookie row"
     );
-    assert!(p.services.is_empty());
+    assert_eq!(p.services.len(), 1);
+    assert!(p.services[0].justification.is_some());
 }
 
 #[test]
@@ -187,7 +205,7 @@ fn packagetrack_lists_only_authentication_and_session_cookies() {
             [
                 "__Host-PTP_AUTH",
                 SITE,
-                "Keeps you signed in (strictly necessary: authentication; HttpOnly; SameSite=Strict)",
+                "Keeps you signed in for 30 days (strictly necessary: authentication; only if you tick “Keep me signed in”; HttpOnly; SameSite=Strict)",
                 NECESSARY,
                 CONTRACT,
                 "30 days",
@@ -301,6 +319,7 @@ mod lookup {
             exemption: None,
             http_only: None,
             same_site: None,
+            remember_me: false,
         }
     }
 
@@ -332,6 +351,8 @@ mod lookup {
                 scripts: vec![],
                 iframes: vec![],
                 cookies: cookies.iter().map(make).collect(),
+                exemption: None,
+                justification: None,
             })
             .collect();
         p
@@ -346,6 +367,7 @@ mod lookup {
                 category: c.category.as_deref().unwrap_or(""),
                 provider: c.provider.as_deref(),
                 purpose: c.purpose.as_deref(),
+                exemption: c.exemption,
                 service: None,
             });
         }
@@ -356,6 +378,7 @@ mod lookup {
                     category: c.category.as_deref().unwrap_or(&s.category),
                     provider: Some(c.provider.as_deref().unwrap_or(&s.provider)),
                     purpose: Some(c.purpose.as_deref().unwrap_or(&s.purpose)),
+                    exemption: c.exemption.or(s.exemption),
                     service: Some(s),
                 });
             }

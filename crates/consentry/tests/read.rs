@@ -17,13 +17,15 @@ const FULL: &str = r#"{
     "1": {"lawful_basis": "legitimate_interests"}
   },
   "services": [{"id": "ga", "category": "analytics", "provider": "Google \"LLC\"", "purpose": "st\u00e4ts \ud83d\ude00\n",
-    "privacy_policy_url": "https://policies.google.com/privacy",
+    "privacy_policy_url": "https://policies.google.com/privacy", "exemption": "security", "justification": "Fraud \"checks\"",
     "scripts": ["https://www.googletagmanager.com/gtag/js*"], "iframes": ["https:\/\/x.test/*"],
     "cookies": [{"name": "_ga", "max_age_days": 395}, {"name": "_ga_*", "max_age_days": 395, "purpose": "session"}]}],
   "cookies": [{"name": "sid", "category": "necessary", "provider": "us", "purpose": "session",
-    "exemption": "csrf", "http_only": true, "same_site": "strict", "max_age_days": 0},
+    "exemption": "csrf", "http_only": true, "same_site": "strict", "max_age_days": 0, "remember_me": true},
     {"name": "x", "category": null, "provider": null, "purpose": null, "max_age_days": null,
      "exemption": null, "http_only": null, "same_site": null}],
+  "controller": {"name": "P4P \"Packing\" Ltd", "contact": "privacy@p4p.test", "dpo": null},
+  "records_retention_days": 730,
   "undeclared_cookies": "warn", "receipt_endpoint": "/r",
   "texts": {"en": {"title": "T", "body": "B", "accept_all": "A", "reject_all": "R", "preferences": "P",
     "save": "S", "blocked": "X", "allow": "Y", "privacy_url": "/privacy",
@@ -53,6 +55,48 @@ fn reads_every_policy_exactly_like_serde_json() {
         ["necessary", "functional", "analytics", "marketing", "1"]
     );
     assert_eq!(full.services[0].purpose, "stäts 😀\n");
+}
+
+/// The fields of issue 16 (controller, records retention, necessary services, remember me),
+/// written and left out, read alike; the controller's name and contact are required by both.
+#[test]
+fn reads_controller_necessary_services_and_remember_me_like_serde_json() {
+    let base =
+        r#"{"revision":1,"categories":{"necessary":{"required":true,"lawful_basis":"contract"}}"#;
+    let cases = [
+        r#","controller":{"name":"N","contact":"c","dpo":"d"},"records_retention_days":365}"#,
+        r#","controller":null,"records_retention_days":null}"#,
+        r#","services":[{"id":"s","category":"necessary","provider":"p","purpose":"q","exemption":"security","justification":"j"}]}"#,
+        r#","services":[{"id":"s","category":"necessary","provider":"p","purpose":"q","exemption":null,"justification":null}]}"#,
+        r#","cookies":[{"name":"__Host-a","remember_me":true,"max_age_days":30}]}"#,
+        r#","cookies":[{"name":"__Host-a","remember_me":false}]}"#,
+    ];
+    for tail in cases {
+        let text = [base, tail].concat();
+        assert_eq!(
+            Policy::read_json(&text).unwrap(),
+            Policy::from_json_unchecked(&text).unwrap(),
+            "{text}"
+        );
+    }
+    for tail in [
+        r#","controller":{"name":"N"}}"#,
+        r#","controller":{"contact":"c"}}"#,
+        r#","controller":{"name":"N","contact":"c","email":"e"}}"#,
+        r#","controller":"N"}"#,
+        r#","cookies":[{"name":"a","remember_me":null}]}"#,
+        r#","cookies":[{"name":"a","remember_me":"yes"}]}"#,
+        r#","services":[{"id":"s","category":"c","provider":"p","purpose":"q","exemption":"fraud"}]}"#,
+    ] {
+        let text = [base, tail].concat();
+        assert!(Policy::read_json(&text).is_err(), "{text}");
+        assert!(Policy::from_json_unchecked(&text).is_err(), "{text}");
+    }
+    let e = Policy::read_json(&[base, r#","controller":{"name":"N"}}"#].concat()).unwrap_err();
+    assert_eq!(
+        (e.path(), e.message()),
+        ("controller.contact", "missing field")
+    );
 }
 
 #[test]

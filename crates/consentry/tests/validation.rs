@@ -126,9 +126,216 @@ fn rejects_marketing_service_declared_necessary() {
     let v = set(v, "/services/1/cookies", json!([]));
     refused(
         &v,
-        PolicyErrorKind::TrackingDeclaredNecessary,
-        "services[1].category",
+        PolicyErrorKind::MissingExemption,
+        "services[1].exemption",
     );
+    // An exemption and a justification do not make its ad cookie necessary.
+    let v = set(full_value(), "/services/1/category", json!("necessary"));
+    let v = set(v, "/services/1/iframes", json!([]));
+    let v = set(v, "/services/1/exemption", json!("security"));
+    let v = set(v, "/services/1/justification", json!("We need ads"));
+    refused(
+        &v,
+        PolicyErrorKind::TrackingDeclaredNecessary,
+        "services[1].cookies[0]",
+    );
+}
+
+// Issue 16, point 1: only session-length sign-in is exempt; "remember me" is the visitor's opt-in.
+
+/// `FULL` with its session cookie made a sign-in cookie that lives `days`.
+fn persistent_login(days: u32) -> Value {
+    let v = set(
+        full_value(),
+        "/cookies/0/exemption",
+        json!("authentication"),
+    );
+    set(v, "/cookies/0/max_age_days", json!(days))
+}
+
+#[test]
+fn rejects_persistent_authentication_cookie_without_remember_me() {
+    let err = refused(
+        &persistent_login(30),
+        PolicyErrorKind::PersistentLogin,
+        "cookies[0].max_age_days",
+    );
+    assert!(err.message().contains("\"remember_me\": true"), "{err}");
+}
+
+#[test]
+fn accepts_persistent_authentication_cookie_declared_remember_me() {
+    let v = set(persistent_login(30), "/cookies/0/remember_me", json!(true));
+    assert_eq!(problems(&v), vec![]);
+    let policy = Policy::from_json(&v.to_string()).unwrap();
+    assert!(policy.cookie_for("__Host-SID").unwrap().decl.remember_me);
+}
+
+#[test]
+fn rejects_session_exemption_with_a_lifetime_even_with_remember_me() {
+    let v = set(full_value(), "/cookies/0/max_age_days", json!(1));
+    refused(
+        &v,
+        PolicyErrorKind::PersistentLogin,
+        "cookies[0].max_age_days",
+    );
+    let v = set(v, "/cookies/0/remember_me", json!(true));
+    refused(
+        &v,
+        PolicyErrorKind::PersistentLogin,
+        "cookies[0].max_age_days",
+    );
+}
+
+#[test]
+fn rejects_remember_me_on_a_session_cookie_or_a_cookie_that_is_not_for_sign_in() {
+    let v = set(
+        full_value(),
+        "/cookies/0/exemption",
+        json!("authentication"),
+    );
+    let v = set(v, "/cookies/0/remember_me", json!(true));
+    refused(
+        &v,
+        PolicyErrorKind::PersistentLogin,
+        "cookies[0].remember_me",
+    );
+    let v = set(full_value(), "/cookies/1/remember_me", json!(true));
+    refused(
+        &v,
+        PolicyErrorKind::PersistentLogin,
+        "cookies[1].remember_me",
+    );
+}
+
+// Issue 16, point 2: a necessary third-party service needs an exemption, a justification and
+// its cookies.
+
+/// `FULL` with a Stripe service in `necessary`, valid.
+fn with_stripe() -> Value {
+    set(
+        full_value(),
+        "/services/2",
+        json!({
+            "id": "stripe", "category": "necessary", "provider": "Stripe, Inc.",
+            "purpose": "Card payments", "exemption": "security",
+            "justification": "Card payments need Stripe's fraud checks",
+            "cookies": [
+                { "name": "__stripe_mid", "max_age_days": 365 },
+                { "name": "__stripe_sid", "max_age_days": 1 }
+            ]
+        }),
+    )
+}
+
+#[test]
+fn accepts_necessary_service_with_exemption_justification_and_cookies() {
+    assert_eq!(problems(&with_stripe()), vec![]);
+    let policy = Policy::from_json(&with_stripe().to_string()).unwrap();
+    let mid = policy.cookie_for("__stripe_mid").unwrap();
+    assert_eq!(
+        (mid.category, mid.exemption),
+        ("necessary", Some(consentry::Exemption::Security))
+    );
+    assert!(policy.is_required(mid.category));
+}
+
+#[test]
+fn rejects_necessary_service_without_exemption() {
+    let v = remove(with_stripe(), "/services/2/exemption");
+    refused(
+        &v,
+        PolicyErrorKind::MissingExemption,
+        "services[2].exemption",
+    );
+}
+
+#[test]
+fn rejects_necessary_service_without_a_one_line_justification() {
+    let v = remove(with_stripe(), "/services/2/justification");
+    refused(
+        &v,
+        PolicyErrorKind::NecessaryService,
+        "services[2].justification",
+    );
+    for bad in [" ", "line one\nline two", &"x".repeat(201)] {
+        let v = set(with_stripe(), "/services/2/justification", json!(bad));
+        refused(
+            &v,
+            PolicyErrorKind::NecessaryService,
+            "services[2].justification",
+        );
+    }
+}
+
+#[test]
+fn rejects_necessary_service_without_cookies_or_with_patterns_for_the_gate() {
+    let v = set(with_stripe(), "/services/2/cookies", json!([]));
+    refused(&v, PolicyErrorKind::NecessaryService, "services[2].cookies");
+    let v = set(
+        with_stripe(),
+        "/services/2/scripts",
+        json!(["https://js.stripe.com/*"]),
+    );
+    refused(&v, PolicyErrorKind::NecessaryService, "services[2].scripts");
+}
+
+#[test]
+fn rejects_sign_in_session_or_consent_exemption_for_a_service() {
+    for e in ["authentication", "session", "consent_record"] {
+        let v = set(with_stripe(), "/services/2/exemption", json!(e));
+        refused(
+            &v,
+            PolicyErrorKind::NecessaryService,
+            "services[2].exemption",
+        );
+    }
+}
+
+#[test]
+fn rejects_exemption_or_justification_on_an_optional_service() {
+    let v = set(full_value(), "/services/0/exemption", json!("security"));
+    refused(
+        &v,
+        PolicyErrorKind::NecessaryService,
+        "services[0].exemption",
+    );
+    let v = set(
+        full_value(),
+        "/services/0/justification",
+        json!("We like it"),
+    );
+    refused(
+        &v,
+        PolicyErrorKind::NecessaryService,
+        "services[0].justification",
+    );
+}
+
+#[test]
+fn rejects_necessary_service_cookie_with_its_own_tracking_name() {
+    let v = set(with_stripe(), "/services/2/cookies/1/name", json!("_ga"));
+    refused(
+        &v,
+        PolicyErrorKind::TrackingDeclaredNecessary,
+        "services[2].cookies[1]",
+    );
+}
+
+// Issue 16, point 3: the controller.
+
+#[test]
+fn accepts_controller_and_rejects_empty_controller_fields() {
+    let c =
+        json!({ "name": "P4P Packing Ltd", "contact": "privacy@p4p.test", "dpo": "dpo@p4p.test" });
+    let v = set(full_value(), "/controller", c);
+    assert_eq!(problems(&v), vec![]);
+    for field in ["name", "contact", "dpo"] {
+        let bad = set(v.clone(), &format!("/controller/{field}"), json!(" "));
+        refused(&bad, PolicyErrorKind::Empty, &format!("controller.{field}"));
+    }
+    let missing = remove(v.clone(), "/controller/contact");
+    assert!(Policy::from_json_unchecked(&missing.to_string()).is_err());
 }
 
 #[test]
@@ -729,7 +936,8 @@ fn every_rule_reports_its_exact_path_and_message_in_file_order() {
         (UnknownCategory, "services[0].cookies[0]", "must name a category"),
         (TrackingDeclaredNecessary, "services[0].cookies[1].category", "\"_ga\" is (or would match) an analytics or advertising cookie and cannot be strictly necessary (not exempt under ePrivacy 5(3)): declare it under \"analytics\" or \"marketing\""),
         (InvalidName, "services[1].id", "service ids use a-z, 0-9, `_` and `-`, at most 32 characters"),
-        (TrackingDeclaredNecessary, "services[1].category", "a third-party service that loads scripts is not strictly necessary: put it in an optional category"),
+        (MissingExemption, "services[1].exemption", "necessary service \"Ads\" must name its exemption (\"security\" for fraud prevention, \"load_balancing\", \"ui_preference\") and a \"justification\", or move to an optional category"),
+        (NecessaryService, "services[1].justification", "necessary service \"Ads\" must say in one line why visitors cannot do without it (e.g. \"Card payments need Stripe's fraud checks\")"),
         (InvalidName, "services[1].cookies[0].name", "\"a;b\" is not a cookie name (RFC 6265 token; `*` for patterns)"),
         (MissingExemption, "services[1].cookies[0].exemption", "necessary cookie \"a;b\" must name its exemption: authentication, session, security, load_balancing, ui_preference or consent_record"),
         (UnknownCategory, "services[1].cookies[1].category", "unknown category \"nope\"; the policy defines: necessary, analytics, stats, Prefs, marketing, analytics"),
