@@ -7,7 +7,9 @@
 //! `cargo xtask web` into `pkg/check/` and run by the hand-written command
 //! `pkg/consentry-check.mjs`. Pages never load it.
 //!
-//! [`problems`] is the Rust API; [`check`] is the one function the wasm module exports.
+//! [`problems`] is the Rust API; [`check`] and [`notice`] are the functions the wasm module
+//! exports (`npx consentry-check --notice md|html policy.json` prints the cookie and tracking
+//! section of the privacy notice for a valid policy).
 //!
 //! ```
 //! let json = consentry_check::check(r#"{ "revison": 1 }"#);
@@ -64,6 +66,31 @@ pub fn check(text: &str) -> String {
         .collect();
     // Serialising strings into a `Vec` cannot fail.
     serde_json::to_string(&found).unwrap_or_default()
+}
+
+/// The cookie and tracking section of a privacy notice for a valid policy, as Markdown
+/// (`format` `"md"`) or HTML (`"html"`); the empty string if the policy has a problem (run
+/// [`check`] for them) or the format is neither.
+///
+/// ```
+/// let valid = r#"{ "revision": 1,
+///   "controller": { "name": "Shop Ltd", "contact": "privacy@shop.test" },
+///   "categories": { "necessary": { "required": true, "lawful_basis": "contract" } } }"#;
+/// assert!(consentry_check::notice(valid, "md").contains("Shop Ltd is responsible"));
+/// assert!(consentry_check::notice(valid, "html").starts_with("<section"));
+/// assert_eq!(consentry_check::notice(valid, "pdf"), "");
+/// assert_eq!(consentry_check::notice(r#"{ "revison": 1 }"#, "md"), "");
+/// ```
+#[wasm_bindgen]
+pub fn notice(text: &str, format: &str) -> String {
+    let Ok(policy) = Policy::from_json(text) else {
+        return String::new();
+    };
+    match format {
+        "md" => policy.notice_markdown(),
+        "html" => policy.notice_html(),
+        _ => String::new(),
+    }
 }
 
 /// A problem as [`check`] writes it, the fields in this order.
