@@ -63,6 +63,14 @@ fn push_all(out: &mut String, parts: &[&str]) {
     }
 }
 
+/// A space and a link whose text is its address (the banner's privacy link, a service's
+/// privacy policy): no words to translate.
+fn link(out: &mut String, url: &str) {
+    put(out, " <a href=\"", url);
+    put(out, "\">", url);
+    out.push_str("</a>");
+}
+
 fn button(out: &mut String, action: &str, label: &str) {
     push_all(
         out,
@@ -88,12 +96,19 @@ pub(crate) fn render(
     put(&mut o, "<h2 id=\"consentry-title\">", t.title);
     put(&mut o, "</h2><p id=\"consentry-body\">", t.body);
     if let Some(url) = t.privacy_url {
-        put(&mut o, " <a href=\"", url);
-        put(&mut o, "\">", url);
-        o.push_str("</a>");
+        link(&mut o, url);
     }
     o.push_str("</p>");
     if layer == 2 {
+        // Who is responsible (GDPR Art 13(1)(a)-(b)), compactly: name · contact · DPO.
+        if let Some(c) = &policy.controller {
+            put(&mut o, "<p>", &c.name);
+            put(&mut o, " · ", &c.contact);
+            if let Some(dpo) = &c.dpo {
+                put(&mut o, " · ", dpo);
+            }
+            o.push_str("</p>");
+        }
         for (id, cat) in policy.categories.iter() {
             let (title, desc) = t.category(id);
             put(
@@ -116,6 +131,9 @@ pub(crate) fn render(
                 }
                 put(&mut o, "<li><b>", &s.provider);
                 put(&mut o, "</b>: ", &s.purpose);
+                if let Some(url) = &s.privacy_policy_url {
+                    link(&mut o, url);
+                }
                 o.push_str("</li>");
             }
             for c in policy.cookies() {
@@ -207,5 +225,28 @@ mod tests {
         assert!(on.contains("data-consentry-category=\"analytics\" checked>"));
         let ph = placeholder(&p.texts_for("en"), "analytics");
         assert!(ph.contains("data-consentry-allow=\"analytics\"") && ph.contains("Analytics"));
+    }
+
+    /// Issue 16, point 3: who is responsible, and each provider's privacy policy, in the second
+    /// layer only.
+    #[wasm_bindgen_test]
+    fn second_layer_names_the_controller_and_links_each_privacy_policy() {
+        let p = Policy::from_json(
+            r#"{"revision":1,"categories":{"necessary":{"required":true,"lawful_basis":"contract"},
+              "analytics":{"lawful_basis":"consent"}},
+              "controller":{"name":"Shop <Ltd>","contact":"privacy@shop.test","dpo":"dpo@shop.test"},
+              "services":[{"id":"ga","category":"analytics","provider":"Google LLC","purpose":"Stats",
+                "privacy_policy_url":"https://policies.google.com/privacy?a&b",
+                "cookies":[{"name":"_ga","max_age_days":395}]},
+                {"id":"stripe","category":"necessary","provider":"Stripe","purpose":"Payments",
+                "exemption":"security","justification":"Fraud checks","cookies":[{"name":"__stripe_mid","max_age_days":365}]}]}"#,
+        )
+        .unwrap();
+        let second = render(&p, &p.texts_for("en"), 2, |_| false);
+        assert!(second.contains("<p>Shop &lt;Ltd&gt; · privacy@shop.test · dpo@shop.test</p>"));
+        assert!(second.contains("<li><b>Google LLC</b>: Stats <a href=\"https://policies.google.com/privacy?a&amp;b\">https://policies.google.com/privacy?a&amp;b</a></li>"));
+        assert!(second.contains("<li><b>Stripe</b>: Payments</li>"));
+        let first = render(&p, &p.texts_for("en"), 1, |_| false);
+        assert!(!first.contains("Shop") && !first.contains("policies.google.com"));
     }
 }

@@ -357,7 +357,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exemption: Option<Exemption>,
     /// For a service in `necessary` only: one line saying why the visitor cannot do without
-    /// it, shown in the banner and the notice. Required there.
+    /// it, shown in the notice. Required there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub justification: Option<String>,
 }
@@ -470,7 +470,6 @@ pub(crate) fn resolve_cookie<'a>(
             category: decl.category.as_deref().unwrap_or(""),
             provider: decl.provider.as_deref(),
             purpose: decl.purpose.as_deref(),
-            exemption: decl.exemption,
             service: None,
         },
         Some(s) => ResolvedCookie {
@@ -478,7 +477,6 @@ pub(crate) fn resolve_cookie<'a>(
             category: decl.category.as_deref().unwrap_or(&s.category),
             provider: Some(decl.provider.as_deref().unwrap_or(&s.provider)),
             purpose: Some(decl.purpose.as_deref().unwrap_or(&s.purpose)),
-            exemption: decl.exemption.or(s.exemption),
             service: Some(s),
         },
     }
@@ -528,8 +526,6 @@ pub struct ResolvedCookie<'a> {
     pub provider: Option<&'a str>,
     /// Purpose (own, or the service's).
     pub purpose: Option<&'a str>,
-    /// Exemption (own, or the service's).
-    pub exemption: Option<Exemption>,
     /// The service that sets it, if any.
     pub service: Option<&'a Service>,
 }
@@ -538,6 +534,14 @@ impl ResolvedCookie<'_> {
     /// The name or pattern.
     pub fn name(&self) -> &Pattern {
         &self.decl.name
+    }
+
+    /// The exemption: the cookie's own, else its service's. A method rather than a field, so
+    /// the browser module, which never reads it, does not work it out for every cookie.
+    pub fn exemption(&self) -> Option<Exemption> {
+        self.decl
+            .exemption
+            .or(self.service.and_then(|s| s.exemption))
     }
 }
 

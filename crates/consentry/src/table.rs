@@ -110,7 +110,7 @@ impl Policy {
                 purpose: c.purpose.unwrap_or("").into(),
                 category: c.category.into(),
                 lawful_basis: basis(c.category),
-                exemption: c.exemption,
+                exemption: c.exemption(),
                 max_age_days: c.decl.max_age_days,
                 http_only: c.decl.http_only,
                 same_site: c.decl.same_site,

@@ -367,7 +367,6 @@ mod lookup {
                 category: c.category.as_deref().unwrap_or(""),
                 provider: c.provider.as_deref(),
                 purpose: c.purpose.as_deref(),
-                exemption: c.exemption,
                 service: None,
             });
         }
@@ -378,7 +377,6 @@ mod lookup {
                     category: c.category.as_deref().unwrap_or(&s.category),
                     provider: Some(c.provider.as_deref().unwrap_or(&s.provider)),
                     purpose: Some(c.purpose.as_deref().unwrap_or(&s.purpose)),
-                    exemption: c.exemption.or(s.exemption),
                     service: Some(s),
                 });
             }
