@@ -401,7 +401,7 @@ async fn account(State(site): State<AppState>, headers: HeaderMap, token: CsrfTo
     }
 }
 
-/// The privacy policy, with the cookie table generated from the policy file, the visitor's
+/// The privacy policy, with the cookie and tracking notice generated from the policy file, the visitor's
 /// current choice as the server reads it from the consent cookie, and the visitor's own consent
 /// records from the log.
 async fn privacy(
@@ -433,7 +433,7 @@ async fn privacy(
         &headers,
         &token,
         &pages::privacy(
-            &site.policy.cookie_table_html(),
+            &site.policy.notice_html(),
             choice,
             &pages::consent_records(&records),
         ),

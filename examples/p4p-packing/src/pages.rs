@@ -117,23 +117,59 @@ pub(crate) fn account(email: &str, admin: bool) -> String {
     )
 }
 
-/// The privacy policy, with the cookie table generated from the policy file and the visitor's
-/// own consent records (`records`, from [`consent_records`]).
-pub(crate) fn privacy(cookie_table: &str, choice: &str, records: &str) -> String {
+/// The privacy policy: the seed's (`/work/shared/seeds`, see `docs/seeds.md`), corrected where it
+/// contradicted the code or the law, with the cookie and tracking section generated from the
+/// policy file (`notice`, [`consentry::Policy::notice_html`]) in place of its cookie paragraphs,
+/// and the visitor's own consent records (`records`, from [`consent_records`]).
+pub(crate) fn privacy(notice: &str, choice: &str, records: &str) -> String {
     format!(
         r##"<h1>Privacy policy</h1>
-<p>This policy describes how Pro4Soft Inc. collects, uses and protects personal information
-through the P4P Packing website and its REST API.</p>
-<h2>Cookies</h2>
-<p>We use the cookies below. Google Analytics cookies are only set with your consent, which you can
-give or withdraw at any time under <a href="#" data-consentry-open>Cookie settings</a>.
-Authentication cookies are set after you sign in; they are HttpOnly and SameSite=Strict.</p>
-{cookie_table}
-<p>Your current choice, as this server reads it: <strong id="consent-choice">{choice}</strong>.</p>
+<p>This policy describes how Pro4Soft Inc. ("Pro4Soft", "we", "us") collects, uses and protects
+personal information through the P4P Packing website and its REST API (the "Service").</p>
+<h2>Personal information we collect</h2>
+<ul>
+<li>Contact form submissions: the name, email, optional company and message you send from /contact, delivered to our support inbox by email.</li>
+<li>Account registration: your email address, a hashed password, your API key and your account balance.</li>
+<li>API usage data: requests made with your API key, with timestamps and request size, to compute usage and enforce rate limits. Packing results are kept for 30 days, then deleted.</li>
+<li>Server log files: IP address, user agent, request path and time.</li>
+<li>Analytics, only with your consent: Google Analytics measures traffic; Google may receive your IP address (truncated where supported), referrer, page URL and basic device data. We do not link this to your account.</li>
+</ul>
+{notice}
+<p>Your current choice, as this server reads it: <strong id="consent-choice">{choice}</strong>.
+Change it at any time with <a href="#" data-consentry-open>Cookie settings</a>.</p>
 {records}
+<h2>How we share personal information</h2>
+<p>We do not sell personal information, and we do not share it for cross-context behavioural
+advertising. We share it only with these service providers (sub-processors), as far as they need
+it: Google LLC (analytics, with your consent), Microsoft Corporation (hosting on Microsoft Azure)
+and our email delivery provider (contact-form messages).</p>
+<h2>How long we keep it</h2>
+<ul>
+<li>Contact-form messages: up to 12 months after the last reply.</li>
+<li>Account data: for the life of the account, plus 6 months after it is closed.</li>
+<li>API usage logs: 13 months. Packing results: 30 days. Server logs: 6 months.</li>
+<li>Cookies, your cookie choice and its records: as set out under "Cookies and similar technologies" above.</li>
+</ul>
+<h2>Lawful bases (GDPR Art. 6)</h2>
+<ul>
+<li>Contract (Art. 6(1)(b)): your account, API keys, billing and the API requests you submit; the strictly necessary cookies.</li>
+<li>Legitimate interests (Art. 6(1)(f)): security logging, rate limits and fraud prevention, from our server logs.</li>
+<li>Consent (Art. 6(1)(a)): Google Analytics. You can withdraw it at any time with "Cookie settings"; you do not need your browser settings.</li>
+<li>Legal obligation (Art. 6(1)(c)): records we must keep for tax, accounting or law enforcement.</li>
+</ul>
 <h2>Your rights</h2>
-<p>You can ask for access to, correction or deletion of your personal information. California
-residents have the rights the CCPA grants; we do not sell personal information.</p>"##
+<p>You can ask for access to, correction or deletion of your personal information, restrict or
+object to processing, ask for portability, and complain to your supervisory authority. Write to
+support@pro4soft.com or use /contact; we answer within 30 days (45 days for CCPA requests).
+California residents have the rights the CCPA grants, and we will not treat you differently for
+using them.</p>
+<h2>Security</h2>
+<p>HTTPS for all traffic with HTTP Strict Transport Security; passwords stored as salted one-way
+hashes; sign-in cookies that are <code>__Host-</code>, HttpOnly and SameSite=Strict; forms
+protected against cross-site request forgery.</p>
+<h2>International transfers</h2>
+<p>Data hosted on Microsoft Azure, and Google Analytics data, may be processed in the United
+States under the EU–U.S. Data Privacy Framework and Standard Contractual Clauses.</p>"##
     )
 }
 

@@ -191,6 +191,7 @@ async fn login_form(Query(q): Query<LoginQuery>, token: CsrfToken) -> Html<Strin
 <form method="post" action="/login">{}
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<p><label><input type="checkbox" name="remember" value="1"> Keep me signed in for {AUTH_DAYS} days</label></p>
 <p><button type="submit">Sign in</button></p>
 </form>
 <p>Demo account: <code>demo@packagetrack.test</code> / <code>demo</code>.</p>"#,
@@ -203,10 +204,16 @@ async fn login_form(Query(q): Query<LoginQuery>, token: CsrfToken) -> Html<Strin
 struct LoginForm {
     email: String,
     password: String,
+    /// The unticked "Keep me signed in" box: the visitor's opt-in to the persistent sign-in
+    /// cookie the policy declares `remember_me`.
+    #[serde(default)]
+    remember: Option<String>,
 }
 
-/// Signs in: the sign-in cookie holds the account (encrypted) for the 30 days the policy
-/// declares; the session cookie a fresh signed session id.
+/// Signs in: the sign-in cookie holds the account (encrypted); the session cookie a fresh
+/// signed session id. The sign-in cookie lives the 30 days the policy declares only when the
+/// visitor ticked "Keep me signed in" (`remember_me`: their opt-in, WP29 Opinion 04/2012 exempts
+/// only session-length sign-in); otherwise it is a session cookie.
 async fn login(
     State(state): State<AppState>,
     Form(form): Form<LoginForm>,
@@ -215,8 +222,10 @@ async fn login(
     {
         return Ok(Redirect::to("/login?failed=true").into_response());
     }
-    let auth = AuthCookie::encrypted(&state.keys, AUTH_COOKIE, DEMO_ACCOUNT.0)?
-        .persistent(Duration::from_secs(u64::from(AUTH_DAYS) * 86_400));
+    let mut auth = AuthCookie::encrypted(&state.keys, AUTH_COOKIE, DEMO_ACCOUNT.0)?;
+    if form.remember.is_some() {
+        auth = auth.persistent(Duration::from_secs(u64::from(AUTH_DAYS) * 86_400));
+    }
     let session = AuthCookie::signed(&state.keys, SESSION_COOKIE, &random_token())?;
     Ok((auth, session, Redirect::to("/packages")).into_response())
 }
@@ -256,11 +265,14 @@ async fn privacy(
         r#"<h1>Privacy policy</h1>
 <p>PackageTrack Pro respects your privacy. We collect your name, email address and an encrypted
 password for your account, and the package data your facility's operators enter.</p>
-<h2>Cookies</h2>
-<p>We use essential cookies for authentication and session management only. We do not use
-advertising or third-party tracking cookies.</p>
-{}"#,
-        state.policy.cookie_table_html()
+<h2>Who we share data with</h2>
+<p>We do not sell your data. We share it only with Stripe (payments), Anthropic (AI features,
+minimum data, zero retention), Resend (transactional email), Cloudflare (photo storage) and
+Sentry (error tracking and performance monitoring on our servers; no package data in error
+reports, and no cookies in your browser).</p>
+{}
+<p>Questions: support@packagetrackpro.com.</p>"#,
+        state.policy.notice_html()
     );
     Html(page("Privacy policy", user.as_deref(), &token, &body))
 }
