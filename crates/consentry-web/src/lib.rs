@@ -37,8 +37,7 @@ use alloc::vec::Vec;
 
 use consentry::consent_mode::SignalState;
 use consentry::{
-    clear_consent_cookie, decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext,
-    Timestamp,
+    decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext, Timestamp,
 };
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -161,7 +160,7 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     let jar = dom::cookie_jar();
     let decision = decide(
         &policy,
-        cookies::read(&jar, &policy.cookie_name),
+        cookies::consent(&jar, &policy, dom::is_https()),
         &Context {
             now: t,
             region: region.as_deref(),
@@ -218,21 +217,14 @@ impl Effects {
         let jar = dom::cookie_jar();
         let mut cookies = Vec::new();
         if let Some(r) = stored {
-            let https = dom::is_https();
-            // A withdrawal forgets the choice, so the visitor is asked afresh (the receipt
-            // keeps the proof).
-            cookies.push(if r.method == Method::Withdrawal {
-                clear_consent_cookie(&app.policy, https)
-            } else {
-                r.set_cookie(&app.policy, https)
-            });
+            cookies::store_consent(&mut cookies, &app.policy, r, dom::is_https());
         }
         for (name, _) in cookies::pairs(&jar) {
             let refused = app
                 .policy
                 .cookie_for(name)
                 .is_some_and(|c| !app.allows(c.category));
-            if refused && name != app.policy.cookie_name {
+            if refused && !app.policy.is_consent_cookie(name) {
                 cookies::deletions(&mut cookies, name, &domains);
             }
         }
