@@ -216,15 +216,16 @@ impl Effects {
         let domains = cookies::domains(&host);
         let jar = dom::cookie_jar();
         let mut cookies = Vec::new();
+        let https = dom::is_https();
         if let Some(r) = stored {
-            cookies::store_consent(&mut cookies, &app.policy, r, dom::is_https());
+            cookies::store_consent(&mut cookies, &app.policy, r, https);
         }
         for (name, _) in cookies::pairs(&jar) {
             let refused = app
                 .policy
                 .cookie_for(name)
                 .is_some_and(|c| !app.allows(c.category));
-            if refused && !app.policy.is_consent_cookie(name) {
+            if refused && !app.policy.is_consent_cookie_name(name, https) {
                 cookies::deletions(&mut cookies, name, &domains);
             }
         }

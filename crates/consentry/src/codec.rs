@@ -389,12 +389,31 @@ impl Policy {
     /// # Ok::<(), consentry::PolicyError>(())
     /// ```
     pub fn consent_cookie_name(&self, https: bool) -> String {
-        let mut name = String::new();
-        if https && self.cookie_domain.is_none() {
-            name.push_str(HOST_PREFIX);
-        }
+        let mut name = String::from(self.consent_cookie_prefix(https));
         name.push_str(&self.cookie_name);
         name
+    }
+
+    /// Is `name` the consent cookie's name on a page served over HTTPS (`https`) or plain
+    /// HTTP, [`Policy::consent_cookie_name`]? (Without building the name: what the browser
+    /// module reads `document.cookie` with.)
+    ///
+    /// ```
+    /// use consentry::Policy;
+    /// let policy = Policy::read_json(r#"{ "revision": 1, "categories": {} }"#)?;
+    /// assert!(policy.is_consent_cookie_name("__Host-consentry", true));
+    /// assert!(!policy.is_consent_cookie_name("consentry", true));
+    /// assert!(policy.is_consent_cookie_name("consentry", false));
+    /// # Ok::<(), consentry::PolicyError>(())
+    /// ```
+    pub fn is_consent_cookie_name(&self, name: &str, https: bool) -> bool {
+        // Lengths and two comparisons rather than `strip_prefix`: smaller in the browser module.
+        let (n, p, c) = (
+            name.as_bytes(),
+            self.consent_cookie_prefix(https).as_bytes(),
+            self.cookie_name.as_bytes(),
+        );
+        n.len() == p.len() + c.len() && n.starts_with(p) && n.ends_with(c)
     }
 
     /// Is `name` the consent cookie's, under either of its names (`<cookie_name>`,
@@ -409,7 +428,17 @@ impl Policy {
     /// # Ok::<(), consentry::PolicyError>(())
     /// ```
     pub fn is_consent_cookie(&self, name: &str) -> bool {
-        name.strip_prefix(HOST_PREFIX).unwrap_or(name) == self.cookie_name
+        let name = name.as_bytes();
+        name.strip_prefix(HOST_PREFIX.as_bytes()).unwrap_or(name) == self.cookie_name.as_bytes()
+    }
+
+    /// `__Host-` where the consent cookie carries it (HTTPS, not shared), else nothing.
+    fn consent_cookie_prefix(&self, https: bool) -> &'static str {
+        if https && self.cookie_domain.is_none() {
+            HOST_PREFIX
+        } else {
+            ""
+        }
     }
 }
 
@@ -428,13 +457,13 @@ pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
     consent_cookie_header(policy, "", 0, secure)
 }
 
-/// `Set-Cookie` header values that delete the consent cookies this page may still hold under
-/// a name or scope it no longer reads, so they do not linger: over HTTPS, the plain-named
-/// host-only cookie written before the `__Host-` name (or planted by a page of this host);
-/// with `cookie_domain`, the host-only cookies written before the consent was shared (which
-/// would otherwise be sent beside the shared one, and a duplicated consent cookie reads as no
-/// consent). Empty when there is nothing to delete (plain HTTP, not shared). Write them with
-/// the consent cookie, after it.
+/// Appends to `out` the `Set-Cookie` header values that delete the consent cookies this page
+/// may still hold under a name or scope it no longer reads, so they do not linger: over HTTPS,
+/// the plain-named host-only cookie written before the `__Host-` name (or planted by a page of
+/// this host); with `cookie_domain`, the host-only cookies written before the consent was
+/// shared (which would otherwise be sent beside the shared one, and a duplicated consent
+/// cookie reads as no consent). Nothing over plain HTTP when not shared. Write them with the
+/// consent cookie, after it.
 ///
 /// A plain-named cookie another host planted with `Domain=` is not deleted here (this page
 /// cannot name every parent domain); over HTTPS it is ignored anyway.
@@ -443,59 +472,42 @@ pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
 /// # #[cfg(feature = "json")] {
 /// use consentry::{clear_stale_consent_cookies, Policy};
 /// let mut policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
-/// assert_eq!(clear_stale_consent_cookies(&policy, true), ["consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure"]);
-/// assert!(clear_stale_consent_cookies(&policy, false).is_empty());
+/// let stale = |policy: &Policy, secure| {
+///     let mut out = Vec::new();
+///     clear_stale_consent_cookies(policy, secure, &mut out);
+///     out
+/// };
+/// assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0"]);
+/// assert!(stale(&policy, false).is_empty());
 /// policy.cookie_domain = Some("example.com".into());
-/// assert_eq!(
-///     clear_stale_consent_cookies(&policy, true),
-///     ["consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure", "__Host-consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure"]
-/// );
+/// assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0", "__Host-consentry=; Path=/; Max-Age=0"]);
 /// # }
 /// ```
-pub fn clear_stale_consent_cookies(policy: &Policy, secure: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let plain = &policy.cookie_name;
-    let host = {
-        let mut s = String::from(HOST_PREFIX);
-        s.push_str(plain);
-        s
-    };
+pub fn clear_stale_consent_cookies(policy: &Policy, secure: bool, out: &mut Vec<String>) {
     let shared = policy.cookie_domain.is_some();
-    if secure || shared {
-        // Host-only: no `Domain`, so it deletes only the cookie written without one.
-        out.push(cookie_header(plain, None, "", 0, secure));
+    // Host-only (no `Domain`): each deletes only the cookie written without one. The same
+    // text as the browser module's other deletions, and one push in a loop: smaller there.
+    for (prefix, stale) in [("", secure || shared), (HOST_PREFIX, secure && shared)] {
+        if stale {
+            let mut s = String::new();
+            s.push_str(prefix);
+            s.push_str(&policy.cookie_name);
+            s.push_str("=; Path=/; Max-Age=0");
+            out.push(s);
+        }
     }
-    if secure && shared {
-        out.push(cookie_header(&host, None, "", 0, secure));
-    }
-    out
 }
 
 fn consent_cookie_header(policy: &Policy, value: &str, max_age: u64, secure: bool) -> String {
-    cookie_header(
-        &policy.consent_cookie_name(secure),
-        policy.cookie_domain.as_deref(),
-        value,
-        max_age,
-        secure,
-    )
-}
-
-fn cookie_header(
-    name: &str,
-    domain: Option<&str>,
-    value: &str,
-    max_age: u64,
-    secure: bool,
-) -> String {
     // `new` rather than `with_capacity`: pushes grow it anyway (measured 29 B gzip smaller).
     let mut out = String::new();
-    out.push_str(name);
+    out.push_str(policy.consent_cookie_prefix(secure));
+    out.push_str(&policy.cookie_name);
     out.push('=');
     out.push_str(value);
     out.push_str("; Path=/; Max-Age=");
     push_u64(&mut out, max_age);
-    if let Some(d) = domain {
+    if let Some(d) = &policy.cookie_domain {
         out.push_str("; Domain=");
         out.push_str(d);
     }

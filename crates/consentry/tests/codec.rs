@@ -549,32 +549,32 @@ fn a_shared_consent_cookie_keeps_its_plain_name_and_carries_the_domain() {
     );
 }
 
+fn stale(policy: &Policy, secure: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    clear_stale_consent_cookies(policy, secure, &mut out);
+    out
+}
+
 #[test]
 fn stale_consent_cookies_are_the_names_and_scopes_no_longer_read() {
     let mut policy = eight();
     // HTTPS, host-only: the plain name written before `__Host-` (or planted by this host).
-    assert_eq!(
-        clear_stale_consent_cookies(&policy, true),
-        ["consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure"]
-    );
-    assert!(clear_stale_consent_cookies(&policy, false).is_empty());
+    assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0"]);
+    assert!(stale(&policy, false).is_empty());
     // Shared: the host-only cookies from before, which would duplicate the shared one.
     policy.cookie_domain = Some("example.com".into());
+    assert_eq!(stale(&policy, false), ["consentry=; Path=/; Max-Age=0"]);
     assert_eq!(
-        clear_stale_consent_cookies(&policy, false),
-        ["consentry=; Path=/; Max-Age=0; SameSite=Lax"]
-    );
-    assert_eq!(
-        clear_stale_consent_cookies(&policy, true),
+        stale(&policy, true),
         [
-            "consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure",
-            "__Host-consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure"
+            "consentry=; Path=/; Max-Age=0",
+            "__Host-consentry=; Path=/; Max-Age=0"
         ]
     );
     // None of them is the cookie in use.
     for secure in [false, true] {
         let in_use = clear_consent_cookie(&policy, secure);
-        assert!(!clear_stale_consent_cookies(&policy, secure).contains(&in_use));
+        assert!(!stale(&policy, secure).contains(&in_use));
     }
 }
 
@@ -584,6 +584,14 @@ fn the_consent_cookie_is_recognised_under_both_names_only() {
     for name in ["consentry", "__Host-consentry"] {
         assert!(policy.is_consent_cookie(name), "{name}");
     }
+    assert!(policy.is_consent_cookie_name("__Host-consentry", true));
+    assert!(policy.is_consent_cookie_name("consentry", false));
+    assert!(!policy.is_consent_cookie_name("consentry", true));
+    assert!(!policy.is_consent_cookie_name("__Host-consentry", false));
+    let mut shared = policy.clone();
+    shared.cookie_domain = Some("example.com".into());
+    assert!(shared.is_consent_cookie_name("consentry", true));
+    assert!(!shared.is_consent_cookie_name("__Host-consentry", true));
     for name in [
         "",
         "__Host-",
@@ -594,6 +602,9 @@ fn the_consent_cookie_is_recognised_under_both_names_only() {
         "xconsentry",
     ] {
         assert!(!policy.is_consent_cookie(name), "{name}");
+        for https in [false, true] {
+            assert!(!policy.is_consent_cookie_name(name, https), "{name}");
+        }
     }
 }
 
