@@ -407,7 +407,6 @@ impl Policy {
     /// # Ok::<(), consentry::PolicyError>(())
     /// ```
     pub fn is_consent_cookie_name(&self, name: &str, https: bool) -> bool {
-        // Lengths and two comparisons rather than `strip_prefix`: smaller in the browser module.
         let (n, p, c) = (
             name.as_bytes(),
             self.consent_cookie_prefix(https).as_bytes(),
@@ -418,7 +417,7 @@ impl Policy {
 
     /// Is `name` the consent cookie's, under either of its names (`<cookie_name>`,
     /// `__Host-<cookie_name>`)? Such a cookie is consentry's own: the server's Set-Cookie
-    /// gate lets it through and the browser module never deletes it as a refused category's.
+    /// gate lets it through, and `Consentry::expect_cookies` accepts it.
     ///
     /// ```
     /// use consentry::Policy;
@@ -486,7 +485,7 @@ pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
 pub fn clear_stale_consent_cookies(policy: &Policy, secure: bool, out: &mut Vec<String>) {
     let shared = policy.cookie_domain.is_some();
     // Host-only (no `Domain`): each deletes only the cookie written without one. The same
-    // text as the browser module's other deletions, and one push in a loop: smaller there.
+    // text as the browser module's deletions (`Secure` is not needed to delete from HTTPS).
     for (prefix, stale) in [("", secure || shared), (HOST_PREFIX, secure && shared)] {
         if stale {
             let mut s = String::new();
