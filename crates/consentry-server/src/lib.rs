@@ -84,7 +84,17 @@
 //!   with actix-web: `.wrap()` them before it). Neither framework lets the layer see what
 //!   an outer one does, so this misuse is not detected at run time; the tests pin it down
 //!   (`tests/hardening.rs`).
-//! - HTTPS (for HSTS and the CSRF origin) comes from the connection, never from the request:
+//! - The consent cookie over HTTPS is `__Host-consentry` (`__Host-` + the policy's
+//!   `cookie_name`), which only this host can set: a plain `consentry` cookie on an HTTPS
+//!   request (a sibling subdomain can plant one with `Domain=.example.com`) grants nothing, a
+//!   duplicated one reads as no consent. Over plain HTTP (development) it is `consentry`. A
+//!   policy with `cookie_domain` shares the consent across subdomains under the plain name and
+//!   gives this protection up. **Upgrading**: a visitor whose consent was stored under the
+//!   plain name on an HTTPS site is asked once more. [`Consent::over_https`] gives the
+//!   `secure` to pass to `ConsentRecord::set_cookie` / `clear_consent_cookie` when the app
+//!   writes the consent cookie itself.
+//! - HTTPS (for HSTS, the CSRF origin and the consent cookie's name) comes from the
+//!   connection, never from the request:
 //!   with actix-web the listener (`bind_rustls` / `bind_openssl`), with axum the
 //!   [`axum::TlsConnection`] extension the app inserts on its TLS listener; or from
 //!   [`Consentry::assume_https`]; or, behind a proxy, from the `X-Forwarded-Proto` value the

@@ -67,8 +67,7 @@ use alloc::vec::Vec;
 
 use consentry::consent_mode::SignalState;
 use consentry::{
-    clear_consent_cookie, decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext,
-    Timestamp,
+    decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext, Timestamp,
 };
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -191,7 +190,7 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     let jar = dom::cookie_jar();
     let decision = decide(
         &policy,
-        cookies::read(&jar, &policy.cookie_name),
+        cookies::consent(&jar, &policy, dom::is_https()),
         &Context {
             now: t,
             region: region.as_deref(),
@@ -249,24 +248,20 @@ impl Effects {
         let domains = cookies::domains(&host);
         let jar = dom::cookie_jar();
         let mut cookies = Vec::new();
+        let https = dom::is_https();
+        // The consent cookie's name on this page (`__Host-` over HTTPS), for the memo.
+        let consent_name = app.policy.consent_cookie_name(https);
         let mut kept = Vec::new();
-        kept.push(app.policy.cookie_name.to_string());
+        kept.push(consent_name.clone());
         if let Some(r) = stored {
-            let https = dom::is_https();
-            // A withdrawal forgets the choice, so the visitor is asked afresh (the receipt
-            // keeps the proof).
-            cookies.push(if r.method == Method::Withdrawal {
-                clear_consent_cookie(&app.policy, https)
-            } else {
-                r.set_cookie(&app.policy, https)
-            });
+            cookies::store_consent(&mut cookies, &app.policy, r, https);
         }
         for (name, _) in cookies::pairs(&jar) {
             let refused = app
                 .policy
                 .cookie_for(name)
                 .is_some_and(|c| !app.allows(c.category));
-            if refused && name != app.policy.cookie_name {
+            if refused && !app.policy.is_consent_cookie_name(name, https) {
                 cookies::deletions(&mut cookies, name, &domains);
             } else if !listed(&kept, name) {
                 kept.push(name.to_string());
@@ -303,7 +298,7 @@ impl Effects {
         if let Some(r) = app.record.as_ref().filter(|_| !app.needs_prompt && !reload) {
             json::key(&mut o, "memo");
             o.push('{');
-            json::str_field(&mut o, "cookie", &app.policy.cookie_name);
+            json::str_field(&mut o, "cookie", &consent_name);
             json::key(&mut o, "from");
             json::push_int(&mut o, r.decided_at.unix());
             json::key(&mut o, "until");

@@ -66,7 +66,8 @@ mod texts;
 mod validate;
 
 pub use codec::{
-    clear_consent_cookie, is_cookie_octets, CookieError, FORMAT_VERSION, MAX_ENCODED_LEN,
+    clear_consent_cookie, clear_stale_consent_cookies, is_cookie_octets, CookieError,
+    FORMAT_VERSION, HOST_PREFIX, MAX_ENCODED_LEN,
 };
 pub use map::SortedMap;
 pub use pattern::Pattern;

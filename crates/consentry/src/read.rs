@@ -65,6 +65,7 @@ impl Policy {
             revision: 0,
             consent_max_age_days: crate::policy::DEFAULT_CONSENT_MAX_AGE_DAYS,
             cookie_name: crate::policy::DEFAULT_COOKIE_NAME.into(),
+            cookie_domain: None,
             default_region: Default::default(),
             regions: SortedMap::new(),
             categories: Categories::default(),
@@ -530,7 +531,7 @@ impl<'a> Reader<'a> {
 // more in the wasm module than splitting the string where it is used.
 
 const POLICY: &str = "revision categories consent_max_age_days cookie_name default_region regions \
-    services cookies undeclared_cookies receipt_endpoint texts";
+    services cookies undeclared_cookies receipt_endpoint cookie_domain texts";
 
 impl Fields for Policy {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -545,6 +546,7 @@ impl Fields for Policy {
             7 => Slot::Cookies(&mut self.cookies),
             8 => Slot::Undeclared(&mut self.undeclared_cookies),
             9 => Slot::OptStr(&mut self.receipt_endpoint),
+            10 => Slot::OptStr(&mut self.cookie_domain),
             _ => Slot::Texts(&mut self.texts),
         }
     }

@@ -142,6 +142,34 @@ fn is_cookie_name_pattern(name: &str) -> bool {
         .all(|b| b.is_ascii_graphic() && !SEPARATORS.contains(&b))
 }
 
+/// Starts with a prefix browsers give a meaning to (`__Host-`, `__Secure-`, in any case).
+fn has_cookie_prefix(name: &str) -> bool {
+    ["__host-", "__secure-"].iter().any(|p| {
+        name.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
+/// A domain a cookie can be shared under: at least two labels of lowercase letters, digits and
+/// `-`, not ending in a number (an IP address has no subdomains), at most 253 bytes.
+fn is_cookie_domain(domain: &str) -> bool {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    domain.len() <= 253
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(label_ok)
+        && !domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl Policy {
     /// Every problem in the policy. Empty means the policy is valid. In a fixed order: the
     /// top-level settings, categories, services (with their cookies), top-level cookies,
@@ -257,6 +285,21 @@ impl Policy {
                 "cookie_name",
                 "must be a cookie name token (letters, digits, `-`, `_`)",
             ));
+        } else if has_cookie_prefix(&self.cookie_name) {
+            out.push(PolicyError::new(
+                PolicyErrorKind::InvalidName,
+                "cookie_name",
+                "must not start with `__Host-` or `__Secure-`: give the plain name, consentry adds `__Host-` over HTTPS",
+            ));
+        }
+        if let Some(domain) = &self.cookie_domain {
+            if !is_cookie_domain(domain) {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::InvalidName,
+                    "cookie_domain",
+                    "must be a domain name such as \"example.com\": lowercase letters, digits and `-` in at least two dot-separated labels, without a leading dot, not an IP address",
+                ));
+            }
         }
         if self.default_region != RegionProfile::OptIn {
             out.push(PolicyError::new(

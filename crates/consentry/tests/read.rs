@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 /// Uses every field of the file format, escapes and `null`s included.
 const FULL: &str = r#"{
-  "revision": 7, "consent_max_age_days": 30, "cookie_name": "cc",
+  "revision": 7, "consent_max_age_days": 30, "cookie_name": "cc", "cookie_domain": "example.test",
   "default_region": "opt-in", "regions": {"US": "opt-in", "US-CA": "opt-out", "US": "opt-out"},
   "categories": {
     "necessary": {"required": true, "lawful_basis": "contract"},
