@@ -82,8 +82,9 @@ before(async () => {
 });
 after(() => env?.close());
 
+let scheme = "http";
 async function go(pg, p = "/") {
-  await pg.goto(env.url(p, APP_HOST));
+  await pg.goto(env.url(p, APP_HOST, scheme));
   await pg.waitForFunction(() => window.consentry !== undefined, null, { timeout: 10000 });
 }
 
@@ -229,6 +230,31 @@ describe("returning visitors", { skip }, () => {
       }
     });
   }
+
+  test("over HTTPS the kept plan is keyed on __Host-consentry; a planted plain cookie changes nothing", async () => {
+    scheme = "https";
+    try {
+      const { pg, log, context } = await returning("analytics");
+      try {
+        const names = (await context.cookies()).map((c) => c.name);
+        assert.ok(names.includes("__Host-consentry"), names.join());
+        // A sibling subdomain plants a plain consent cookie granting nothing: a new name, so the
+        // module decides, and it reads only the __Host- one.
+        await context.addCookies([{ name: "consentry", value: "1.1.1.AAAAAAAAAAAAAAAA.r.analytics:0", domain: ".example.test", path: "/" }]);
+        await go(pg);
+        await waitFor(() => log.matching(MODULE_RE).length === 2, { message: "the module loaded" });
+        assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), true);
+        log.clear();
+        await go(pg, "/other");
+        assert.deepEqual(log.matching(MODULE_RE), [], "kept again, with the planted name among the others");
+        assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), true);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      scheme = "http";
+    }
+  });
 
   test("a withdrawal forgets the kept plan", async () => {
     const { pg, context } = await returning("analytics");
