@@ -14,11 +14,13 @@ use crate::env::{npm_ci, root};
 /// Budget for the gate script, gzip -9 (DESIGN.md).
 pub(crate) const GATE_BUDGET: usize = 2_500;
 /// Budget for everything a site loads on a first visit (banner shown: gate, loader, glue,
-/// wasm), gzip -9. CI fails above it. The target is 15,400 (DESIGN.md, issue 14); this cap
-/// keeps what is there from growing meanwhile. It was 25,600 until the module was split from
-/// the loader for returning visitors (25,429 → 3,616 B for them), which cost a first visit
-/// 294 B (25,723 B: the release of marked markup moved into the loader, a second file).
-pub(crate) const BUNDLE_BUDGET: usize = 25_800;
+/// wasm), gzip -9. CI fails above it. The target is 15,400 (DESIGN.md, issue 14), which needs
+/// the module itself restructured (see the issue notes: by function, the policy reader, the
+/// plan writer and the banner are the largest parts); this cap keeps what is there from
+/// growing meanwhile. It was 25,600; raised by what two changes measurably cost: splitting the
+/// module from the loader for returning visitors (+294 B on a first visit, 25,429 → 3,616 B
+/// for a returning one) and the `__Host-` consent cookie (+269 B).
+pub(crate) const BUNDLE_BUDGET: usize = 26_200;
 /// Budget for what a returning visitor with a standing choice loads (gate + loader, the
 /// module's last plan kept by the loader: `consentry_web` docs, "Returning visitors"), gzip -9.
 pub(crate) const RETURNING_BUDGET: usize = 6_000;
@@ -237,7 +239,7 @@ pub(crate) fn run() -> Result<(), String> {
             row(
                 "consentry first visit (gate + all files)",
                 Some(total),
-                "budget 25,800 gzip, target 15,400, goal 12,000",
+                "budget 26,200 gzip, target 15,400, goal 12,000",
             );
             row(
                 "consentry returning visit (gate + loader)",
