@@ -4,7 +4,8 @@ use std::process::Command;
 
 use crate::env::{cargo, ensure_chromium, ensure_wasm_target, npm_ci, root, run as sh};
 
-/// Runs everything. `--quick` skips the browser parts (web build, wasm and end-to-end tests).
+/// Runs everything. `--quick` skips the fuzz smoke run and the browser parts (web build, wasm
+/// and end-to-end tests).
 pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     ensure_wasm_target()?;
     sh(cargo().args(["fmt", "--all", "--check"]))?;
@@ -41,9 +42,13 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     sh(db.env(cargo().args(["test", "--workspace", "--all-features"])))?;
     drop(db);
     if quick {
-        eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
+        eprintln!(
+            "\n--quick: skipped the fuzz smoke run, the web build, wasm tests and end-to-end tests"
+        );
         return Ok(());
     }
+    // Every fuzz target for a few seconds (`cargo xtask fuzz` runs them longer).
+    crate::fuzz::smoke()?;
     // The committed minified gate must be the minified source.
     crate::web::build_checking_gate(true)?;
     crate::bench::check_budgets()?;
