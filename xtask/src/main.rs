@@ -5,7 +5,7 @@
 //! | `test` | every check CI runs: fmt, clippy (native + wasm32), all Rust tests, a short run of each fuzz target, the web build, size budgets, wasm tests in Chromium, end-to-end tests |
 //! | `demo [--port N]` | builds the web bundle and runs the P4P Packing example on http://localhost:8080 |
 //! | `web [--stable]` | builds the npm package into `pkg/`; `--stable`: the same module built with plain stable cargo (no unstable flags) into `target/pkg-stable/` |
-//! | `bench` | prints bundle sizes beside vanilla-cookieconsent and yett |
+//! | `bench` | bundle sizes beside vanilla-cookieconsent and yett, then run time beside vanilla-cookieconsent (headless Chromium) and the gate's overhead on DOM work |
 //! | `fuzz [--seconds N] [target...]` | runs the fuzz targets in `fuzz/` (cargo-fuzz, libFuzzer) for N seconds each (default 60): executions, crashes, corpus size |
 //! | `pg` | starts a throwaway PostgreSQL server, prints `CONSENTRY_TEST_DATABASE_URL=...`, stops it on Ctrl-C or end of input |
 

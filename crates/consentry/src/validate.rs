@@ -53,6 +53,9 @@ pub enum PolicyErrorKind {
     /// An authentication or session cookie is not declared `__Host-`, `http_only: true` and
     /// `same_site: "strict"` (R23).
     InsecureAuthCookie,
+    /// The consent cookie of a choice over every category would be longer than
+    /// [`MAX_ENCODED_LEN`](crate::MAX_ENCODED_LEN): too many or too long category ids.
+    ConsentCookieTooLong,
 }
 
 impl PolicyErrorKind {
@@ -75,6 +78,7 @@ impl PolicyErrorKind {
             PolicyErrorKind::Region => "region",
             PolicyErrorKind::InvalidName => "invalid_name",
             PolicyErrorKind::InsecureAuthCookie => "insecure_auth_cookie",
+            PolicyErrorKind::ConsentCookieTooLong => "consent_cookie_too_long",
         }
     }
 }
@@ -300,6 +304,26 @@ impl Policy {
                     "must be a domain name such as \"example.com\": lowercase letters, digits and `-` in at least two dot-separated labels, without a leading dot, not an IP address",
                 ));
             }
+        }
+        // The longest record: every category granted, the longest time and id; a refusal or
+        // a custom choice is as long (`:0` for `:1`). Too long, it could never be read back,
+        // and the visitor would be asked on every page.
+        let longest = crate::ConsentRecord::accept_all(
+            self,
+            crate::Timestamp(i64::MAX),
+            crate::ConsentId::from_random_bytes([0; 12]),
+        )
+        .encode()
+        .len();
+        if longest > crate::MAX_ENCODED_LEN {
+            out.push(PolicyError::new(
+                PolicyErrorKind::ConsentCookieTooLong,
+                "categories",
+                format!(
+                    "the consent cookie would be {longest} bytes with every category chosen, over the {} allowed: use fewer or shorter category ids",
+                    crate::MAX_ENCODED_LEN
+                ),
+            ));
         }
         if self.default_region != RegionProfile::OptIn {
             out.push(PolicyError::new(
