@@ -2,7 +2,7 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `test` | every check CI runs: fmt, clippy (native + wasm32), all Rust tests, the web build, size budgets, wasm tests in Chromium, end-to-end tests |
+//! | `test` | every check CI runs: fmt, the web build (first: the server's `assets` feature embeds it), clippy (native + wasm32), all Rust tests, size budgets, wasm tests in Chromium, end-to-end tests |
 //! | `demo [--port N]` | builds the web bundle and runs the P4P Packing example on http://localhost:8080 |
 //! | `web` | builds the npm package into `pkg/` |
 //! | `bench` | prints bundle sizes beside vanilla-cookieconsent and yett |
