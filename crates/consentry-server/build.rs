@@ -3,11 +3,12 @@
 //! The files come from the first of: `$CONSENTRY_ASSETS_DIR`, this crate's `assets/` folder
 //! (a packaged copy), the workspace's `pkg/` (written by `cargo xtask web`). They are copied
 //! into `OUT_DIR` (so the bytes embedded are exactly the bytes hashed, even if the source
-//! folder changes during the build) and `OUT_DIR/assets.rs` describes them: the bundle hash
-//! (the URL folder) and each file's SHA-384 (`integrity`) and ETag. Without the feature this
-//! does nothing.
+//! folder changes during the build), each with a gzip -9 copy, and `OUT_DIR/assets.rs`
+//! describes them: the bundle hash (the URL folder) and each file's SHA-384 (`integrity`) and
+//! ETag. Without the feature this does nothing.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
@@ -53,6 +54,12 @@ fn main() {
         check(name, &bytes, &path, from);
         fs::write(out.join(name), &bytes)
             .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.join(name).display())));
+        // Deterministic: flate2 writes no file name and a zero time in the gzip header.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes).expect("gzip into memory");
+        let gz = gz.finish().expect("gzip into memory");
+        fs::write(out.join(format!("{name}.gz")), &gz)
+            .unwrap_or_else(|e| fail(&format!("cannot write {name}.gz in {}: {e}", out.display())));
         bundle.update(name.as_bytes());
         bundle.update([0]);
         bundle.update((bytes.len() as u64).to_le_bytes());
@@ -62,12 +69,15 @@ fn main() {
             "sha384-{}",
             base64::engine::general_purpose::STANDARD.encode(sha384)
         );
-        let etag = format!("\"{}\"", hex(&sha384[..8]));
+        let etag = hex(&sha384[..8]);
         writeln!(
             entries,
             "    Asset {{ name: {name:?}, content_type: {content_type:?}, \
              bytes: include_bytes!(concat!(env!(\"OUT_DIR\"), \"/consentry-assets/{name}\")), \
-             integrity: {integrity:?}, etag: {etag:?} }},"
+             gzip: include_bytes!(concat!(env!(\"OUT_DIR\"), \"/consentry-assets/{name}.gz\")), \
+             integrity: {integrity:?}, etag: {etag:?}, gzip_etag: {gzip_etag:?} }},",
+            etag = format!("\"{etag}\""),
+            gzip_etag = format!("\"{etag}-gz\""),
         )
         .expect("writing to a String");
     }

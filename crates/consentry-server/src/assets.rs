@@ -19,8 +19,11 @@ pub struct Asset {
     name: &'static str,
     content_type: &'static str,
     bytes: &'static [u8],
+    /// `bytes` compressed with gzip -9 at build time.
+    gzip: &'static [u8],
     integrity: &'static str,
     etag: &'static str,
+    gzip_etag: &'static str,
 }
 
 impl Asset {
@@ -45,7 +48,14 @@ impl Asset {
         self.integrity
     }
 
-    /// The `ETag` (quoted).
+    /// The file compressed with gzip (level 9, at build time): what is sent to a client
+    /// that accepts gzip.
+    pub fn gzip(&self) -> &'static [u8] {
+        self.gzip
+    }
+
+    /// The `ETag` (quoted) of the file as is; the gzip copy's is this with `-gz` inside the
+    /// quotes.
     pub fn etag(&self) -> &'static str {
         self.etag
     }
@@ -69,7 +79,10 @@ include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 /// `App::service(consentry_server::actix::assets_service(&assets))`.
 ///
 /// Responses: `200` with the file's `Content-Type`, [`Assets::CACHE_CONTROL`],
-/// `X-Content-Type-Options: nosniff` and an `ETag` (`304` for a matching `If-None-Match`);
+/// `X-Content-Type-Options: nosniff`, `Vary: Accept-Encoding` and an `ETag` (`304` for a
+/// matching `If-None-Match`), gzip-compressed at build time (`Content-Encoding: gzip`) when the
+/// request's `Accept-Encoding` allows gzip (a compression middleware of the app leaves such a
+/// response alone);
 /// `404` with `Cache-Control: no-store` for another hash (an older or newer build: see
 /// "Deploys" below) or another file. `GET` and `HEAD` only. No cookies.
 ///
@@ -161,6 +174,10 @@ impl Assets {
     /// itself, have no `integrity` check (an `import()` and a `fetch()` in the loader); they are
     /// fixed by their content-hashed, immutable URL, from the same origin.
     ///
+    /// With a nonce-based Content-Security-Policy, the loader's `import()` of the glue is
+    /// allowed by `'strict-dynamic'` (or `'self'`) in `script-src`, and compiling the wasm
+    /// needs `'wasm-unsafe-eval'`: the nonce covers only the tags written here.
+    ///
     /// ```
     /// # let policy = consentry_server::Policy::from_json(include_str!("../../../examples/policies/packagetrack.json"))?;
     /// let head = consentry_server::Assets::new().head(&policy, Some("DE"), Some("r4nd0m"));
@@ -198,73 +215,114 @@ impl Assets {
     }
 
     /// What to answer to a `GET` or `HEAD` of `<prefix><hash>/<file>` (the adapters' routes
-    /// match the prefix and pass the two segments), given the request's `If-None-Match`.
-    pub fn answer(hash: &str, file: &str, if_none_match: Option<&str>) -> AssetAnswer {
+    /// match the prefix and pass the two segments), given the request's `If-None-Match` and
+    /// `Accept-Encoding`.
+    pub fn answer(
+        hash: &str,
+        file: &str,
+        if_none_match: Option<&str>,
+        accept_encoding: Option<&str>,
+    ) -> AssetAnswer {
         let Some(asset) = FILES
             .iter()
             .find(|a| a.name == file)
             .filter(|_| hash == BUNDLE_HASH)
         else {
-            return AssetAnswer::NotFound;
+            return AssetAnswer {
+                asset: None,
+                gzip: false,
+                not_modified: false,
+            };
         };
-        let matches = if_none_match.is_some_and(|v| {
+        let gzip = accept_encoding.is_some_and(accepts_gzip);
+        let etag = if gzip { asset.gzip_etag } else { asset.etag };
+        let not_modified = if_none_match.is_some_and(|v| {
             v.split(',')
                 .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == "*" || t == asset.etag)
+                .any(|t| t == "*" || t == etag)
         });
-        if matches {
-            AssetAnswer::NotModified(asset)
-        } else {
-            AssetAnswer::Found(asset)
+        AssetAnswer {
+            asset: Some(asset),
+            gzip,
+            not_modified,
         }
     }
 }
 
-/// The answer to a request for a file of the bundle ([`Assets::answer`]).
+/// Does this `Accept-Encoding` allow gzip (`gzip` or `x-gzip`, not with `q=0`)?
+fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        (coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip")) && !refused
+    })
+}
+
+/// The answer to a request for a file of the bundle ([`Assets::answer`]): `200` with the
+/// file, `304` when `If-None-Match` named its `ETag` (same headers, no body), or `404` with
+/// `Cache-Control: no-store` for another hash or an unknown file.
 #[derive(Debug)]
-#[non_exhaustive]
-pub enum AssetAnswer {
-    /// `200`, with the file's headers and bytes.
-    Found(&'static Asset),
-    /// `304`: the `If-None-Match` named this file's `ETag`. Same headers, no body.
-    NotModified(&'static Asset),
-    /// `404`, `Cache-Control: no-store`: another hash or an unknown file.
-    NotFound,
+pub struct AssetAnswer {
+    asset: Option<&'static Asset>,
+    gzip: bool,
+    not_modified: bool,
 }
 
 impl AssetAnswer {
-    /// The status code.
+    /// The status code: `200`, `304` or `404`.
     pub fn status(&self) -> u16 {
-        match self {
-            AssetAnswer::Found(_) => 200,
-            AssetAnswer::NotModified(_) => 304,
-            AssetAnswer::NotFound => 404,
+        match self.asset {
+            None => 404,
+            Some(_) if self.not_modified => 304,
+            Some(_) => 200,
         }
+    }
+
+    /// The file answered with (`None` for a `404`).
+    pub fn asset(&self) -> Option<&'static Asset> {
+        self.asset
+    }
+
+    /// Is the body the gzip copy (`Content-Encoding: gzip`)?
+    pub fn is_gzip(&self) -> bool {
+        self.gzip
     }
 
     /// The response headers, names in lower case.
     pub fn headers(&self) -> Vec<(&'static str, &'static str)> {
-        match self {
-            AssetAnswer::Found(a) | AssetAnswer::NotModified(a) => vec![
-                ("content-type", a.content_type),
-                ("cache-control", Assets::CACHE_CONTROL),
-                ("x-content-type-options", "nosniff"),
-                ("etag", a.etag),
-            ],
-            AssetAnswer::NotFound => vec![
+        let Some(a) = self.asset else {
+            return vec![
                 ("content-type", "text/plain; charset=utf-8"),
                 ("cache-control", "no-store"),
                 ("x-content-type-options", "nosniff"),
-            ],
+            ];
+        };
+        let mut h = vec![
+            ("content-type", a.content_type),
+            ("cache-control", Assets::CACHE_CONTROL),
+            ("x-content-type-options", "nosniff"),
+            ("vary", "accept-encoding"),
+            ("etag", if self.gzip { a.gzip_etag } else { a.etag }),
+        ];
+        if self.gzip {
+            h.push(("content-encoding", "gzip"));
         }
+        h
     }
 
     /// The body (for `GET`; a `HEAD` answer has the same headers and no body).
     pub fn body(&self) -> &'static [u8] {
-        match self {
-            AssetAnswer::Found(a) => a.bytes,
-            AssetAnswer::NotModified(_) => b"",
-            AssetAnswer::NotFound => b"not found\n",
+        match self.asset {
+            None => b"not found\n",
+            Some(_) if self.not_modified => b"",
+            Some(a) if self.gzip => a.gzip,
+            Some(a) => a.bytes,
         }
     }
 }
@@ -326,26 +384,21 @@ mod tests {
             .bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         for a in Assets::files() {
-            assert!(
-                matches!(Assets::answer(hash, a.name(), None), AssetAnswer::Found(f) if f.name() == a.name())
-            );
+            let answer = Assets::answer(hash, a.name(), None, None);
+            assert_eq!(answer.status(), 200);
+            assert_eq!(answer.asset().map(Asset::name), Some(a.name()));
+            assert_eq!(answer.body(), a.bytes());
         }
-        assert!(matches!(
-            Assets::answer("0000000000", "consentry.js", None),
-            AssetAnswer::NotFound
-        ));
-        assert!(matches!(
-            Assets::answer(hash, "consentry.css", None),
-            AssetAnswer::NotFound
-        ));
-        assert!(matches!(
-            Assets::answer(hash, "", None),
-            AssetAnswer::NotFound
-        ));
-        assert!(matches!(
-            Assets::answer(hash, "../Cargo.toml", None),
-            AssetAnswer::NotFound
-        ));
+        for (h, file) in [
+            ("0000000000", "consentry.js"),
+            (hash, "consentry.css"),
+            (hash, ""),
+            (hash, "../Cargo.toml"),
+        ] {
+            let answer = Assets::answer(h, file, None, Some("gzip"));
+            assert_eq!(answer.status(), 404, "{h}/{file}");
+            assert!(answer.asset().is_none() && !answer.is_gzip());
+        }
     }
 
     #[test]
@@ -358,13 +411,47 @@ mod tests {
             format!("\"x\", {etag}"),
             "*".into(),
         ] {
-            let a = Assets::answer(hash, "consentry.js", Some(&inm));
+            let a = Assets::answer(hash, "consentry.js", Some(&inm), None);
             assert_eq!(a.status(), 304, "{inm}");
             assert!(a.body().is_empty());
         }
-        assert_eq!(
-            Assets::answer(hash, "consentry.js", Some("\"other\"")).status(),
-            200
-        );
+        let other = Assets::answer(hash, "consentry.js", Some("\"other\""), None);
+        assert_eq!(other.status(), 200);
+        // The gzip copy is another representation, with its own tag.
+        let gz = Assets::answer(hash, "consentry.js", Some(etag), Some("gzip"));
+        assert_eq!(gz.status(), 200);
+        let gz_etag = format!("{}-gz\"", etag.trim_end_matches('"'));
+        assert!(gz.headers().contains(&("etag", gz_etag.as_str())));
+        let again = Assets::answer(hash, "consentry.js", Some(&gz_etag), Some("gzip"));
+        assert_eq!(again.status(), 304);
+    }
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        for yes in [
+            "gzip",
+            "gzip, deflate, br, zstd",
+            "br;q=1, GZIP;q=0.5",
+            "x-gzip",
+        ] {
+            assert!(accepts_gzip(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "br",
+            "identity",
+            "gzip;q=0",
+            "gzip; q=0.0, br",
+            "*",
+            "gzipx",
+        ] {
+            assert!(!accepts_gzip(no), "{no}");
+        }
+        let hash = Assets::bundle_hash();
+        let a = Assets::answer(hash, "consentry_bg.wasm", None, Some("gzip, br"));
+        assert!(a.is_gzip());
+        assert!(a.headers().contains(&("content-encoding", "gzip")));
+        assert_eq!(a.body(), Assets::files()[3].gzip());
+        assert!(a.body().len() < Assets::files()[3].bytes().len());
     }
 }

@@ -66,8 +66,11 @@
 //! the same origin. All four are served under one folder named by a hash of all of them
 //! (the loader finds the others by fixed name beside itself), `Cache-Control: public,
 //! max-age=31536000, immutable`, `X-Content-Type-Options: nosniff`; another hash is a `404`.
-//! Compression is left to the app's middleware (tower-http's `CompressionLayer`, actix-web's
-//! `Compress`). There is no CSS file: the banner's style is in the wasm.
+//! Each file is also embedded compressed (gzip -9, at build time) and sent so to clients that
+//! accept gzip: a first visit downloads 25,723 B instead of 56,009 B, a returning visitor
+//! 3,616 B (gate and loader), measured 2026-12-03; a compression middleware of the app
+//! (tower-http's `CompressionLayer`, actix-web's `Compress`) leaves those responses as they
+//! are. There is no CSS file: the banner's style is in the wasm.
 //!
 //! The bytes are embedded at build time from, in order: the folder in `CONSENTRY_ASSETS_DIR`;
 //! the crate's `assets/` folder; the workspace's `pkg/` (built by `cargo xtask web`). Without

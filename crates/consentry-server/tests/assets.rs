@@ -1,6 +1,6 @@
 //! The `assets` feature over real HTTP on 127.0.0.1, axum and actix-web alike, each behind its
 //! consent and CSRF layers with a receipts route under the same prefix: the bundle's bytes,
-//! types, caching, integrity and 404s, and the `<head>` snippet.
+//! types, caching, gzip copies, integrity and 404s, and the `<head>` snippet.
 //!
 //! The crate cannot build with `assets` unless the bundle is built (`cargo xtask web`), so
 //! these tests never run without it: the build fails first, naming the fix.
@@ -162,6 +162,10 @@ async fn serves_every_file_as_built_with_its_type_immutable_caching_nosniff_and_
             assert_eq!(header(&res, "x-content-type-options"), "nosniff");
             assert!(header(&res, "etag").starts_with('"'));
             assert!(
+                res.headers().get("content-encoding").is_none(),
+                "{fw} {file}: as is"
+            );
+            assert!(
                 set_cookies(res.headers()).is_empty(),
                 "{fw} {file}: no cookie"
             );
@@ -171,6 +175,35 @@ async fn serves_every_file_as_built_with_its_type_immutable_caching_nosniff_and_
                 built,
                 "{fw} {file}: the built bytes"
             );
+        }
+    }
+}
+
+#[tokio::test]
+async fn gzip_copies_go_to_clients_that_accept_gzip_and_decode_to_the_same_bytes() {
+    for (fw, addr) in both() {
+        for (file, content_type) in FILES {
+            let path = url("/consentry/", file);
+            let res = get(addr, &path, &[("accept-encoding", "br, gzip".to_owned())]).await;
+            assert_eq!(res.status(), 200, "{fw} {file}");
+            assert_eq!(header(&res, "content-encoding"), "gzip", "{fw} {file}");
+            assert_eq!(header(&res, "content-type"), content_type);
+            assert_eq!(header(&res, "vary"), "accept-encoding");
+            assert!(header(&res, "etag").ends_with("-gz\""));
+            let gz = res.bytes().await.unwrap();
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain)
+                .unwrap();
+            let built = std::fs::read(source_dir().join(file)).unwrap();
+            assert_eq!(plain, built, "{fw} {file}: decodes to the built bytes");
+            assert!(gz.len() < built.len(), "{fw} {file}: smaller");
+
+            let refused = get(addr, &path, &[("accept-encoding", "gzip;q=0".to_owned())]).await;
+            assert!(
+                refused.headers().get("content-encoding").is_none(),
+                "{fw} {file}"
+            );
+            assert_eq!(refused.bytes().await.unwrap(), built);
         }
     }
 }

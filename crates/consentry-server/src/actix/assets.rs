@@ -1,6 +1,6 @@
 //! The bundle's resource.
 
-use actix_web::http::header::IF_NONE_MATCH;
+use actix_web::http::header::{ACCEPT_ENCODING, IF_NONE_MATCH};
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpRequest, HttpResponse, Resource};
 
@@ -33,15 +33,13 @@ pub fn assets_service(assets: &Assets) -> Resource {
     web::resource(format!("{}{{hash}}/{{file}}", assets.prefix()))
         .guard(guard::Any(guard::Get()).or(guard::Head()))
         .to(|req: HttpRequest| async move {
-            let inm = req
-                .headers()
-                .get(IF_NONE_MATCH)
-                .and_then(|v| v.to_str().ok());
+            let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
             let info = req.match_info();
             let answer = Assets::answer(
                 info.get("hash").unwrap_or_default(),
                 info.get("file").unwrap_or_default(),
-                inm,
+                header(IF_NONE_MATCH),
+                header(ACCEPT_ENCODING),
             );
             let mut res = HttpResponse::build(
                 StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::NOT_FOUND),

@@ -5,7 +5,7 @@ use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use http::header::IF_NONE_MATCH;
+use http::header::{ACCEPT_ENCODING, IF_NONE_MATCH};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::assets::Assets;
@@ -35,8 +35,9 @@ pub fn assets_router<S: Clone + Send + Sync + 'static>(assets: &Assets) -> Route
         &path,
         get(
             |Path((hash, file)): Path<(String, String)>, headers: HeaderMap| async move {
-                let inm = headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok());
-                let answer = Assets::answer(&hash, &file, inm);
+                let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+                let answer =
+                    Assets::answer(&hash, &file, header(IF_NONE_MATCH), header(ACCEPT_ENCODING));
                 let mut res = Response::new(Body::from(answer.body()));
                 *res.status_mut() =
                     StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::NOT_FOUND);
