@@ -236,7 +236,7 @@ describe("p4p-packing", () => {
     }
   });
 
-  test("the gate and the loader come from the crate with their integrity, immutable; the glue and wasm beside them", async () => {
+  test("the gate and the loader come from the crate with their integrity, immutable; the glue and wasm beside them, gzip", async () => {
     const head = await (await fetch(site.url("/"))).text();
     const tags = [...head.matchAll(/<script[^>]* src="(\/consentry\/[0-9a-f]{10}\/)([^"]+)" integrity="([^"]+)"/g)];
     assert.deepEqual(tags.map((t) => t[2]), ["consentry-gate.js", "consentry.js"]);
@@ -250,6 +250,7 @@ describe("p4p-packing", () => {
     const wasm = await fetch(site.url(`${tags[0][1]}consentry_bg.wasm`));
     assert.equal(wasm.status, 200);
     assert.equal(wasm.headers.get("content-type"), "application/wasm");
+    assert.equal(wasm.headers.get("content-encoding"), "gzip", "compressed at build time for clients that accept gzip");
     assert.equal((await fetch(site.url("/consentry/consentry.js"))).status, 404, "no unhashed URL");
   });
 
