@@ -82,15 +82,15 @@ include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 /// `X-Content-Type-Options: nosniff`, `Vary: Accept-Encoding` and an `ETag` (`304` for a
 /// matching `If-None-Match`), gzip-compressed at build time (`Content-Encoding: gzip`) when the
 /// request's `Accept-Encoding` allows gzip (a compression middleware of the app leaves such a
-/// response alone);
-/// `404` with `Cache-Control: no-store` for another hash (an older or newer build: see
+/// response alone); `404` with `Cache-Control: no-store` for another hash (an older or newer build: see
 /// "Deploys" below) or another file. `GET` and `HEAD` only. No cookies.
 ///
 /// # Deploys
 ///
 /// Only the current hash is served. While two builds answer side by side (a rolling
 /// deploy), a page from the new build can ask an old server for the new hash and get a `404`
-/// (not cached: `no-store`), and the browser module does not start on that page load. Deploy
+/// (not cached: `no-store`): the gate and the module do not run on that page load, and the
+/// marked tags stay inert (nothing is released, nothing tracks). Deploy
 /// all at once, route by version, or keep the old build's files available elsewhere if that
 /// matters.
 #[derive(Clone, Debug)]
