@@ -2,7 +2,7 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `test` | every check CI runs: fmt, clippy (native + wasm32), all Rust tests, a short run of each fuzz target, the web build, size budgets, wasm tests in Chromium, end-to-end tests |
+//! | `test` | every check CI runs: fmt, the web build (first: the server's `assets` feature embeds it), clippy (native + wasm32), all Rust tests, a short run of each fuzz target, size budgets, wasm tests in Chromium, end-to-end tests (and the banner suites again on the stable build) |
 //! | `demo [--port N]` | builds the web bundle and runs the P4P Packing example on http://localhost:8080 |
 //! | `web [--stable]` | builds the npm package into `pkg/`; `--stable`: the same module built with plain stable cargo (no unstable flags) into `target/pkg-stable/` |
 //! | `bench` | bundle sizes beside vanilla-cookieconsent and yett, then run time beside vanilla-cookieconsent (headless Chromium) and the gate's overhead on DOM work |
