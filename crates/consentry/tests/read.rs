@@ -323,7 +323,8 @@ fn both_refuse_lists_for_objects_and_objects_for_names() {
             "categories.a: expected an object",
         ),
         (
-            r#"[1,182,"consentry","opt-in",{},{"necessary":{"required":true,"lawful_basis":"contract"}}]"#,
+            // In the struct's field order, so that serde alone would read it.
+            r#"[1,182,"consentry",null,"opt-in",{},{"necessary":{"required":true,"lawful_basis":"contract"}}]"#,
             ".: expected an object",
         ),
         (
