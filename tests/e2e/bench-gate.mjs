@@ -11,14 +11,15 @@
 //                 five cells, then the row goes into the connected <tbody>
 //
 // Variants: no gate; the gate (crates/consentry-web/src/consentry-gate.min.js, inline as
-// `consentry_web::gate::script_tag` writes it, with the P4P Packing policy) before any choice;
-// the gate after every category was granted; yett 0.1.13 if xtask/bench/node_modules has it.
+// `consentry_web::gate::script_tag` writes it, with the P4P Packing policy) before any choice
+// (after a choice it does the same work); yett 0.1.13 if xtask/bench/node_modules has it and
+// `--no-yett` is not given.
 // Each round opens every variant in a fresh page and, after one warm-up, runs each workload
 // `--runs` times in every page in turn (order rotated), keeping each page's fastest run (load from
 // elsewhere on a shared machine only ever adds time); the table shows the median of these over
 // the rounds, and the ratio to the page without the gate.
 //
-//   node tests/e2e/bench-gate.mjs [--rounds 9] [--runs 7] [--gate FILE]...
+//   node tests/e2e/bench-gate.mjs [--rounds 7] [--runs 15] [--gate FILE]... [--no-yett] [--throttle 4]
 //
 // `--gate FILE` adds a column for another minified gate (e.g. an older one, to compare).
 // Needs Chromium (CONSENTRY_CHROMIUM, default /usr/bin/chromium) and `npm ci` in tests/e2e.
@@ -30,18 +31,24 @@ import { jsonForScript, launchBrowser, loadPolicy, REPO, startServer } from "./h
 
 const GATE_MIN = path.join(REPO, "crates/consentry-web/src/consentry-gate.min.js");
 const YETT = path.join(REPO, "xtask/bench/node_modules/yett/dist/yett.min.js");
+/** CPU throttling rate (DESIGN.md: 4x). */
 const THROTTLE = 4;
 /** The DESIGN.md budget for the gate's overhead. */
 const BUDGET = 1.15;
 
 function options(argv) {
-  const o = { rounds: 9, runs: 7, gates: [] };
+  const o = { rounds: 7, runs: 15, gates: [], yett: true, throttle: THROTTLE };
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--no-yett") {
+      o.yett = false;
+      continue;
+    }
     const [k, v = argv[++i]] = argv[i].split("=");
     if (k === "--rounds") o.rounds = Number(v);
     else if (k === "--runs") o.runs = Number(v);
     else if (k === "--gate") o.gates.push(v);
-    else throw new Error(`unknown option ${argv[i]} (--rounds N, --runs N, --gate FILE)`);
+    else if (k === "--throttle") o.throttle = Number(v);
+    else throw new Error(`unknown option ${argv[i]} (--rounds N, --runs N, --gate FILE, --no-yett, --throttle N)`);
   }
   return o;
 }
@@ -128,14 +135,12 @@ async function main() {
   const opt = options(process.argv.slice(2));
   const policy = loadPolicy("p4p-packing");
   const policyTag = `<script type="application/json" id="consentry-policy">${jsonForScript(policy)}</script>`;
-  const all = Object.keys(policy.categories);
   const gateHead = (file) => `<script>${readFileSync(file, "utf8")}</script>\n${policyTag}`;
 
   const variants = [{ name: "no gate", head: "" }];
   variants.push({ name: "gate", head: gateHead(GATE_MIN) });
-  variants.push({ name: "gate, all granted", head: gateHead(GATE_MIN), setup: `consentryGate.allow(${JSON.stringify(all)})` });
   for (const g of opt.gates) variants.push({ name: `gate ${path.basename(g)}`, head: gateHead(g) });
-  if (existsSync(YETT)) {
+  if (opt.yett && existsSync(YETT)) {
     variants.push({
       name: "yett 0.1.13",
       head: `<script>window.YETT_BLACKLIST = [/googletagmanager\\.com/];</script><script>${readFileSync(YETT, "utf8")}</script>`,
@@ -163,8 +168,7 @@ async function main() {
         const cdp = await context.newCDPSession(p);
         await p.goto(server.url(v.path));
         if (!(await p.evaluate(() => crossOriginIsolated))) throw new Error("the bench page is not cross-origin isolated");
-        if (v.setup) await p.evaluate(v.setup);
-        await cdp.send("Emulation.setCPUThrottlingRate", { rate: THROTTLE });
+        await cdp.send("Emulation.setCPUThrottlingRate", { rate: opt.throttle });
         for (const n of names) await p.evaluate((n) => __bench(n), n); // warm-up
         pages.push({ context, p, best: Object.fromEntries(names.map((n) => [n, Infinity])) });
       }
@@ -188,7 +192,7 @@ async function main() {
   for (const m of med) m.total = names.reduce((s, n) => s + m[n], 0);
   const col = 24;
   console.log(
-    `\ngate overhead on the page's own DOM work: headless Chromium, CPU ${THROTTLE}x, ` +
+    `\ngate overhead on the page's own DOM work: headless Chromium, CPU ${opt.throttle}x, ` +
       `median of ${opt.rounds} rounds of the best of ${opt.runs} runs, ms (ratio to no gate)`,
   );
   console.log("workload".padEnd(14) + variants.map((v) => v.name.padStart(col)).join(""));
