@@ -14,12 +14,14 @@
 // `consentry_web::gate::script_tag` writes it, with the P4P Packing policy) before any choice
 // (after a choice it does the same work); yett 0.1.13 if xtask/bench/node_modules has it and
 // `--no-yett` is not given.
-// Each round opens every variant in a fresh page and, after one warm-up, runs each workload
-// `--runs` times in every page in turn (order rotated), keeping each page's fastest run (load from
-// elsewhere on a shared machine only ever adds time); the table shows the median of these over
-// the rounds, and the ratio to the page without the gate.
+// Each round opens every variant in a fresh page and, after one warm-up, takes `--runs` samples
+// of each workload in every page in turn (order rotated). A sample is the mean of `--reps`
+// timed runs of the workload (about 20 ms or more at 4x): CDP's throttling suspends the page's
+// thread in slices, and a single run of a few milliseconds may fall between two (then it runs at
+// full speed). The table shows the median sample over all rounds and runs, and the ratio to the
+// page without the gate.
 //
-//   node tests/e2e/bench-gate.mjs [--rounds 7] [--runs 15] [--gate FILE]... [--no-yett] [--throttle 4]
+//   node tests/e2e/bench-gate.mjs [--rounds 5] [--runs 5] [--reps 10] [--gate FILE]... [--no-yett] [--throttle 4]
 //
 // `--gate FILE` adds a column for another minified gate (e.g. an older one, to compare).
 // Needs Chromium (CONSENTRY_CHROMIUM, default /usr/bin/chromium) and `npm ci` in tests/e2e.
@@ -37,7 +39,7 @@ const THROTTLE = 4;
 const BUDGET = 1.15;
 
 function options(argv) {
-  const o = { rounds: 7, runs: 15, gates: [], yett: true, throttle: THROTTLE };
+  const o = { rounds: 5, runs: 5, reps: 10, gates: [], yett: true, throttle: THROTTLE };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--no-yett") {
       o.yett = false;
@@ -46,9 +48,10 @@ function options(argv) {
     const [k, v = argv[++i]] = argv[i].split("=");
     if (k === "--rounds") o.rounds = Number(v);
     else if (k === "--runs") o.runs = Number(v);
+    else if (k === "--reps") o.reps = Number(v);
     else if (k === "--gate") o.gates.push(v);
     else if (k === "--throttle") o.throttle = Number(v);
-    else throw new Error(`unknown option ${argv[i]} (--rounds N, --runs N, --gate FILE, --no-yett, --throttle N)`);
+    else throw new Error(`unknown option ${argv[i]} (--rounds N, --runs N, --reps N, --gate FILE, --no-yett, --throttle N)`);
   }
   return o;
 }
@@ -100,21 +103,23 @@ const WORKLOADS = {
   },
 };
 
-/** In-page code: `__bench(name)` prepares, times one run of a workload, and empties the root. */
+/** In-page code: `__bench(name, reps)`: the mean time of `reps` runs of a workload, each prepared and cleared outside the timing. */
 function benchScript() {
   const fns = Object.entries(WORKLOADS)
     .map(([k, w]) => `${JSON.stringify(k)}: { prepare: ${w.prepare ? `function ${w.prepare}` : "null"}, run: function ${w.run} }`)
     .join(",\n");
   return `window.__workloads = {${fns}};
-window.__bench = function (name) {
-  var w = __workloads[name], root = document.getElementById("root");
+window.__bench = function (name, reps) {
+  var w = __workloads[name], root = document.getElementById("root"), t = 0;
+  for (var i = 0; i < reps; i++) {
+    root.textContent = "";
+    if (w.prepare) w.prepare(root);
+    var t0 = performance.now();
+    w.run(root);
+    t += performance.now() - t0;
+  }
   root.textContent = "";
-  if (w.prepare) w.prepare(root);
-  var t0 = performance.now();
-  w.run(root);
-  var t = performance.now() - t0;
-  root.textContent = "";
-  return t;
+  return t / reps;
 };`;
 }
 
@@ -169,18 +174,17 @@ async function main() {
         await p.goto(server.url(v.path));
         if (!(await p.evaluate(() => crossOriginIsolated))) throw new Error("the bench page is not cross-origin isolated");
         await cdp.send("Emulation.setCPUThrottlingRate", { rate: opt.throttle });
-        for (const n of names) await p.evaluate((n) => __bench(n), n); // warm-up
-        pages.push({ context, p, best: Object.fromEntries(names.map((n) => [n, Infinity])) });
+        for (const n of names) await p.evaluate((n) => __bench(n, 3), n); // warm-up
+        pages.push({ context, p });
       }
       for (let r = 0; r < opt.runs; r++) {
         for (const n of names) {
           for (let k = 0; k < pages.length; k++) {
-            const pg = pages[(k + r + round) % pages.length];
-            pg.best[n] = Math.min(pg.best[n], await pg.p.evaluate((n) => __bench(n), n));
+            const vi = (k + r + round) % pages.length;
+            times[vi][n].push(await pages[vi].p.evaluate(([n, reps]) => __bench(n, reps), [n, opt.reps]));
           }
         }
       }
-      pages.forEach((pg, vi) => names.forEach((n) => times[vi][n].push(pg.best[n])));
       for (const pg of pages) await pg.context.close();
     }
   } finally {
@@ -193,7 +197,7 @@ async function main() {
   const col = 24;
   console.log(
     `\ngate overhead on the page's own DOM work: headless Chromium, CPU ${opt.throttle}x, ` +
-      `median of ${opt.rounds} rounds of the best of ${opt.runs} runs, ms (ratio to no gate)`,
+      `median of ${opt.rounds} rounds x ${opt.runs} samples of ${opt.reps} runs, ms per run (ratio to no gate)`,
   );
   console.log("workload".padEnd(14) + variants.map((v) => v.name.padStart(col)).join(""));
   for (const n of [...names, "total"]) {
