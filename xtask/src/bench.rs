@@ -278,7 +278,7 @@ pub(crate) fn run() -> Result<(), String> {
 /// `tests/e2e/bench-gate.mjs` times four workloads on ordinary elements (2,000 appends, 2,000
 /// insertBefore, 4,000 setAttribute, a 300 x 5 table built node by node) in headless Chromium
 /// with the CPU throttled 4x, with and without the committed minified gate (and yett when
-/// `xtask/bench` has it), and prints the medians and ratios. One browser run, about a minute.
+/// `xtask/bench` has it), and prints the medians and ratios. One browser run, a few minutes.
 fn gate_overhead() -> Result<(), String> {
     let e2e = root().join("tests/e2e");
     npm_ci(&e2e)?;
