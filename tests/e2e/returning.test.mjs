@@ -47,6 +47,8 @@ const POLICY = {
 };
 
 const BODY = `<main><h1>Shop</h1>
+<img data-consent="analytics" data-src="/pixel.gif?analytics" alt="">
+<img data-consent="marketing" data-src="/pixel.gif?marketing" alt="">
 <iframe data-consent="marketing" data-src="https://video.example.test/embed/1"></iframe></main>
 <footer><a href="#top" data-consentry-open>Cookie settings</a></footer>`;
 
@@ -122,6 +124,9 @@ describe("returning visitors", { skip }, () => {
       // Marketing is not granted: its iframe stays behind the placeholder the module rendered.
       assert.equal(await pg.locator("[data-consentry-placeholder=marketing]").count(), 1);
       assert.equal(log.count("video.example.test"), 0);
+      // Pixels: the granted category's fetched, the other's not.
+      await waitFor(() => log.count("/pixel.gif?analytics") === 1, { message: "the analytics pixel" });
+      assert.equal(log.count("/pixel.gif?marketing"), 0);
       const api = await pg.evaluate(() => [window.consentry.granted("analytics"), window.consentry.granted("marketing"), window.consentry.state()]);
       assert.equal(api[0], true);
       assert.equal(api[1], false);

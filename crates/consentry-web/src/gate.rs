@@ -78,7 +78,7 @@
 //! - Markup written in the HTML (the parser, not JavaScript): use
 //!   `<script type="text/plain" data-consent="…">` and `<iframe data-consent="…" data-src="…">`,
 //!   which the module releases, and `<img data-consent="…" data-src="…">` for pixels (no `src`:
-//!   never fetched; the module does not release images yet).
+//!   never fetched until its category is granted, then the loader sets its `src`).
 //! - Images, `fetch`, `XMLHttpRequest`, beacons, `new Image().src`, CSS `url()`: not scripts,
 //!   iframes or links.
 //! - A frame that navigates to a URL (`src`) or is cross-origin: its page is its own, and must

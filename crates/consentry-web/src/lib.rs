@@ -24,7 +24,7 @@
 //! Anything else (a first visit, a changed policy or cookie, GPC turned on, an expired choice,
 //! storage unavailable) loads the module, which decides afresh. The memo is only a copy of
 //! the module's output keyed by its inputs: one codec and one set of rules, in Rust. A
-//! returning visitor then downloads the gate and the loader (3.6 KB gzip) instead of 25 KB;
+//! returning visitor then downloads the gate and the loader (3.8 KB gzip) instead of 26 KB;
 //! the API works the same, and loads the module on the first call that needs it (those calls
 //! return a promise). The storage key is part of the consent mechanism, like the consent
 //! cookie; a withdrawal removes it.
@@ -37,7 +37,7 @@
 //! | the whole module on every page (before) | 25,429 B | the banner's code and texts every time |
 //! | a second, decisions-only wasm: policy reader, codec, rules, allocator, no bindings (built with the bundle's flags and `wasm-opt` passes) | 8,131 B for that wasm alone, ≈ 10.5 KB with gate and loader | over the 6 KB target before any DOM code |
 //! | the server decides and writes the plan into the page | gate + loader | needs a consentry server: static sites get nothing |
-//! | the module's last plan, kept by the loader (chosen) | 3,616 B (gate 1,840 + loader 1,776) | works for every site; costs a first visit 294 B (release moved into the loader, one more file) |
+//! | the module's last plan, kept by the loader (chosen) | 3,770 B (gate 1,991 + loader 1,779) | works for every site; costs a first visit 294 B (release moved into the loader, one more file) |
 //!
 //! The policy comes in as the text of the policy file (or an object given to `start()`,
 //! turned back into text), read by the core's small reader [`Policy::read_json`], so
