@@ -12,7 +12,13 @@ export type CategoryId = string;
 export interface Policy {
   revision: number;
   consent_max_age_days?: number;
+  /** The consent cookie's name; sent as `__Host-<cookie_name>` over HTTPS unless `cookie_domain` is set. */
   cookie_name?: string;
+  /**
+   * Shares the consent with every host under this domain (`Domain=`, plain name). Any host under it
+   * can then plant a consent every other host reads; leave it out unless consent must be shared.
+   */
+  cookie_domain?: string;
   default_region?: "opt-in" | "opt-out";
   regions?: Record<string, "opt-in" | "opt-out">;
   categories: Record<CategoryId, {

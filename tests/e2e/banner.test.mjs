@@ -360,6 +360,72 @@ describe("banner and module", { skip }, () => {
     }
   });
 
+  test("over HTTPS the consent cookie is __Host-consentry: a plain one planted by a sibling subdomain grants nothing", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const granted = `1.1.${now - 60}.AAAAAAAAAAAAAAAA.a.analytics:1`;
+    const { page: pg, log, context } = await env.newPage();
+    try {
+      // What shop.example.test can plant for every sibling (Domain=example.test), and a
+      // host-only one left from before the __Host- name.
+      await context.addCookies([
+        { name: "consentry", value: granted, domain: ".example.test", path: "/", secure: true },
+        { name: "consentry", value: granted, url: `https://${APP_HOST}/`, secure: true },
+      ]);
+      await pg.goto(env.url("/", APP_HOST, "https"));
+      await pg.waitForFunction(() => window.consentry !== undefined, null, { timeout: 10000 });
+      await settle(pg);
+      assert.ok(await bannerVisible(pg), "a first-time visitor is asked");
+      assert.equal(log.count(GTAG_URL_RE), 0, "no gtag.js on a planted consent");
+      assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), false);
+
+      await pg.click(action("accept-all"));
+      await waitFor(() => log.count(GTAG_URL_RE) === 1, { message: "gtag.js after accept" });
+      const all = await context.cookies();
+      const host = all.filter((c) => c.name === "__Host-consentry");
+      assert.equal(host.length, 1, JSON.stringify(all));
+      assert.match(host[0].value, /\.a\.analytics:1$/);
+      // What a browser demands of a __Host- cookie: Secure, Path=/, host-only.
+      assert.equal(host[0].secure, true);
+      assert.equal(host[0].path, "/");
+      assert.equal(host[0].domain, APP_HOST);
+      // The stale host-only plain cookie is deleted; the planted one (parent domain) is not
+      // this page's to name, and is never read here.
+      const plain = all.filter((c) => c.name === "consentry").map((c) => c.domain);
+      assert.deepEqual(plain, [".example.test"]);
+
+      log.clear();
+      await pg.reload();
+      await pg.waitForFunction(() => window.consentry !== undefined);
+      await settle(pg);
+      assert.equal(await bannerVisible(pg), false, "the __Host- cookie is read back");
+      assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a duplicated consent cookie (host-only and parent domain) grants nothing", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const granted = `1.1.${now - 60}.AAAAAAAAAAAAAAAA.a.analytics:1`;
+    const { page: pg, log, context } = await env.newPage();
+    try {
+      // Two cookies of the same name on the same host need different paths (__Host- allows only
+      // `/`), so duplicates are tested on plain HTTP, where the plain name is read: one
+      // host-only, one for the parent domain.
+      await context.addCookies([
+        { name: "consentry", value: granted, domain: ".example.test", path: "/" },
+        { name: "consentry", value: granted, url: `http://${APP_HOST}/` },
+      ]);
+      await pg.goto(env.url("/", APP_HOST));
+      await pg.waitForFunction(() => window.consentry !== undefined, null, { timeout: 10000 });
+      await settle(pg);
+      assert.ok(await bannerVisible(pg), "a duplicated consent cookie is no valid consent");
+      assert.equal(log.count(GTAG_URL_RE), 0);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("keyboard only: focus moves in, Tab reaches the three buttons and stays in the dialog, Escape never decides", async () => {
     const { page: pg, context } = await open();
     try {

@@ -4,12 +4,13 @@
 //
 //   cargo build --workspace --bins && cargo xtask web && node --test tests/e2e/examples.test.mjs
 //
-// The browser-module checks need pkg/ built (`cargo xtask web`); outside CI they are skipped
-// with a message when it is not.
+// The examples serve the browser bundle from consentry-server (feature `assets`), which embeds
+// pkg/ when they are built: build it first (`cargo xtask web`). The browser-module checks are
+// skipped outside CI, with a message, when pkg/ is not built.
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { createPublicKey, verify as verifySignature } from "node:crypto";
+import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import net from "node:net";
@@ -82,7 +83,7 @@ function runToExit(name, args, timeout = 20_000) {
 /** Starts an example on a free port; resolves once it answers. `stop()` ends it (SIGTERM) and resolves once it exited. */
 async function startExample(name, args = []) {
   const port = await freePort();
-  const proc = spawn(binary(name), ["--port", String(port), "--pkg-dir", PKG_DIR, ...args], {
+  const proc = spawn(binary(name), ["--port", String(port), ...args], {
     env: { ...process.env, RUST_LOG: "info", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -209,7 +210,7 @@ function assertTableMatches(rows, names) {
 
 /** Checks the module really ran: its JS and wasm were fetched and nothing threw. */
 function assertModuleRan(log) {
-  assert.ok(log.count(/\/consentry\/consentry\.js$/) >= 1, "consentry.js was loaded");
+  assert.ok(log.count(/\/consentry\/[0-9a-f]{10}\/consentry\.js$/) >= 1, "consentry.js was loaded");
   assert.ok(log.count(/\/consentry\/.*\.wasm$/) >= 1, "the wasm module was loaded");
   assert.deepEqual(log.errors, [], "no page errors");
 }
@@ -241,14 +242,32 @@ describe("p4p-packing", () => {
     for (const p of ["/", "/contact", "/login", "/privacy"]) {
       const html = await (await fetch(site.url(p))).text();
       const head = html.slice(0, html.indexOf("</head>"));
-      const gate = head.indexOf('<script src="/consentry/consentry-gate.js"></script>');
+      const gate = head.search(/<script src="\/consentry\/[0-9a-f]{10}\/consentry-gate\.js" integrity="sha384-[A-Za-z0-9+/]{64}"><\/script>/);
       assert.ok(gate > 0 && gate === head.indexOf("<script"), `${p}: the gate is the first script`);
       assert.match(head, /<script type="application\/json" id="consentry-policy" data-sha256="[0-9a-f]{64}">/);
-      assert.match(head, /<script type="module" src="\/consentry\/consentry.js"><\/script>/);
+      assert.match(head, /<script type="module" src="\/consentry\/[0-9a-f]{10}\/consentry\.js" integrity="sha384-[A-Za-z0-9+/]{64}"><\/script>/);
       assert.match(head, /<script type="text\/plain" data-consent="analytics" async src="https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=G-P4PDEMO">/);
       assert.doesNotMatch(head, /<script(?![^>]*type="text\/plain")[^>]*googletagmanager/, `${p}: no live gtag.js tag`);
       assert.match(html, /<a href="#" data-consentry-open>Cookie settings<\/a>/);
     }
+  });
+
+  test("the gate and the loader come from the crate with their integrity, immutable; the glue and wasm beside them, gzip", async () => {
+    const head = await (await fetch(site.url("/"))).text();
+    const tags = [...head.matchAll(/<script[^>]* src="(\/consentry\/[0-9a-f]{10}\/)([^"]+)" integrity="([^"]+)"/g)];
+    assert.deepEqual(tags.map((t) => t[2]), ["consentry-gate.js", "consentry.js"]);
+    for (const [, dir, file, integrity] of tags) {
+      const res = await fetch(site.url(dir + file));
+      assert.equal(res.status, 200, file);
+      assert.equal(res.headers.get("content-type"), "text/javascript; charset=utf-8");
+      assert.equal(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
+      assert.equal(integrity, `sha384-${createHash("sha384").update(Buffer.from(await res.arrayBuffer())).digest("base64")}`, file);
+    }
+    const wasm = await fetch(site.url(`${tags[0][1]}consentry_bg.wasm`));
+    assert.equal(wasm.status, 200);
+    assert.equal(wasm.headers.get("content-type"), "application/wasm");
+    assert.equal(wasm.headers.get("content-encoding"), "gzip", "compressed at build time for clients that accept gzip");
+    assert.equal((await fetch(site.url("/consentry/consentry.js"))).status, 404, "no unhashed URL");
   });
 
   test("login sets __Host-P4PMember HttpOnly, Secure, SameSite=Strict; admin also __Host-P4PAdmin; logout removes them", async () => {
@@ -617,11 +636,11 @@ describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
     const dir = tempDataDir();
     writeFileSync(path.join(dir, "consent-log.db"), "these are somebody else's notes, not a database\n".repeat(200));
     const port = String(await freePort());
-    const foreign = await runToExit("p4p-packing", ["--port", port, "--pkg-dir", PKG_DIR, "--data-dir", dir]);
+    const foreign = await runToExit("p4p-packing", ["--port", port, "--data-dir", dir]);
     assert.notEqual(foreign.code, 0);
     assert.match(foreign.output, /cannot open the consent log in .*consent-log\.db: not a consentry log/);
     assert.doesNotMatch(foreign.output, /panicked/);
-    const down = await runToExit("p4p-packing", ["--port", port, "--pkg-dir", PKG_DIR, "--data-dir", dir, "--database-url", "postgres://p4p:secret@127.0.0.1:1/p4p"]);
+    const down = await runToExit("p4p-packing", ["--port", port, "--data-dir", dir, "--database-url", "postgres://p4p:secret@127.0.0.1:1/p4p"]);
     assert.notEqual(down.code, 0);
     assert.match(down.output, /cannot open the consent log in the PostgreSQL database of --database-url: consent log unavailable/);
     assert.doesNotMatch(down.output, /secret|panicked/, "no password, no panic");

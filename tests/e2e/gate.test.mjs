@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-import { embedHtml, GTAG_URL_RE, jsonForScript, PKG_DIR, settle, setup } from "./harness.mjs";
+import { embedHtml, GTAG_URL_RE, jsonForScript, PKG_DIR, settle, setup, waitFor } from "./harness.mjs";
 
 const GATE_JS = readFileSync(path.join(PKG_DIR, "consentry-gate.js"), "utf8");
 const escapeAttr = (s) =>
@@ -16,6 +16,7 @@ const GTAG = "https://www.googletagmanager.com/gtag/js";
 const GTM = "https://www.googletagmanager.com/gtm.js";
 const FRAME = "https://www.googletagmanager.com/ns.html";
 const FRAME_RE = /^https?:\/\/www\.googletagmanager\.com\/ns\.html/;
+const PIXEL = "https://www.google-analytics.com/pixel.gif?id=G-pixel";
 
 const POLICY = {
   revision: 1,
@@ -49,6 +50,7 @@ before(async () => {
       "/bad-policy": `<!doctype html><script src="/consentry/consentry-gate.js"></script>
         <script type="application/json" id="consentry-policy">{"services": 42}</script>`,
       "/first.js": COUNTER,
+      "/pixel": embedHtml({ policy: POLICY, module: false, body: `<img data-consent="analytics" data-src="${PIXEL}" alt="">` }),
       // Google Tag Manager's standard snippet, unchanged, high in <head> after the policy.
       "/gtm-snippet": embedHtml({
         policy: POLICY,
@@ -84,6 +86,8 @@ async function open(path = "/gate") {
     context,
     gtagUrls,
     run: (fn, arg) => page.evaluate(fn, arg),
+    /** Waits until `n` requests matched `re` (the log is filled from the browser's events). */
+    waitForUrls: (re, n) => waitFor(() => log.count(re) >= n, { message: `${n} requests matching ${re}` }),
     async settled() {
       await settle(page);
     },
@@ -470,6 +474,165 @@ describe("what is never held", () => {
     await p.run(() => consentryGate.allow(["analytics", "marketing"]));
     await p.settled();
     assert.deepEqual(p.gtagUrls(), [], "nothing is released under a bad policy");
+    await p.close();
+  });
+});
+
+// Issue 14: setHTMLUnsafe, <link rel=preload|prefetch|modulepreload>, same-origin frames' own
+// realms (srcdoc, about:blank), <img data-consent data-src> pixels.
+describe("paths added in issue 14", () => {
+  /** The first dataLayer entry of a window, as an array. */
+  const firstEntry = (w) => Array.from(w.dataLayer?.[0] ?? []);
+
+  test("setHTMLUnsafe (element and shadow root) and parseHTMLUnsafe: held like innerHTML", async () => {
+    const p = await open();
+    const native = await p.run((u) => {
+      box.setHTMLUnsafe(`<p id=kept>kept</p><iframe src="${u}?id=setHTMLUnsafe"></iframe>`);
+      const host = document.createElement("div");
+      document.body.appendChild(host);
+      host.attachShadow({ mode: "open" }).setHTMLUnsafe(`<iframe src="${u}?id=shadow"></iframe>`);
+      const doc = Document.parseHTMLUnsafe(`<iframe src="${u}?id=parsed"></iframe><link rel=preload as=script href="${u}?id=parsed-link">`);
+      document.body.append(...doc.body.childNodes);
+      // Declarative shadow DOM still works for HTML without frames.
+      const dsd = document.createElement("div");
+      document.body.appendChild(dsd);
+      dsd.setHTMLUnsafe("<div><template shadowrootmode=open><b>in shadow</b></template></div>");
+      return { dsd: !!dsd.firstElementChild.shadowRoot, kept: document.getElementById("kept")?.textContent };
+    }, FRAME);
+    assert.deepEqual(native, { dsd: true, kept: "kept" });
+    await p.settled();
+    assert.deepEqual(p.log.matching(FRAME_RE), [], "no iframe or preload request before consent");
+    await p.run(() => consentryGate.allow(["marketing"]));
+    await p.settled();
+    const ids = p.log.matching(FRAME_RE).map((u) => new URL(u).searchParams.get("id")).sort();
+    assert.deepEqual(ids, ["parsed", "parsed-link", "setHTMLUnsafe", "shadow"]);
+    await p.close();
+  });
+
+  test("<link rel=preload|prefetch|modulepreload> of a held URL is held by every path, released after allow", async () => {
+    const p = await open();
+    await p.run((u) => {
+      const link = (rel, id) => {
+        const l = document.createElement("link");
+        l.rel = rel;
+        if (rel == "preload") l.as = "script";
+        l.href = `${u}?id=${id}`;
+        return l;
+      };
+      document.head.appendChild(link("preload", "G-preload"));
+      document.head.append(link("prefetch", "G-prefetch"));
+      document.head.appendChild(link("modulepreload", "G-modulepreload"));
+      box.innerHTML = `<link rel=preload as=script href="${u}?id=G-innerHTML">`;
+      document.head.insertAdjacentHTML("beforeend", `<link rel=prefetch href="${u}?id=G-adjacentHTML">`);
+      const late = document.createElement("link");
+      late.rel = "preload";
+      late.as = "script";
+      document.head.appendChild(late);
+      late.href = `${u}?id=G-href-later`;
+      const attr = document.createElement("link");
+      attr.rel = "prefetch";
+      document.head.appendChild(attr);
+      attr.setAttribute("href", `${u}?id=G-setAttribute-later`);
+      // Not held: a URL no pattern matches.
+      const free = document.createElement("link");
+      free.rel = "prefetch";
+      free.href = "/first.js";
+      document.head.appendChild(free);
+    }, GTAG);
+    await p.settled();
+    assert.deepEqual(p.gtagUrls(), [], "no preload or prefetch of gtag before consent");
+    assert.equal(p.log.count(/\/first\.js$/), 1, "other links are not held");
+    await p.run(() => consentryGate.allow(["analytics"]));
+    await p.waitForUrls(GTAG_URL_RE, 7);
+    const ids = p.gtagUrls().map((u) => new URL(u).searchParams.get("id")).sort();
+    assert.deepEqual(ids, ["G-adjacentHTML", "G-href-later", "G-innerHTML", "G-modulepreload", "G-prefetch", "G-preload", "G-setAttribute-later"]);
+    await p.close();
+  });
+
+  test("a srcdoc frame gets the Consent Mode default before its scripts, and its inserted scripts are held", async () => {
+    const p = await open();
+    const seen = await p.run(async (u) => {
+      const f = document.createElement("iframe");
+      f.id = "doc";
+      f.srcdoc = `<script>
+        parent.__frameFirst = Array.from(window.dataLayer?.[0] ?? []).slice(0, 2).join();
+        var s = document.createElement("script"); s.src = ${JSON.stringify(`${u}?id=G-in-srcdoc`)}; document.head.appendChild(s);
+        parent.__frameHeld = !document.querySelector("script[src*=gtag]");
+      </` + "script>";
+      const loaded = new Promise((r) => f.addEventListener("load", r, { once: true }));
+      document.body.appendChild(f);
+      await loaded;
+      return [window.__frameFirst, window.__frameHeld];
+    }, GTAG);
+    assert.deepEqual(seen, ["consent,default", true]);
+    await p.settled();
+    assert.deepEqual(p.gtagUrls(), []);
+    assert.deepEqual(await p.context.cookies().then((c) => c.filter((x) => /^_ga/.test(x.name))), []);
+    await p.run(() => consentryGate.allow(["analytics"]));
+    await p.waitForUrls(GTAG_URL_RE, 1);
+    assert.deepEqual(p.gtagUrls(), [`${GTAG}?id=G-in-srcdoc`]);
+    // The released tag ran in the frame, where the denied default came first.
+    await p.page.waitForFunction(() => document.getElementById("doc").contentWindow.__gtagStandIn?.loads === 1);
+    assert.equal(await p.run(() => document.getElementById("doc").contentWindow.__gtagStandIn.consent.analytics_storage), "denied");
+    await p.close();
+  });
+
+  test("a srcdoc frame whose markup loads a held script is held as a whole until allowed", async () => {
+    const p = await open();
+    await p.run((u) => {
+      box.innerHTML = `<iframe id=held srcdoc='<script src="${u}?id=G-srcdoc-markup"></` + `script><p>x'></iframe>`;
+      const f = document.createElement("iframe");
+      f.srcdoc = `<link rel=preload as=script href="${u}?id=G-srcdoc-link">`;
+      document.body.appendChild(f);
+    }, GTAG);
+    await p.settled();
+    assert.deepEqual(p.gtagUrls(), []);
+    assert.equal(await p.run(() => document.querySelectorAll("iframe").length), 0, "held out of the DOM");
+    await p.run(() => consentryGate.allow(["analytics"]));
+    await p.waitForUrls(GTAG_URL_RE, 2);
+    assert.deepEqual(p.gtagUrls().sort(), [`${GTAG}?id=G-srcdoc-link`, `${GTAG}?id=G-srcdoc-markup`]);
+    await p.page.waitForFunction(() => document.getElementById("held")?.contentWindow.__gtagStandIn?.loads === 1);
+    assert.equal(await p.run(() => document.getElementById("held").contentWindow.dataLayer[0][1]), "default");
+    await p.close();
+  });
+
+  test("an about:blank frame's own document: default first, its scripts held; a srcdoc set later too", async () => {
+    const p = await open();
+    const r = await p.run(async (u) => {
+      const f = document.createElement("iframe");
+      document.body.appendChild(f);
+      const w = f.contentWindow, doc = f.contentDocument;
+      const s = doc.createElement("script");
+      s.src = `${u}?id=G-blank`;
+      doc.head.appendChild(s);
+      const t = doc.createElement("script");
+      doc.body.appendChild(t);
+      w.Element.prototype.setAttribute.call(t, "src", `${u}?id=G-blank-attr`);
+      const out = { first: Array.from(w.dataLayer[0]).slice(0, 2).join(), inDom: doc.querySelectorAll("script").length };
+      // A srcdoc set on an iframe already in the page: a new realm, which gets the gate too.
+      const g = document.createElement("iframe");
+      document.body.appendChild(g);
+      await new Promise((r) => setTimeout(r)); // a later task: its first document is done
+      g.srcdoc = `<script>parent.__late = Array.from(window.dataLayer?.[0] ?? []).slice(0, 2).join();
+        var s = document.createElement("script"); s.src = ${JSON.stringify(`${u}?id=G-late-srcdoc`)}; document.head.appendChild(s);</` + "script>";
+      await new Promise((r) => g.addEventListener("load", r, { once: true }));
+      out.late = window.__late;
+      return out;
+    }, GTAG);
+    assert.deepEqual(r, { first: "consent,default", inDom: 0, late: "consent,default" });
+    await p.settled();
+    assert.deepEqual(p.gtagUrls(), []);
+    await p.run(() => consentryGate.allow(["analytics"]));
+    await p.waitForUrls(GTAG_URL_RE, 3);
+    assert.deepEqual(p.gtagUrls().sort(), [`${GTAG}?id=G-blank`, `${GTAG}?id=G-blank-attr`, `${GTAG}?id=G-late-srcdoc`]);
+    await p.close();
+  });
+
+  test("<img data-consent data-src> pixels in markup are never fetched before consent", async () => {
+    const p = await open("/pixel");
+    await p.settled();
+    assert.equal(p.log.count("/pixel.gif"), 0);
+    assert.equal(await p.run(() => document.querySelector("img[data-consent]").getAttribute("data-src")), PIXEL);
     await p.close();
   });
 });

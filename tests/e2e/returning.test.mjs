@@ -47,6 +47,8 @@ const POLICY = {
 };
 
 const BODY = `<main><h1>Shop</h1>
+<img data-consent="analytics" data-src="/pixel.gif?analytics" alt="">
+<img data-consent="marketing" data-src="/pixel.gif?marketing" alt="">
 <iframe data-consent="marketing" data-src="https://video.example.test/embed/1"></iframe></main>
 <footer><a href="#top" data-consentry-open>Cookie settings</a></footer>`;
 
@@ -82,8 +84,9 @@ before(async () => {
 });
 after(() => env?.close());
 
+let scheme = "http";
 async function go(pg, p = "/") {
-  await pg.goto(env.url(p, APP_HOST));
+  await pg.goto(env.url(p, APP_HOST, scheme));
   await pg.waitForFunction(() => window.consentry !== undefined, null, { timeout: 10000 });
 }
 
@@ -121,6 +124,9 @@ describe("returning visitors", { skip }, () => {
       // Marketing is not granted: its iframe stays behind the placeholder the module rendered.
       assert.equal(await pg.locator("[data-consentry-placeholder=marketing]").count(), 1);
       assert.equal(log.count("video.example.test"), 0);
+      // Pixels: the granted category's fetched, the other's not.
+      await waitFor(() => log.count("/pixel.gif?analytics") === 1, { message: "the analytics pixel" });
+      assert.equal(log.count("/pixel.gif?marketing"), 0);
       const api = await pg.evaluate(() => [window.consentry.granted("analytics"), window.consentry.granted("marketing"), window.consentry.state()]);
       assert.equal(api[0], true);
       assert.equal(api[1], false);
@@ -229,6 +235,31 @@ describe("returning visitors", { skip }, () => {
       }
     });
   }
+
+  test("over HTTPS the kept plan is keyed on __Host-consentry; a planted plain cookie changes nothing", async () => {
+    scheme = "https";
+    try {
+      const { pg, log, context } = await returning("analytics");
+      try {
+        const names = (await context.cookies()).map((c) => c.name);
+        assert.ok(names.includes("__Host-consentry"), names.join());
+        // A sibling subdomain plants a plain consent cookie granting nothing: a new name, so the
+        // module decides, and it reads only the __Host- one.
+        await context.addCookies([{ name: "consentry", value: "1.1.1.AAAAAAAAAAAAAAAA.r.analytics:0", domain: ".example.test", path: "/" }]);
+        await go(pg);
+        await waitFor(() => log.matching(MODULE_RE).length === 2, { message: "the module loaded" });
+        assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), true);
+        log.clear();
+        await go(pg, "/other");
+        assert.deepEqual(log.matching(MODULE_RE), [], "kept again, with the planted name among the others");
+        assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), true);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      scheme = "http";
+    }
+  });
 
   test("a withdrawal forgets the kept plan", async () => {
     const { pg, context } = await returning("analytics");

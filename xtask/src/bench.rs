@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: what a site loads, raw / gzip -9 / brotli, beside vanilla-cookieconsent
 //! 3.1.0 and yett 0.1.13 installed from npm in the same run (`xtask/bench/package.json`), and
-//! the size budgets `cargo xtask test` enforces (DESIGN.md "Budgets"); then the run-time table
-//! beside vanilla-cookieconsent on the same page (`tests/e2e/bench/runtime.mjs`).
+//! the size budgets `cargo xtask test` enforces (DESIGN.md "Budgets"); then, in headless
+//! Chromium, the run-time table beside vanilla-cookieconsent on the same page
+//! (`tests/e2e/bench/runtime.mjs`) and the gate's overhead on a page's own DOM work
+//! ([`gate_overhead`]).
 //!
 //! Each file is compressed on its own (a site fetches them separately); a bundle is the sum of
 //! its files. gzip is level 9 (`flate2`), brotli quality 11, window 22 (`brotli`).
@@ -11,14 +13,17 @@ use std::path::{Path, PathBuf};
 
 use crate::env::{npm_ci, root};
 
-/// Budget for the gate script, gzip -9 (DESIGN.md).
-pub(crate) const GATE_BUDGET: usize = 2_500;
+/// Budget for the gate script, gzip -9 (DESIGN.md: render-blocking bytes ≤ 2,000 B).
+pub(crate) const GATE_BUDGET: usize = 2_000;
 /// Budget for everything a site loads on a first visit (banner shown: gate, loader, glue,
-/// wasm), gzip -9. CI fails above it. The target is 15,400 (DESIGN.md, issue 14); this cap
-/// keeps what is there from growing meanwhile. It was 25,600 until the module was split from
-/// the loader for returning visitors (25,429 → 3,616 B for them), which cost a first visit
-/// 294 B (25,723 B: the release of marked markup moved into the loader, a second file).
-pub(crate) const BUNDLE_BUDGET: usize = 25_800;
+/// wasm), gzip -9. CI fails above it. The target is 15,400 (DESIGN.md, issue 14), which needs
+/// the module itself restructured (see the issue notes: by function, the policy reader, the
+/// plan writer and the banner are the largest parts); this cap keeps what is there from
+/// growing meanwhile. It was 25,600; raised by what two changes measurably cost: splitting the
+/// module from the loader for returning visitors (+294 B on a first visit, 25,429 → 3,616 B
+/// for a returning one) and the `__Host-` consent cookie (+269 B); the gate's new held paths
+/// (+151 B) fit in it too.
+pub(crate) const BUNDLE_BUDGET: usize = 26_200;
 /// Budget for what a returning visitor with a standing choice loads (gate + loader, the
 /// module's last plan kept by the loader: `consentry_web` docs, "Returning visitors"), gzip -9.
 pub(crate) const RETURNING_BUDGET: usize = 6_000;
@@ -213,7 +218,7 @@ pub(crate) fn run() -> Result<(), String> {
     row(
         "consentry gate (consentry-gate.js)",
         Some(gate),
-        "budget 2,500 gzip, goal 2,000",
+        "budget 2,000 gzip",
     );
     row(
         "  its source (js/consentry-gate.js)",
@@ -237,7 +242,7 @@ pub(crate) fn run() -> Result<(), String> {
             row(
                 "consentry first visit (gate + all files)",
                 Some(total),
-                "budget 25,800 gzip, target 15,400, goal 12,000",
+                "budget 26,200 gzip, target 15,400, goal 12,000",
             );
             row(
                 "consentry returning visit (gate + loader)",
@@ -294,7 +299,8 @@ pub(crate) fn run() -> Result<(), String> {
         eprintln!("(the full bundle is not built: `cargo xtask web`)");
         return Ok(());
     }
-    runtime()
+    runtime()?;
+    gate_overhead()
 }
 
 /// The run-time table: `tests/e2e/bench/runtime.mjs` (consentry beside vanilla-cookieconsent on
@@ -308,6 +314,23 @@ fn runtime() -> Result<(), String> {
             .arg("bench/runtime.mjs")
             .current_dir(&e2e)
             .env("CONSENTRY_CHROMIUM", chromium),
+    )
+}
+
+/// The gate's overhead on a page's own DOM work (DESIGN.md: ≤ 1.15x the same page without it):
+/// `tests/e2e/bench-gate.mjs` times four workloads on ordinary elements (2,000 appends, 2,000
+/// insertBefore, 4,000 setAttribute, a 300 x 5 table built node by node) in headless Chromium
+/// with the CPU throttled 4x, with and without the committed minified gate (and yett when
+/// `xtask/bench` has it), and prints the medians and ratios. One browser run, a few minutes.
+fn gate_overhead() -> Result<(), String> {
+    let e2e = root().join("tests/e2e");
+    npm_ci(&e2e)?;
+    let chromium = crate::env::ensure_chromium()?;
+    crate::env::run(
+        std::process::Command::new("node")
+            .arg(e2e.join("bench-gate.mjs"))
+            .env("CONSENTRY_CHROMIUM", chromium)
+            .current_dir(&e2e),
     )
 }
 

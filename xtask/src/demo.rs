@@ -29,7 +29,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     );
     println!("  Stop with Ctrl-C.");
     println!();
-    let pkg_dir = root().join("pkg");
     let port = port.to_string();
     sh(cargo()
         .args([
@@ -44,9 +43,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "/dev/gtag.js",
             "--data-dir",
         ])
-        .arg(&data_dir)
-        .arg("--pkg-dir")
-        .arg(&pkg_dir))
+        .arg(&data_dir))
 }
 
 /// The port from `--port N` / `--port=N`, else 8080.

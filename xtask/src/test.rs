@@ -4,10 +4,19 @@ use std::process::Command;
 
 use crate::env::{cargo, ensure_chromium, ensure_wasm_target, npm_ci, root, run as sh};
 
-/// Runs everything. `--quick` skips the browser parts (web build, wasm and end-to-end tests).
+/// Runs everything. `--quick` skips the fuzz smoke run and the browser parts (wasm and
+/// end-to-end tests, budgets) and builds the web bundle only when `pkg/` has none.
 pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     ensure_wasm_target()?;
     sh(cargo().args(["fmt", "--all", "--check"]))?;
+    // consentry-server's `assets` feature (in `--all-features` below, and used by the examples)
+    // embeds the web bundle when it compiles: build the bundle before anything compiles it.
+    // The committed minified gate must be the minified source.
+    if !quick {
+        crate::web::build_checking_gate(true)?;
+    } else if !bundle_built() {
+        crate::web::build()?;
+    }
     sh(cargo().args([
         "clippy",
         "--workspace",
@@ -41,11 +50,13 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
     sh(db.env(cargo().args(["test", "--workspace", "--all-features"])))?;
     drop(db);
     if quick {
-        eprintln!("\n--quick: skipped the web build, wasm tests and end-to-end tests");
+        eprintln!(
+            "\n--quick: skipped the fuzz smoke run, the size budgets, wasm tests and end-to-end tests"
+        );
         return Ok(());
     }
-    // The committed minified gate must be the minified source.
-    crate::web::build_checking_gate(true)?;
+    // Every fuzz target for a few seconds (`cargo xtask fuzz` runs them longer).
+    crate::fuzz::smoke()?;
     crate::bench::check_budgets()?;
     let chromium = ensure_chromium()?;
     crate::web::wasm_tests()?;
@@ -72,6 +83,18 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         .current_dir(&e2e)
         .env("CONSENTRY_CHROMIUM", &chromium)
         .env("CONSENTRY_PKG_DIR", root().join(crate::web::STABLE_DIR)))
+}
+
+/// Does `pkg/` hold the bundle's files (what consentry-server's `assets` feature embeds)?
+fn bundle_built() -> bool {
+    [
+        "consentry-gate.js",
+        "consentry.js",
+        "consentry_bg.js",
+        "consentry_bg.wasm",
+    ]
+    .iter()
+    .all(|f| root().join("pkg").join(f).is_file())
 }
 
 /// Entry point for `cargo xtask test [--quick]`.

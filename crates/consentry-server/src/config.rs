@@ -26,6 +26,9 @@ struct Inner {
     policy: Arc<Policy>,
     /// The policy's cookie declarations by name, for the Set-Cookie gate.
     cookies: CookieIndex,
+    /// The consent cookie's name over HTTPS (`__Host-consentry` unless shared), worked out
+    /// once rather than per request.
+    https_cookie_name: String,
     region: RegionSource,
     hsts: Option<HstsHeader>,
     trust_forwarded_proto: bool,
@@ -48,7 +51,7 @@ struct Inner {
 ///     .trust_forwarded_proto(true)          // behind a TLS-terminating proxy
 ///     .hsts(Hsts::default().preload());
 /// let headers: &[(&str, &[u8])] = &[("cf-ipcountry", b"US"), ("x-forwarded-proto", b"https")];
-/// assert_eq!(consentry.consent(headers).region(), Some("US"));
+/// assert_eq!(consentry.consent(headers, false).region(), Some("US"));
 /// assert!(consentry.hsts_for(headers, false).is_some());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -91,6 +94,7 @@ impl Consentry {
         Consentry {
             inner: Arc::new(Inner {
                 cookies: CookieIndex::new(&policy),
+                https_cookie_name: policy.consent_cookie_name(true),
                 policy,
                 region: RegionSource::None,
                 hsts: HstsHeader::new(Hsts::default()),
@@ -110,6 +114,7 @@ impl Consentry {
                 let mut inner = Inner {
                     policy: old.policy.clone(),
                     cookies: old.cookies.clone(),
+                    https_cookie_name: old.https_cookie_name.clone(),
                     region: RegionSource::None,
                     hsts: old.hsts.clone(),
                     trust_forwarded_proto: old.trust_forwarded_proto,
@@ -232,17 +237,42 @@ impl Consentry {
 
     /// The visitor's consent for a request. Fails closed: a missing, duplicated, non-UTF-8 or
     /// malformed consent cookie reads as no consent.
-    pub fn consent<H: Headers + ?Sized>(&self, headers: &H) -> Consent {
-        self.consent_reusing(headers, &mut None)
+    ///
+    /// `transport_https` is what the server itself knows about the connection, as for
+    /// [`Consentry::is_https`]: over HTTPS the consent cookie is read only under its
+    /// `__Host-` name ([`Policy::consent_cookie_name`]), which no other host can set, and a
+    /// plain `consentry` cookie (planted by a sibling subdomain with `Domain=`, or left from
+    /// before) grants nothing. The axum and actix-web adapters pass what the connection says.
+    ///
+    /// ```
+    /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
+    /// use consentry_server::Consentry;
+    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let value = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12])).encode();
+    /// let consentry = Consentry::new(policy).clock(|| Timestamp(1_790_000_000));
+    /// let plain = format!("consentry={value}");
+    /// let host = format!("__Host-consentry={value}");
+    /// let (plain, host): (&[(&str, &[u8])], &[(&str, &[u8])]) =
+    ///     (&[("cookie", plain.as_bytes())], &[("cookie", host.as_bytes())]);
+    /// assert!(consentry.consent(plain, false).allows("analytics"));
+    /// assert!(!consentry.consent(plain, true).allows("analytics"));
+    /// assert!(consentry.consent(host, true).allows("analytics"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn consent<H: Headers + ?Sized>(&self, headers: &H, transport_https: bool) -> Consent {
+        let https = self.is_https(headers, transport_https);
+        self.consent_reusing(headers, https, &mut None)
     }
 
-    /// Like [`Consentry::consent`], but returns `last` again when this request has the same
-    /// inputs (consent cookie, `Sec-GPC`, region, current second): a memo, since the decision
-    /// is a pure function of them. The adapters keep one per connection (axum) or worker
-    /// (actix-web), so a browser's keep-alive requests are decided once per second.
+    /// Like [`Consentry::consent`], with the HTTPS decision already made (`https`, from
+    /// [`Consentry::is_https`]), but returns `last` again when this request has the same
+    /// inputs (consent cookie, HTTPS, `Sec-GPC`, region, current second): a memo, since the
+    /// decision is a pure function of them. The adapters keep one per connection (axum) or
+    /// worker (actix-web), so a browser's keep-alive requests are decided once per second.
     pub(crate) fn consent_reusing<H: Headers + ?Sized>(
         &self,
         headers: &H,
+        https: bool,
         last: &mut Option<Consent>,
     ) -> Consent {
         let policy = &self.inner.policy;
@@ -262,7 +292,7 @@ impl Consentry {
                 && r.len() <= 16
                 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
-        let cookie = match cookie_value(headers, &policy.cookie_name) {
+        let cookie = match cookie_value(headers, self.consent_cookie_name(https)) {
             Ok(v) => v,
             // Duplicated or not UTF-8: decided as an unreadable cookie.
             Err(()) => Some(""),
@@ -272,6 +302,7 @@ impl Consentry {
             let inputs = Inputs {
                 policy,
                 cookie,
+                https,
                 now,
                 gpc,
                 region: region.as_deref(),
@@ -283,6 +314,7 @@ impl Consentry {
         let consent = Consent::new(
             policy.clone(),
             cookie.map(str::to_owned),
+            https,
             now,
             gpc,
             region.map(Cow::into_owned),
@@ -291,14 +323,25 @@ impl Consentry {
         consent
     }
 
+    /// The consent cookie's name for a request over HTTPS (`https`) or plain HTTP: as
+    /// [`Policy::consent_cookie_name`] says, without building it.
+    fn consent_cookie_name(&self, https: bool) -> &str {
+        if https {
+            &self.inner.https_cookie_name
+        } else {
+            &self.inner.policy.cookie_name
+        }
+    }
+
     /// The consent after this response: when the response itself sets the consent cookie (the
-    /// visitor just chose), its value replaces the request's.
+    /// visitor just chose) under the name the request's consent is read from (`__Host-` over
+    /// HTTPS, see [`Consentry::consent`]), its value replaces the request's.
     pub fn consent_after<'a>(
         &self,
         request: &Consent,
         set_cookies: impl IntoIterator<Item = &'a [u8]>,
     ) -> Option<Consent> {
-        let name = self.inner.policy.cookie_name.as_bytes();
+        let name = self.consent_cookie_name(request.over_https()).as_bytes();
         let value = set_cookies.into_iter().find_map(|h| {
             // The prefix first, on bytes: most responses set other cookies. (`h` is UTF-8
             // exactly when `rest` is: the name and `=` are whole characters.)
@@ -309,6 +352,7 @@ impl Consentry {
         Some(Consent::new(
             self.inner.policy.clone(),
             Some(value),
+            request.over_https(),
             self.now(),
             request.gpc(),
             request.region().map(str::to_owned),
@@ -411,7 +455,7 @@ impl Consentry {
     {
         for name in names {
             let name = name.as_ref();
-            if name == self.inner.policy.cookie_name || name == CSRF_COOKIE {
+            if self.inner.policy.is_consent_cookie(name) || name == CSRF_COOKIE {
                 continue;
             }
             match self.inner.cookies.get(name) {
@@ -585,7 +629,7 @@ mod tests {
         let _shared = c.clone();
         let c = c.without_hsts();
         let headers: &[(&str, &[u8])] = &[("x-geo", b"us")];
-        let consent = c.consent(headers);
+        let consent = c.consent(headers, false);
         assert_eq!(consent.region(), Some("US"));
         // US is opt-out in this policy: analytics on until refused.
         assert!(consent.allows("analytics"));
@@ -596,8 +640,8 @@ mod tests {
         let c = Consentry::new(policy()).region_header("x-geo");
         let mut last = None;
         let a: &[(&str, &[u8])] = &[("cookie", b"consentry=x"), ("x-geo", b"DE")];
-        let first = c.consent_reusing(a, &mut last);
-        let again = c.consent_reusing(a, &mut last);
+        let first = c.consent_reusing(a, false, &mut last);
+        let again = c.consent_reusing(a, false, &mut last);
         assert!(Arc::ptr_eq(&first.inner_arc(), &again.inner_arc()));
         for other in [
             &[("cookie", &b"consentry=y"[..]), ("x-geo", b"DE")][..],
@@ -610,9 +654,71 @@ mod tests {
             &[("x-geo", b"DE")],
         ] {
             let mut last = Some(first.clone());
-            let next = c.consent_reusing(other, &mut last);
+            let next = c.consent_reusing(other, false, &mut last);
             assert!(!Arc::ptr_eq(&first.inner_arc(), &next.inner_arc()));
         }
+    }
+
+    #[test]
+    fn a_consent_read_over_plain_http_is_not_reused_over_https() {
+        let c = Consentry::new(policy());
+        // The same value under both names: only the HTTPS decision tells the requests apart.
+        let both: &[(&str, &[u8])] = &[("cookie", b"consentry=x; __Host-consentry=x")];
+        let mut last = None;
+        let plain = c.consent_reusing(both, false, &mut last);
+        let https = c.consent_reusing(both, true, &mut last);
+        assert!(!Arc::ptr_eq(&plain.inner_arc(), &https.inner_arc()));
+        assert!(!plain.over_https() && https.over_https());
+    }
+
+    #[test]
+    fn consent_reads_the_host_prefixed_name_when_the_request_is_https() {
+        fn now() -> Timestamp {
+            Timestamp(1_790_000_000)
+        }
+        let p = policy();
+        let all = consentry::ConsentRecord::accept_all(
+            &p,
+            now(),
+            consentry::ConsentId::from_random_bytes([1; 12]),
+        )
+        .encode();
+        let c = Consentry::new(p).clock(now).trust_forwarded_proto(true);
+        let plain = format!("consentry={all}");
+        let host = format!("__Host-consentry={all}");
+        for (cookie, proxy, tls, granted) in [
+            (&plain, "http", false, true),
+            (&plain, "https", false, false),
+            (&plain, "http", true, false),
+            (&host, "https", false, true),
+            (&host, "http", true, true),
+            (&host, "http", false, false),
+        ] {
+            let headers: &[(&str, &[u8])] = &[
+                ("cookie", cookie.as_bytes()),
+                ("x-forwarded-proto", proxy.as_bytes()),
+            ];
+            let consent = c.consent(headers, tls);
+            assert_eq!(
+                consent.allows("analytics"),
+                granted,
+                "{cookie} {proxy} {tls}"
+            );
+            assert_eq!(consent.over_https(), proxy == "https" || tls);
+        }
+        // The consent a response sets is looked for under the request's name.
+        let https = c.consent(&[][..], true);
+        let set_host = format!("__Host-consentry={all}; Path=/; Secure");
+        let set_plain = format!("consentry={all}; Path=/");
+        assert!(c.consent_after(&https, [set_plain.as_bytes()]).is_none());
+        let after = c.consent_after(&https, [set_host.as_bytes()]).unwrap();
+        assert!(after.allows("analytics") && after.over_https());
+        let http = c.consent(&[][..], false);
+        assert!(c.consent_after(&http, [set_host.as_bytes()]).is_none());
+        assert!(c
+            .consent_after(&http, [set_plain.as_bytes()])
+            .unwrap()
+            .allows("analytics"));
     }
 
     #[test]
@@ -632,16 +738,16 @@ mod tests {
         let granted: &[(&str, &[u8])] = &[("cookie", cookie.as_bytes()), ("x-geo", b"US")];
         let refused: &[(&str, &[u8])] = &[("sec-gpc", b"1"), ("x-geo", b"DE")];
         let mut last = None;
-        let first = c.consent_reusing(granted, &mut last);
+        let first = c.consent_reusing(granted, false, &mut last);
         assert!(first.allows("analytics") && first.decision().record().is_some());
         let at = Arc::as_ptr(&first.inner_arc()).cast::<u8>();
         drop(first);
-        let second = c.consent_reusing(refused, &mut last);
+        let second = c.consent_reusing(refused, false, &mut last);
         assert_eq!(Arc::as_ptr(&second.inner_arc()).cast::<u8>(), at);
         assert!(!second.allows("analytics") && second.decision().record().is_none());
         assert_eq!((second.region(), second.gpc()), (Some("DE"), true));
         // Held elsewhere (a request still running): a new one, the held one unchanged.
-        let third = c.consent_reusing(granted, &mut last);
+        let third = c.consent_reusing(granted, false, &mut last);
         assert!(!Arc::ptr_eq(&second.inner_arc(), &third.inner_arc()));
         assert!(third.allows("analytics") && !second.allows("analytics"));
     }
@@ -650,7 +756,7 @@ mod tests {
     fn rejects_odd_region_hints_and_reads_gpc_strictly() {
         let c = Consentry::new(policy()).region_header("X-Geo");
         let headers: &[(&str, &[u8])] = &[("x-geo", b"US; drop table"), ("sec-gpc", b"true")];
-        let consent = c.consent(headers);
+        let consent = c.consent(headers, false);
         assert_eq!(consent.region(), None);
         assert!(!consent.gpc());
         assert!(!consent.allows("analytics"));
@@ -719,7 +825,8 @@ mod tests {
                 "__Host-P4PMember",
                 "__Host-P4PAdmin",
                 "__Host-csrf",
-                "consentry"
+                "consentry",
+                "__Host-consentry"
             ])
             .is_ok());
         assert!(c.clone().expect_cookies(Vec::<String>::new()).is_ok());

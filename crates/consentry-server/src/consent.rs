@@ -18,7 +18,7 @@ use consentry::{decide, decide_allowed, AllowedSet, Context, Decision, Policy, T
 /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
 /// let consentry = Consentry::new(policy);
 /// let headers: &[(&str, &[u8])] = &[("cookie", b"consentry=garbage")];
-/// let consent = consentry.consent(headers);
+/// let consent = consentry.consent(headers, false);
 /// assert!(consent.allows("necessary"));
 /// assert!(!consent.allows("analytics"));
 /// assert!(consent.gtag_snippet("G-ABC123", None).is_none());
@@ -37,6 +37,8 @@ pub(crate) struct Inputs<'a> {
     pub(crate) policy: &'a Arc<Policy>,
     /// As in [`Inner::cookie`].
     pub(crate) cookie: Option<&'a str>,
+    /// As in [`Inner::https`].
+    pub(crate) https: bool,
     pub(crate) now: Timestamp,
     pub(crate) gpc: bool,
     pub(crate) region: Option<&'a str>,
@@ -48,6 +50,9 @@ struct Inner {
     /// The consent cookie's value: `Some("")` stands for an unreadable one (duplicated, not
     /// UTF-8), which decides as invalid.
     cookie: Option<String>,
+    /// The request came over HTTPS: the cookie was read under `__Host-<cookie_name>` (unless
+    /// the policy shares it), and a response's consent cookie is looked for under that name.
+    https: bool,
     now: Timestamp,
     gpc: bool,
     region: Option<String>,
@@ -63,6 +68,7 @@ impl Consent {
     pub(crate) fn new(
         policy: Arc<Policy>,
         cookie: Option<String>,
+        https: bool,
         now: Timestamp,
         gpc: bool,
         region: Option<String>,
@@ -71,6 +77,7 @@ impl Consent {
             inner: Arc::new(Inner {
                 policy,
                 cookie,
+                https,
                 now,
                 gpc,
                 region,
@@ -91,6 +98,7 @@ impl Consent {
         }
         set_text(&mut inner.cookie, new.cookie);
         set_text(&mut inner.region, new.region);
+        inner.https = new.https;
         inner.now = new.now;
         inner.gpc = new.gpc;
         inner.decision = OnceLock::new();
@@ -103,6 +111,7 @@ impl Consent {
     pub(crate) fn has_inputs(&self, inputs: &Inputs<'_>) -> bool {
         Arc::ptr_eq(&self.inner.policy, inputs.policy)
             && self.inner.now == inputs.now
+            && self.inner.https == inputs.https
             && self.inner.gpc == inputs.gpc
             && self.inner.cookie.as_deref() == inputs.cookie
             && self.inner.region.as_deref() == inputs.region
@@ -160,6 +169,16 @@ impl Consent {
         self.decided().needs_prompt()
     }
 
+    /// Did the request come over HTTPS, as [`Consentry::is_https`](crate::Consentry::is_https)
+    /// decided? It says which consent cookie was read
+    /// ([`Policy::consent_cookie_name`](consentry::Policy::consent_cookie_name)), and is the
+    /// `secure` to pass to [`ConsentRecord::set_cookie`](consentry::ConsentRecord::set_cookie)
+    /// and [`clear_consent_cookie`](consentry::clear_consent_cookie) when the app writes the
+    /// consent cookie itself.
+    pub fn over_https(&self) -> bool {
+        self.inner.https
+    }
+
     /// Did the request carry `Sec-GPC: 1`? (Never read as consent.)
     pub fn gpc(&self) -> bool {
         self.inner.gpc
@@ -195,7 +214,7 @@ impl Consent {
     /// let consentry = Consentry::new(policy).clock(|| Timestamp(1_790_000_000));
     /// let cookie = format!("consentry={value}");
     /// let headers: &[(&str, &[u8])] = &[("cookie", cookie.as_bytes())];
-    /// let snippet = consentry.consent(headers).gtag_snippet("G-ABC123", Some("r4nd0m")).unwrap();
+    /// let snippet = consentry.consent(headers, false).gtag_snippet("G-ABC123", Some("r4nd0m")).unwrap();
     /// assert!(snippet.contains(r#"gtag('consent','update',{"ad_storage":"denied""#));
     /// assert!(snippet.contains(r#""analytics_storage":"granted""#));
     /// assert!(snippet.contains(r#"<script nonce="r4nd0m" async src="https://www.googletagmanager.com/gtag/js?id=G-ABC123">"#));

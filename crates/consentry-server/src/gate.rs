@@ -80,8 +80,9 @@ impl GateVerdict {
 /// Decides on one `Set-Cookie` header value. Returns the cookie's name (when it has one) with
 /// the verdict. Rules:
 ///
-/// - the consent cookie itself, consentry's CSRF cookie (`__Host-csrf`), and any cookie being deleted (`Max-Age=0`, `Expires` in the
-///   past), always pass;
+/// - the consent cookie itself (under either name, `consentry` or `__Host-consentry`:
+///   [`Policy::is_consent_cookie`]), consentry's CSRF cookie (`__Host-csrf`), and any cookie
+///   being deleted (`Max-Age=0`, `Expires` in the past), always pass;
 /// - a declared cookie passes when its category is allowed, and is dropped otherwise;
 /// - a declared cookie lacking the `HttpOnly` or the `SameSite` its declaration gives
 ///   (`"http_only": true`, `"same_site": "strict"`) is dropped
@@ -96,7 +97,7 @@ impl GateVerdict {
 /// use consentry_server::{check_set_cookie, Consentry, GateVerdict};
 /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
 /// let consentry = Consentry::new(policy);
-/// let no_consent = consentry.consent(&[][..]);
+/// let no_consent = consentry.consent(&[][..], false);
 /// let (name, verdict) = check_set_cookie(consentry.policy(), &no_consent, b"_ga=GA1.1.1; Path=/");
 /// assert_eq!(name.as_deref(), Some("_ga"));
 /// assert!(!verdict.keeps());
@@ -256,7 +257,7 @@ fn verdict_for<'p>(
     cookie: &SetCookie<'_>,
     declared: impl FnOnce(&str) -> Option<Declared<'p>>,
 ) -> GateVerdict {
-    if cookie.name == policy.cookie_name || cookie.name == CSRF_COOKIE {
+    if policy.is_consent_cookie(cookie.name) || cookie.name == CSRF_COOKIE {
         return GateVerdict::Keep;
     }
     // A deletion always passes, so the attributes matter only for a cookie that would
@@ -332,7 +333,7 @@ mod tests {
 
     fn verdict(header: &[u8]) -> GateVerdict {
         let c = Consentry::new(policy());
-        let consent = c.consent(&[][..]);
+        let consent = c.consent(&[][..], false);
         check_set_cookie(c.policy(), &consent, header).1
     }
 
@@ -387,6 +388,17 @@ mod tests {
     #[test]
     fn keeps_consent_csrf_deletions_and_necessary() {
         assert_eq!(verdict(b"consentry=1.1.2.x; Path=/"), GateVerdict::Keep);
+        assert_eq!(
+            verdict(b"__Host-consentry=1.1.2.x; Path=/; Secure"),
+            GateVerdict::Keep
+        );
+        // Not the consent cookie: other prefixes, or another case, are judged as any cookie.
+        for other in [
+            &b"__Secure-consentry=1; Path=/"[..],
+            b"__host-consentry=1; Path=/",
+        ] {
+            assert_eq!(verdict(other), GateVerdict::Drop(GateReason::Undeclared));
+        }
         assert_eq!(verdict(b"__Host-csrf=t; Path=/; Secure"), GateVerdict::Keep);
         assert_eq!(verdict(b"_ga=; Max-Age=0"), GateVerdict::Keep);
         assert_eq!(verdict(b"_ga=; max-age=-1"), GateVerdict::Keep);
@@ -466,7 +478,7 @@ mod tests {
             )
             .unwrap();
             let c = Consentry::new(p);
-            check_set_cookie(c.policy(), &c.consent(&[][..]), v).1
+            check_set_cookie(c.policy(), &c.consent(&[][..], false), v).1
         };
         assert!(lax(b"prefs=v; HttpOnly; SameSite=Strict").keeps());
         assert!(lax(b"prefs=v; HttpOnly; SameSite=lax").keeps());
@@ -480,7 +492,7 @@ mod tests {
         let mut p = policy();
         p.undeclared_cookies = UndeclaredCookies::Warn;
         let c = Consentry::new(p.clone());
-        let consent = c.consent(&[][..]);
+        let consent = c.consent(&[][..], false);
         assert_eq!(
             check_set_cookie(c.policy(), &consent, b"x=1").1,
             GateVerdict::Warn(GateReason::Undeclared)

@@ -23,6 +23,7 @@
 //! |---|---|---|
 //! | `axum` | no | [`axum::ConsentLayer`] (tower), [`axum::CsrfLayer`], extractors for [`Consent`], [`CsrfToken`] and [`Session`] (401 rejection, `Option<Session>`), `IntoResponseParts` for [`AuthCookie`], the [`axum::receipts`] route (axum 0.8; turns on axum's `tokio` feature, for `ConnectInfo`) |
 //! | `actix` | no | [`actix::ConsentMiddleware`], [`actix::CsrfMiddleware`], `FromRequest` for [`Consent`], [`CsrfToken`] and [`Session`], `append_header(auth_cookie)` and [`actix::add_auth_cookie`], the [`actix::receipts`] route (actix-web 4) |
+//! | `assets` | no | the browser bundle embedded in the crate, so a Rust site needs no npm: [`Assets`] serves the gate, the loader, its glue and the wasm at `/consentry/<hash>/…` (immutable caching, right content types) and writes the whole `<head>` snippet with `integrity` ([`Assets::head`]); with `axum`, `axum::assets_router`; with `actix`, `actix::assets_service`. Building it needs the bundle: see below |
 //!
 //! One dependency is enough: the types of the `consentry` core an app needs are re-exported
 //! ([`Policy`], [`Receipt`], [`ConsentRecord`], [`Timestamp`], [`ConsentId`], …), and the whole
@@ -48,6 +49,34 @@
 //! | HSTS, only over HTTPS | [`Hsts`], [`Consentry::hsts_for`] |
 //! | receipts posted by the browser: same-origin posts only, believable claims (server clock, consent lifetime, no self-contradiction), stamped with the server's time, awaited async sink (204 stored or duplicate, 409 conflict, 503 unavailable), IP and user agent only on opt-in | [`ReceiptEndpoint`], [`ReceiptSink`], [`AcceptedReceipt`] |
 //! | the policy tag for the page (canonical JSON, `data-sha256` for receipts) | [`policy_script_tag`] |
+//!
+//! ## The browser bundle from the crate (feature `assets`)
+//!
+//! ```ignore
+//! let assets = consentry_server::Assets::new(); // at /consentry/<hash>/
+//! let head = assets.head(&policy, region, nonce); // into every page's <head>, first
+//! // axum:      Router::new().route("/", get(page)).merge(consentry_server::axum::assets_router(&assets))
+//! // actix-web: App::new().service(page).service(consentry_server::actix::assets_service(&assets))
+//! ```
+//!
+//! [`Assets::head`] writes the gate, the policy tag ([`policy_script_tag`]) and the module,
+//! with a CSP `nonce` on each when given. The gate and the loader carry `integrity` (SHA-384,
+//! Subresource Integrity); the glue and the wasm, which the loader loads itself by relative
+//! URL, have no `integrity` check: they are pinned by their content-hashed, immutable URL on
+//! the same origin. All four are served under one folder named by a hash of all of them
+//! (the loader finds the others by fixed name beside itself), `Cache-Control: public,
+//! max-age=31536000, immutable`, `X-Content-Type-Options: nosniff`; another hash is a `404`.
+//! Each file is also embedded compressed (gzip -9, at build time) and sent so to clients that
+//! accept gzip: a first visit downloads 25,723 B instead of 56,009 B, a returning visitor
+//! 3,616 B (gate and loader), measured 2026-12-03; a compression middleware of the app
+//! (tower-http's `CompressionLayer`, actix-web's `Compress`) leaves those responses as they
+//! are. There is no CSS file: the banner's style is in the wasm.
+//!
+//! The bytes are embedded at build time from, in order: the folder in `CONSENTRY_ASSETS_DIR`;
+//! the crate's `assets/` folder; the workspace's `pkg/` (built by `cargo xtask web`). Without
+//! them the build fails and says so. In this workspace, run `cargo xtask web` before building
+//! anything with the feature (the examples use it); a crate published with the bundle in
+//! `assets/` needs nothing.
 //!
 //! ## Things to know
 //!
@@ -84,7 +113,17 @@
 //!   with actix-web: `.wrap()` them before it). Neither framework lets the layer see what
 //!   an outer one does, so this misuse is not detected at run time; the tests pin it down
 //!   (`tests/hardening.rs`).
-//! - HTTPS (for HSTS and the CSRF origin) comes from the connection, never from the request:
+//! - The consent cookie over HTTPS is `__Host-consentry` (`__Host-` + the policy's
+//!   `cookie_name`), which only this host can set: a plain `consentry` cookie on an HTTPS
+//!   request (a sibling subdomain can plant one with `Domain=.example.com`) grants nothing, a
+//!   duplicated one reads as no consent. Over plain HTTP (development) it is `consentry`. A
+//!   policy with `cookie_domain` shares the consent across subdomains under the plain name and
+//!   gives this protection up. **Upgrading**: a visitor whose consent was stored under the
+//!   plain name on an HTTPS site is asked once more. [`Consent::over_https`] gives the
+//!   `secure` to pass to `ConsentRecord::set_cookie` / `clear_consent_cookie` when the app
+//!   writes the consent cookie itself.
+//! - HTTPS (for HSTS, the CSRF origin and the consent cookie's name) comes from the
+//!   connection, never from the request:
 //!   with actix-web the listener (`bind_rustls` / `bind_openssl`), with axum the
 //!   [`axum::TlsConnection`] extension the app inserts on its TLS listener; or from
 //!   [`Consentry::assume_https`]; or, behind a proxy, from the `X-Forwarded-Proto` value the
@@ -164,6 +203,8 @@ mod session;
 
 #[cfg(feature = "actix")]
 pub mod actix;
+#[cfg(feature = "assets")]
+mod assets;
 #[cfg(feature = "axum")]
 pub mod axum;
 
@@ -173,6 +214,8 @@ pub use consentry::{
     Timestamp,
 };
 
+#[cfg(feature = "assets")]
+pub use assets::{Asset, AssetAnswer, Assets, AssetsPrefixError};
 pub use auth_cookie::{
     AuthCookie, AuthCookieError, Verified, AUTH_CLOCK_SKEW, DEFAULT_SESSION_TIMEOUT, MAX_LIFETIME,
     MAX_NAME_VALUE_BYTES,

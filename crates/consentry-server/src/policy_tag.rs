@@ -48,7 +48,8 @@ pub fn policy_script_tag(policy: &Policy, region: Option<&str>, nonce: Option<&s
     out
 }
 
-fn push_attr(out: &mut String, s: &str) {
+/// Appends `s` escaped for a double-quoted attribute value.
+pub(crate) fn push_attr(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

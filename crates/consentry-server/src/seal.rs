@@ -129,13 +129,10 @@ pub(crate) fn unsign<'v>(
     name: &str,
     sealed: &'v str,
 ) -> Option<(Stamp, &'v str, bool)> {
-    if sealed.len() < HEADER_TEXT_LEN + TAG_LEN
-        || !sealed.is_char_boundary(HEADER_TEXT_LEN + TAG_LEN)
-    {
-        return None;
-    }
-    let (header, rest) = sealed.split_at(HEADER_TEXT_LEN);
-    let (t, value) = rest.split_at(TAG_LEN);
+    // Checked splits: a value from the browser may have a multi-byte character across either
+    // boundary (`split_at` would panic).
+    let (header, rest) = sealed.split_at_checked(HEADER_TEXT_LEN)?;
+    let (t, value) = rest.split_at_checked(TAG_LEN)?;
     let current = verify_tag(
         keys,
         AUTH_DOMAIN,

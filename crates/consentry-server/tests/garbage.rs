@@ -60,7 +60,7 @@ fn parsers_never_panic_on_random_bytes() {
             ("content-type", b"application/x-www-form-urlencoded"),
             ("x-forwarded-proto", &b),
         ];
-        let consent = consentry.consent(headers);
+        let consent = consentry.consent(headers, i % 3 == 0);
         assert!(!consent.allows("analytics") || consent.decision().record().is_some());
         let _ = consent.gtag_snippet("G-1", None);
         let _ = consentry.gate(&consent, &a);

@@ -109,8 +109,8 @@ function placeholders(html) {
   }
 }
 
-// Releasing marked markup: `<iframe data-consent data-src>` and
-// `<script type="text/plain" data-consent>` of allowed categories, in document order, each
+// Releasing marked markup: `<iframe data-consent data-src>`, `<img data-consent data-src>`
+// (pixels) and `<script type="text/plain" data-consent>` of allowed categories, in document order, each
 // once. A released script is a new `<script>` with the old one's attributes (except `type`;
 // `data-type` becomes `type`) and text, in the old one's place. External ones get
 // `async = false`, and the next marked script waits for an external one's `load` or `error`,
@@ -119,7 +119,7 @@ function placeholders(html) {
 // released external script being waited for.
 function release(allowed) {
   const d = document, ok = (el) => allowed.includes(el.getAttribute("data-consent"));
-  for (const el of d.querySelectorAll("iframe[data-consent][data-src]")) {
+  for (const el of d.querySelectorAll("iframe[data-consent][data-src],img[data-consent][data-src]")) {
     if (!ok(el)) continue;
     const src = el.getAttribute("data-src"), prev = el.previousElementSibling;
     el.removeAttribute("data-src");

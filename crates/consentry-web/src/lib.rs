@@ -24,7 +24,7 @@
 //! Anything else (a first visit, a changed policy or cookie, GPC turned on, an expired choice,
 //! storage unavailable) loads the module, which decides afresh. The memo is only a copy of
 //! the module's output keyed by its inputs: one codec and one set of rules, in Rust. A
-//! returning visitor then downloads the gate and the loader (3.6 KB gzip) instead of 25 KB;
+//! returning visitor then downloads the gate and the loader (3.8 KB gzip) instead of 26 KB;
 //! the API works the same, and loads the module on the first call that needs it (those calls
 //! return a promise). The storage key is part of the consent mechanism, like the consent
 //! cookie; a withdrawal removes it.
@@ -37,7 +37,7 @@
 //! | the whole module on every page (before) | 25,429 B | the banner's code and texts every time |
 //! | a second, decisions-only wasm: policy reader, codec, rules, allocator, no bindings (built with the bundle's flags and `wasm-opt` passes) | 8,131 B for that wasm alone, ≈ 10.5 KB with gate and loader | over the 6 KB target before any DOM code |
 //! | the server decides and writes the plan into the page | gate + loader | needs a consentry server: static sites get nothing |
-//! | the module's last plan, kept by the loader (chosen) | 3,616 B (gate 1,840 + loader 1,776) | works for every site; costs a first visit 294 B (release moved into the loader, one more file) |
+//! | the module's last plan, kept by the loader (chosen) | 3,770 B (gate 1,991 + loader 1,779) | works for every site; costs a first visit 294 B (release moved into the loader, one more file) |
 //!
 //! The policy comes in as the text of the policy file (or an object given to `start()`,
 //! turned back into text), read by the core's small reader [`Policy::read_json`], so
@@ -67,8 +67,7 @@ use alloc::vec::Vec;
 
 use consentry::consent_mode::SignalState;
 use consentry::{
-    clear_consent_cookie, decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext,
-    Timestamp,
+    decide, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext, Timestamp,
 };
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -191,7 +190,7 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     let jar = dom::cookie_jar();
     let decision = decide(
         &policy,
-        cookies::read(&jar, &policy.cookie_name),
+        cookies::consent(&jar, &policy, dom::is_https()),
         &Context {
             now: t,
             region: region.as_deref(),
@@ -249,24 +248,20 @@ impl Effects {
         let domains = cookies::domains(&host);
         let jar = dom::cookie_jar();
         let mut cookies = Vec::new();
+        let https = dom::is_https();
+        // The consent cookie's name on this page (`__Host-` over HTTPS), for the memo.
+        let consent_name = app.policy.consent_cookie_name(https);
         let mut kept = Vec::new();
-        kept.push(app.policy.cookie_name.to_string());
+        kept.push(consent_name.clone());
         if let Some(r) = stored {
-            let https = dom::is_https();
-            // A withdrawal forgets the choice, so the visitor is asked afresh (the receipt
-            // keeps the proof).
-            cookies.push(if r.method == Method::Withdrawal {
-                clear_consent_cookie(&app.policy, https)
-            } else {
-                r.set_cookie(&app.policy, https)
-            });
+            cookies::store_consent(&mut cookies, &app.policy, r, https);
         }
         for (name, _) in cookies::pairs(&jar) {
             let refused = app
                 .policy
                 .cookie_for(name)
                 .is_some_and(|c| !app.allows(c.category));
-            if refused && name != app.policy.cookie_name {
+            if refused && !app.policy.is_consent_cookie_name(name, https) {
                 cookies::deletions(&mut cookies, name, &domains);
             } else if !listed(&kept, name) {
                 kept.push(name.to_string());
@@ -303,7 +298,7 @@ impl Effects {
         if let Some(r) = app.record.as_ref().filter(|_| !app.needs_prompt && !reload) {
             json::key(&mut o, "memo");
             o.push('{');
-            json::str_field(&mut o, "cookie", &app.policy.cookie_name);
+            json::str_field(&mut o, "cookie", &consent_name);
             json::key(&mut o, "from");
             json::push_int(&mut o, r.decided_at.unix());
             json::key(&mut o, "until");

@@ -23,7 +23,12 @@
 //! category the policy does not have as optional is an error, which callers treat as no consent.
 //!
 //! The cookie is written with `Path=/; SameSite=Lax; Max-Age=<consent lifetime>`, plus
-//! `Secure` on https; not `HttpOnly`, since the browser module reads it.
+//! `Secure` on https; not `HttpOnly`, since the browser module reads it. It is host-only (no
+//! `Domain`), and on https named `__Host-<cookie_name>` ([`Policy::consent_cookie_name`]): a
+//! browser refuses a `__Host-` cookie that has a `Domain`, lacks `Secure` or comes over plain
+//! HTTP, so a sibling subdomain cannot plant a consent for this host. A policy with
+//! `cookie_domain` shares the cookie across subdomains instead, under its plain name with
+//! `Domain=`, and gives that protection up.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -338,10 +343,16 @@ impl ConsentRecord {
     /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
     /// let r = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
     /// let h = r.set_cookie(&policy, true);
-    /// assert!(h.starts_with("consentry=1.1.1790000000."));
+    /// assert!(h.starts_with("__Host-consentry=1.1.1790000000."));
     /// assert!(h.ends_with("; Path=/; Max-Age=15724800; SameSite=Lax; Secure"));
+    /// // Over plain HTTP (development): the plain name, no `Secure`.
+    /// assert!(r.set_cookie(&policy, false).starts_with("consentry=1.1.1790000000."));
     /// # }
     /// ```
+    ///
+    /// `secure` says whether the page is served over HTTPS: it chooses the name
+    /// ([`Policy::consent_cookie_name`]) and adds `Secure`. With `cookie_domain` in the policy
+    /// the header adds `Domain=<cookie_domain>` and keeps the plain name.
     pub fn set_cookie(&self, policy: &Policy, secure: bool) -> String {
         consent_cookie_header(
             policy,
@@ -352,27 +363,153 @@ impl ConsentRecord {
     }
 }
 
-/// A `Set-Cookie` header value that deletes the consent cookie (on withdrawal, or to reset).
+/// The prefix browsers reserve for cookies that are `Secure`, `Path=/` and host-only (no
+/// `Domain`): a cookie so named that breaks any of these is refused (RFC 6265bis, section
+/// 4.1.3.2). The consent cookie carries it on HTTPS unless the policy shares it
+/// (`cookie_domain`).
+pub const HOST_PREFIX: &str = "__Host-";
+
+impl Policy {
+    /// The consent cookie's name on a page served over HTTPS (`https`) or plain HTTP: both the
+    /// browser module and the server read and write it under this name only.
+    ///
+    /// Over HTTPS it is `__Host-<cookie_name>`, which no other host (a sibling subdomain
+    /// setting `Domain=.example.com`) can write; a plain `<cookie_name>` cookie there is
+    /// ignored. Over plain HTTP (development on `localhost`) browsers refuse `__Host-`
+    /// cookies, so it is `<cookie_name>`. With `cookie_domain` (consent shared across
+    /// subdomains) it is always `<cookie_name>`.
+    ///
+    /// ```
+    /// use consentry::Policy;
+    /// let mut policy = Policy::read_json(r#"{ "revision": 1, "categories": {} }"#)?;
+    /// assert_eq!(policy.consent_cookie_name(true), "__Host-consentry");
+    /// assert_eq!(policy.consent_cookie_name(false), "consentry");
+    /// policy.cookie_domain = Some("example.com".into());
+    /// assert_eq!(policy.consent_cookie_name(true), "consentry");
+    /// # Ok::<(), consentry::PolicyError>(())
+    /// ```
+    pub fn consent_cookie_name(&self, https: bool) -> String {
+        let mut name = String::from(self.consent_cookie_prefix(https));
+        name.push_str(&self.cookie_name);
+        name
+    }
+
+    /// Is `name` the consent cookie's name on a page served over HTTPS (`https`) or plain
+    /// HTTP, [`Policy::consent_cookie_name`]? (Without building the name: what the browser
+    /// module reads `document.cookie` with.)
+    ///
+    /// ```
+    /// use consentry::Policy;
+    /// let policy = Policy::read_json(r#"{ "revision": 1, "categories": {} }"#)?;
+    /// assert!(policy.is_consent_cookie_name("__Host-consentry", true));
+    /// assert!(!policy.is_consent_cookie_name("consentry", true));
+    /// assert!(policy.is_consent_cookie_name("consentry", false));
+    /// # Ok::<(), consentry::PolicyError>(())
+    /// ```
+    pub fn is_consent_cookie_name(&self, name: &str, https: bool) -> bool {
+        let (n, p, c) = (
+            name.as_bytes(),
+            self.consent_cookie_prefix(https).as_bytes(),
+            self.cookie_name.as_bytes(),
+        );
+        n.len() == p.len() + c.len() && n.starts_with(p) && n.ends_with(c)
+    }
+
+    /// Is `name` the consent cookie's, under either of its names (`<cookie_name>`,
+    /// `__Host-<cookie_name>`)? Such a cookie is consentry's own: the server's Set-Cookie
+    /// gate lets it through, and `Consentry::expect_cookies` accepts it.
+    ///
+    /// ```
+    /// use consentry::Policy;
+    /// let policy = Policy::read_json(r#"{ "revision": 1, "categories": {} }"#)?;
+    /// assert!(policy.is_consent_cookie("consentry") && policy.is_consent_cookie("__Host-consentry"));
+    /// assert!(!policy.is_consent_cookie("__Secure-consentry") && !policy.is_consent_cookie("__host-consentry"));
+    /// # Ok::<(), consentry::PolicyError>(())
+    /// ```
+    pub fn is_consent_cookie(&self, name: &str) -> bool {
+        let name = name.as_bytes();
+        name.strip_prefix(HOST_PREFIX.as_bytes()).unwrap_or(name) == self.cookie_name.as_bytes()
+    }
+
+    /// `__Host-` where the consent cookie carries it (HTTPS, not shared), else nothing.
+    fn consent_cookie_prefix(&self, https: bool) -> &'static str {
+        if https && self.cookie_domain.is_none() {
+            HOST_PREFIX
+        } else {
+            ""
+        }
+    }
+}
+
+/// A `Set-Cookie` header value that deletes the consent cookie (on withdrawal, or to reset),
+/// under the name and `Domain` it is written with on this page (`secure`: served over HTTPS).
 ///
 /// ```
 /// # #[cfg(feature = "json")] {
 /// use consentry::{clear_consent_cookie, Policy};
 /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
-/// assert_eq!(clear_consent_cookie(&policy, true), "consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure");
+/// assert_eq!(clear_consent_cookie(&policy, true), "__Host-consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure");
+/// assert_eq!(clear_consent_cookie(&policy, false), "consentry=; Path=/; Max-Age=0; SameSite=Lax");
 /// # }
 /// ```
 pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
     consent_cookie_header(policy, "", 0, secure)
 }
 
+/// Appends to `out` the `Set-Cookie` header values that delete the consent cookies this page
+/// may still hold under a name or scope it no longer reads, so they do not linger: over HTTPS,
+/// the plain-named host-only cookie written before the `__Host-` name (or planted by a page of
+/// this host); with `cookie_domain`, the host-only cookies written before the consent was
+/// shared (which would otherwise be sent beside the shared one, and a duplicated consent
+/// cookie reads as no consent). Nothing over plain HTTP when not shared. Write them with the
+/// consent cookie, after it.
+///
+/// A plain-named cookie another host planted with `Domain=` is not deleted here (this page
+/// cannot name every parent domain); over HTTPS it is ignored anyway.
+///
+/// ```
+/// # #[cfg(feature = "json")] {
+/// use consentry::{clear_stale_consent_cookies, Policy};
+/// let mut policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let stale = |policy: &Policy, secure| {
+///     let mut out = Vec::new();
+///     clear_stale_consent_cookies(policy, secure, &mut out);
+///     out
+/// };
+/// assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0"]);
+/// assert!(stale(&policy, false).is_empty());
+/// policy.cookie_domain = Some("example.com".into());
+/// assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0", "__Host-consentry=; Path=/; Max-Age=0"]);
+/// # }
+/// ```
+pub fn clear_stale_consent_cookies(policy: &Policy, secure: bool, out: &mut Vec<String>) {
+    let shared = policy.cookie_domain.is_some();
+    // Host-only (no `Domain`): each deletes only the cookie written without one. The same
+    // text as the browser module's deletions (`Secure` is not needed to delete from HTTPS).
+    for (prefix, stale) in [("", secure || shared), (HOST_PREFIX, secure && shared)] {
+        if stale {
+            let mut s = String::new();
+            s.push_str(prefix);
+            s.push_str(&policy.cookie_name);
+            s.push_str("=; Path=/; Max-Age=0");
+            out.push(s);
+        }
+    }
+}
+
 fn consent_cookie_header(policy: &Policy, value: &str, max_age: u64, secure: bool) -> String {
     // `new` rather than `with_capacity`: pushes grow it anyway (measured 29 B gzip smaller).
     let mut out = String::new();
+    out.push_str(policy.consent_cookie_prefix(secure));
     out.push_str(&policy.cookie_name);
     out.push('=');
     out.push_str(value);
     out.push_str("; Path=/; Max-Age=");
     push_u64(&mut out, max_age);
+    if let Some(d) = &policy.cookie_domain {
+        out.push_str("; Domain=");
+        out.push_str(d);
+    }
     out.push_str("; SameSite=Lax");
     if secure {
         out.push_str("; Secure");

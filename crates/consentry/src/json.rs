@@ -48,6 +48,9 @@ impl Policy {
         de.end().map_err(|e| {
             PolicyError::new(PolicyErrorKind::Syntax, ".", strip_position(&e.to_string()))
         })?;
+        // A list for a struct, an object for an enum: serde's derives take them, the file
+        // format (and `Policy::read_json`) does not.
+        crate::shape::check(text)?;
         Ok(policy)
     }
 

@@ -63,13 +63,16 @@ pub mod policy;
 mod read;
 pub mod receipt;
 pub mod region;
+#[cfg(feature = "json")]
+mod shape;
 mod state;
 mod table;
 mod texts;
 mod validate;
 
 pub use codec::{
-    clear_consent_cookie, is_cookie_octets, CookieError, FORMAT_VERSION, MAX_ENCODED_LEN,
+    clear_consent_cookie, clear_stale_consent_cookies, is_cookie_octets, CookieError,
+    FORMAT_VERSION, HOST_PREFIX, MAX_ENCODED_LEN,
 };
 pub use map::SortedMap;
 pub use pattern::Pattern;

@@ -43,9 +43,19 @@ pub struct Policy {
     /// How long a consent or refusal is kept, in days. Default 182, at most 395 (13 months).
     #[serde(default = "default_max_age")]
     pub consent_max_age_days: u32,
-    /// Name of the consent cookie. Default `consentry`.
+    /// Name of the consent cookie. Default `consentry`. On a page served over HTTPS it is sent
+    /// as `__Host-<cookie_name>` unless `cookie_domain` shares it (see
+    /// [`Policy::consent_cookie_name`]).
     #[serde(default = "default_cookie_name")]
     pub cookie_name: String,
+    /// Shares the consent with every host under this domain (`"example.com"`): the consent
+    /// cookie is then written with `Domain=<cookie_domain>` under its plain name, also over
+    /// HTTPS. The price: any host under that domain, including a sibling subdomain the site
+    /// does not fully control, can plant a consent cookie every other host reads as the
+    /// visitor's choice. Default: none, the cookie is host-only and `__Host-` on HTTPS, so
+    /// no other host can write it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie_domain: Option<String>,
     /// Profile for visitors whose region is unknown or not listed in `regions`. Must be
     /// `opt-in` (the default): unknown regions are treated as strictly as the EEA.
     #[serde(default)]

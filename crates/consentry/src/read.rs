@@ -8,10 +8,10 @@
 //! model exactly: unknown and duplicated fields are refused, `null` stands for an absent
 //! optional field only, the same defaults apply, and enums take the names their serde
 //! derives give them. `tests/read.rs` checks it against `Policy::from_json_unchecked` on
-//! every example policy, every enum name and thousands of mutated files.
-//!
-//! One thing serde_json accepts and this does not: a unit enum written as an object
-//! (`{"consent": null}` for `"consent"`).
+//! every example policy, every enum name and thousands of mutated files, and the
+//! `policy_readers` fuzz target on whatever libFuzzer makes of them. (Two forms serde's derives
+//! would take, a struct written as a list and an enum as an object, are refused on the serde
+//! side too: see `shape.rs`.)
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -65,6 +65,7 @@ impl Policy {
             revision: 0,
             consent_max_age_days: crate::policy::DEFAULT_CONSENT_MAX_AGE_DAYS,
             cookie_name: crate::policy::DEFAULT_COOKIE_NAME.into(),
+            cookie_domain: None,
             default_region: Default::default(),
             regions: SortedMap::new(),
             categories: Categories::default(),
@@ -550,7 +551,8 @@ impl<'a> Reader<'a> {
 // more in the wasm module than splitting the string where it is used.
 
 const POLICY: &str = "revision categories consent_max_age_days cookie_name default_region regions \
-    services cookies undeclared_cookies receipt_endpoint texts controller records_retention_days";
+    services cookies undeclared_cookies receipt_endpoint cookie_domain texts controller \
+    records_retention_days";
 
 impl Fields for Policy {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -565,8 +567,9 @@ impl Fields for Policy {
             7 => Slot::Cookies(&mut self.cookies),
             8 => Slot::Undeclared(&mut self.undeclared_cookies),
             9 => Slot::OptStr(&mut self.receipt_endpoint),
-            10 => Slot::Texts(&mut self.texts),
-            11 => Slot::Controller(&mut self.controller),
+            10 => Slot::OptStr(&mut self.cookie_domain),
+            11 => Slot::Texts(&mut self.texts),
+            12 => Slot::Controller(&mut self.controller),
             _ => Slot::OptU32(&mut self.records_retention_days),
         }
     }

@@ -117,11 +117,23 @@ impl Policy {
                 remember_me: c.decl.remember_me,
             })
             .collect();
-        if self.has_optional_categories() && self.cookie_for(&self.cookie_name).is_none() {
+        // Unless the site declares it itself, under either name. One row for both names: the
+        // name column matches what a browser holds on plain HTTP, the purpose says the other.
+        let https_name = self.consent_cookie_name(true);
+        if self.has_optional_categories()
+            && self.cookie_for(&self.cookie_name).is_none()
+            && self.cookie_for(&https_name).is_none()
+        {
+            let mut purpose = String::from("Remembers your cookie choices");
+            if https_name != self.cookie_name {
+                purpose.push_str("; named ");
+                purpose.push_str(&https_name);
+                purpose.push_str(" on HTTPS");
+            }
             rows.push(CookieRow {
                 name: self.cookie_name.clone(),
                 provider: None,
-                purpose: "Remembers your cookie choices".into(),
+                purpose,
                 category: NECESSARY.into(),
                 lawful_basis: basis(NECESSARY),
                 exemption: Some(Exemption::ConsentRecord),

@@ -53,6 +53,9 @@ pub enum PolicyErrorKind {
     /// An authentication or session cookie is not declared `__Host-`, `http_only: true` and
     /// `same_site: "strict"` (R23).
     InsecureAuthCookie,
+    /// The consent cookie of a choice over every category would be longer than
+    /// [`MAX_ENCODED_LEN`](crate::MAX_ENCODED_LEN): too many or too long category ids.
+    ConsentCookieTooLong,
     /// An authentication or session cookie outlives the browser session without being declared
     /// `remember_me`, or `remember_me` is declared where it does not apply (WP29 Opinion
     /// 04/2012 exempts session-length authentication only).
@@ -82,6 +85,7 @@ impl PolicyErrorKind {
             PolicyErrorKind::Region => "region",
             PolicyErrorKind::InvalidName => "invalid_name",
             PolicyErrorKind::InsecureAuthCookie => "insecure_auth_cookie",
+            PolicyErrorKind::ConsentCookieTooLong => "consent_cookie_too_long",
             PolicyErrorKind::PersistentLogin => "persistent_login",
             PolicyErrorKind::NecessaryService => "necessary_service",
         }
@@ -149,6 +153,34 @@ fn is_cookie_name_pattern(name: &str) -> bool {
     const SEPARATORS: &[u8] = b"()<>@,;:\\\"/[]?={}";
     name.bytes()
         .all(|b| b.is_ascii_graphic() && !SEPARATORS.contains(&b))
+}
+
+/// Starts with a prefix browsers give a meaning to (`__Host-`, `__Secure-`, in any case).
+fn has_cookie_prefix(name: &str) -> bool {
+    ["__host-", "__secure-"].iter().any(|p| {
+        name.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
+/// A domain a cookie can be shared under: at least two labels of lowercase letters, digits and
+/// `-`, not ending in a number (an IP address has no subdomains), at most 253 bytes.
+fn is_cookie_domain(domain: &str) -> bool {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    domain.len() <= 253
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(label_ok)
+        && !domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl Policy {
@@ -266,6 +298,41 @@ impl Policy {
                 PolicyErrorKind::InvalidName,
                 "cookie_name",
                 "must be a cookie name token (letters, digits, `-`, `_`)",
+            ));
+        } else if has_cookie_prefix(&self.cookie_name) {
+            out.push(PolicyError::new(
+                PolicyErrorKind::InvalidName,
+                "cookie_name",
+                "must not start with `__Host-` or `__Secure-`: give the plain name, consentry adds `__Host-` over HTTPS",
+            ));
+        }
+        if let Some(domain) = &self.cookie_domain {
+            if !is_cookie_domain(domain) {
+                out.push(PolicyError::new(
+                    PolicyErrorKind::InvalidName,
+                    "cookie_domain",
+                    "must be a domain name such as \"example.com\": lowercase letters, digits and `-` in at least two dot-separated labels, without a leading dot, not an IP address",
+                ));
+            }
+        }
+        // The longest record: every category granted, the longest time and id; a refusal or
+        // a custom choice is as long (`:0` for `:1`). Too long, it could never be read back,
+        // and the visitor would be asked on every page.
+        let longest = crate::ConsentRecord::accept_all(
+            self,
+            crate::Timestamp(i64::MAX),
+            crate::ConsentId::from_random_bytes([0; 12]),
+        )
+        .encode()
+        .len();
+        if longest > crate::MAX_ENCODED_LEN {
+            out.push(PolicyError::new(
+                PolicyErrorKind::ConsentCookieTooLong,
+                "categories",
+                format!(
+                    "the consent cookie would be {longest} bytes with every category chosen, over the {} allowed: use fewer or shorter category ids",
+                    crate::MAX_ENCODED_LEN
+                ),
             ));
         }
         if self.default_region != RegionProfile::OptIn {

@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use consentry::{
-    clear_consent_cookie, decide, is_cookie_octets, ConsentId, ConsentRecord, Context, CookieError,
-    Method, Policy, Timestamp, MAX_ENCODED_LEN,
+    clear_consent_cookie, clear_stale_consent_cookies, decide, is_cookie_octets, ConsentId,
+    ConsentRecord, Context, CookieError, Method, Policy, PolicyErrorKind, Timestamp,
+    MAX_ENCODED_LEN,
 };
 use proptest::prelude::*;
 
@@ -461,25 +462,222 @@ fn set_cookie_carries_the_documented_attributes() {
     assert_eq!(
         r.set_cookie(&policy, true),
         format!(
-            "consentry={}; Path=/; Max-Age=15724800; SameSite=Lax; Secure",
+            "__Host-consentry={}; Path=/; Max-Age=15724800; SameSite=Lax; Secure",
             r.encode()
         )
     );
     let plain = r.set_cookie(&policy, false);
-    assert!(
-        plain.ends_with("; Path=/; Max-Age=15724800; SameSite=Lax"),
-        "{plain}"
+    assert_eq!(
+        plain,
+        format!(
+            "consentry={}; Path=/; Max-Age=15724800; SameSite=Lax",
+            r.encode()
+        )
     );
     assert!(!plain.to_ascii_lowercase().contains("httponly"));
     assert_eq!(
         clear_consent_cookie(&policy, true),
-        "consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure"
+        "__Host-consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure"
+    );
+    assert_eq!(
+        clear_consent_cookie(&policy, false),
+        "consentry=; Path=/; Max-Age=0; SameSite=Lax"
     );
     let mut named = policy.clone();
     named.cookie_name = "cc".into();
     named.consent_max_age_days = 30;
     assert!(r.set_cookie(&named, false).starts_with("cc=1.7."));
+    assert!(r.set_cookie(&named, true).starts_with("__Host-cc=1.7."));
     assert!(r.set_cookie(&named, false).contains("Max-Age=2592000;"));
+}
+
+/// What a browser requires of a `__Host-` cookie (RFC 6265bis, section 4.1.3.2): `Secure`,
+/// `Path=/`, no `Domain`. Without all three it refuses the cookie, and the consent is lost.
+fn browser_accepts_host_prefixed(header: &str) -> bool {
+    let attrs: Vec<String> = header
+        .split(';')
+        .skip(1)
+        .map(|a| a.trim().to_ascii_lowercase())
+        .collect();
+    attrs.iter().any(|a| a == "secure")
+        && attrs.iter().any(|a| a == "path=/")
+        && !attrs.iter().any(|a| a.starts_with("domain"))
+}
+
+#[test]
+fn over_https_the_consent_cookie_is_host_prefixed_secure_host_only() {
+    let policy = eight();
+    let r = record(&policy, 7, 1_790_000_000, [1; 12], 0, 255);
+    assert_eq!(policy.consent_cookie_name(true), "__Host-consentry");
+    assert_eq!(policy.consent_cookie_name(false), "consentry");
+    for header in [
+        r.set_cookie(&policy, true),
+        clear_consent_cookie(&policy, true),
+    ] {
+        assert!(header.starts_with("__Host-consentry="), "{header}");
+        assert!(browser_accepts_host_prefixed(&header), "{header}");
+    }
+    // Over plain HTTP (development): the plain name, host-only, no `Secure`.
+    for header in [
+        r.set_cookie(&policy, false),
+        clear_consent_cookie(&policy, false),
+    ] {
+        assert!(header.starts_with("consentry="), "{header}");
+        assert!(
+            !header.contains("Domain") && !header.contains("Secure"),
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn a_shared_consent_cookie_keeps_its_plain_name_and_carries_the_domain() {
+    let mut policy = eight();
+    policy.cookie_domain = Some("example.com".into());
+    let r = record(&policy, 7, 1_790_000_000, [1; 12], 0, 255);
+    assert_eq!(policy.consent_cookie_name(true), "consentry");
+    assert_eq!(
+        r.set_cookie(&policy, true),
+        format!(
+            "consentry={}; Path=/; Max-Age=15724800; Domain=example.com; SameSite=Lax; Secure",
+            r.encode()
+        )
+    );
+    assert_eq!(
+        clear_consent_cookie(&policy, false),
+        "consentry=; Path=/; Max-Age=0; Domain=example.com; SameSite=Lax"
+    );
+}
+
+fn stale(policy: &Policy, secure: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    clear_stale_consent_cookies(policy, secure, &mut out);
+    out
+}
+
+#[test]
+fn stale_consent_cookies_are_the_names_and_scopes_no_longer_read() {
+    let mut policy = eight();
+    // HTTPS, host-only: the plain name written before `__Host-` (or planted by this host).
+    assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0"]);
+    assert!(stale(&policy, false).is_empty());
+    // Shared: the host-only cookies from before, which would duplicate the shared one.
+    policy.cookie_domain = Some("example.com".into());
+    assert_eq!(stale(&policy, false), ["consentry=; Path=/; Max-Age=0"]);
+    assert_eq!(
+        stale(&policy, true),
+        [
+            "consentry=; Path=/; Max-Age=0",
+            "__Host-consentry=; Path=/; Max-Age=0"
+        ]
+    );
+    // None of them is the cookie in use.
+    for secure in [false, true] {
+        let in_use = clear_consent_cookie(&policy, secure);
+        assert!(!stale(&policy, secure).contains(&in_use));
+    }
+}
+
+#[test]
+fn the_consent_cookie_is_recognised_under_both_names_only() {
+    let policy = eight();
+    for name in ["consentry", "__Host-consentry"] {
+        assert!(policy.is_consent_cookie(name), "{name}");
+    }
+    assert!(policy.is_consent_cookie_name("__Host-consentry", true));
+    assert!(policy.is_consent_cookie_name("consentry", false));
+    assert!(!policy.is_consent_cookie_name("consentry", true));
+    assert!(!policy.is_consent_cookie_name("__Host-consentry", false));
+    let mut shared = policy.clone();
+    shared.cookie_domain = Some("example.com".into());
+    assert!(shared.is_consent_cookie_name("consentry", true));
+    assert!(!shared.is_consent_cookie_name("__Host-consentry", true));
+    for name in [
+        "",
+        "__Host-",
+        "__host-consentry",
+        "__Secure-consentry",
+        "__Host-__Host-consentry",
+        "consentry2",
+        "xconsentry",
+    ] {
+        assert!(!policy.is_consent_cookie(name), "{name}");
+        for https in [false, true] {
+            assert!(!policy.is_consent_cookie_name(name, https), "{name}");
+        }
+    }
+}
+
+#[test]
+fn cookie_domain_and_prefixed_cookie_names_are_validated() {
+    let kinds = |policy: &Policy| -> Vec<(PolicyErrorKind, String)> {
+        policy
+            .problems()
+            .into_iter()
+            .map(|e| (e.kind(), e.path().to_owned()))
+            .collect()
+    };
+    let base = eight();
+    assert!(kinds(&base).is_empty());
+    for good in [
+        "example.com",
+        "shop.example.co.uk",
+        "xn--bcher-kva.example",
+        "a-b.c1",
+    ] {
+        let mut p = base.clone();
+        p.cookie_domain = Some(good.into());
+        assert!(kinds(&p).is_empty(), "{good}");
+    }
+    for bad in [
+        "",
+        ".example.com",
+        "example.com.",
+        "localhost",
+        "Example.com",
+        "exa mple.com",
+        "example.com; SameSite=None",
+        "-a.example.com",
+        "a..example.com",
+        "127.0.0.1",
+        "[::1]",
+    ] {
+        let mut p = base.clone();
+        p.cookie_domain = Some(bad.into());
+        assert_eq!(
+            kinds(&p),
+            [(PolicyErrorKind::InvalidName, "cookie_domain".to_owned())],
+            "{bad:?}"
+        );
+    }
+    for bad in [
+        "__Host-consentry",
+        "__host-x",
+        "__Secure-consentry",
+        "__SECURE-x",
+    ] {
+        let mut p = base.clone();
+        p.cookie_name = bad.into();
+        assert_eq!(
+            kinds(&p),
+            [(PolicyErrorKind::InvalidName, "cookie_name".to_owned())],
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn cookie_domain_is_read_by_both_readers() {
+    let text = EIGHT.replace(
+        r#""revision": 7,"#,
+        r#""revision": 7, "cookie_domain": "example.com","#,
+    );
+    assert_ne!(text, EIGHT);
+    let serde = Policy::from_json(&text).unwrap();
+    let small = Policy::read_json(&text).unwrap();
+    assert_eq!(serde.cookie_domain.as_deref(), Some("example.com"));
+    assert_eq!(serde, small);
+    assert_eq!(eight().cookie_domain, None);
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn p4p_packing_lists_auth_cookies_and_google_analytics_with_consent() {
             [
                 "consentry",
                 SITE,
-                "Remembers your cookie choices (strictly necessary: consent record; SameSite=Lax)",
+                "Remembers your cookie choices; named __Host-consentry on HTTPS (strictly necessary: consent record; SameSite=Lax)",
                 NECESSARY,
                 CONTRACT,
                 "182 days (6 months)",
@@ -298,7 +298,7 @@ fn a_declared_consent_cookie_is_not_listed_twice() {
     let n = p
         .cookie_rows()
         .iter()
-        .filter(|r| r.name == "consentry")
+        .filter(|r| r.name == "consentry" || r.name == "__Host-consentry")
         .count();
     assert_eq!(n, 1);
 }

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 /// Uses every field of the file format, escapes and `null`s included.
 const FULL: &str = r#"{
-  "revision": 7, "consent_max_age_days": 30, "cookie_name": "cc",
+  "revision": 7, "consent_max_age_days": 30, "cookie_name": "cc", "cookie_domain": "example.test",
   "default_region": "opt-in", "regions": {"US": "opt-in", "US-CA": "opt-out", "US": "opt-out"},
   "categories": {
     "necessary": {"required": true, "lawful_basis": "contract"},
@@ -353,5 +353,75 @@ fn reads_every_escape_like_serde_json() {
                 "{text}"
             ),
         }
+    }
+}
+
+/// serde's derives also read a struct from a list and a unit enum from an object; the file
+/// format has neither, `read_json` refuses both, and so does serde_json's reader now. (Found
+/// with the `policy_readers` fuzz target: the server accepted files the browser refused.)
+#[test]
+fn both_refuse_lists_for_objects_and_objects_for_names() {
+    let cases = [
+        (
+            r#"{"revision":1,"categories":{"a":[false,"consent"]}}"#,
+            "categories.a: expected an object",
+        ),
+        (
+            // In the struct's field order, so that serde alone would read it.
+            r#"[1,182,"consentry",null,"opt-in",{},{"necessary":{"required":true,"lawful_basis":"contract"}}]"#,
+            ".: expected an object",
+        ),
+        (
+            r#"{"revision":1,"categories":{"a":{"lawful_basis":{"consent":null}}}}"#,
+            "categories.a.lawful_basis: expected a string",
+        ),
+        (
+            r#"{"revision":1,"categories":{"a":{"lawful_basis":"consent","consent_mode":["ad_storage",{"analytics_storage":null}]}}}"#,
+            "categories.a.consent_mode[1]: expected a string",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"cookies":[{"name":"x"},{"name":"y","exemption":{"csrf":null}}]}"#,
+            "cookies[1].exemption: expected a string",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"services":[{"id":"a","category":"b","provider":"c","purpose":"d","cookies":[["_ga"]]}]}"#,
+            "services[0].cookies[0]: expected an object",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"services":[["ga","analytics","Google","stats"]]}"#,
+            "services[0]: expected an object",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"regions":{"US":{"opt-out":null}}}"#,
+            "regions.US: expected a string",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"default_region":{"opt-in":null}}"#,
+            "default_region: expected a string",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"undeclared_cookies":{"warn":null}}"#,
+            "undeclared_cookies: expected a string",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"texts":{"en":{"categories":{"a":["T","D"]}}}}"#,
+            "texts.en.categories.a: expected an object",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"texts":{"en":["T"]}}"#,
+            "texts.en: expected an object",
+        ),
+        // A duplicated category is read twice by both: the first one counts too.
+        (
+            r#"{"revision":1,"categories":{"a":[false,"consent"],"a":{"lawful_basis":"consent"}}}"#,
+            "categories.a: expected an object",
+        ),
+    ];
+    for (json, want) in cases {
+        let ours = Policy::read_json(json).unwrap_err();
+        let serde = Policy::from_json_unchecked(json).unwrap_err();
+        assert_eq!(format!("{}: {}", ours.path(), ours.message()), want);
+        assert_eq!(format!("{}: {}", serde.path(), serde.message()), want);
+        assert_eq!(serde.kind(), PolicyErrorKind::Syntax);
     }
 }

@@ -234,7 +234,7 @@ fn accepts_necessary_service_with_exemption_justification_and_cookies() {
     let policy = Policy::from_json(&with_stripe().to_string()).unwrap();
     let mid = policy.cookie_for("__stripe_mid").unwrap();
     assert_eq!(
-        (mid.category, mid.exemption),
+        (mid.category, mid.exemption()),
         ("necessary", Some(consentry::Exemption::Security))
     );
     assert!(policy.is_required(mid.category));
@@ -1109,4 +1109,37 @@ fn consent_mode_rules_for_every_signal_set() {
             "{names:?}"
         );
     }
+}
+
+/// A policy whose consent cookie could not be read back (over `MAX_ENCODED_LEN` with every
+/// category chosen) would ask the visitor on every page: refused. Found while fuzzing the codec.
+#[test]
+fn a_consent_cookie_that_would_be_too_long_to_read_back() {
+    let categories = |n: usize, len: usize| {
+        let mut m = serde_json::Map::new();
+        m.insert(
+            "necessary".into(),
+            json!({"required": true, "lawful_basis": "contract"}),
+        );
+        for i in 0..n {
+            let id = format!("c{i:0>w$}", w = len - 1);
+            m.insert(id, json!({"lawful_basis": "consent"}));
+        }
+        Value::Object(m)
+    };
+    let policy = |n, len| json!({"revision": 1, "categories": categories(n, len)});
+    let err = refused(
+        &policy(29, 32),
+        PolicyErrorKind::ConsentCookieTooLong,
+        "categories",
+    );
+    assert!(err.message().contains("bytes"), "{err}");
+    // Within the limit, and what the limit means: the longest record reads back.
+    let ok = Policy::from_json(&policy(20, 32).to_string()).expect("20 categories of 32 fit");
+    let record = consentry::ConsentRecord::accept_all(
+        &ok,
+        consentry::Timestamp(1_790_000_000),
+        consentry::ConsentId::from_random_bytes([1; 12]),
+    );
+    assert!(consentry::ConsentRecord::decode(&record.encode(), &ok).is_ok());
 }

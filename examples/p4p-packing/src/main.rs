@@ -2,13 +2,13 @@
 //! a contact form and a member login, Google Analytics only after consent.
 //!
 //! ```sh
-//! cargo xtask web                                     # builds the browser module into pkg/
+//! cargo xtask web                                     # the browser bundle, into pkg/ (consentry-server embeds it)
 //! cargo run -p p4p-packing -- --port 8080 --gtag-src /dev/gtag.js
 //! ```
 //!
-//! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`), `--pkg-dir DIR` (the built
-//! npm package, served at `/consentry/`), `--gtag-src URL` (`GTAG_SRC`: load this instead of
-//! Google's gtag.js; the example serves an offline stand-in at `/dev/gtag.js`).
+//! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`), `--gtag-src URL` (`GTAG_SRC`:
+//! load this instead of Google's gtag.js; the example serves an offline stand-in at
+//! `/dev/gtag.js`).
 //! `--trust-forwarded-proto`: behind a TLS-terminating proxy, read `X-Forwarded-Proto` (HSTS is
 //! sent on HTTPS only).
 //! `--data-dir DIR` (`P4P_DATA_DIR`; default `target/p4p-data` of this workspace): the consent
@@ -24,7 +24,9 @@
 //! receipts route hands the browser's consent receipts to a `ReceiptSink`: here the
 //! consentry-records log, which `/privacy` reads back to show visitors their own consent records
 //! (found by the consent id in their consent cookie) and `/privacy/records.json` exports with
-//! proofs.
+//! proofs. The browser bundle comes from the crate (feature `assets`): `assets_router` serves it
+//! at `/consentry/<hash>/` beside the receipts route, and `Assets::head` writes each page's
+//! gate, policy and module tags.
 
 mod pages;
 mod records;
@@ -42,19 +44,21 @@ use axum::routing::{get, post};
 use axum::Router;
 use consentry::Policy;
 use consentry_records::ConsentLog;
-use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
+use consentry_server::axum::{assets_router, receipts, ConsentLayer, CsrfLayer};
 use consentry_server::{
-    AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint,
+    Assets, AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint,
 };
 use serde::Deserialize;
-use tower_http::services::ServeDir;
 
 /// The policy this site runs under (also embedded in every page for the browser module).
 const POLICY_JSON: &str = include_str!("../../policies/p4p-packing.json");
-/// The policy tag every page carries: canonical JSON and its hash, so receipts name the policy.
-static POLICY_TAG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The browser bundle, served from the crate at `/consentry/<hash>/`.
+static ASSETS: std::sync::LazyLock<Assets> = std::sync::LazyLock::new(Assets::new);
+/// What every page's `<head>` carries for consentry: the gate, the policy tag (canonical JSON
+/// and its hash, so receipts name the policy) and the module, with `integrity`.
+static CONSENTRY_HEAD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let policy = Policy::from_json(POLICY_JSON).expect("the policy file is valid");
-    consentry_server::policy_script_tag(&policy, None, None)
+    ASSETS.head(&policy, None, None)
 });
 /// Google's gtag.js for this site's measurement id.
 const GTAG_URL: &str = "https://www.googletagmanager.com/gtag/js?id=G-P4PDEMO";
@@ -79,7 +83,6 @@ struct Account {
 #[derive(Clone, Debug)]
 struct Config {
     addr: SocketAddr,
-    pkg_dir: PathBuf,
     gtag_src: String,
     trust_forwarded_proto: bool,
     /// Holds the SQLite log and the checkpoint signing key.
@@ -88,7 +91,8 @@ struct Config {
     database_url: Option<String>,
 }
 
-const USAGE: &str = "usage: p4p-packing [--addr IP:PORT | --port N] [--pkg-dir DIR] [--gtag-src URL] [--trust-forwarded-proto]
+const USAGE: &str =
+    "usage: p4p-packing [--addr IP:PORT | --port N] [--gtag-src URL] [--trust-forwarded-proto]
                    [--data-dir DIR] [--database-url URL]
 
   --data-dir DIR       consent log (DIR/consent-log.db) and checkpoint signing key
@@ -105,7 +109,6 @@ impl Config {
             Err(_) => 8080,
         };
         let mut addr = None;
-        let mut pkg_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pkg"));
         let mut gtag_src = std::env::var("GTAG_SRC").unwrap_or_else(|_| GTAG_URL.into());
         let mut trust_forwarded_proto = false;
         let mut data_dir = std::env::var_os("P4P_DATA_DIR")
@@ -125,7 +128,6 @@ impl Config {
                     )
                 }
                 "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
-                "--pkg-dir" => pkg_dir = value()?.into(),
                 "--gtag-src" => gtag_src = value()?,
                 "--trust-forwarded-proto" => trust_forwarded_proto = true,
                 "--data-dir" => data_dir = value()?.into(),
@@ -136,7 +138,6 @@ impl Config {
         }
         Ok(Config {
             addr: addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], port))),
-            pkg_dir,
             gtag_src,
             trust_forwarded_proto,
             data_dir,
@@ -177,9 +178,6 @@ async fn main() {
     };
     let policy =
         Policy::from_json(POLICY_JSON).expect("examples/policies/p4p-packing.json is valid");
-    if !config.pkg_dir.join("consentry.js").exists() {
-        tracing::warn!(pkg_dir = %config.pkg_dir.display(), "consentry.js not found: run `cargo xtask web` first, or pass --pkg-dir");
-    }
     let records = match records::open(&config.data_dir, config.database_url.as_deref()).await {
         Ok(r) => r,
         Err(e) => {
@@ -274,7 +272,7 @@ fn app(site: AppState) -> Router {
         .route(RECEIPTS_PATH, receipts(receipt_endpoint))
         .route("/dev/gtag.js", get(gtag_stand_in))
         .route("/dev/collect", get(collect).post(collect))
-        .nest_service("/consentry", ServeDir::new(&site.config.pkg_dir))
+        .merge(assets_router(&ASSETS))
         .with_state(site)
         .layer(CsrfLayer::new(csrf))
         .layer(ConsentLayer::with(consentry)) // outermost: sees every Set-Cookie
@@ -548,7 +546,7 @@ impl Site {
         let user = self.current_user(headers);
         let head = pages::Head {
             title,
-            policy_tag: &POLICY_TAG,
+            consentry: &CONSENTRY_HEAD,
             gtag_src: &self.config.gtag_src,
         };
         Html(pages::layout(

@@ -6,8 +6,8 @@ use consentry_records::EntryContent;
 /// What every page's `<head>` needs.
 pub(crate) struct Head<'a> {
     pub(crate) title: &'a str,
-    /// The rendered `#consentry-policy` tag.
-    pub(crate) policy_tag: &'a str,
+    /// consentry's tags: gate, policy, module (`Assets::head`).
+    pub(crate) consentry: &'a str,
     pub(crate) gtag_src: &'a str,
 }
 
@@ -15,7 +15,7 @@ pub(crate) struct Head<'a> {
 pub(crate) use consentry::escape_html as escape;
 
 /// A whole page. The `<head>` follows consentry's embed contract: the gate first, then the
-/// policy as JSON, then the module; Google Analytics is inert markup (`type="text/plain"`) that
+/// policy as JSON, then the module (all three from `Assets::head`); Google Analytics is inert markup (`type="text/plain"`) that
 /// the module releases once the visitor allows analytics.
 pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body: &str) -> String {
     let nav_user = match user {
@@ -32,9 +32,7 @@ pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · P4P Packing</title>
-<script src="/consentry/consentry-gate.js"></script>
-{policy_tag}
-<script type="module" src="/consentry/consentry.js"></script>
+{consentry}
 <script type="text/plain" data-consent="analytics" async src="{gtag}"></script>
 <script type="text/plain" data-consent="analytics">
   window.dataLayer = window.dataLayer || [];
@@ -54,7 +52,7 @@ pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body
 </html>
 "##,
         title = escape(head.title),
-        policy_tag = head.policy_tag,
+        consentry = head.consentry,
         gtag = escape(head.gtag_src),
     )
 }

@@ -3,19 +3,20 @@
 //! and no request ever leaves the site.
 //!
 //! ```sh
-//! cargo xtask web                          # builds the browser module into pkg/
+//! cargo xtask web                          # the browser bundle, into pkg/ (consentry-server embeds it)
 //! cargo run -p packagetrack -- --port 8082
 //! ```
 //!
-//! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`), `--pkg-dir DIR` (the built
-//! npm package, served at `/consentry/`). Demo account: `demo@packagetrack.test` / `demo`.
+//! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`). Demo account:
+//! `demo@packagetrack.test` / `demo`.
 //!
 //! consentry-server: `ConsentLayer` (outermost) drops any `Set-Cookie` the policy does not
 //! declare, `CsrfLayer` protects the forms, and both cookies are `AuthCookie`s (`__Host-`,
-//! HttpOnly, Secure, SameSite=Strict; the sign-in encrypted, the session id signed).
+//! HttpOnly, Secure, SameSite=Strict; the sign-in encrypted, the session id signed). The
+//! browser bundle comes from the crate (feature `assets`): `assets_router` serves it at
+//! `/consentry/<hash>/`, and `Assets::head` writes the page's gate, policy and module tags.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,17 +26,19 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use consentry_server::axum::{ConsentLayer, CsrfLayer};
-use consentry_server::{AuthCookie, AuthCookieError, Csrf, CsrfToken, Key, Keys, Policy};
+use consentry_server::axum::{assets_router, ConsentLayer, CsrfLayer};
+use consentry_server::{Assets, AuthCookie, AuthCookieError, Csrf, CsrfToken, Key, Keys, Policy};
 use serde::Deserialize;
-use tower_http::services::ServeDir;
 
 /// The policy this site runs under (also embedded in every page for the browser module).
 const POLICY_JSON: &str = include_str!("../../policies/packagetrack.json");
-/// The policy tag every page carries: canonical JSON and its hash, so receipts name the policy.
-static POLICY_TAG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The browser bundle, served from the crate at `/consentry/<hash>/`.
+static ASSETS: std::sync::LazyLock<Assets> = std::sync::LazyLock::new(Assets::new);
+/// What every page's `<head>` carries for consentry: the gate, the policy tag (canonical JSON
+/// and its hash, so receipts name the policy) and the module, with `integrity`.
+static CONSENTRY_HEAD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let policy = Policy::from_json(POLICY_JSON).expect("the policy file is valid");
-    consentry_server::policy_script_tag(&policy, None, None)
+    ASSETS.head(&policy, None, None)
 });
 const AUTH_COOKIE: &str = "__Host-PTP_AUTH";
 const SESSION_COOKIE: &str = "__Host-PTP_SID";
@@ -69,7 +72,6 @@ const PACKAGES: &[(&str, &str, &str, &str)] = &[
 /// Settings from flags and environment.
 struct Config {
     addr: SocketAddr,
-    pkg_dir: PathBuf,
 }
 
 impl Config {
@@ -81,7 +83,6 @@ impl Config {
             Err(_) => 8082,
         };
         let mut addr = None;
-        let mut pkg_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pkg"));
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
             match flag.as_str() {
@@ -93,18 +94,14 @@ impl Config {
                     )
                 }
                 "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
-                "--pkg-dir" => pkg_dir = value()?.into(),
                 "-h" | "--help" => {
-                    return Err(
-                        "usage: packagetrack [--addr IP:PORT | --port N] [--pkg-dir DIR]".into(),
-                    )
+                    return Err("usage: packagetrack [--addr IP:PORT | --port N]".into())
                 }
                 other => return Err(format!("unknown argument {other:?} (try --help)")),
             }
         }
         Ok(Config {
             addr: addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], port))),
-            pkg_dir,
         })
     }
 }
@@ -146,7 +143,7 @@ async fn main() {
         .route("/logout", post(logout))
         .route("/packages", get(packages))
         .route("/privacy", get(privacy))
-        .nest_service("/consentry", ServeDir::new(&config.pkg_dir))
+        .merge(assets_router(&ASSETS))
         .with_state(state)
         .layer(CsrfLayer::new(csrf))
         .layer(ConsentLayer::new(policy)); // outermost: sees every Set-Cookie
@@ -354,9 +351,7 @@ fn page(title: &str, user: Option<&str>, token: &CsrfToken, body: &str) -> Strin
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · PackageTrack Pro</title>
-<script src="/consentry/consentry-gate.js"></script>
-{policy_tag}
-<script type="module" src="/consentry/consentry.js"></script>
+{consentry_head}
 <style>{STYLE}</style>
 </head>
 <body>
@@ -369,7 +364,7 @@ fn page(title: &str, user: Option<&str>, token: &CsrfToken, body: &str) -> Strin
 </html>
 "#,
         title = escape(title),
-        policy_tag = *POLICY_TAG,
+        consentry_head = *CONSENTRY_HEAD,
     )
 }
 

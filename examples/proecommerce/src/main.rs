@@ -4,21 +4,21 @@
 //! that they stay quiet on such a site.
 //!
 //! ```sh
-//! cargo xtask web                          # builds the browser module into pkg/
+//! cargo xtask web                          # the browser bundle, into pkg/ (consentry-server embeds it)
 //! cargo run -p proecommerce -- --port 8081
 //! ```
 //!
-//! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`), `--pkg-dir DIR` (the built
-//! npm package, served at `/consentry/`).
+//! Flags (or environment): `--addr IP:PORT`, `--port N` (`PORT`).
 //!
 //! consentry-server in `main()`: `ConsentMiddleware` (outermost) drops every `Set-Cookie` the
 //! policy does not declare (try `/promo`), `CsrfMiddleware` refuses forms without the session's
 //! token, and the session cookie is an `AuthCookie` (`__Host-`, HttpOnly, Secure,
-//! SameSite=Strict, signed).
+//! SameSite=Strict, signed). The browser bundle comes from the crate (feature `assets`):
+//! `assets_service` serves it at `/consentry/<hash>/`, and `Assets::head` writes each page's
+//! gate, policy and module tags.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 use actix_web::body::MessageBody;
@@ -27,16 +27,19 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderValue, COOKIE, LOCATION, SET_COOKIE};
 use actix_web::{get, post, web, App, HttpRequest, HttpResponse, HttpServer};
 use consentry::Policy;
-use consentry_server::actix::{ConsentMiddleware, CsrfMiddleware};
-use consentry_server::{AuthCookie, Csrf, CsrfToken, Key, Keys};
+use consentry_server::actix::{assets_service, ConsentMiddleware, CsrfMiddleware};
+use consentry_server::{Assets, AuthCookie, Csrf, CsrfToken, Key, Keys};
 use serde::Deserialize;
 
 /// The policy this site runs under (also embedded in every page for the browser module).
 const POLICY_JSON: &str = include_str!("../../policies/proecommerce.json");
-/// The policy tag every page carries: canonical JSON and its hash, so receipts name the policy.
-static POLICY_TAG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The browser bundle, served from the crate at `/consentry/<hash>/`.
+static ASSETS: std::sync::LazyLock<Assets> = std::sync::LazyLock::new(Assets::new);
+/// What every page's `<head>` carries for consentry: the gate, the policy tag (canonical JSON
+/// and its hash, so receipts name the policy) and the module, with `integrity`.
+static CONSENTRY_HEAD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let policy = Policy::from_json(POLICY_JSON).expect("the policy file is valid");
-    consentry_server::policy_script_tag(&policy, None, None)
+    ASSETS.head(&policy, None, None)
 });
 const SESSION_COOKIE: &str = "__Host-PROE_SID";
 
@@ -62,7 +65,6 @@ struct Shop {
 /// Settings from flags and environment.
 struct Config {
     addr: SocketAddr,
-    pkg_dir: PathBuf,
 }
 
 impl Config {
@@ -74,7 +76,6 @@ impl Config {
             Err(_) => 8081,
         };
         let mut addr = None;
-        let mut pkg_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pkg"));
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
             match flag.as_str() {
@@ -86,18 +87,14 @@ impl Config {
                     )
                 }
                 "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
-                "--pkg-dir" => pkg_dir = value()?.into(),
                 "-h" | "--help" => {
-                    return Err(
-                        "usage: proecommerce [--addr IP:PORT | --port N] [--pkg-dir DIR]".into(),
-                    )
+                    return Err("usage: proecommerce [--addr IP:PORT | --port N]".into())
                 }
                 other => return Err(format!("unknown argument {other:?} (try --help)")),
             }
         }
         Ok(Config {
             addr: addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], port))),
-            pkg_dir,
         })
     }
 }
@@ -124,7 +121,6 @@ async fn main() -> std::io::Result<()> {
         keys: keys.clone(),
         baskets: Mutex::new(HashMap::new()),
     });
-    let pkg_dir = config.pkg_dir.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(shop.clone())
@@ -134,7 +130,7 @@ async fn main() -> std::io::Result<()> {
             .service(checkout)
             .service(promo)
             .service(privacy)
-            .service(actix_files::Files::new("/consentry", &pkg_dir))
+            .service(assets_service(&ASSETS))
             // Tokens are bound to the session cookie, which `start_session` puts on every request.
             .wrap(CsrfMiddleware::new(
                 Csrf::new(keys.clone()).session_cookie(SESSION_COOKIE),
@@ -171,7 +167,7 @@ where
     B: MessageBody,
 {
     let shop = req.app_data::<web::Data<Shop>>().cloned();
-    let page = !req.path().starts_with("/consentry/"); // the static bundle needs no session
+    let page = !req.path().starts_with(ASSETS.prefix()); // the bundle needs no session
     let mut new_cookie = None;
     if let Some(shop) = shop.filter(|shop| page && shop.session_id(req.headers()).is_none()) {
         match shop.new_session() {
@@ -426,9 +422,7 @@ fn page(title: &str, body: &str, basket_items: usize) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · ProEcommerce</title>
-<script src="/consentry/consentry-gate.js"></script>
-{policy_tag}
-<script type="module" src="/consentry/consentry.js"></script>
+{consentry_head}
 <style>{STYLE}</style>
 </head>
 <body>
@@ -443,7 +437,7 @@ fn page(title: &str, body: &str, basket_items: usize) -> String {
 </html>
 "##,
         title = escape(title),
-        policy_tag = *POLICY_TAG,
+        consentry_head = *CONSENTRY_HEAD,
     )
 }
 

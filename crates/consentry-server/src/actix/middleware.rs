@@ -106,9 +106,9 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let consentry = self.consentry.clone();
-        let consent = consentry.consent_reusing(req.headers(), &mut self.last.borrow_mut());
         let tls = req.app_config().secure();
         let https = consentry.is_https(req.headers(), tls);
+        let consent = consentry.consent_reusing(req.headers(), https, &mut self.last.borrow_mut());
         let hsts = consentry.hsts_if(https).map(HstsHeader::actix);
         req.extensions_mut().insert(consent.clone());
         req.extensions_mut().insert(OverHttps(https));

@@ -135,11 +135,15 @@
 //! `ConnectionInfo::scheme` (which reads `Forwarded` / `X-Forwarded-Proto` from any client).
 //! Behind a proxy use [`Consentry::trust_forwarded_proto`](crate::Consentry::trust_forwarded_proto).
 
+#[cfg(feature = "assets")]
+mod assets;
 mod csrf;
 mod extract;
 mod middleware;
 mod receipts;
 
+#[cfg(feature = "assets")]
+pub use assets::assets_service;
 pub use csrf::{CsrfMiddleware, CsrfMiddlewareService};
 pub use extract::add_auth_cookie;
 pub use middleware::{ConsentMiddleware, ConsentMiddlewareService};

@@ -100,11 +100,11 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let consent = self
-            .consentry
-            .consent_reusing(req.headers(), &mut self.last);
         let tls = super::tls::over_tls(req.extensions());
         let https = self.consentry.is_https(req.headers(), tls);
+        let consent = self
+            .consentry
+            .consent_reusing(req.headers(), https, &mut self.last);
         let hsts = self.consentry.hsts_if(https).map(HstsHeader::http);
         req.extensions_mut().insert(consent.clone());
         req.extensions_mut().insert(OverHttps(https));

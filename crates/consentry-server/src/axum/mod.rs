@@ -117,12 +117,16 @@
 //! TLS in the app, [`Consentry::assume_https`](crate::Consentry::assume_https) or the
 //! [`TlsConnection`] extension.
 
+#[cfg(feature = "assets")]
+mod assets;
 mod csrf;
 mod extract;
 mod layer;
 mod receipts;
 mod tls;
 
+#[cfg(feature = "assets")]
+pub use assets::assets_router;
 pub use csrf::{CsrfLayer, CsrfService};
 pub use layer::{ConsentLayer, ConsentService, ResponseFuture};
 pub use receipts::receipts;
