@@ -151,6 +151,33 @@ describe("policies with problems exit 1 with `file: path: message [kind]`", () =
   });
 });
 
+describe("--notice md|html (issue 16)", () => {
+  test("prints the notice of a valid policy, as Markdown or HTML", () => {
+    const md = run(["--notice", "md", "p4p-packing.json"], { cwd: POLICIES });
+    assert.equal(md.status, 0, md.stdout + md.stderr);
+    assert.match(md.stdout, /^## Cookies and similar technologies\n/);
+    assert.match(md.stdout, /Pro4Soft Inc\. is responsible/);
+    assert.match(md.stdout, /GPC is never read as consent/);
+    const html = run(["--notice", "html", "proecommerce.json"], { cwd: POLICIES });
+    assert.equal(html.status, 0, html.stdout + html.stderr);
+    assert.match(html.stdout, /^<section class="consentry-notice">/);
+    assert.match(html.stdout, /<td><code>__stripe_mid<\/code><\/td>/);
+  });
+
+  test("a policy with a problem prints no notice: the problems on stderr, exit 1", () => {
+    const bad = { ...VALID, cookies: [{ name: "__Host-a", category: "necessary", exemption: "authentication", http_only: true, same_site: "strict", max_age_days: 30 }] };
+    const r = run(["--notice", "md", write("persistent.json", bad)]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /persistent\.json: cookies\[0\]\.max_age_days: .*remember_me.* \[persistent_login\]/);
+  });
+
+  test("a format other than md or html, or several files: exit 2", () => {
+    assert.equal(run(["--notice", "pdf", "a.json"]).status, 2);
+    assert.equal(run(["--notice", "md", "a.json", "b.json"]).status, 2);
+  });
+});
+
 describe("usage", () => {
   test("no file: exit 2 with the usage", () => {
     const r = run([]);
