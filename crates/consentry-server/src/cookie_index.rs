@@ -167,6 +167,7 @@ mod tests {
             exemption: None,
             http_only: Some(same_site.is_some()),
             same_site,
+            remember_me: false,
         }
     }
 
@@ -202,6 +203,8 @@ mod tests {
                 scripts: vec![],
                 iframes: vec![],
                 cookies,
+                exemption: None,
+                justification: None,
             })
             .collect();
         p
