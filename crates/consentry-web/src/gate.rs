@@ -18,9 +18,9 @@
 //! 2. Holds back scripts, iframes and `<link>`s that JavaScript inserts later whose URL matches
 //!    a pattern of the policy (`services[].scripts` and `services[].iframes`, `*` wildcards;
 //!    `http:` and `https:` alike) of a category not granted. The first matching pattern decides,
-//!    as in [`consentry::Policy::category_for_url`]. A service declared `necessary` (which the
-//!    policy rules forbid: no third-party service is strictly necessary) is never released: its
-//!    patterns block whatever is granted. Patterns are read lazily from
+//!    as in [`consentry::Policy::category_for_url`]. A service declared `necessary` is never
+//!    released: its patterns block whatever is granted (the policy rules refuse patterns on a
+//!    necessary service, which the site loads directly). Patterns are read lazily from
 //!    `#consentry-policy` (or `consentryGate.setPolicy(policy)`). A policy that cannot be read
 //!    fails closed: every cross-origin script, iframe and link is held and never released.
 //!    A held element is taken out of the DOM, so no request leaves; a comment marks its place.
