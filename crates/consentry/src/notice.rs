@@ -167,7 +167,7 @@ impl Policy {
                 "This site".into(),
                 "A copy of how your last cookie choice applies, so later pages need not load the consent module (strictly necessary: consent record)".into(),
                 NECESSARY.into(),
-                format!("Until your choice expires ({})", lifetime_text(Some(self.consent_max_age_days))),
+                format!("Until your choice expires: {}", lifetime_text(Some(self.consent_max_age_days))),
             ]);
         }
         b.push(Block::Table(
@@ -210,7 +210,8 @@ impl Policy {
                 .services
                 .iter()
                 .map(|s| {
-                    let mut item = format!("{} ({}): {}", s.provider, s.category, s.purpose);
+                    let purpose = s.purpose.trim().trim_end_matches('.');
+                    let mut item = format!("{} ({}): {purpose}", s.provider, s.category);
                     if let (Some(e), Some(j)) = (s.exemption, &s.justification) {
                         item.push_str(&format!(
                             ". Strictly necessary ({}): {}",
@@ -242,7 +243,7 @@ impl Policy {
                 b.push(Block::Para("Nothing that needs consent is used before you opt in: the choices start switched off, and closing the banner is not consent.".into()));
             } else {
                 b.push(Block::Para(format!(
-                    "Everywhere else nothing that needs consent is used before you opt in. Visitors from {} are told, and the optional categories start on until they switch them off.",
+                    "Nothing that needs consent is used before you opt in, except for visitors from {}: they are told, and the optional categories start on until they switch them off in “{SETTINGS_CONTROL}”.",
                     opt_out.join(", ")
                 )));
             }
@@ -262,7 +263,7 @@ impl Policy {
             .map(|(id, _)| id)
             .collect();
         b.push(Block::Para(if sharing.is_empty() {
-            "If your browser sends Global Privacy Control (GPC), we treat it as an opt-out of the sale and sharing of your personal information; as we neither sell nor share it, there is nothing more for it to switch off. GPC is never read as consent. We do not act on Do Not Track, which has no agreed meaning; it is not needed, as nothing optional runs without the choices described above.".into()
+            "If your browser sends Global Privacy Control (GPC), we treat it as an opt-out of the sale and sharing of your personal information; as we neither sell nor share it, there is nothing more for it to switch off. GPC is never read as consent. We do not act on Do Not Track, which has no agreed meaning; use “Cookie settings” to refuse.".into()
         } else {
             format!(
                 "If your browser sends Global Privacy Control (GPC), we treat it as an opt-out of the sale and sharing of your personal information: {} stays off and is recorded as refused, and a later visit without the signal does not switch it back on. GPC is never read as consent. We do not act on Do Not Track, which has no agreed meaning; use GPC or “{SETTINGS_CONTROL}”.",

@@ -53,7 +53,9 @@ fn p4p_notice_names_controller_cookies_storage_key_withdrawal_gpc_and_retention(
     assert!(md.contains("kept in the consent cookie for 182 days (6 months)"));
     assert!(md.contains("kept on our servers for 1095 days (36 months)"));
     // The US opt-out region is stated as it works.
-    assert!(md.contains("Visitors from US are told, and the optional categories start on"));
+    assert!(md.contains(
+        "except for visitors from US: they are told, and the optional categories start on"
+    ));
     assert!(md.contains("Google LLC (analytics): Measures unique visitors"));
     assert!(md.contains("Their privacy policy: https://policies.google.com/privacy"));
 }
