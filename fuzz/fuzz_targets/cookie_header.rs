@@ -1,8 +1,9 @@
 //! `Cookie` request headers: the server reads the consent cookie and auth cookies from them.
 //!
-//! - The consent the server decides (`Consentry::consent`) is the core's decision on the
-//!   value a plain split of the headers finds; a duplicated or non-UTF-8 consent cookie reads
-//!   as an unreadable one (fails closed).
+//! - The consent the server decides (`Consentry::consent`, over plain HTTP or HTTPS) is the
+//!   core's decision on the value a plain split of the headers finds under the consent cookie's
+//!   name there; a duplicated or non-UTF-8 consent cookie reads as an unreadable one (fails
+//!   closed).
 //! - An auth cookie the target adds is read back exactly when it is the only one of its name;
 //!   a value from the fuzzer never verifies.
 #![no_main]
@@ -20,6 +21,8 @@ fuzz_target!(|data: &[u8]| {
     let (policy, server) = (&policies()[which], &servers()[which]);
     let gpc = flags & 4 != 0;
     let add_auth = flags & 8 != 0;
+    // Over HTTPS (the connection's TLS) the consent cookie is read under its `__Host-` name.
+    let https = flags & 16 != 0;
 
     // Up to four `Cookie` header lines (a header value cannot hold a line break).
     let mut lines: Vec<Vec<u8>> = rest
@@ -39,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // Consent: the server's decision is the core's on the cookie value found the plain way.
-    let value = match cookie_in(&cookie_lines, policy.cookie_name.as_bytes()) {
+    let value = match cookie_in(&cookie_lines, policy.consent_cookie_name(https).as_bytes()) {
         Found::None => None,
         Found::One(v) => Some(std::str::from_utf8(v).unwrap_or("")),
         Found::Duplicate => Some(""),
@@ -49,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
         region: None,
         gpc,
     };
-    let consent = server.consent(&headers[..]);
+    let consent = server.consent(&headers[..], https);
     assert_eq!(consent.decision(), &decide(policy, value, &ctx));
 
     // Auth cookie.

@@ -22,10 +22,10 @@ fuzz_target!(|data: &[u8]| {
     let which = usize::from(pick) % policies().len();
     let (policy, server) = (&policies()[which], &servers()[which]);
 
-    let none = server.consent(&[][..]);
+    let none = server.consent(&[][..], false);
     let all = ConsentRecord::accept_all(policy, NOW, ConsentId::from_random_bytes([7; 12]));
     let all_cookie = format!("{}={}", policy.cookie_name, all.encode());
-    let all = server.consent(&[("cookie", all_cookie.as_bytes())][..]);
+    let all = server.consent(&[("cookie", all_cookie.as_bytes())][..], false);
     assert!(policy.categories.optional().all(|c| all.allows(c)));
 
     let mut kept = [false; 2];
