@@ -60,7 +60,8 @@ fuzz_target!(|data: &[u8]| {
             .0
             .expect("kept has a name");
         let lower = String::from_utf8_lossy(header).to_ascii_lowercase();
-        let allowed = name == policy.cookie_name
+        // consentry's own consent cookie, under either of its names (`__Host-` over HTTPS).
+        let allowed = policy.is_consent_cookie(&name)
             || name == CSRF_COOKIE
             || policy
                 .cookie_for(&name)
