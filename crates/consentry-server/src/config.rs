@@ -592,13 +592,6 @@ fn forwarded_proto<H: Headers + ?Sized>(headers: &H, hops: usize) -> Option<&[u8
     found
 }
 
-/// A request extension: whether the request came over HTTPS, as [`Consentry::is_https`]
-/// decided it. The consent adapters insert it; the CSRF adapters build the site's own origin
-/// from it, so the origin check and HSTS agree on the scheme.
-#[cfg(any(feature = "axum", feature = "actix"))]
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct OverHttps(pub(crate) bool);
-
 /// Lets a `?Sized` header source be passed as `&dyn Headers`.
 struct Adapter<'a, H: ?Sized>(&'a H);
 

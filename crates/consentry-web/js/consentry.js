@@ -27,8 +27,9 @@ function parts() {
   });
 }
 
-/** What the module decided from, besides the time and the other cookies' names (src/lib.rs `start`). */
-function inputs(cookie) {
+/** What the module decided from, besides the time and the other cookies' names (src/lib.rs
+ * `start`); `jar` is `parts()`. */
+function inputs(cookie, jar = parts()) {
   const d = document, tag = d.getElementById("consentry-policy"), root = d.documentElement;
   return JSON.stringify([
     1, // the format of what is kept
@@ -37,7 +38,7 @@ function inputs(cookie) {
     tag && tag.getAttribute("data-region"),
     navigator.globalPrivacyControl,
     root && root.lang,
-    parts().filter((p) => p[0] == cookie),
+    jar.filter((p) => p[0] == cookie),
   ]);
 }
 
@@ -45,9 +46,10 @@ function inputs(cookie) {
 function recall() {
   try {
     const s = JSON.parse(localStorage.getItem(KEY)), m = s.p.memo, now = Date.now() / 1000;
+    const jar = parts();
     if (
-      s.k === inputs(m.cookie) && m.from <= now && now < m.until &&
-      parts().every((p) => !p[0] || m.names.includes(p[0]))
+      s.k === inputs(m.cookie, jar) && m.from <= now && now < m.until &&
+      jar.every((p) => !p[0] || m.names.includes(p[0]))
     ) return s.p;
   } catch (e) {} // nothing kept, unreadable, or no storage
 }

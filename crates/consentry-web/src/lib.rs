@@ -150,12 +150,13 @@ fn now() -> Timestamp {
 
 /// Starts consentry on this page with a policy (the policy file's text; the loader turns an
 /// object of the same shape into it with `JSON.stringify`, so the module needs no import for
-/// that) and options (`region`, `reloadOnWithdraw`, `policySha256`). Returns [`state`].
+/// that) and options (`region`, `reloadOnWithdraw`, `policySha256`). The loader reads the
+/// state from the plan it is handed (`Effects`), so nothing is returned.
 /// Throws when the policy cannot be read; then nothing is released (fail closed). A policy
 /// that reads but breaks the rules is made safe ([`Policy::harden`]) rather than checked
 /// here: check it where it is written (`npx consentry-check policy.json`).
 #[wasm_bindgen]
-pub fn start(policy: JsValue, options: JsValue) -> JsValue {
+pub fn start(policy: JsValue, options: JsValue) {
     if APP.try_lock().is_none_or(|a| a.is_some()) {
         fail("consentry: already started");
     }
@@ -225,7 +226,6 @@ pub fn start(policy: JsValue, options: JsValue) -> JsValue {
     if prompt {
         open(1, false);
     }
-    state()
 }
 
 /// What to do after a decision: a plan, written as JSON while the state is borrowed and carried

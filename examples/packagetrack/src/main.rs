@@ -326,13 +326,7 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use consentry::escape_html as escape;
 
 /// A whole page, with consentry's embed contract in `<head>`.
 fn page(title: &str, user: Option<&str>, token: &CsrfToken, body: &str) -> String {

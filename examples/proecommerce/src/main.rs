@@ -405,13 +405,7 @@ fn price(cents: u32) -> String {
     format!("${}.{:02}", cents / 100, cents % 100)
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use consentry::escape_html as escape;
 
 /// A whole page, with consentry's embed contract in `<head>` and the cookie notice.
 fn page(title: &str, body: &str, basket_items: usize) -> String {

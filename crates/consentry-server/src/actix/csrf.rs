@@ -10,7 +10,7 @@ use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceRes
 use actix_web::http::header::{HeaderValue, HOST, SET_COOKIE};
 use actix_web::{web, HttpMessage as _, HttpResponse};
 
-use crate::config::OverHttps;
+use crate::Consent;
 use crate::csrf::Csrf;
 
 /// Middleware that checks every state-changing request with [`Csrf::check`] (403 with a short
@@ -97,7 +97,7 @@ where
                 }
             }
             let tls = req.app_config().secure();
-            let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
+            let https = req.extensions().get::<Consent>().map_or(tls, Consent::over_https);
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();
             let mut form_token = None;

@@ -12,7 +12,7 @@ use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE, STRICT_TRANSPO
 use actix_web::HttpMessage as _;
 use consentry::Policy;
 
-use crate::config::{Consentry, OverHttps};
+use crate::config::Consentry;
 use crate::consent::Consent;
 use crate::hsts::HstsHeader;
 
@@ -111,7 +111,6 @@ where
         let consent = consentry.consent_reusing(req.headers(), https, &mut self.last.borrow_mut());
         let hsts = consentry.hsts_if(https).map(HstsHeader::actix);
         req.extensions_mut().insert(consent.clone());
-        req.extensions_mut().insert(OverHttps(https));
         let fut = self.service.call(req);
         Box::pin(async move {
             match fut.await {

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage as _, HttpRequest, HttpResponse, Route};
 
-use crate::config::OverHttps;
+use crate::Consent;
 use crate::receipts::{ReceiptEndpoint, ReceiptResponse};
 use crate::request::WithHost;
 
@@ -42,7 +42,7 @@ pub fn receipts(endpoint: ReceiptEndpoint) -> Route {
         let endpoint = endpoint.clone();
         async move {
             let tls = req.app_config().secure();
-            let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
+            let https = req.extensions().get::<Consent>().map_or(tls, Consent::over_https);
             let client_ip = req.peer_addr().map(|a| a.ip());
             let headers = WithHost {
                 headers: req.headers(),

@@ -13,7 +13,7 @@ use http::{HeaderValue, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::config::OverHttps;
+use crate::Consent;
 use crate::csrf::Csrf;
 
 /// Largest URL-encoded form body read to find the token field.
@@ -98,7 +98,7 @@ where
                 }
             }
             let tls = super::tls::over_tls(req.extensions());
-            let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
+            let https = req.extensions().get::<Consent>().map_or(tls, Consent::over_https);
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();
             let mut form_token = None;

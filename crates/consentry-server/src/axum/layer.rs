@@ -10,7 +10,7 @@ use http::{HeaderValue, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::config::{Consentry, OverHttps};
+use crate::config::Consentry;
 use crate::consent::Consent;
 use crate::hsts::HstsHeader;
 
@@ -107,7 +107,6 @@ where
             .consent_reusing(req.headers(), https, &mut self.last);
         let hsts = self.consentry.hsts_if(https).map(HstsHeader::http);
         req.extensions_mut().insert(consent.clone());
-        req.extensions_mut().insert(OverHttps(https));
         ResponseFuture {
             inner: self.inner.call(req),
             state: Some(State {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use http::StatusCode;
 
-use crate::config::OverHttps;
+use crate::Consent;
 use crate::receipts::{ReceiptEndpoint, ReceiptResponse};
 use crate::request::WithHost;
 
@@ -49,7 +49,7 @@ pub fn receipts<S: Clone + Send + Sync + 'static>(endpoint: ReceiptEndpoint) -> 
 
 async fn handle(endpoint: &ReceiptEndpoint, req: Request) -> Response {
     let tls = super::tls::over_tls(req.extensions());
-    let https = req.extensions().get::<OverHttps>().map_or(tls, |o| o.0);
+    let https = req.extensions().get::<Consent>().map_or(tls, Consent::over_https);
     let client_ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
