@@ -63,8 +63,6 @@ pub mod policy;
 mod read;
 pub mod receipt;
 pub mod region;
-#[cfg(feature = "json")]
-mod shape;
 mod state;
 mod table;
 mod texts;

@@ -9,9 +9,10 @@
 //! optional field only, the same defaults apply, and enums take the names their serde
 //! derives give them. `tests/read.rs` checks it against `Policy::from_json_unchecked` on
 //! every example policy, every enum name and thousands of mutated files, and the
-//! `policy_readers` fuzz target on whatever libFuzzer makes of them. (Two forms serde's derives
-//! would take, a struct written as a list and an enum as an object, are refused on the serde
-//! side too: see `shape.rs`.)
+//! `policy_readers` fuzz target on whatever libFuzzer makes of them. (Forms serde's derives
+//! would take but the format does not, a struct written as a list and an enum as an object,
+//! are refused on the serde side too: `Policy::from_json_unchecked` runs this reader after
+//! serde.)
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -411,6 +411,16 @@ fn both_refuse_lists_for_objects_and_objects_for_names() {
             r#"{"revision":1,"categories":{},"texts":{"en":["T"]}}"#,
             "texts.en: expected an object",
         ),
+        // Fields added later are covered as well (a hand-kept list of the format's shapes
+        // missed these two).
+        (
+            r#"{"revision":1,"categories":{},"controller":["A","b"]}"#,
+            "controller: expected an object",
+        ),
+        (
+            r#"{"revision":1,"categories":{},"services":[{"id":"a","category":"necessary","provider":"c","purpose":"d","exemption":{"security":null}}]}"#,
+            "services[0].exemption: expected a string",
+        ),
         // A duplicated category is read twice by both: the first one counts too.
         (
             r#"{"revision":1,"categories":{"a":[false,"consent"],"a":{"lawful_basis":"consent"}}}"#,
