@@ -479,19 +479,24 @@ pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
 /// assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0"]);
 /// assert!(stale(&policy, false).is_empty());
 /// policy.cookie_domain = Some("example.com".into());
-/// assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0", "__Host-consentry=; Path=/; Max-Age=0"]);
+/// assert_eq!(stale(&policy, true), ["consentry=; Path=/; Max-Age=0", "__Host-consentry=; Path=/; Max-Age=0; Secure"]);
 /// # }
 /// ```
 pub fn clear_stale_consent_cookies(policy: &Policy, secure: bool, out: &mut Vec<String>) {
     let shared = policy.cookie_domain.is_some();
-    // Host-only (no `Domain`): each deletes only the cookie written without one. The same
-    // text as the browser module's deletions (`Secure` is not needed to delete from HTTPS).
-    for (prefix, stale) in [("", secure || shared), (HOST_PREFIX, secure && shared)] {
+    // Host-only (no `Domain`): each deletes only the cookie written without one. The plain
+    // one is the same text as the browser module's deletions; a `__Host-` cookie, deletions
+    // included, is refused by browsers without `Secure`.
+    for (prefix, stale, tail) in [
+        ("", secure || shared, ""),
+        (HOST_PREFIX, secure && shared, "; Secure"),
+    ] {
         if stale {
             let mut s = String::new();
             s.push_str(prefix);
             s.push_str(&policy.cookie_name);
             s.push_str("=; Path=/; Max-Age=0");
+            s.push_str(tail);
             out.push(s);
         }
     }

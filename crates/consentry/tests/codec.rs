@@ -568,7 +568,7 @@ fn stale_consent_cookies_are_the_names_and_scopes_no_longer_read() {
         stale(&policy, true),
         [
             "consentry=; Path=/; Max-Age=0",
-            "__Host-consentry=; Path=/; Max-Age=0"
+            "__Host-consentry=; Path=/; Max-Age=0; Secure"
         ]
     );
     // None of them is the cookie in use.
