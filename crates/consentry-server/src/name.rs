@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-/// The prefix every [`AuthCookie`](crate::AuthCookie) name carries.
-pub const HOST_PREFIX: &str = "__Host-";
+/// The prefix every [`AuthCookie`](crate::AuthCookie) name carries (the core's, which the
+/// consent cookie carries over HTTPS too).
+pub use consentry::HOST_PREFIX;
 
 /// Why a cookie name was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]

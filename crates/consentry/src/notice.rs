@@ -146,8 +146,8 @@ impl Policy {
         } else {
             "We use only strictly necessary cookies: the site cannot work without them, and the law exempts them from consent (ePrivacy Directive Art. 5(3)). There is nothing to consent to, so we show no cookie banner.".into()
         }));
-        let mut rows: Vec<Vec<String>> = self
-            .cookie_rows()
+        let cookie_rows = self.cookie_rows();
+        let mut rows: Vec<Vec<String>> = cookie_rows
             .iter()
             .map(|r| {
                 vec![
@@ -176,10 +176,10 @@ impl Policy {
             ],
             rows,
         ));
-        let remember: Vec<&str> = self
-            .cookies()
-            .filter(|c| c.decl.remember_me)
-            .map(|c| c.decl.name.as_str())
+        let remember: Vec<&str> = cookie_rows
+            .iter()
+            .filter(|r| r.remember_me)
+            .map(|r| r.name.as_str())
             .collect();
         if !remember.is_empty() {
             b.push(Block::Para(format!(
@@ -231,7 +231,7 @@ impl Policy {
         b.push(Block::Heading("Your choices".into()));
         if optional {
             b.push(Block::Para(format!(
-                "You can give, change or withdraw your consent at any time with “{SETTINGS_CONTROL}” at the bottom of every page; withdrawing takes no more clicks than consenting. When you withdraw, we stop the category's scripts and delete its cookies. You do not need to change your browser settings, and the site works the same if you refuse."
+                "You can give, change or withdraw your consent at any time with “{SETTINGS_CONTROL}” on this site; withdrawing takes no more clicks than consenting. When you withdraw, we delete the category's cookies and reload the page so its scripts stop. You do not need to change your browser settings, and the site works the same if you refuse."
             )));
             let opt_out: Vec<&str> = self
                 .regions
@@ -263,7 +263,13 @@ impl Policy {
             .map(|(id, _)| id)
             .collect();
         b.push(Block::Para(if sharing.is_empty() {
-            "If your browser sends Global Privacy Control (GPC), we treat it as an opt-out of the sale and sharing of your personal information; as we neither sell nor share it, there is nothing more for it to switch off. GPC is never read as consent. We do not act on Do Not Track, which has no agreed meaning; use “Cookie settings” to refuse.".into()
+            // "Cookie settings" exists only where there is something to consent to.
+            let refuse = if optional {
+                format!("; use “{SETTINGS_CONTROL}” to refuse")
+            } else {
+                String::new()
+            };
+            format!("If your browser sends Global Privacy Control (GPC), we treat it as an opt-out of the sale and sharing of your personal information; as we neither sell nor share it, there is nothing more for it to switch off. GPC is never read as consent. We do not act on Do Not Track, which has no agreed meaning{refuse}.")
         } else {
             format!(
                 "If your browser sends Global Privacy Control (GPC), we treat it as an opt-out of the sale and sharing of your personal information: {} stays off and is recorded as refused, and a later visit without the signal does not switch it back on. GPC is never read as consent. We do not act on Do Not Track, which has no agreed meaning; use GPC or “{SETTINGS_CONTROL}”.",
@@ -300,7 +306,7 @@ impl Policy {
                 (None, _) => "We keep no record of your choice on our servers: it exists only in your browser.".into(),
                 (Some(_), Some(days)) => format!(
                     "A record of each choice (a pseudonymous id, the time, your choices and the version of this policy) is kept on our servers for {} as proof of consent, then deleted.",
-                    lifetime_text(Some(days)).to_lowercase()
+                    lifetime_text(Some(days))
                 ),
                 (Some(_), None) => "A record of each choice (a pseudonymous id, the time, your choices and the version of this policy) is kept on our servers as proof of consent for as long as we need to show it, then deleted.".into(),
             });

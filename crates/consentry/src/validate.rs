@@ -315,12 +315,12 @@ impl Policy {
                 ));
             }
         }
-        // The longest record: every category granted, the longest time and id; a refusal or
-        // a custom choice is as long (`:0` for `:1`). Too long, it could never be read back,
-        // and the visitor would be asked on every page.
+        // The longest record: every category granted, a ten-digit time (until the year 2286)
+        // and an id; a refusal or a custom choice is as long (`:0` for `:1`). Too long, it
+        // could never be read back, and the visitor would be asked on every page.
         let longest = crate::ConsentRecord::accept_all(
             self,
-            crate::Timestamp(i64::MAX),
+            crate::Timestamp(9_999_999_999),
             crate::ConsentId::from_random_bytes([0; 12]),
         )
         .encode()
@@ -826,7 +826,9 @@ fn check_necessary_service(path: &str, s: &Service, out: &mut Vec<PolicyError>) 
 /// case-insensitively, and so does this check.
 fn check_auth_cookie(path: &str, c: &CookieDecl, out: &mut Vec<PolicyError>) {
     let name = c.name.as_str();
-    let prefixed = name.len() > 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"__Host-");
+    let n = crate::HOST_PREFIX.len();
+    let prefixed =
+        name.len() > n && name.as_bytes()[..n].eq_ignore_ascii_case(crate::HOST_PREFIX.as_bytes());
     if !prefixed {
         out.push(PolicyError::new(
             PolicyErrorKind::InsecureAuthCookie,
