@@ -159,7 +159,7 @@ impl Assets {
 
     /// The URL path of a file of the bundle (`/consentry/<hash>/consentry.js`), if it is one.
     pub fn url(&self, file: &str) -> Option<String> {
-        let asset = FILES.iter().find(|a| a.name == file)?;
+        let asset = file_named(file)?;
         Some(format!("{}{BUNDLE_HASH}/{}", self.prefix, asset.name))
     }
 
@@ -223,11 +223,7 @@ impl Assets {
         if_none_match: Option<&str>,
         accept_encoding: Option<&str>,
     ) -> AssetAnswer {
-        let Some(asset) = FILES
-            .iter()
-            .find(|a| a.name == file)
-            .filter(|_| hash == BUNDLE_HASH)
-        else {
+        let Some(asset) = file_named(file).filter(|_| hash == BUNDLE_HASH) else {
             return AssetAnswer {
                 asset: None,
                 gzip: false,
@@ -343,6 +339,11 @@ impl fmt::Display for AssetsPrefixError {
 }
 
 impl std::error::Error for AssetsPrefixError {}
+
+/// The embedded file of this name, if the bundle has one.
+fn file_named(name: &str) -> Option<&'static Asset> {
+    FILES.iter().find(|a| a.name == name)
+}
 
 #[cfg(test)]
 mod tests {

@@ -77,7 +77,7 @@
 //!   the parser inserts them, no DOM method is called.
 //! - Markup written in the HTML (the parser, not JavaScript): use
 //!   `<script type="text/plain" data-consent="…">` and `<iframe data-consent="…" data-src="…">`,
-//!   which the module releases, and `<img data-consent="…" data-src="…">` for pixels (no `src`:
+//!   which the loader releases, and `<img data-consent="…" data-src="…">` for pixels (no `src`:
 //!   never fetched until its category is granted, then the loader sets its `src`).
 //! - Images, `fetch`, `XMLHttpRequest`, beacons, `new Image().src`, CSS `url()`: not scripts,
 //!   iframes or links.

@@ -10,8 +10,8 @@ use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceRes
 use actix_web::http::header::{HeaderValue, HOST, SET_COOKIE};
 use actix_web::{web, HttpMessage as _, HttpResponse};
 
-use crate::Consent;
 use crate::csrf::Csrf;
+use crate::Consent;
 
 /// Middleware that checks every state-changing request with [`Csrf::check`] (403 with a short
 /// reason when refused), puts the visitor's [`CsrfToken`](crate::CsrfToken) in the request
@@ -97,7 +97,10 @@ where
                 }
             }
             let tls = req.app_config().secure();
-            let https = req.extensions().get::<Consent>().map_or(tls, Consent::over_https);
+            let https = req
+                .extensions()
+                .get::<Consent>()
+                .map_or(tls, Consent::over_https);
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();
             let mut form_token = None;

@@ -3,9 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage as _, HttpRequest, HttpResponse, Route};
 
-use crate::Consent;
 use crate::receipts::{ReceiptEndpoint, ReceiptResponse};
 use crate::request::WithHost;
+use crate::Consent;
 
 /// A `POST` route for the receipts the browser module posts: runs every check of
 /// [`ReceiptEndpoint`] (403 not from the site's own pages, 413 too large, 400 malformed or
@@ -42,7 +42,10 @@ pub fn receipts(endpoint: ReceiptEndpoint) -> Route {
         let endpoint = endpoint.clone();
         async move {
             let tls = req.app_config().secure();
-            let https = req.extensions().get::<Consent>().map_or(tls, Consent::over_https);
+            let https = req
+                .extensions()
+                .get::<Consent>()
+                .map_or(tls, Consent::over_https);
             let client_ip = req.peer_addr().map(|a| a.ip());
             let headers = WithHost {
                 headers: req.headers(),

@@ -13,8 +13,8 @@ use http::{HeaderValue, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::Consent;
 use crate::csrf::Csrf;
+use crate::Consent;
 
 /// Largest URL-encoded form body read to find the token field.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -98,7 +98,10 @@ where
                 }
             }
             let tls = super::tls::over_tls(req.extensions());
-            let https = req.extensions().get::<Consent>().map_or(tls, Consent::over_https);
+            let https = req
+                .extensions()
+                .get::<Consent>()
+                .map_or(tls, Consent::over_https);
             let prepared = csrf.prepare(req.headers());
             let method = req.method().as_str().to_owned();
             let mut form_token = None;

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use http::StatusCode;
 
-use crate::Consent;
 use crate::receipts::{ReceiptEndpoint, ReceiptResponse};
 use crate::request::WithHost;
+use crate::Consent;
 
 /// A `POST` route for the receipts the browser module posts: runs every check of
 /// [`ReceiptEndpoint`] (403 not from the site's own pages, 413 too large, 400 malformed or
@@ -49,7 +49,10 @@ pub fn receipts<S: Clone + Send + Sync + 'static>(endpoint: ReceiptEndpoint) -> 
 
 async fn handle(endpoint: &ReceiptEndpoint, req: Request) -> Response {
     let tls = super::tls::over_tls(req.extensions());
-    let https = req.extensions().get::<Consent>().map_or(tls, Consent::over_https);
+    let https = req
+        .extensions()
+        .get::<Consent>()
+        .map_or(tls, Consent::over_https);
     let client_ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
