@@ -37,7 +37,7 @@
 //! | the whole module on every page (before) | 25,429 B | the banner's code and texts every time |
 //! | a second, decisions-only wasm: policy reader, codec, rules, allocator, no bindings (built with the bundle's flags and `wasm-opt` passes) | 8,131 B for that wasm alone, ≈ 10.5 KB with gate and loader | over the 6 KB target before any DOM code |
 //! | the server decides and writes the plan into the page | gate + loader | needs a consentry server: static sites get nothing |
-//! | the module's last plan, kept by the loader (chosen) | 3,770 B (gate 1,991 + loader 1,779) | works for every site; costs a first visit 294 B (release moved into the loader, one more file) |
+//! | the module's last plan, kept by the loader (chosen) | 3,775 B (gate 1,991 + loader 1,784) | works for every site; costs a first visit 294 B (release moved into the loader, one more file) |
 //!
 //! The policy comes in as the text of the policy file (or an object given to `start()`,
 //! turned back into text), read by the core's small reader [`Policy::read_json`], so
