@@ -493,6 +493,108 @@ describe("p4p-packing", () => {
   });
 });
 
+describe("p4p-packing behind a CDN that names the visitor's country (--region-header CF-IPCountry)", () => {
+  // The policy says "US": "opt-out". The CDN's header decides the profile on the server and,
+  // through the policy tag's data-region, in the browser; nothing is guessed in the browser.
+  let site, google, browser;
+  const from = (country) => ({ "CF-IPCountry": country });
+  before(async () => {
+    site = await startExample("p4p-packing", ["--region-header", "CF-IPCountry", "--data-dir", tempDataDir()]);
+    google = await startServer();
+    browser = await launchBrowser(google.port);
+  });
+  after(async () => {
+    await browser?.close();
+    await google?.close();
+    await site?.stop();
+  });
+
+  /** The page's `data-region`, as the server wrote it for these request headers. */
+  const regionOf = async (headers) => {
+    const html = await (await fetch(site.url("/"), { headers })).text();
+    assert.match(html, /id="consentry-policy"/);
+    return /id="consentry-policy" data-sha256="[0-9a-f]{64}"(?: data-region="([^"]*)")?/.exec(html)?.[1] ?? null;
+  };
+
+  test("the server passes the CDN's country to the page, and no region for a missing, malformed or doubled header", async () => {
+    assert.equal(await regionOf(from("US")), "US");
+    assert.equal(await regionOf(from("DE")), "DE");
+    assert.equal(await regionOf({}), null);
+    assert.equal(await regionOf(from("US, DE")), null, "fetch joins a second CF-IPCountry line like this");
+    assert.equal(await regionOf(from("US\"><script>alert(1)</script>")), null);
+  });
+
+  test("from the US: Google Analytics runs before a choice (opt-out), the banner is a notice, Reject all stops it and removes _ga", { skip: needsModule }, async () => {
+    const { page, context, log } = await openPage(browser, { headers: from("US") });
+    try {
+      await page.goto(site.url("/"));
+      await waitFor(() => log.count(COLLECT_RE) > 0, { message: "an analytics hit without a click" });
+      assert.equal(log.count(GTAG_URL_RE), 1);
+      assert.deepEqual((await gaCookies(context)).map((c) => c.name).sort(), ["_ga", "_ga_P4PDEMO"]);
+      const st = await page.evaluate(() => window.consentry.state());
+      assert.equal(st.region, "US");
+      assert.ok(st.granted.includes("analytics"));
+      await page.locator(BANNER).waitFor({ state: "visible" });
+      assert.match(await page.textContent(BANNER), /visitors from the US: until you switch it off/, "the notice says it is on");
+      assert.equal((await gtagState(page)).hits[0].gcs, "G101", "analytics granted, ads denied at the first hit");
+      await page.click(action("reject-all"));
+      await waitFor(async () => (await gaCookies(context)).length === 0, { message: "_ga cookies removed after Reject all" });
+      await page.goto(site.url("/contact"));
+      assert.ok(await noBannerVisible(page));
+      await settle(page);
+      assert.equal(log.count(GTAG_URL_RE), 1, "no gtag.js after the refusal");
+      assert.equal((await gaCookies(context)).length, 0);
+      assert.equal(
+        await (await context.request.get(site.url("/privacy"), { headers: from("US") })).text().then((t) => /id="consent-choice">([^<]*)/.exec(t)?.[1]),
+        "Google Analytics refused",
+        "the server reads the refusal",
+      );
+      assertModuleRan(log);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("from the US with GPC: as the notice says, P4P neither sells nor shares, so GPC has nothing to switch off; never read as consent, ads stay denied", { skip: needsModule }, async () => {
+    const { page, context, log } = await openPage(browser, { headers: from("US"), gpc: true });
+    try {
+      await page.goto(site.url("/"));
+      await waitFor(() => log.count(COLLECT_RE) > 0, { message: "an analytics hit under the opt-out profile" });
+      const st = await page.evaluate(() => window.consentry.state());
+      assert.equal(st.region, "US");
+      assert.equal(st.gpc, true);
+      assert.notEqual(st.method, "gpc", "no GPC record: nothing was denied");
+      assert.equal((await gtagState(page)).hits[0].gcs, "G101", "ad_storage denied, analytics as the profile says");
+      const rows = await cookieTable(page, site.url("/privacy"), { controller: "Pro4Soft Inc." });
+      assert.ok(rows.includes("_ga"));
+      assert.match(await page.textContent("section.consentry-notice"), /as we neither sell nor share it, there is nothing more for it to switch off/);
+      assert.match(await page.textContent("section.consentry-notice"), /except for visitors from US/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("from Germany, or with no usable header: asked first, no gtag.js and no _ga before a choice", { skip: needsModule }, async () => {
+    for (const headers of [from("DE"), {}, from("XX")]) {
+      const { page, context, log } = await openPage(browser, { headers });
+      try {
+        await page.goto(site.url("/"));
+        await page.locator(BANNER).waitFor({ state: "visible" });
+        await settle(page);
+        assert.equal(log.count(GTAG_URL_RE), 0, `no gtag.js before consent (${JSON.stringify(headers)})`);
+        assert.equal((await gaCookies(context)).length, 0);
+        const st = await page.evaluate(() => window.consentry.state());
+        assert.equal(st.region ?? null, headers["CF-IPCountry"] ?? null);
+        assert.ok(!st.granted.includes("analytics"));
+        await page.click(action("accept-all"));
+        await waitFor(() => log.count(COLLECT_RE) > 0, { message: "an analytics hit after accept" });
+      } finally {
+        await context.close();
+      }
+    }
+  });
+});
+
 describe("p4p-packing demo mode (offline gtag.js stand-in)", () => {
   let site, browser;
   const dataDir = tempDataDir();

@@ -367,14 +367,15 @@ export function networkLog(context) {
 
 /**
  * A fresh context (own cookies) and page. Options: `gpc` (sets `navigator.globalPrivacyControl`
- * and the `Sec-GPC: 1` header), `locale`, `viewport`, `initScript` (function or string run before
- * any page script), `javaScriptEnabled`.
+ * and the `Sec-GPC: 1` header), `headers` (more request headers, e.g. a CDN's country header),
+ * `locale`, `viewport`, `initScript` (function or string run before any page script),
+ * `javaScriptEnabled`.
  */
-export async function openPage(browser, { gpc = false, locale = "en-US", viewport, initScript, ...rest } = {}) {
+export async function openPage(browser, { gpc = false, headers = {}, locale = "en-US", viewport, initScript, ...rest } = {}) {
   const context = await browser.newContext({
     locale,
     viewport: viewport ?? { width: 1280, height: 800 },
-    extraHTTPHeaders: gpc ? { "Sec-GPC": "1" } : {},
+    extraHTTPHeaders: { ...(gpc ? { "Sec-GPC": "1" } : {}), ...headers },
     ...rest,
   });
   if (gpc) {

@@ -11,7 +11,7 @@ use std::fmt;
 
 use consentry::Policy;
 
-use crate::policy_tag::push_attr;
+use crate::policy_tag::{push_attr, PolicyTag};
 
 /// One file of the bundle, as served.
 #[derive(Debug)]
@@ -186,10 +186,31 @@ impl Assets {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn head(&self, policy: &Policy, region: Option<&str>, nonce: Option<&str>) -> String {
+        self.head_with(&PolicyTag::new(policy), region, nonce)
+    }
+
+    /// [`head`](Assets::head) with the policy tag prepared once ([`PolicyTag`]): for a head
+    /// per request, with the region hint the server read for this visitor
+    /// ([`Consentry::region`](crate::Consentry::region), or [`Consent::region`](crate::Consent::region)
+    /// from the adapters' extractor) and a fresh nonce. The browser decides with the region
+    /// written here, so the banner and the server's Set-Cookie gate apply the same profile.
+    ///
+    /// ```
+    /// use consentry_server::{Assets, Consentry, PolicyTag};
+    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let (assets, tag) = (Assets::new(), PolicyTag::new(&policy)); // at start-up
+    /// let consentry = Consentry::new(policy).region_header("cf-ipcountry");
+    /// let headers: &[(&str, &[u8])] = &[("cf-ipcountry", b"US")]; // a request
+    /// let head = assets.head_with(&tag, consentry.region(headers).as_deref(), None);
+    /// assert!(head.contains(r#"id="consentry-policy" data-sha256=""#));
+    /// assert!(head.contains(r#" data-region="US">"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn head_with(&self, tag: &PolicyTag, region: Option<&str>, nonce: Option<&str>) -> String {
         let mut out = String::with_capacity(1024);
         self.push_script(&mut out, "", &FILES[0], nonce);
         out.push('\n');
-        out.push_str(&crate::policy_script_tag(policy, region, nonce));
+        tag.push_to(&mut out, region, nonce);
         out.push('\n');
         self.push_script(&mut out, r#" type="module""#, &FILES[1], nonce);
         out

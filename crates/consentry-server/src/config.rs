@@ -134,13 +134,63 @@ impl Consentry {
         self
     }
 
-    /// Reads the region hint (`DE`, `US-CA`) from this request header, e.g. a CDN's geo header.
+    /// Reads the region hint (`DE`, `US-CA`) from this request header, set by the site's CDN
+    /// or proxy from the visitor's address.
+    ///
+    /// **Only a header your own CDN or proxy sets on every request, replacing whatever the
+    /// visitor sent.** The visitor controls every other header: read from one the CDN does not
+    /// overwrite (or with the app reachable without the CDN), a visitor in the EU could send
+    /// `US` and be treated under the opt-out profile. Headers that fit: Cloudflare
+    /// `CF-IPCountry`, Amazon CloudFront `CloudFront-Viewer-Country`, Vercel
+    /// `X-Vercel-IP-Country`, Google Cloud Load Balancing with a custom header such as
+    /// `X-Client-Region: {client_region}`; with nginx's GeoIP2 module, `proxy_set_header
+    /// X-Country $geoip2_country_code;` replaces the visitor's value.
+    ///
+    /// Fail closed: a header that is missing, malformed or sent more than once gives no hint,
+    /// and no hint, like an unknown code (Cloudflare's `XX`, `T1` for Tor), gets the policy's
+    /// `default_region`, which is always opt-in. The region is a hint for the profile, never
+    /// consent: the worst a forged value can do is give that one visitor the profile of the
+    /// region named. For a country and a subdivision in two headers (`US` and `CA` for
+    /// `US-CA`), use [`region_with`](Consentry::region_with).
+    ///
+    /// ```
+    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// use consentry_server::Consentry;
+    /// let consentry = Consentry::new(policy).region_header("CF-IPCountry");
+    /// let from_us: &[(&str, &[u8])] = &[("cf-ipcountry", b"US"), ("sec-gpc", b"1")];
+    /// let consent = consentry.consent(from_us, true);
+    /// assert_eq!(consent.region(), Some("US"));
+    /// assert!(consent.allows("analytics")); // the policy's "US": "opt-out"
+    /// let from_de: &[(&str, &[u8])] = &[("cf-ipcountry", b"DE")];
+    /// assert!(!consentry.consent(from_de, true).allows("analytics")); // opt-in: asks first
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn region_header(self, name: &str) -> Self {
         let name = name.to_ascii_lowercase();
         self.edit(|i| i.region = RegionSource::Header(name))
     }
 
-    /// Computes the region hint from the request headers.
+    /// Computes the region hint from the request headers, e.g. from a country and a
+    /// subdivision header. The same trust rule as [`region_header`](Consentry::region_header)
+    /// applies to every header it reads, and its result is checked the same way (ASCII letters,
+    /// digits and `-`, at most 16 bytes; anything else is no hint).
+    ///
+    /// ```
+    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// use consentry_server::{Consentry, Headers};
+    /// // CloudFront: country and ISO 3166-2 subdivision in two headers.
+    /// let consentry = Consentry::new(policy).region_with(|h: &dyn Headers| {
+    ///     let text = |name| h.first(name).and_then(|v| std::str::from_utf8(v).ok());
+    ///     let country = text("cloudfront-viewer-country")?;
+    ///     Some(match text("cloudfront-viewer-country-region") {
+    ///         Some(sub) => format!("{country}-{sub}"),
+    ///         None => country.to_owned(),
+    ///     })
+    /// });
+    /// let h: &[(&str, &[u8])] = &[("cloudfront-viewer-country", b"US"), ("cloudfront-viewer-country-region", b"CA")];
+    /// assert_eq!(consentry.region(h).as_deref(), Some("US-CA"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn region_with(
         self,
         f: impl Fn(&dyn Headers) -> Option<String> + Send + Sync + 'static,
@@ -279,19 +329,7 @@ impl Consentry {
         let gpc = headers
             .first("sec-gpc")
             .is_some_and(|v| v.trim_ascii() == b"1");
-        let region: Option<Cow<'_, str>> = match &self.inner.region {
-            RegionSource::None => None,
-            RegionSource::Header(name) => headers
-                .first(name)
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .map(|s| Cow::Borrowed(s.trim())),
-            RegionSource::With(f) => f(&Adapter(headers)).map(Cow::Owned),
-        }
-        .filter(|r| {
-            !r.is_empty()
-                && r.len() <= 16
-                && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
+        let region = self.region_hint(headers);
         let cookie = match cookie_value(headers, self.consent_cookie_name(https)) {
             Ok(v) => v,
             // Duplicated or not UTF-8: decided as an unreadable cookie.
@@ -321,6 +359,54 @@ impl Consentry {
         );
         *last = Some(consent.clone());
         consent
+    }
+
+    /// The region hint this request carries, as [`region_header`](Consentry::region_header)
+    /// or [`region_with`](Consentry::region_with) read it and [`Consent::region`] reports it:
+    /// `None` without a region setting, or when the value is missing, empty, longer than 16
+    /// bytes or not ASCII letters, digits and `-` (so `"US, DE"` or `"US; x"` is no hint), or
+    /// when the header appears more than once (a visitor's own header beside the proxy's).
+    /// No hint means the policy's `default_region`: opt-in.
+    ///
+    /// The page needs the same hint as the server (pass it to `Assets::head`, feature
+    /// `assets`, or to [`PolicyTag::render`](crate::PolicyTag::render), which write it as the
+    /// policy tag's `data-region`),
+    /// so that the banner and the Set-Cookie gate decide alike.
+    ///
+    /// ```
+    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let consentry = consentry_server::Consentry::new(policy).region_header("CF-IPCountry");
+    /// let us: &[(&str, &[u8])] = &[("cf-ipcountry", b"US")];
+    /// assert_eq!(consentry.region(us).as_deref(), Some("US"));
+    /// let forged: &[(&str, &[u8])] = &[("cf-ipcountry", b"US"), ("cf-ipcountry", b"DE")];
+    /// assert_eq!(consentry.region(forged), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn region<H: Headers + ?Sized>(&self, headers: &H) -> Option<String> {
+        self.region_hint(headers).map(Cow::into_owned)
+    }
+
+    fn region_hint<'h, H: Headers + ?Sized>(&self, headers: &'h H) -> Option<Cow<'h, str>> {
+        match &self.inner.region {
+            RegionSource::None => None,
+            RegionSource::Header(name) => {
+                let (mut value, mut count) = (None, 0_usize);
+                headers.each(name, &mut |v| {
+                    count += 1;
+                    value = Some(v);
+                });
+                value
+                    .filter(|_| count == 1)
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .map(|s| Cow::Borrowed(s.trim()))
+            }
+            RegionSource::With(f) => f(&Adapter(headers)).map(Cow::Owned),
+        }
+        .filter(|r| {
+            !r.is_empty()
+                && r.len() <= 16
+                && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
     }
 
     /// The consent cookie's name for a request over HTTPS (`https`) or plain HTTP: as

@@ -44,17 +44,19 @@
 //! | auth and session cookies: `__Host-`, `HttpOnly`, `Secure`, `SameSite=Strict`, `Path=/`, signed or encrypted, name-bound, key rotation, lifetime, idle and absolute timeouts checked on the server | [`AuthCookie`], [`Keys`], [`Key`] |
 //! | the signed-in visitor in a handler: settings, extractors (401 without a valid session), renewal | [`SessionCookie`], [`Session`] |
 //! | CSRF: signed double-submit token bound to the session, `Origin` (scheme, host, port) / `Sec-Fetch-Site` | [`Csrf`], [`CsrfToken`] |
-//! | the visitor's consent (consent cookie, `Sec-GPC`, region hint), gtag snippet | [`Consentry::consent`], [`Consent`] |
+//! | the visitor's consent (consent cookie, `Sec-GPC`, region hint from the CDN's header), gtag snippet | [`Consentry::consent`], [`Consent`], [`Consentry::region_header`] |
 //! | the Set-Cookie gate | [`check_set_cookie`], [`Consentry::gate`] |
 //! | HSTS, only over HTTPS | [`Hsts`], [`Consentry::hsts_for`] |
 //! | receipts posted by the browser: same-origin posts only, believable claims (server clock, consent lifetime, no self-contradiction), stamped with the server's time, awaited async sink (204 stored or duplicate, 409 conflict, 503 unavailable), IP and user agent only on opt-in | [`ReceiptEndpoint`], [`ReceiptSink`], [`AcceptedReceipt`] |
-//! | the policy tag for the page (canonical JSON, `data-sha256` for receipts) | [`policy_script_tag`] |
+//! | the policy tag for the page (canonical JSON, `data-sha256` for receipts, the region hint) | [`policy_script_tag`], [`PolicyTag`] |
 //!
 //! ## The browser bundle from the crate (feature `assets`)
 //!
 //! ```ignore
 //! let assets = consentry_server::Assets::new(); // at /consentry/<hash>/
 //! let head = assets.head(&policy, region, nonce); // into every page's <head>, first
+//! // per request, the policy tag prepared once and the region the server read:
+//! let head = assets.head_with(&tag, consentry.region(&headers).as_deref(), nonce);
 //! // axum:      Router::new().route("/", get(page)).merge(consentry_server::axum::assets_router(&assets))
 //! // actix-web: App::new().service(page).service(consentry_server::actix::assets_service(&assets))
 //! ```
@@ -228,7 +230,7 @@ pub use gate::{check_set_cookie, GateReason, GateVerdict};
 pub use hsts::Hsts;
 pub use keys::{Key, KeyError, Keys, KEY_LEN};
 pub use name::{NameError, HOST_PREFIX};
-pub use policy_tag::policy_script_tag;
+pub use policy_tag::{policy_script_tag, PolicyTag};
 pub use receipts::{
     AcceptedReceipt, ReceiptEndpoint, ReceiptResponse, ReceiptSink, SinkError, SinkFuture, Stored,
     DEFAULT_MAX_CLOCK_SKEW, MAX_USER_AGENT_BYTES,

@@ -8,7 +8,8 @@ use consentry::Policy;
 /// `nonce` when given (attribute-escaped).
 ///
 /// The browser module does not hash the policy itself: without `data-sha256` (or the
-/// `policySha256` option) it sends no receipts.
+/// `policySha256` option) it sends no receipts. This serialises and hashes the policy on each
+/// call; for a tag per request (a region or a nonce that changes), make a [`PolicyTag`] once.
 ///
 /// ```
 /// let policy = consentry::Policy::from_json(r#"{"revision": 1, "categories": {"necessary": {"required": true, "lawful_basis": "contract"}}}"#).unwrap();
@@ -18,34 +19,80 @@ use consentry::Policy;
 /// assert!(tag.contains(r#" data-region="DE">{"#));
 /// ```
 pub fn policy_script_tag(policy: &Policy, region: Option<&str>, nonce: Option<&str>) -> String {
-    let json = policy.to_canonical_json();
-    let hash = consentry::receipt::sha256_hex(json.as_bytes());
-    let mut out = String::with_capacity(json.len() + 160);
-    out.push_str(r#"<script type="application/json" id="consentry-policy" data-sha256=""#);
-    out.push_str(&hash);
-    out.push('"');
-    if let Some(r) = region {
-        out.push_str(r#" data-region=""#);
-        push_attr(&mut out, r);
-        out.push('"');
-    }
-    if let Some(n) = nonce {
-        out.push_str(r#" nonce=""#);
-        push_attr(&mut out, n);
-        out.push('"');
-    }
-    out.push('>');
-    for c in json.chars() {
-        match c {
-            // Only inside JSON strings, where the escape means the same character.
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
+    PolicyTag::new(policy).render(region, nonce)
+}
+
+/// The policy tag worked out once (canonical JSON escaped for the tag, and its hash), to render
+/// per request with that request's region hint and CSP nonce: what [`policy_script_tag`]
+/// writes, without serialising and hashing the policy each time.
+///
+/// ```
+/// use consentry_server::{Consentry, PolicyTag};
+/// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+/// let tag = PolicyTag::new(&policy); // at start-up
+/// let consentry = Consentry::new(policy).region_header("cf-ipcountry");
+/// // per request: the region the server decided with goes to the browser module
+/// let headers: &[(&str, &[u8])] = &[("cf-ipcountry", b"US")];
+/// let html = tag.render(consentry.region(headers).as_deref(), None);
+/// assert!(html.contains(r#" data-region="US">{"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PolicyTag {
+    sha256: String,
+    /// The canonical JSON with `<`, `>` and `&` escaped.
+    body: String,
+}
+
+impl PolicyTag {
+    /// Serialises and hashes `policy`.
+    pub fn new(policy: &Policy) -> Self {
+        let json = policy.to_canonical_json();
+        let sha256 = consentry::receipt::sha256_hex(json.as_bytes());
+        let mut body = String::with_capacity(json.len() + 32);
+        for c in json.chars() {
+            match c {
+                // Only inside JSON strings, where the escape means the same character.
+                '<' => body.push_str("\\u003c"),
+                '>' => body.push_str("\\u003e"),
+                '&' => body.push_str("\\u0026"),
+                c => body.push(c),
+            }
         }
+        PolicyTag { sha256, body }
     }
-    out.push_str("</script>");
-    out
+
+    /// The policy's hash (`data-sha256`), as [`Policy::sha256_hex`] gives it.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The tag, with `data-region` and `nonce` when given (attribute-escaped).
+    pub fn render(&self, region: Option<&str>, nonce: Option<&str>) -> String {
+        let mut out = String::with_capacity(self.body.len() + 160);
+        self.push_to(&mut out, region, nonce);
+        out
+    }
+
+    /// Appends the tag to `out`.
+    pub(crate) fn push_to(&self, out: &mut String, region: Option<&str>, nonce: Option<&str>) {
+        out.push_str(r#"<script type="application/json" id="consentry-policy" data-sha256=""#);
+        out.push_str(&self.sha256);
+        out.push('"');
+        if let Some(r) = region {
+            out.push_str(r#" data-region=""#);
+            push_attr(out, r);
+            out.push('"');
+        }
+        if let Some(n) = nonce {
+            out.push_str(r#" nonce=""#);
+            push_attr(out, n);
+            out.push('"');
+        }
+        out.push('>');
+        out.push_str(&self.body);
+        out.push_str("</script>");
+    }
 }
 
 /// Appends `s` escaped for a double-quoted attribute value.
@@ -89,6 +136,19 @@ mod tests {
         let back = Policy::from_json(body).unwrap();
         assert_eq!(back, p);
         assert_eq!(back.sha256_hex(), p.sha256_hex());
+    }
+
+    #[test]
+    fn a_prepared_tag_renders_what_the_function_writes() {
+        let p = policy();
+        let tag = PolicyTag::new(&p);
+        assert_eq!(tag.sha256(), p.sha256_hex());
+        for (region, nonce) in [(None, None), (Some("US"), None), (Some("DE"), Some("n1"))] {
+            assert_eq!(
+                tag.render(region, nonce),
+                policy_script_tag(&p, region, nonce)
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,14 @@
 //! `/dev/gtag.js`).
 //! `--trust-forwarded-proto`: behind a TLS-terminating proxy, read `X-Forwarded-Proto` (HSTS is
 //! sent on HTTPS only).
+//! `--region-header NAME` (`REGION_HEADER`): behind a CDN that sets the visitor's country in a
+//! header on every request, replacing any the visitor sent (Cloudflare: `CF-IPCountry`), take
+//! the region from it. The policy says `"US": "opt-out"`: visitors from the US get Google
+//! Analytics on until they switch it off, everyone else (and anyone without a usable header:
+//! missing, malformed, sent twice) is asked first. The server decides with that region and
+//! writes it into the page for the browser module (`data-region`). Without the flag every
+//! visitor is asked first. To try it locally: `curl -H 'CF-IPCountry: US'`, or a browser
+//! extension that sets the header.
 //! `--data-dir DIR` (`P4P_DATA_DIR`; default `target/p4p-data` of this workspace): the consent
 //! log `DIR/consent-log.db` (SQLite) and the key that signs its checkpoints
 //! (`DIR/records-signing.key`, made on first start; its public half beside it as
@@ -46,7 +54,7 @@ use consentry::Policy;
 use consentry_records::ConsentLog;
 use consentry_server::axum::{assets_router, receipts, ConsentLayer, CsrfLayer};
 use consentry_server::{
-    Assets, AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, ReceiptEndpoint,
+    Assets, AuthCookie, Consent, Consentry, Csrf, CsrfToken, Key, Keys, PolicyTag, ReceiptEndpoint,
 };
 use serde::Deserialize;
 
@@ -54,11 +62,10 @@ use serde::Deserialize;
 const POLICY_JSON: &str = include_str!("../../policies/p4p-packing.json");
 /// The browser bundle, served from the crate at `/consentry/<hash>/`.
 static ASSETS: std::sync::LazyLock<Assets> = std::sync::LazyLock::new(Assets::new);
-/// What every page's `<head>` carries for consentry: the gate, the policy tag (canonical JSON
-/// and its hash, so receipts name the policy) and the module, with `integrity`.
-static CONSENTRY_HEAD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let policy = Policy::from_json(POLICY_JSON).expect("the policy file is valid");
-    ASSETS.head(&policy, None, None)
+/// The policy tag every page's `<head>` carries (canonical JSON and its hash, so receipts name
+/// the policy), prepared once; each page adds the visitor's region hint.
+static POLICY_TAG: std::sync::LazyLock<PolicyTag> = std::sync::LazyLock::new(|| {
+    PolicyTag::new(&Policy::from_json(POLICY_JSON).expect("the policy file is valid"))
 });
 /// Google's gtag.js for this site's measurement id.
 const GTAG_URL: &str = "https://www.googletagmanager.com/gtag/js?id=G-P4PDEMO";
@@ -85,6 +92,8 @@ struct Config {
     addr: SocketAddr,
     gtag_src: String,
     trust_forwarded_proto: bool,
+    /// The CDN's header with the visitor's country, if the site is behind one that sets it.
+    region_header: Option<String>,
     /// Holds the SQLite log and the checkpoint signing key.
     data_dir: PathBuf,
     /// A PostgreSQL URL for the log instead of the SQLite file.
@@ -93,7 +102,12 @@ struct Config {
 
 const USAGE: &str =
     "usage: p4p-packing [--addr IP:PORT | --port N] [--gtag-src URL] [--trust-forwarded-proto]
-                   [--data-dir DIR] [--database-url URL]
+                   [--region-header NAME] [--data-dir DIR] [--database-url URL]
+
+  --region-header NAME the visitor's country from this header, which the site's CDN sets on
+                       every request (e.g. CF-IPCountry); env REGION_HEADER. Only behind such
+                       a CDN: the visitor can send any other header. Default: no region, so
+                       every visitor is asked first
 
   --data-dir DIR       consent log (DIR/consent-log.db) and checkpoint signing key
                        (DIR/records-signing.key, made on first start); env P4P_DATA_DIR,
@@ -111,6 +125,9 @@ impl Config {
         let mut addr = None;
         let mut gtag_src = std::env::var("GTAG_SRC").unwrap_or_else(|_| GTAG_URL.into());
         let mut trust_forwarded_proto = false;
+        let mut region_header = std::env::var("REGION_HEADER")
+            .ok()
+            .filter(|h| !h.is_empty());
         let mut data_dir = std::env::var_os("P4P_DATA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
@@ -130,6 +147,7 @@ impl Config {
                 "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
                 "--gtag-src" => gtag_src = value()?,
                 "--trust-forwarded-proto" => trust_forwarded_proto = true,
+                "--region-header" => region_header = Some(value()?),
                 "--data-dir" => data_dir = value()?.into(),
                 "--database-url" => database_url = Some(value()?),
                 "-h" | "--help" => return Err(USAGE.into()),
@@ -140,6 +158,7 @@ impl Config {
             addr: addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], port))),
             gtag_src,
             trust_forwarded_proto,
+            region_header,
             data_dir,
             database_url,
         })
@@ -149,6 +168,8 @@ impl Config {
 /// Shared state of the site.
 struct Site {
     policy: Policy,
+    /// The policy with the server settings: region header, trusted proxy.
+    consentry: Consentry,
     config: Config,
     /// Keys for the auth cookies and CSRF tokens. A real site loads them from its secret store
     /// (`COOKIE_KEY`, read by `Keys::from_env`), with older keys in `COOKIE_KEY_OLD` while rotating.
@@ -190,8 +211,18 @@ async fn main() {
     };
     let addr = config.addr;
     let log = records.log.clone();
+    let mut consentry =
+        Consentry::new(policy.clone()).trust_forwarded_proto(config.trust_forwarded_proto);
+    if let Some(name) = &config.region_header {
+        if axum::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            eprintln!("p4p-packing: --region-header {name:?} is not a header name");
+            std::process::exit(2);
+        }
+        consentry = consentry.region_header(name);
+    }
     let site = Arc::new(Site {
         policy,
+        consentry,
         config,
         keys: Keys::new(Key::generate()),
         log: records.log,
@@ -249,8 +280,7 @@ async fn shutdown_signal() {
 }
 
 fn app(site: AppState) -> Router {
-    let consentry = Consentry::new(site.policy.clone())
-        .trust_forwarded_proto(site.config.trust_forwarded_proto);
+    let consentry = site.consentry.clone();
     // Tokens are bound to the member's sign-in; the beacons (receipts, analytics stand-in) carry none.
     let csrf = Csrf::new(site.keys.clone())
         .session_cookie(MEMBER_COOKIE)
@@ -544,9 +574,12 @@ impl Site {
         body: &str,
     ) -> Html<String> {
         let user = self.current_user(headers);
+        // The region the server decides with (from the CDN's header) goes to the browser module.
+        let consentry =
+            ASSETS.head_with(&POLICY_TAG, self.consentry.region(headers).as_deref(), None);
         let head = pages::Head {
             title,
-            consentry: &CONSENTRY_HEAD,
+            consentry: &consentry,
             gtag_src: &self.config.gtag_src,
         };
         Html(pages::layout(
