@@ -130,7 +130,7 @@ personal information through the P4P Packing website and its REST API (the "Serv
 <li>Account registration: your email address, a hashed password, your API key and your account balance.</li>
 <li>API usage data: requests made with your API key, with timestamps and request size, to compute usage and enforce rate limits. Packing results are kept for 30 days, then deleted.</li>
 <li>Server log files: IP address, user agent, request path and time.</li>
-<li>Analytics, only with your consent: Google Analytics measures traffic; Google may receive your IP address (truncated where supported), referrer, page URL and basic device data. We do not link this to your account.</li>
+<li>Analytics, only with your consent (visitors from the US: until you switch it off in "Cookie settings"): Google Analytics measures traffic; Google may receive your IP address (truncated where supported), referrer, page URL and basic device data. We do not link this to your account.</li>
 </ul>
 {notice}
 <p>Your current choice, as this server reads it: <strong id="consent-choice">{choice}</strong>.
@@ -139,7 +139,7 @@ Change it at any time with <a href="#" data-consentry-open>Cookie settings</a>.<
 <h2>How we share personal information</h2>
 <p>We do not sell personal information, and we do not share it for cross-context behavioural
 advertising. We share it only with these service providers (sub-processors), as far as they need
-it: Google LLC (analytics, with your consent), Microsoft Corporation (hosting on Microsoft Azure)
+it: Google LLC (analytics, as described under "Cookies and similar technologies"), Microsoft Corporation (hosting on Microsoft Azure)
 and our email delivery provider (contact-form messages).</p>
 <h2>How long we keep it</h2>
 <ul>
