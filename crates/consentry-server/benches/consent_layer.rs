@@ -29,7 +29,7 @@ use http::{Request, Response};
 use tower::{Layer, Service};
 use tower_cookies::{CookieManagerLayer, Cookies};
 
-const POLICY: &str = include_str!("../../../examples/policies/p4p-packing.json");
+const POLICY: &str = include_str!("../policies/p4p-packing.json");
 
 fn call<S>(svc: &mut S, req: Request<()>) -> Response<()>
 where

@@ -67,7 +67,7 @@ include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 /// file for a request ([`Assets::answer`]).
 ///
 /// ```
-/// # let policy = consentry_server::Policy::from_json(include_str!("../../../examples/policies/packagetrack.json"))?;
+/// # let policy = consentry_server::Policy::from_json(include_str!("../policies/packagetrack.json"))?;
 /// use consentry_server::Assets;
 /// let assets = Assets::new(); // served at /consentry/<hash>/
 /// let head = assets.head(&policy, None, None);
@@ -179,7 +179,7 @@ impl Assets {
     /// needs `'wasm-unsafe-eval'`: the nonce covers only the tags written here.
     ///
     /// ```
-    /// # let policy = consentry_server::Policy::from_json(include_str!("../../../examples/policies/packagetrack.json"))?;
+    /// # let policy = consentry_server::Policy::from_json(include_str!("../policies/packagetrack.json"))?;
     /// let head = consentry_server::Assets::new().head(&policy, Some("DE"), Some("r4nd0m"));
     /// assert_eq!(head.matches(r#" nonce="r4nd0m""#).count(), 3);
     /// assert!(head.contains(r#"<script type="module" src="/consentry/"#));
@@ -197,7 +197,7 @@ impl Assets {
     ///
     /// ```
     /// use consentry_server::{Assets, Consentry, PolicyTag};
-    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = consentry::Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let (assets, tag) = (Assets::new(), PolicyTag::new(&policy)); // at start-up
     /// let consentry = Consentry::new(policy).region_header("cf-ipcountry");
     /// let headers: &[(&str, &[u8])] = &[("cf-ipcountry", b"US")]; // a request

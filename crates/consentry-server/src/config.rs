@@ -45,7 +45,7 @@ struct Inner {
 /// ```
 /// use consentry::Policy;
 /// use consentry_server::{Consentry, Hsts};
-/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
 /// let consentry = Consentry::new(policy)
 ///     .region_header("cf-ipcountry")        // the app's own geo header
 ///     .trust_forwarded_proto(true)          // behind a TLS-terminating proxy
@@ -154,7 +154,7 @@ impl Consentry {
     /// `US-CA`), use [`region_with`](Consentry::region_with).
     ///
     /// ```
-    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = consentry::Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// use consentry_server::Consentry;
     /// let consentry = Consentry::new(policy).region_header("CF-IPCountry");
     /// let from_us: &[(&str, &[u8])] = &[("cf-ipcountry", b"US"), ("sec-gpc", b"1")];
@@ -176,7 +176,7 @@ impl Consentry {
     /// digits and `-`, at most 16 bytes; anything else is no hint).
     ///
     /// ```
-    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = consentry::Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// use consentry_server::{Consentry, Headers};
     /// // CloudFront: country and ISO 3166-2 subdivision in two headers.
     /// let consentry = Consentry::new(policy).region_with(|h: &dyn Headers| {
@@ -224,7 +224,7 @@ impl Consentry {
     /// ```
     /// use consentry::Policy;
     /// use consentry_server::Consentry;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let behind_proxy = Consentry::new(policy).trust_forwarded_proto(true);
     /// // The client wrote `https`, the proxy (which the client reached over plain HTTP)
     /// // appended `http`: plain HTTP.
@@ -247,7 +247,7 @@ impl Consentry {
     /// ```
     /// use consentry::Policy;
     /// use consentry_server::Consentry;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// // A CDN (terminates TLS, appends `https`) in front of a load balancer (appends `http`).
     /// let c = Consentry::new(policy).trust_forwarded_proto(true).trusted_proxy_hops(2);
     /// let through_cdn: &[(&str, &[u8])] = &[("x-forwarded-proto", b"https, http")];
@@ -297,7 +297,7 @@ impl Consentry {
     /// ```
     /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
     /// use consentry_server::Consentry;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let value = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12])).encode();
     /// let consentry = Consentry::new(policy).clock(|| Timestamp(1_790_000_000));
     /// let plain = format!("consentry={value}");
@@ -374,7 +374,7 @@ impl Consentry {
     /// so that the banner and the Set-Cookie gate decide alike.
     ///
     /// ```
-    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = consentry::Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let consentry = consentry_server::Consentry::new(policy).region_header("CF-IPCountry");
     /// let us: &[(&str, &[u8])] = &[("cf-ipcountry", b"US")];
     /// assert_eq!(consentry.region(us).as_deref(), Some("US"));
@@ -524,7 +524,7 @@ impl Consentry {
     /// ```
     /// use consentry::Policy;
     /// use consentry_server::{Consentry, ExpectCookieError};
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let consentry = Consentry::new(policy).expect_cookies(["__Host-P4PMember", "__Host-csrf"])?;
     ///
     /// let err = consentry.clone().expect_cookies(["__Host-session"]).unwrap_err();
@@ -696,7 +696,7 @@ mod tests {
     use super::*;
 
     fn policy() -> Policy {
-        Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap()
+        Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap()
     }
 
     #[test]

@@ -15,7 +15,7 @@ use consentry::{decide, decide_allowed, AllowedSet, Context, Decision, Policy, T
 /// ```
 /// use consentry::Policy;
 /// use consentry_server::Consentry;
-/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
 /// let consentry = Consentry::new(policy);
 /// let headers: &[(&str, &[u8])] = &[("cookie", b"consentry=garbage")];
 /// let consent = consentry.consent(headers, false);
@@ -208,7 +208,7 @@ impl Consent {
     /// ```
     /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
     /// use consentry_server::Consentry;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let now = Timestamp(1_790_000_000);
     /// let value = ConsentRecord::accept_all(&policy, now, ConsentId::from_random_bytes([1; 12])).encode();
     /// let consentry = Consentry::new(policy).clock(|| Timestamp(1_790_000_000));

@@ -188,8 +188,7 @@ mod tests {
     }
 
     fn policy(top: Vec<CookieDecl>, services: Vec<Vec<CookieDecl>>) -> Policy {
-        let mut p =
-            Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+        let mut p = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
         p.cookies = top;
         p.services = services
             .into_iter()
@@ -244,8 +243,7 @@ mod tests {
 
     #[test]
     fn example_policy() {
-        let p =
-            Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+        let p = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
         let index = CookieIndex::new(&p);
         let ga = index.get("_ga_ABC").unwrap();
         assert_eq!((ga.category, ga.required), ("analytics", false));

@@ -399,7 +399,7 @@ impl Csrf {
     /// ```
     /// use consentry_server::{Consentry, Csrf, CsrfRefusal, Key, Keys};
     ///
-    /// let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let policy = consentry::Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let consentry = Consentry::new(policy).trust_forwarded_proto(true); // behind a TLS proxy
     /// let csrf = Csrf::new(Keys::new(Key::generate()));
     /// let post = |origin: &'static str| -> Vec<(&'static str, &'static [u8])> {

@@ -95,7 +95,7 @@ impl GateVerdict {
 /// ```
 /// use consentry::Policy;
 /// use consentry_server::{check_set_cookie, Consentry, GateVerdict};
-/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
 /// let consentry = Consentry::new(policy);
 /// let no_consent = consentry.consent(&[][..], false);
 /// let (name, verdict) = check_set_cookie(consentry.policy(), &no_consent, b"_ga=GA1.1.1; Path=/");
@@ -328,7 +328,7 @@ mod tests {
     use crate::Consentry;
 
     fn policy() -> Policy {
-        Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap()
+        Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap()
     }
 
     fn verdict(header: &[u8]) -> GateVerdict {

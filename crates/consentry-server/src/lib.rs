@@ -31,7 +31,7 @@
 //!
 //! ```
 //! use consentry_server::{Policy, Receipt, Timestamp};
-//! let policy = Policy::from_json(include_str!("../../../examples/policies/packagetrack.json"))?;
+//! let policy = Policy::from_json(include_str!("../policies/packagetrack.json"))?;
 //! # let _: Option<(Receipt, Timestamp)> = None;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

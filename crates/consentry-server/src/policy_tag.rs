@@ -28,7 +28,7 @@ pub fn policy_script_tag(policy: &Policy, region: Option<&str>, nonce: Option<&s
 ///
 /// ```
 /// use consentry_server::{Consentry, PolicyTag};
-/// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+/// # let policy = consentry::Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
 /// let tag = PolicyTag::new(&policy); // at start-up
 /// let consentry = Consentry::new(policy).region_header("cf-ipcountry");
 /// // per request: the region the server decided with goes to the browser module

@@ -38,7 +38,7 @@ impl AcceptedReceipt {
     /// ```
     /// use consentry::{Receipt, Timestamp};
     /// use consentry_server::AcceptedReceipt;
-    /// # let policy = consentry::Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = consentry::Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// # let hash = policy.sha256_hex();
     /// # let record = consentry::ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), consentry::ConsentId::from_random_bytes([1; 12]));
     /// # let ctx = consentry::ReceiptContext { receipt_id: consentry::ConsentId::from_random_bytes([2; 12]), jurisdiction: None, language: "en", policy_sha256: &hash };
@@ -193,7 +193,7 @@ pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(10 * 60);
 /// ```
 /// use consentry::{ConsentId, ConsentRecord, Policy, Receipt, ReceiptContext, Timestamp};
 /// use consentry_server::ReceiptEndpoint;
-/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
 /// let hash = policy.sha256_hex();
 /// let endpoint = ReceiptEndpoint::new(policy.clone(), |r: Receipt| { println!("{}", r.to_json()); Ok(()) })
 ///     .clock(|| Timestamp(1_790_000_060));
@@ -245,7 +245,7 @@ impl ReceiptEndpoint {
     /// ```
     /// use consentry::{Policy, Receipt};
     /// use consentry_server::ReceiptEndpoint;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let endpoint = ReceiptEndpoint::new(policy, |r: Receipt| { println!("{}", r.to_json()); Ok(()) });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -270,7 +270,7 @@ impl ReceiptEndpoint {
     /// ```
     /// # use consentry::{Policy, Receipt};
     /// # use consentry_server::ReceiptEndpoint;
-    /// # let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let endpoint = ReceiptEndpoint::new(policy, |_: Receipt| Ok(()))
     ///     .accept_hash("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -287,7 +287,7 @@ impl ReceiptEndpoint {
     /// ```
     /// # use consentry::{Policy, Receipt};
     /// # use consentry_server::ReceiptEndpoint;
-    /// # let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// use std::time::Duration;
     /// let endpoint = ReceiptEndpoint::new(policy, |_: Receipt| Ok(()))
     ///     .max_clock_skew(Duration::from_secs(120));
@@ -306,7 +306,7 @@ impl ReceiptEndpoint {
     /// ```
     /// # use consentry::{Policy, Receipt};
     /// # use consentry_server::ReceiptEndpoint;
-    /// # let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let endpoint = ReceiptEndpoint::new(policy, |_: Receipt| Ok(()))
     ///     .allow_origin("https://shop.example.com");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -333,7 +333,7 @@ impl ReceiptEndpoint {
     /// ```
     /// # use consentry::{Policy, Receipt};
     /// # use consentry_server::ReceiptEndpoint;
-    /// # let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let endpoint = ReceiptEndpoint::new(policy, |_: Receipt| Ok(())).record_client_ip(true);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -349,7 +349,7 @@ impl ReceiptEndpoint {
     /// ```
     /// # use consentry::{Policy, Receipt};
     /// # use consentry_server::ReceiptEndpoint;
-    /// # let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let endpoint = ReceiptEndpoint::new(policy, |_: Receipt| Ok(())).record_user_agent(true);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -364,7 +364,7 @@ impl ReceiptEndpoint {
     /// ```
     /// # use consentry::{Policy, Receipt, Timestamp};
     /// # use consentry_server::ReceiptEndpoint;
-    /// # let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let endpoint = ReceiptEndpoint::new(policy, |_: Receipt| Ok(())).clock(|| Timestamp(1_790_000_000));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -387,7 +387,7 @@ impl ReceiptEndpoint {
     /// ```
     /// # use consentry::{Policy, Receipt};
     /// # use consentry_server::ReceiptEndpoint;
-    /// # let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let endpoint = ReceiptEndpoint::new(policy, |_: Receipt| Ok(()));
     /// let h: &[(&str, &[u8])] = &[("host", b"shop.test"), ("origin", b"https://shop.test"), ("content-length", b"100000")];
     /// assert_eq!(endpoint.check_headers(h, true).unwrap_err().status, 413);
@@ -422,7 +422,7 @@ impl ReceiptEndpoint {
     /// ```
     /// # use consentry::{Policy, Receipt, Timestamp};
     /// # use consentry_server::ReceiptEndpoint;
-    /// # let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+    /// # let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// let endpoint = ReceiptEndpoint::new(policy, |_: Receipt| Ok(()));
     /// let h: &[(&str, &[u8])] = &[("sec-fetch-site", b"same-origin")];
     /// let refused = endpoint.accept_at(Timestamp(1_790_000_000), h, true, None, b"{\"version\":1}").unwrap_err();

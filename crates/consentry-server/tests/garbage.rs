@@ -33,8 +33,7 @@ impl Rng {
 
 #[test]
 fn parsers_never_panic_on_random_bytes() {
-    let policy =
-        Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     let consentry = Consentry::new(policy.clone()).region_header("x-region");
     let keys = Keys::new(Key::generate());
     let csrf = Csrf::new(keys.clone())

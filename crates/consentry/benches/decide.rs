@@ -8,7 +8,7 @@ use std::time::Duration;
 use consentry::{decide, ConsentId, ConsentRecord, Context, Policy, Timestamp};
 use criterion::Criterion;
 
-const POLICY: &str = include_str!("../../../examples/policies/p4p-packing.json");
+const POLICY: &str = include_str!("../policies/p4p-packing.json");
 
 fn main() {
     let mut c = Criterion::default()

@@ -293,7 +293,7 @@ impl ConsentRecord {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let r = ConsentRecord::reject_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
     /// assert_eq!(r.encode(), "1.1.1790000000.AQEBAQEBAQEBAQEB.r.analytics:0");
     /// assert_eq!(ConsentRecord::decode(&r.encode(), &policy), Ok(r));
@@ -340,7 +340,7 @@ impl ConsentRecord {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let r = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
     /// let h = r.set_cookie(&policy, true);
     /// assert!(h.starts_with("__Host-consentry=1.1.1790000000."));
@@ -447,7 +447,7 @@ impl Policy {
 /// ```
 /// # #[cfg(feature = "json")] {
 /// use consentry::{clear_consent_cookie, Policy};
-/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
 /// assert_eq!(clear_consent_cookie(&policy, true), "__Host-consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure");
 /// assert_eq!(clear_consent_cookie(&policy, false), "consentry=; Path=/; Max-Age=0; SameSite=Lax");
 /// # }
@@ -470,7 +470,7 @@ pub fn clear_consent_cookie(policy: &Policy, secure: bool) -> String {
 /// ```
 /// # #[cfg(feature = "json")] {
 /// use consentry::{clear_stale_consent_cookies, Policy};
-/// let mut policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let mut policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
 /// let stale = |policy: &Policy, secure| {
 ///     let mut out = Vec::new();
 ///     clear_stale_consent_cookies(policy, secure, &mut out);

@@ -8,7 +8,7 @@
 //! ```
 //! # #[cfg(feature = "json")] {
 //! use consentry::{decide, consent_mode::SignalState, Context, Policy, Timestamp};
-//! let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+//! let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
 //! let d = decide(&policy, None, &Context { now: Timestamp(0), region: None, gpc: false });
 //! let update = SignalState::for_decision(&policy, &d);
 //! assert_eq!(update.to_json(None), r#"{"ad_storage":"denied","ad_user_data":"denied","ad_personalization":"denied","analytics_storage":"denied","functionality_storage":"denied","personalization_storage":"denied","security_storage":"granted"}"#);
@@ -232,7 +232,7 @@ impl SignalState {
 /// ```
 /// # #[cfg(feature = "json")] {
 /// use consentry::{consent_mode::default_commands, Policy};
-/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
 /// let cmds = default_commands(&policy);
 /// // The global default, then one for the policy's opt-out region ("US").
 /// assert_eq!(cmds.len(), 2);

@@ -11,7 +11,7 @@
 //! ```
 //! # #[cfg(feature = "json")] {
 //! use consentry::Policy;
-//! let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json"))?;
+//! let policy = Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
 //! let md = policy.notice_markdown();
 //! assert!(md.starts_with("## Cookies and similar technologies\n"));
 //! assert!(md.contains("Cookie settings"));

@@ -580,7 +580,7 @@ impl Policy {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::Policy;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let ga = policy.cookie_for("_ga_ABC123").unwrap();
     /// assert_eq!((ga.category, ga.provider), ("analytics", Some("Google LLC")));
     /// assert_eq!(ga.name().as_str(), "_ga_*");
@@ -625,7 +625,7 @@ impl Policy {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::Policy;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let gtag = "https://www.googletagmanager.com/gtag/js?id=G-XXXX";
     /// assert_eq!(policy.category_for_url(gtag), Some("analytics"));
     /// assert_eq!(policy.category_for_url("https://cdn.example.test/app.js"), None);

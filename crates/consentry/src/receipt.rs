@@ -193,7 +193,7 @@ impl Receipt {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::{ConsentId, ConsentRecord, Policy, Receipt, ReceiptContext, ReceiptEvent, Timestamp};
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let hash = policy.sha256_hex();
     /// let record = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
     /// let ctx = ReceiptContext { receipt_id: ConsentId::from_random_bytes([2; 12]), jurisdiction: Some("DE"), language: "en", policy_sha256: &hash };
@@ -299,7 +299,7 @@ impl Receipt {
     /// # #[cfg(feature = "json")] {
     /// use core::time::Duration;
     /// use consentry::{ConsentId, ConsentRecord, Policy, Receipt, ReceiptContext, ReceiptError, ReceiptEvent, Timestamp};
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let hash = policy.sha256_hex();
     /// let now = Timestamp(1_790_000_000);
     /// let record = ConsentRecord::accept_all(&policy, now, ConsentId::from_random_bytes([1; 12]));

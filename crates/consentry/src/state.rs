@@ -247,7 +247,7 @@ impl ConsentRecord {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::{ConsentId, ConsentRecord, Method, Policy, Timestamp};
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let id = ConsentId::from_random_bytes([1; 12]);
     /// let r = ConsentRecord::new(&policy, &["analytics"], Method::Custom, Timestamp(1_700_000_000), id).unwrap();
     /// assert!(r.granted("analytics"));
@@ -397,7 +397,7 @@ impl Decision {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::{decide, ConsentId, ConsentRecord, Context, Policy, Timestamp};
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let now = Timestamp(1_790_000_000);
     /// let cookie = ConsentRecord::accept_all(&policy, now, ConsentId::from_random_bytes([3; 12])).encode();
     /// let d = decide(&policy, Some(&cookie), &Context { now, region: Some("DE"), gpc: false });
@@ -489,7 +489,7 @@ fn status_of(policy: &Policy, revision: u32, decided_at: Timestamp, now: Timesta
 /// ```
 /// # #[cfg(feature = "json")] {
 /// use consentry::{decide, ConsentId, ConsentRecord, Context, Policy, Timestamp};
-/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
 /// let now = Timestamp(1_790_000_000);
 /// let ctx = Context { now, region: Some("DE"), gpc: false };
 ///
@@ -550,7 +550,7 @@ impl AllowedSet {
 /// ```
 /// # #[cfg(feature = "json")] {
 /// use consentry::{decide, decide_allowed, Context, Policy, Timestamp};
-/// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
 /// let ctx = Context { now: Timestamp(1_790_000_000), region: Some("US"), gpc: false };
 /// let set = decide_allowed(&policy, None, &ctx);
 /// let d = decide(&policy, None, &ctx);

@@ -151,7 +151,7 @@ impl Policy {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::Policy;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let md = policy.cookie_table_markdown();
     /// assert!(md.starts_with("| Cookie | Provider | Purpose | Category | Lawful basis | Lifetime |"));
     /// assert!(md.contains("| \\_ga | Google LLC |"));
@@ -178,7 +178,7 @@ impl Policy {
     /// ```
     /// # #[cfg(feature = "json")] {
     /// use consentry::Policy;
-    /// let policy = Policy::from_json(include_str!("../../../examples/policies/p4p-packing.json")).unwrap();
+    /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let html = policy.cookie_table_html();
     /// assert!(html.starts_with("<table class=\"consentry-cookie-table\">"));
     /// assert!(html.contains("<tr><td><code>_ga_*</code></td><td>Google LLC</td>"));

@@ -12,9 +12,9 @@ const NOW: Timestamp = Timestamp(1_790_000_000);
 fn policies() -> Vec<Policy> {
     let mut out = vec![common::full()];
     for json in [
-        include_str!("../../../examples/policies/p4p-packing.json"),
-        include_str!("../../../examples/policies/proecommerce.json"),
-        include_str!("../../../examples/policies/packagetrack.json"),
+        include_str!("../policies/p4p-packing.json"),
+        include_str!("../policies/proecommerce.json"),
+        include_str!("../policies/packagetrack.json"),
     ] {
         out.push(Policy::from_json(json).unwrap());
     }

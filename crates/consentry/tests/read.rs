@@ -34,9 +34,9 @@ const FULL: &str = r#"{
 
 const EXAMPLES: [&str; 4] = [
     FULL,
-    include_str!("../../../examples/policies/p4p-packing.json"),
-    include_str!("../../../examples/policies/proecommerce.json"),
-    include_str!("../../../examples/policies/packagetrack.json"),
+    include_str!("../policies/p4p-packing.json"),
+    include_str!("../policies/proecommerce.json"),
+    include_str!("../policies/packagetrack.json"),
 ];
 
 #[test]

@@ -17,7 +17,7 @@ use crate::assets::Assets;
 /// use actix_web::{web, App, HttpResponse};
 /// use consentry_server::actix::{assets_service, ConsentMiddleware};
 /// use consentry_server::{Assets, Policy};
-/// let policy = Policy::from_json(include_str!("../../../../examples/policies/packagetrack.json"))?;
+/// let policy = Policy::from_json(include_str!("../../policies/packagetrack.json"))?;
 /// let assets = Assets::new();
 /// let head = assets.head(&policy, None, None);
 /// let app = App::new()

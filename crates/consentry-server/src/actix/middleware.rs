@@ -37,7 +37,7 @@ use crate::hsts::HstsHeader;
 /// use consentry::Policy;
 /// use consentry_server::{actix::ConsentMiddleware, Consent};
 ///
-/// let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../../policies/p4p-packing.json"))?;
 /// let app = App::new()
 ///     .route("/", web::get().to(|c: Consent| async move { HttpResponse::Ok().body(format!("{}", c.allows("analytics"))) }))
 ///     .wrap(ConsentMiddleware::new(policy));

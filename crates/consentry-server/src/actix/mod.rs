@@ -117,7 +117,7 @@
 //! use consentry::Policy;
 //! use consentry_server::{actix::ConsentMiddleware, Consentry};
 //!
-//! let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+//! let policy = Policy::from_json(include_str!("../../policies/p4p-packing.json"))?;
 //! // Checked once, before `HttpServer::new`; the factory clones the checked settings.
 //! let consentry = Consentry::new(policy.clone()).expect_cookies(["__Host-P4PMember"])?;
 //! let app = move || actix_web::App::new().wrap(ConsentMiddleware::with(consentry.clone()));

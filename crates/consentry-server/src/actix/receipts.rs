@@ -29,7 +29,7 @@ use crate::Consent;
 /// use consentry::{Policy, Receipt};
 /// use consentry_server::actix::{receipts, ConsentMiddleware, CsrfMiddleware};
 /// use consentry_server::{Csrf, Key, Keys, ReceiptEndpoint};
-/// let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../../policies/p4p-packing.json"))?;
 /// let endpoint = ReceiptEndpoint::new(policy.clone(), |r: Receipt| { println!("{}", r.to_json()); Ok(()) });
 /// let app = App::new()
 ///     .route("/consentry/receipts", receipts(endpoint))

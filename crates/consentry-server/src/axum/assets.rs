@@ -20,7 +20,7 @@ use crate::assets::Assets;
 /// use axum::{response::Html, routing::get, Router};
 /// use consentry_server::axum::{assets_router, ConsentLayer};
 /// use consentry_server::{Assets, Policy};
-/// let policy = Policy::from_json(include_str!("../../../../examples/policies/packagetrack.json"))?;
+/// let policy = Policy::from_json(include_str!("../../policies/packagetrack.json"))?;
 /// let assets = Assets::new();
 /// let head = assets.head(&policy, None, None);
 /// let app: Router = Router::new()

@@ -34,7 +34,7 @@ use crate::hsts::HstsHeader;
 /// use consentry::Policy;
 /// use consentry_server::{axum::ConsentLayer, Consent};
 ///
-/// let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../../policies/p4p-packing.json"))?;
 /// let app: Router = Router::new()
 ///     .route("/", get(|consent: Consent| async move { format!("analytics: {}", consent.allows("analytics")) }))
 ///     .layer(ConsentLayer::new(policy));

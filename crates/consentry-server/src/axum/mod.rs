@@ -98,7 +98,7 @@
 //! use consentry::Policy;
 //! use consentry_server::{axum::ConsentLayer, Consentry};
 //!
-//! let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+//! let policy = Policy::from_json(include_str!("../../policies/p4p-packing.json"))?;
 //! let layer = ConsentLayer::with(
 //!     Consentry::new(policy.clone()).expect_cookies(["__Host-P4PMember", "__Host-P4PAdmin"])?,
 //! );

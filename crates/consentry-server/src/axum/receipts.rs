@@ -35,7 +35,7 @@ use crate::Consent;
 /// use consentry::{Policy, Receipt};
 /// use consentry_server::axum::{receipts, ConsentLayer, CsrfLayer};
 /// use consentry_server::{Csrf, Key, Keys, ReceiptEndpoint};
-/// let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../../policies/p4p-packing.json"))?;
 /// let endpoint = ReceiptEndpoint::new(policy.clone(), |r: Receipt| { println!("{}", r.to_json()); Ok(()) });
 /// let app: Router = Router::new()
 ///     .route("/consentry/receipts", receipts(endpoint))

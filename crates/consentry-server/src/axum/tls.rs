@@ -21,7 +21,7 @@
 /// use consentry::Policy;
 /// use consentry_server::axum::{ConsentLayer, TlsConnection};
 ///
-/// let policy = Policy::from_json(include_str!("../../../../examples/policies/p4p-packing.json"))?;
+/// let policy = Policy::from_json(include_str!("../../policies/p4p-packing.json"))?;
 /// let site: Router = Router::new()
 ///     .route("/", get(|| async { "hello" }))
 ///     .layer(ConsentLayer::new(policy));

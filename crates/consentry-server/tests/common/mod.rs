@@ -14,7 +14,7 @@ use consentry_server::{
     ReceiptSink, SinkError, SinkFuture, Stored,
 };
 
-pub const P4P: &str = include_str!("../../../../examples/policies/p4p-packing.json");
+pub const P4P: &str = include_str!("../../policies/p4p-packing.json");
 
 /// A policy with a marketing category (for GPC) and an opt-out region.
 pub const MARKETING: &str = r#"{

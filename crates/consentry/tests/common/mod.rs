@@ -3,12 +3,10 @@
 
 use consentry::Policy;
 
-/// The three example policies, by file name.
+/// The three example policies, by file name (`policies/`: links to the workspace's
+/// `examples/policies/`, packaged as copies).
 pub fn example(name: &str) -> Policy {
-    let path = format!(
-        "{}/../../examples/policies/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/policies/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     Policy::from_json(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
