@@ -179,6 +179,11 @@ pub(crate) fn build_checking_gate(check_gate: bool) -> Result<(), String> {
     let pkg = root().join("pkg");
     bundle(Build::Shipped, &pkg)?;
     build_checker()?;
+    // The npm package carries the licence texts (`files` in pkg/package.json).
+    for f in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        fs::copy(root().join(f), pkg.join(f))
+            .map_err(|e| format!("cannot copy {f} to pkg/: {e}"))?;
+    }
     for f in [
         "consentry-gate.js",
         "consentry.js",

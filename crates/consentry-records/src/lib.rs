@@ -80,6 +80,8 @@
 //! # });
 //! ```
 #![deny(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly): each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod backend;
 pub mod checkpoint;

@@ -186,6 +186,8 @@
 //!   load after the visitor chooses. Never serve its output from a shared cache: one
 //!   visitor's consent would decide for the next.
 #![deny(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly): each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_cookie;
 mod config;
@@ -237,3 +239,8 @@ pub use receipts::{
 };
 pub use request::Headers;
 pub use session::{Session, SessionCookie, SessionRejection};
+
+/// The README's examples, compiled and run as doc tests so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

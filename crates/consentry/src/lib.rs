@@ -46,6 +46,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly): each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // `no_std` (with `alloc`) unless serde_json is in: the browser module links no std.
 #![cfg_attr(not(any(test, feature = "json")), no_std)]
 
@@ -86,3 +88,8 @@ pub use state::{
 pub use table::{escape_html, lifetime_text, CookieRow};
 pub use texts::ResolvedTexts;
 pub use validate::{PolicyError, PolicyErrorKind};
+
+/// The README's examples, compiled and run as doc tests so the README stays true.
+#[cfg(all(doctest, feature = "json"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
