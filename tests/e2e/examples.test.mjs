@@ -199,6 +199,11 @@ async function cookieTable(page, url, { controller, skip = [] } = {}) {
   return rows.filter((r) => r[1] === "Cookie" && !skip.includes(r[0])).map((r) => r[0]);
 }
 
+/** The `<h2>` headings of a page, in order (the seed's sections on /privacy). */
+function h2s(html) {
+  return [...html.matchAll(/<h2[^>]*>([^<]*)<\/h2>/g)].map((m) => m[1]);
+}
+
 const patternRe = (p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
 
 /** The cookie table lists exactly the cookies the browser holds: each cookie has a row, each row a cookie. */
@@ -835,6 +840,26 @@ describe("proecommerce", () => {
     }
   });
 
+  test("/privacy is the seed's whole policy, in its order, corrected, with the generated notice in place of its cookie paragraph", async () => {
+    const { status, text } = await new Client(site.origin).get("/privacy");
+    assert.equal(status, 200);
+    assert.deepEqual(h2s(text), [
+      "In short", "Who we are", "What data we collect", "How we use your data", "Legal basis (GDPR)",
+      "Who we share data with", "How long we keep data", "How we protect your data", "Your rights",
+      "California residents (CCPA)", "International transfers", "Children",
+      "Cookies and similar technologies", "Breach notification", "Changes to this policy", "Contact",
+    ]);
+    assert.match(text, /<section class="consentry-notice">/);
+    for (const s of ["Closed-account billing records: 7 years", "Encrypted backups: 365 days", "within 72 hours",
+      "anyone under 16", "AWS us-east-1", "email current customers at least 30 days", "45 days (CCPA)", "MXRoute", "Let's Encrypt"]) {
+      assert.ok(text.includes(s), `the seed's "${s}" is on /privacy`);
+    }
+    // Corrected: consent records are not kept indefinitely; Stripe is a third party with cookies.
+    assert.match(text, /3 years after you unsubscribe/);
+    assert.doesNotMatch(text, /indefinitely/);
+    assert.match(text, /<td>Stripe, Inc\.<\/td>.*__stripe_mid/);
+  });
+
   test("no banner, a cookie notice; shopping works; the cookie table matches the cookies held", { skip: needsModule }, async () => {
     const { page, context, log } = await openPage(browser);
     try {
@@ -897,6 +922,25 @@ describe("packagetrack", () => {
     const auth = parseSetCookie(res.setCookies.find((s) => s.startsWith("__Host-PTP_AUTH=")));
     assertHardened(res.setCookies.find((s) => s.startsWith("__Host-PTP_AUTH=")), "__Host-PTP_AUTH");
     assert.ok(auth.attrs.has(`max-age=${30 * 86400}`), "the sign-in lasts the 30 days the policy declares");
+  });
+
+  test("/privacy is the seed's whole policy, in its order, corrected, with the generated notice in place of its cookie paragraph", async () => {
+    const { status, text } = await new Client(site.origin).get("/privacy");
+    assert.equal(status, 200);
+    assert.deepEqual(h2s(text), [
+      "Introduction", "Information we collect", "How we use your information", "Multi-tenant data isolation",
+      "Data sharing and third parties", "Data retention", "Data security", "Your rights",
+      "Cookies and similar technologies", "Children's privacy", "California residents (CCPA)",
+      "Changes to this policy", "Contact",
+    ]);
+    assert.match(text, /<section class="consentry-notice">/);
+    for (const s of ["Last updated: March 27, 2026", "permanent deletion at day 40", "default: 90 days, configurable from 7 to 365 days",
+      "bcrypt (cost factor 12)", "AES-256-GCM", "under the age of 18", "Vercel", "Neon"]) {
+      assert.ok(text.includes(s), `the seed's "${s}" is on /privacy`);
+    }
+    // Corrected: Sentry runs on the servers only; a password is hashed, not "encrypted".
+    assert.match(text, /Sentry: [^<]*sets no cookies in your browser/);
+    assert.doesNotMatch(text, /encrypted password/);
   });
 
   test("no banner, no request leaves 127.0.0.1, only declared cookies, and the table matches them", { skip: needsModule }, async () => {

@@ -30,6 +30,8 @@ use consentry_server::axum::{assets_router, ConsentLayer, CsrfLayer};
 use consentry_server::{Assets, AuthCookie, AuthCookieError, Csrf, CsrfToken, Key, Keys, Policy};
 use serde::Deserialize;
 
+mod privacy_page;
+
 /// The policy this site runs under (also embedded in every page for the browser module).
 const POLICY_JSON: &str = include_str!("../../policies/packagetrack.json");
 /// The browser bundle, served from the crate at `/consentry/<hash>/`.
@@ -258,19 +260,9 @@ async fn privacy(
     token: CsrfToken,
 ) -> Html<String> {
     let user = state.user(&headers);
-    let body = format!(
-        r#"<h1>Privacy policy</h1>
-<p>PackageTrack Pro respects your privacy. We collect your name, email address and an encrypted
-password for your account, and the package data your facility's operators enter.</p>
-<h2>Who we share data with</h2>
-<p>We do not sell your data. We share it only with Stripe (payments), Anthropic (AI features,
-minimum data, zero retention), Resend (transactional email), Cloudflare (photo storage) and
-Sentry (error tracking and performance monitoring on our servers; no package data in error
-reports, and no cookies in your browser).</p>
-{}
-<p>Questions: support@packagetrackpro.com.</p>"#,
-        state.policy.notice_html()
-    );
+    // The seed's policy in full (docs/seeds.md), corrected, with the notice generated from the
+    // policy file in place of its cookie paragraph.
+    let body = privacy_page::body(&state.policy.notice_html());
     Html(page("Privacy policy", user.as_deref(), &token, &body))
 }
 

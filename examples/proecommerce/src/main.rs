@@ -31,6 +31,8 @@ use consentry_server::actix::{assets_service, ConsentMiddleware, CsrfMiddleware}
 use consentry_server::{Assets, AuthCookie, Csrf, CsrfToken, Key, Keys};
 use serde::Deserialize;
 
+mod privacy_page;
+
 /// The policy this site runs under (also embedded in every page for the browser module).
 const POLICY_JSON: &str = include_str!("../../policies/proecommerce.json");
 /// The browser bundle, served from the crate at `/consentry/<hash>/`.
@@ -304,34 +306,9 @@ async fn promo() -> HttpResponse {
 
 #[get("/privacy")]
 async fn privacy(shop: web::Data<Shop>, req: HttpRequest) -> HttpResponse {
-    // The seed's policy (docs/seeds.md), corrected: Stripe is listed with its cookies, marketing
-    // consent records are kept for a bounded time, and the cookie paragraphs are the notice
-    // generated from the policy file.
-    let body = format!(
-        r#"<h1>Privacy policy</h1>
-<p>The data controller for personal information processed through our service is ProEcommerce;
-our contact for privacy matters is billing@proecommerce.com. We collect only the data needed to
-run your account and provide the service. We do not sell your personal data. Payments go straight
-to Stripe; we never see full card numbers.</p>
-<h2>Legal basis (GDPR)</h2>
-<ul><li>Contract: to deliver the service you signed up for; the strictly necessary cookies.</li>
-<li>Legitimate interest: security, fraud prevention, audit logging.</li>
-<li>Legal obligation: tax, accounting, court orders.</li>
-<li>Consent: marketing email, which you can withdraw at any time from the client portal.</li></ul>
-<h2>Who we share data with</h2>
-<p>Stripe, Inc. (payment processing and its fraud prevention, including the cookies listed
-below), Amazon Web Services (hosting, backups), MXRoute (transactional email) and Let's Encrypt
-(TLS certificates), each only what it strictly needs. We do not use Google Analytics, Facebook
-Pixel or any advertising network.</p>
-{}
-<h2>How long we keep data</h2>
-<ul><li>Active account data: while you have an account. Closed-account billing records: 7 years.</li>
-<li>Audit logs: 2 years. Request logs: 30 days. Encrypted backups: 365 days.</li>
-<li>Marketing consent records: while you stay subscribed, and 3 years after you unsubscribe or
-close your account, to show that we had your consent; then deleted.</li></ul>
-<p>Questions: billing@proecommerce.com. We respond within 30 days (GDPR) or 45 days (CCPA).</p>"#,
-        shop.policy.notice_html()
-    );
+    // The seed's policy in full (docs/seeds.md), corrected, with the notice generated from the
+    // policy file in place of its cookie paragraph.
+    let body = privacy_page::body(&shop.policy.notice_html());
     html(page("Privacy policy", &body, shop.basket(&req).len()))
 }
 
