@@ -196,8 +196,20 @@ impl PostgresBackend {
 
     /// Runs one statement with `sql` on the writing connection; returns the rows it changed.
     fn write<'a>(&'a self, sql: &'a str, params: Vec<Param>) -> BoxFuture<'a, Result<u64, Error>> {
+        self.write_on(&self.writer, sql, params)
+    }
+
+    /// Runs one statement with `sql` on the connection in `slot`; returns the rows it changed.
+    /// Checkpoints and keys go on the reading connection: they touch no entry, and appends
+    /// need not wait for them.
+    fn write_on<'a>(
+        &'a self,
+        slot: &'a Mutex<Option<Client>>,
+        sql: &'a str,
+        params: Vec<Param>,
+    ) -> BoxFuture<'a, Result<u64, Error>> {
         Box::pin(async move {
-            let mut slot = self.writer.lock().await;
+            let mut slot = slot.lock().await;
             let client = self.client(&mut slot).await?;
             let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
                 params.iter().map(Param::as_sql).collect();
@@ -749,7 +761,8 @@ impl Backend for PostgresBackend {
 
     fn add_checkpoint(&self, cp: Checkpoint) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            self.write(
+            self.write_on(
+                &self.reader,
                 "INSERT INTO checkpoints (log_id, size, root, timestamp, key_id, signature)
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 vec![
@@ -793,7 +806,8 @@ impl Backend for PostgresBackend {
 
     fn add_public_key(&self, key: PublicKey, at: i64) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            self.write(
+            self.write_on(
+                &self.reader,
                 "INSERT INTO keys (key_id, public_key, added_at) VALUES ($1, $2, $3)
                  ON CONFLICT (key_id) DO NOTHING",
                 vec![
