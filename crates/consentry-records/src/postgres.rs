@@ -21,9 +21,14 @@
 //!   log's `meta` row (`SELECT … FOR UPDATE`), then numbers its entries from `MAX(seq) + 1`.
 //!   Writers queue on that lock: positions are consecutive with no gap, and a batch is all or
 //!   nothing. It is durable when `Ok` returns (PostgreSQL's default `synchronous_commit = on`).
-//! - **Connections**: two, opened lazily and again after a failure: one for writes (the log's
-//!   writer already sends batches of up to [`MAX_BATCH`](crate::MAX_BATCH)), one for reads so a
-//!   long `verify` does not hold up appends. A server that went away gives
+//!   The statements of a batch are pipelined: when the position the writer expects (where its
+//!   last batch ended) is still the log's next, a batch is one round trip, its insert checking
+//!   under the lock that the position holds and no receipt is stored yet; else (another server
+//!   appended, a receipt is repeated) it reads them and takes two more.
+//! - **Connections**: two, opened lazily and again after a failure: one for appends, erasure
+//!   and purges (the log's writer already sends batches of up to [`MAX_BATCH`](crate::MAX_BATCH)),
+//!   one for reads and for storing checkpoints, so a long `verify` or a checkpoint does not
+//!   hold up appends. A server that went away gives
 //!   [`Error::Unavailable`] naming the server (never the password); the next call reconnects.
 //!   Without `connect_timeout` in the URL, connecting gives up after 5 s; without
 //!   `tcp_user_timeout`, a connection whose packets go unacknowledged for 30 s is dropped.
