@@ -59,9 +59,12 @@
 //! `cargo bench -p consentry-records --bench append`, on this project's 2-core machine
 //! (2026-12-03), against a plain `INSERT` of the same receipt JSON into the same database:
 //! SQLite 16,189 appends/s with 32 writers (3.87× the plain insert), p99 2.2 ms at a steady
-//! 1,000 appends/s; PostgreSQL 0.71–0.76× the plain insert, p99 about 28 ms at 1,000/s (the goal
-//! of 10 ms is not met yet: one writer connection, 5 round trips a batch); `verify` of
-//! 1,000,000 entries 3.4 s. Details: `docs/proof-of-consent.md`.
+//! 1,000 appends/s; `verify` of 1,000,000 entries 3.4 s. PostgreSQL (measured on the same
+//! machine under heavy load from other jobs): 0.64–1.37× the plain insert, p99 at 1,000/s
+//! 15–37 ms where the plain insert's was 5–38 ms; the goal of 10 ms is not shown yet: the log
+//! commits its batches one after another (one gap-free sequence), so an append can wait for two
+//! commits, and a stalled commit holds up every append behind it. Details:
+//! `docs/proof-of-consent.md`.
 //!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {

@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::backend::{AppendOutcome, Backend};
 use crate::checkpoint::{Checkpoint, PublicKey, SigningKey};
-use crate::entry::{hex, unhex, EntryContent, NewEntry, Row};
+use crate::entry::{hex, unhex, EntryContent, NewEntry, PreparedRow, Row};
 use crate::error::Error;
 use crate::merkle::{self, Hash};
 use crate::verify::{self, VerifyReport};
@@ -34,7 +34,9 @@ pub struct LogOptions {
     /// checkpoints (and so cannot prove entries not yet covered by one).
     pub signing_key: Option<SigningKey>,
     /// Sign a checkpoint automatically each time this many entries were appended since the
-    /// last one (needs a signing key; 0: only on request). Default 1,000.
+    /// last one (needs a signing key; 0: only on request). Default 1,000. A task beside the
+    /// writer signs it, so appends do not wait for it: it is stored shortly after the append
+    /// that made it due returns, and covers at least the entries appended until then.
     pub checkpoint_every: u64,
 }
 
@@ -90,10 +92,10 @@ struct Inner {
     key_stored: std::sync::atomic::AtomicBool,
 }
 
-/// The leaf hashes read so far, and the tree's frontier over them, so the root at the newest
-/// size (what a checkpoint signs) costs O(log n) hashes rather than O(n): with a log of 100,000
-/// entries, rehashing them all at every automatic checkpoint stalled the writer for tens of
-/// milliseconds (the benchmark's p99).
+/// The leaf hashes known so far (read, or added by the writer as it commits them), and the
+/// tree's frontier over them, so the root at the newest size (what a checkpoint signs) costs
+/// O(log n) hashes rather than O(n): with a log of 100,000 entries, rehashing them all at every
+/// automatic checkpoint stalled the writer for tens of milliseconds (the benchmark's p99).
 #[derive(Default)]
 struct LeafCache {
     hashes: Vec<Hash>,
@@ -166,7 +168,9 @@ impl ConsentLog {
             key_stored: std::sync::atomic::AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(writer(Arc::clone(&inner), rx));
+        let (due, sizes) = mpsc::channel(CHECKPOINTS_QUEUED);
+        tokio::spawn(writer(Arc::clone(&inner), rx, due));
+        tokio::spawn(checkpointer(Arc::clone(&inner), sizes));
         ConsentLog { inner, tx }
     }
 
@@ -487,16 +491,13 @@ async fn extend(inner: &Inner, cache: &mut LeafCache, size: u64) -> Result<(), E
     Ok(())
 }
 
-/// The root of the tree of the first `size` leaves: from the frontier when that is the newest
-/// size read, else hashed from the leaves.
-async fn root_at(inner: &Inner, size: u64) -> Result<Hash, Error> {
+/// The size and root of the tree of every leaf known, at least `at_least` of them (all
+/// committed): from the frontier, O(log n), however many leaves were added since `at_least`
+/// was read.
+async fn head(inner: &Inner, at_least: u64) -> Result<(u64, Hash), Error> {
     let mut cache = inner.leaves.lock().await;
-    extend(inner, &mut cache, size).await?;
-    Ok(if cache.frontier.size() == size {
-        cache.frontier.root()
-    } else {
-        merkle::root(&cache.hashes[..size as usize])
-    })
+    extend(inner, &mut cache, at_least).await?;
+    Ok((cache.frontier.size(), cache.frontier.root()))
 }
 
 async fn checkpoint(inner: &Inner) -> Result<Checkpoint, Error> {
@@ -506,7 +507,16 @@ async fn checkpoint(inner: &Inner) -> Result<Checkpoint, Error> {
         )
     })?;
     let size = inner.backend.size().await?;
-    let root = root_at(inner, size).await?;
+    checkpoint_at(inner, key, size).await
+}
+
+/// Signs and stores a checkpoint of at least the first `at_least` entries (all committed).
+async fn checkpoint_at(
+    inner: &Inner,
+    key: &SigningKey,
+    at_least: u64,
+) -> Result<Checkpoint, Error> {
+    let (size, root) = head(inner, at_least).await?;
     let cp = Checkpoint::sign(key, inner.backend.log_id(), size, root, now());
     use std::sync::atomic::Ordering::Relaxed;
     if !inner.key_stored.load(Relaxed) {
@@ -543,10 +553,17 @@ async fn prove_row(inner: &Inner, row: &Row, cp: &Checkpoint) -> Result<Inclusio
     })
 }
 
+/// Automatic checkpoints waiting for the checkpointer; when it is this far behind (the database
+/// is slow), the writer drops a request rather than wait: the next one covers those entries too.
+const CHECKPOINTS_QUEUED: usize = 16;
+
 /// The writer: takes whatever appends are waiting (up to [`MAX_BATCH`]) and commits them in
-/// one transaction.
-async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Job>) {
+/// one transaction; every [`LogOptions::checkpoint_every`] new entries it asks the
+/// checkpointer to sign the log up to its newest entry.
+async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Job>, due: mpsc::Sender<u64>) {
     let mut since_checkpoint = 0u64;
+    // The size of the log after this writer's newest entry (all before it are committed).
+    let mut size = 0u64;
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -558,10 +575,20 @@ async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Job>) {
         let entries = jobs.iter().map(|j| j.entry.clone()).collect();
         match inner.backend.append_batch(entries).await {
             Ok(outcomes) => {
+                let written: Vec<(u64, &NewEntry)> = jobs
+                    .iter()
+                    .zip(&outcomes)
+                    .filter_map(|(job, outcome)| match outcome {
+                        AppendOutcome::New(seq) => Some((*seq, &job.entry)),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some((last, _)) = written.last() {
+                    size = size.max(last + 1);
+                }
+                since_checkpoint += written.len() as u64;
+                remember_leaves(&inner, &written);
                 for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                    if matches!(outcome, AppendOutcome::New(_)) {
-                        since_checkpoint += 1;
-                    }
                     let _ = job.reply.send(Ok(outcome));
                 }
             }
@@ -574,13 +601,45 @@ async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Job>) {
         }
         let every = inner.options.checkpoint_every;
         if every > 0 && since_checkpoint >= every && inner.options.signing_key.is_some() {
-            // Signed by the writer between batches: appends wait for it (measured: moving it to
-            // its own task did not change the paced p99, and made the count nondeterministic).
+            // Signed off the append path: a checkpoint's writes do not hold up the appends
+            // waiting behind it.
             since_checkpoint = 0;
-            if let Err(e) = checkpoint(&inner).await {
-                tracing::error!(error = %e, "consentry-records: automatic checkpoint failed");
+            if due.try_send(size).is_err() {
+                tracing::warn!(
+                    "consentry-records: automatic checkpoints are behind; skipped one at {size} entries"
+                );
             }
         }
+    }
+}
+
+/// Signs the checkpoints the writer asks for, one at a time, in order.
+async fn checkpointer(inner: Arc<Inner>, mut due: mpsc::Receiver<u64>) {
+    while let Some(size) = due.recv().await {
+        let Some(key) = inner.options.signing_key.as_ref() else {
+            return;
+        };
+        if let Err(e) = checkpoint_at(&inner, key, size).await {
+            tracing::error!(error = %e, "consentry-records: automatic checkpoint failed");
+        }
+    }
+}
+
+/// Adds the leaves the writer just wrote (`(seq, entry)`, in order) to the leaf cache, so a
+/// checkpoint need not read them back. Only leaves that continue the cache (positions before
+/// them may be another server's, read when needed), and only when no one else holds the cache
+/// (a long read for a proof must not hold up appends).
+fn remember_leaves(inner: &Inner, written: &[(u64, &NewEntry)]) {
+    let Ok(mut cache) = inner.leaves.try_lock() else {
+        return;
+    };
+    for (seq, entry) in written {
+        if *seq != cache.hashes.len() as u64 {
+            return;
+        }
+        let leaf = PreparedRow::new(*seq, entry).row.leaf_hash;
+        cache.frontier.push(leaf);
+        cache.hashes.push(leaf);
     }
 }
 

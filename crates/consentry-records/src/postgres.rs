@@ -21,9 +21,14 @@
 //!   log's `meta` row (`SELECT … FOR UPDATE`), then numbers its entries from `MAX(seq) + 1`.
 //!   Writers queue on that lock: positions are consecutive with no gap, and a batch is all or
 //!   nothing. It is durable when `Ok` returns (PostgreSQL's default `synchronous_commit = on`).
-//! - **Connections**: two, opened lazily and again after a failure: one for writes (the log's
-//!   writer already sends batches of up to [`MAX_BATCH`](crate::MAX_BATCH)), one for reads so a
-//!   long `verify` does not hold up appends. A server that went away gives
+//!   The statements of a batch are pipelined: when the position the writer expects (where its
+//!   last batch ended) is still the log's next, a batch is one round trip, its insert checking
+//!   under the lock that the position holds and no receipt is stored yet; else (another server
+//!   appended, a receipt is repeated) it reads them and takes two more.
+//! - **Connections**: two, opened lazily and again after a failure: one for appends, erasure
+//!   and purges (the log's writer already sends batches of up to [`MAX_BATCH`](crate::MAX_BATCH)),
+//!   one for reads and for storing checkpoints, so a long `verify` or a checkpoint does not
+//!   hold up appends. A server that went away gives
 //!   [`Error::Unavailable`] naming the server (never the password); the next call reconnects.
 //!   Without `connect_timeout` in the URL, connecting gives up after 5 s; without
 //!   `tcp_user_timeout`, a connection whose packets go unacknowledged for 30 s is dropped.
@@ -109,6 +114,9 @@ pub struct PostgresBackend {
     log_id: String,
     writer: Mutex<Option<Client>>,
     reader: Mutex<Option<Client>>,
+    /// The position after the writer's last batch (-1: not known), which its next batch
+    /// expects to start at.
+    next: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -156,6 +164,7 @@ impl PostgresBackend {
             log_id,
             writer: Mutex::new(Some(client)),
             reader: Mutex::new(None),
+            next: std::sync::atomic::AtomicI64::new(-1),
         })
     }
 
@@ -192,8 +201,20 @@ impl PostgresBackend {
 
     /// Runs one statement with `sql` on the writing connection; returns the rows it changed.
     fn write<'a>(&'a self, sql: &'a str, params: Vec<Param>) -> BoxFuture<'a, Result<u64, Error>> {
+        self.write_on(&self.writer, sql, params)
+    }
+
+    /// Runs one statement with `sql` on the connection in `slot`; returns the rows it changed.
+    /// Checkpoints and keys go on the reading connection: they touch no entry, and appends
+    /// need not wait for them.
+    fn write_on<'a>(
+        &'a self,
+        slot: &'a Mutex<Option<Client>>,
+        sql: &'a str,
+        params: Vec<Param>,
+    ) -> BoxFuture<'a, Result<u64, Error>> {
         Box::pin(async move {
-            let mut slot = self.writer.lock().await;
+            let mut slot = slot.lock().await;
             let client = self.client(&mut slot).await?;
             let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
                 params.iter().map(Param::as_sql).collect();
@@ -407,36 +428,161 @@ fn read_row(r: &tokio_postgres::Row) -> Result<Row, tokio_postgres::Error> {
     ))
 }
 
+/// The columns of a batch's rows, as arrays for `UNNEST` (one statement for the whole batch).
+struct Columns<'a> {
+    seqs: Vec<i64>,
+    leaves: Vec<&'a [u8]>,
+    contents: Vec<Option<&'a str>>,
+    receipt_ids: Vec<Option<&'a str>>,
+    sha: Vec<&'a [u8]>,
+    subjects: Vec<Option<&'a str>>,
+    received: Vec<i64>,
+    expires: Vec<i64>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(rows: &'a [PreparedRow]) -> Self {
+        Columns {
+            seqs: rows.iter().map(|p| p.row.seq as i64).collect(),
+            leaves: rows.iter().map(|p| &p.row.leaf_hash[..]).collect(),
+            contents: rows.iter().map(|p| p.row.content.as_deref()).collect(),
+            receipt_ids: rows.iter().map(|p| p.row.receipt_id.as_deref()).collect(),
+            sha: rows.iter().map(|p| &p.receipt_sha256[..]).collect(),
+            subjects: rows.iter().map(|p| p.row.subject.as_deref()).collect(),
+            received: rows.iter().map(|p| p.row.received_at).collect(),
+            expires: rows.iter().map(|p| p.row.expires_at).collect(),
+        }
+    }
+
+    fn params(&self) -> [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 8] {
+        [
+            (&self.seqs, Type::INT8_ARRAY),
+            (&self.leaves, Type::BYTEA_ARRAY),
+            (&self.contents, Type::TEXT_ARRAY),
+            (&self.receipt_ids, Type::TEXT_ARRAY),
+            (&self.sha, Type::BYTEA_ARRAY),
+            (&self.subjects, Type::TEXT_ARRAY),
+            (&self.received, Type::INT8_ARRAY),
+            (&self.expires, Type::INT8_ARRAY),
+        ]
+    }
+}
+
+const INSERT_ROWS: &str = "INSERT INTO entries (seq, leaf_hash, content, receipt_id, receipt_sha256, subject, received_at, expires_at)
+     SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::TEXT[], $5::BYTEA[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])";
+
+/// The lock every writer takes first: held until commit, so the next writer's statements see
+/// this batch (each statement of a READ COMMITTED transaction reads what was committed when it
+/// started, so what a writer reads after the lock is current).
+const LOCK_LOG: &str = "SELECT 1 FROM meta WHERE key = 'log_id' FOR UPDATE";
+
+/// [`INSERT_ROWS`] that writes nothing unless the log's next position is `$9` and none of the
+/// receipt ids is stored yet: what the writer expects when it is the only one.
+const INSERT_ROWS_IF_EXPECTED: &str = "INSERT INTO entries (seq, leaf_hash, content, receipt_id, receipt_sha256, subject, received_at, expires_at)
+     SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::TEXT[], $5::BYTEA[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])
+     WHERE (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries) = $9
+       AND NOT EXISTS (SELECT 1 FROM entries WHERE receipt_id = ANY($4::TEXT[]))";
+
 /// Appends a batch in one transaction (see the module docs for how writers are serialised).
+///
+/// `next` is the position this connection expects the batch to start at (where its last batch
+/// ended), if it knows one. The statements of a batch are pipelined: with the expected position
+/// right, one round trip (begin, lock, an insert that checks the position and that no receipt
+/// is there yet, commit); else (another server appended, a receipt is repeated, or nothing is
+/// expected yet) two more, which read the position and the stored receipts first.
+/// On success, returns the outcomes and the position after the batch.
 async fn append_batch(
-    client: &mut Client,
+    client: &Client,
     place: &str,
     batch: &[NewEntry],
-) -> Result<Vec<AppendOutcome>, Error> {
+    next: Option<i64>,
+) -> Result<(Vec<AppendOutcome>, i64), Error> {
     let fail = |e: tokio_postgres::Error| classify(place, &e);
-    let tx = client.transaction().await.map_err(fail)?;
-    // The lock every writer takes first: held until commit, so the next writer reads MAX(seq)
-    // after this batch is in. `query_typed` sends each statement in one round trip (no
-    // separate prepare); the position and the idempotency lookup go out together.
-    tx.query_typed("SELECT 1 FROM meta WHERE key = 'log_id' FOR UPDATE", &[])
-        .await
-        .map_err(fail)?
-        .first()
-        .ok_or_else(|| Error::Foreign(format!("PostgreSQL {place}: the log has no id")))?;
+    let expected = match next {
+        Some(next) => append_expected(client, batch, next).await.map_err(fail),
+        None => Ok(None),
+    };
+    let result = match expected {
+        Ok(Some(done)) => Ok(done),
+        Ok(None) => append_checked(client, place, batch).await,
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        // The pipeline may have stopped inside the transaction: end it (only a warning if
+        // there is none), so the connection can be used again.
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    result
+}
+
+/// The one-round-trip append at the expected position `next`; `None` when it wrote nothing
+/// (the position moved, a receipt is stored already, or the batch repeats a receipt).
+async fn append_expected(
+    client: &Client,
+    batch: &[NewEntry],
+    next: i64,
+) -> Result<Option<(Vec<AppendOutcome>, i64)>, tokio_postgres::Error> {
+    let mut ids = std::collections::HashSet::with_capacity(batch.len());
+    if !batch
+        .iter()
+        .all(|e| ids.insert(e.receipt.receipt_id.as_str()))
+    {
+        return Ok(None);
+    }
+    let rows: Vec<PreparedRow> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, e)| PreparedRow::new((next + i as i64) as u64, e))
+        .collect();
+    let columns = Columns::of(&rows);
+    let [a, b, c, d, e, f, g, h] = columns.params();
+    let params = [a, b, c, d, e, f, g, h, (&next, Type::INT8)];
+    // `biased`: polled (and so sent) in this order.
+    let (_, _, written, _) = tokio::try_join!(
+        biased;
+        client.batch_execute("BEGIN"),
+        client.query_typed(LOCK_LOG, &[]),
+        client.execute_typed(INSERT_ROWS_IF_EXPECTED, &params),
+        client.batch_execute("COMMIT"),
+    )?;
+    if written == 0 {
+        return Ok(None);
+    }
+    let outcomes = (0..batch.len() as i64)
+        .map(|i| AppendOutcome::New((next + i) as u64))
+        .collect();
+    Ok(Some((outcomes, next + batch.len() as i64)))
+}
+
+/// The append that reads the log's position and the stored receipts first (two round trips).
+async fn append_checked(
+    client: &Client,
+    place: &str,
+    batch: &[NewEntry],
+) -> Result<(Vec<AppendOutcome>, i64), Error> {
+    let fail = |e: tokio_postgres::Error| classify(place, &e);
     let ids: Vec<&str> = batch
         .iter()
         .map(|e| e.receipt.receipt_id.as_str())
         .collect();
     let lookup: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] =
         [(&ids, Type::TEXT_ARRAY)];
-    let (head, found) = tokio::try_join!(
-        tx.query_typed("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries", &[]),
-        tx.query_typed(
+    let (_, locked, head, found) = tokio::try_join!(
+        biased;
+        client.batch_execute("BEGIN"),
+        client.query_typed(LOCK_LOG, &[]),
+        client.query_typed("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries", &[]),
+        client.query_typed(
             "SELECT receipt_id, seq, receipt_sha256 FROM entries WHERE receipt_id = ANY($1)",
             &lookup,
         ),
     )
     .map_err(fail)?;
+    if locked.is_empty() {
+        return Err(Error::Foreign(format!(
+            "PostgreSQL {place}: the log has no id"
+        )));
+    }
     let mut next: i64 = head
         .first()
         .map(|r| r.try_get(0))
@@ -445,8 +591,9 @@ async fn append_batch(
         .unwrap_or(0);
     let mut known: std::collections::HashMap<String, (i64, Option<Vec<u8>>)> = found
         .iter()
-        .map(|r| (r.get(0), (r.get(1), r.get(2))))
-        .collect();
+        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+        .collect::<Result<_, tokio_postgres::Error>>()
+        .map_err(fail)?;
     let mut out = Vec::with_capacity(batch.len());
     let mut rows: Vec<PreparedRow> = Vec::with_capacity(batch.len());
     for entry in batch {
@@ -470,36 +617,20 @@ async fn append_batch(
         rows.push(prepared);
         next += 1;
     }
-    if !rows.is_empty() {
-        let seqs: Vec<i64> = rows.iter().map(|p| p.row.seq as i64).collect();
-        let leaves: Vec<&[u8]> = rows.iter().map(|p| &p.row.leaf_hash[..]).collect();
-        let contents: Vec<Option<&str>> = rows.iter().map(|p| p.row.content.as_deref()).collect();
-        let receipt_ids: Vec<Option<&str>> =
-            rows.iter().map(|p| p.row.receipt_id.as_deref()).collect();
-        let sha: Vec<&[u8]> = rows.iter().map(|p| &p.receipt_sha256[..]).collect();
-        let subjects: Vec<Option<&str>> = rows.iter().map(|p| p.row.subject.as_deref()).collect();
-        let received: Vec<i64> = rows.iter().map(|p| p.row.received_at).collect();
-        let expires: Vec<i64> = rows.iter().map(|p| p.row.expires_at).collect();
-        // One statement for the whole batch.
-        tx.query_typed(
-            "INSERT INTO entries (seq, leaf_hash, content, receipt_id, receipt_sha256, subject, received_at, expires_at)
-             SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::TEXT[], $5::BYTEA[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])",
-            &[
-                (&seqs, Type::INT8_ARRAY),
-                (&leaves, Type::BYTEA_ARRAY),
-                (&contents, Type::TEXT_ARRAY),
-                (&receipt_ids, Type::TEXT_ARRAY),
-                (&sha, Type::BYTEA_ARRAY),
-                (&subjects, Type::TEXT_ARRAY),
-                (&received, Type::INT8_ARRAY),
-                (&expires, Type::INT8_ARRAY),
-            ],
+    let columns = Columns::of(&rows);
+    let params = columns.params();
+    if rows.is_empty() {
+        client.batch_execute("COMMIT").await.map_err(fail)?;
+    } else {
+        // A failed insert turns the pipelined COMMIT into a rollback; its error comes first.
+        tokio::try_join!(
+            biased;
+            client.execute_typed(INSERT_ROWS, &params),
+            client.batch_execute("COMMIT"),
         )
-        .await
         .map_err(fail)?;
     }
-    tx.commit().await.map_err(fail)?;
-    Ok(out)
+    Ok((out, next))
 }
 
 impl Backend for PostgresBackend {
@@ -516,9 +647,14 @@ impl Backend for PostgresBackend {
         batch: Vec<NewEntry>,
     ) -> BoxFuture<'_, Result<Vec<AppendOutcome>, Error>> {
         Box::pin(async move {
+            use std::sync::atomic::Ordering::Relaxed;
             let mut slot = self.writer.lock().await;
             let client = self.client(&mut slot).await?;
-            append_batch(client, &self.place, &batch).await
+            // Read and written under the writer's lock.
+            let next = Some(self.next.swap(-1, Relaxed)).filter(|n| *n >= 0);
+            let (outcomes, next) = append_batch(client, &self.place, &batch, next).await?;
+            self.next.store(next, Relaxed);
+            Ok(outcomes)
         })
     }
 
@@ -630,7 +766,8 @@ impl Backend for PostgresBackend {
 
     fn add_checkpoint(&self, cp: Checkpoint) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            self.write(
+            self.write_on(
+                &self.reader,
                 "INSERT INTO checkpoints (log_id, size, root, timestamp, key_id, signature)
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 vec![
@@ -674,7 +811,8 @@ impl Backend for PostgresBackend {
 
     fn add_public_key(&self, key: PublicKey, at: i64) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            self.write(
+            self.write_on(
+                &self.reader,
                 "INSERT INTO keys (key_id, public_key, added_at) VALUES ($1, $2, $3)
                  ON CONFLICT (key_id) DO NOTHING",
                 vec![

@@ -1,5 +1,5 @@
 //! Two processes × 8 tasks appending to one PostgreSQL log at once form one ordered,
-//! gap-free log that verifies.
+//! gap-free log that verifies, with the checkpoints both signed along the way.
 //!
 //! The test runs its own binary twice more as the two app servers (`CHILD_VAR` set): each
 //! opens the log (both create it at once: the migrations race too), waits at a barrier so both
@@ -98,6 +98,8 @@ async fn two_processes_appending_at_once_form_one_gap_free_log() {
         .await
         .unwrap();
     assert_eq!(log.size().await.unwrap(), n);
+    let signed = log.checkpoints().await.unwrap().len();
+    assert!(signed >= 2, "the servers signed {signed} checkpoints");
     log.checkpoint().await.unwrap();
     let report = log.verify(Some(&[key.public()])).await.unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
@@ -111,9 +113,12 @@ async fn child(args: &str) {
     let index: u64 = parts.next().unwrap().parse().unwrap();
     let barrier = PathBuf::from(parts.next().unwrap());
     let url = parts.next().unwrap();
-    let log = ConsentLog::open_with(url, LogOptions::default())
-        .await
-        .unwrap();
+    // Each server signs checkpoints too, from the leaves its writer knows: the other server's
+    // batches land between its own, and the checkpoints must still match the log.
+    let options = LogOptions::default()
+        .signing_key(SigningKey::from_seed([42; 32]))
+        .checkpoint_every(7);
+    let log = ConsentLog::open_with(url, options).await.unwrap();
     wait_for_all(&barrier, index).await;
     let tasks: Vec<_> = (0..TASKS)
         .map(|t| {

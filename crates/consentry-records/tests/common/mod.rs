@@ -222,6 +222,40 @@ macro_rules! conformance_tests {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn two_logs_writing_one_database_sign_checkpoints_that_verify() {
+            // Each log's writer knows the leaves it wrote and signs from them: with another
+            // server writing in between, it must not take its own leaves for the other's.
+            let Some(h) = <$harness>::new_target().await else { return };
+            let options = || LogOptions::default().signing_key(key()).checkpoint_every(3);
+            let a = h.open(options()).await;
+            let b = h.open(options()).await;
+            for i in 0..24u64 {
+                // Two entries each in turn.
+                let log = if i % 4 < 2 { &a } else { &b };
+                let out = log.append(NewEntry::new(receipt(i, T0), T0)).await.unwrap();
+                assert_eq!(out, AppendOutcome::New(i));
+            }
+            // A receipt the other log wrote is a duplicate, not a new entry.
+            let again = a.append(NewEntry::new(receipt(3, T0), T0)).await.unwrap();
+            assert_eq!(again, AppendOutcome::Duplicate(3));
+            // 12 entries each, a checkpoint every 3: 4 each, signed off the append path.
+            let mut count = 0;
+            for _ in 0..300 {
+                count = a.checkpoints().await.unwrap().len();
+                if count >= 8 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            assert_eq!(count, 8, "checkpoints");
+            assert_eq!(problems(&a).await, vec![]);
+            let proof = a.prove(receipt(2, T0).receipt_id.as_str()).await.unwrap();
+            assert!(proof.verify(&[key().public()]).is_ok());
+            let proof = b.prove(receipt(21, T0).receipt_id.as_str()).await.unwrap();
+            assert!(proof.verify(&[key().public()]).is_ok());
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn export_and_erase_one_subject_and_the_log_still_verifies() {
             let Some(h) = <$harness>::new_target().await else { return };
             let log = h.open(signed()).await;
