@@ -82,7 +82,11 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         ])
         .current_dir(&e2e)
         .env("CONSENTRY_CHROMIUM", &chromium)
-        .env("CONSENTRY_PKG_DIR", root().join(crate::web::STABLE_DIR)))
+        .env("CONSENTRY_PKG_DIR", root().join(crate::web::STABLE_DIR)))?;
+    // What would be published: the crates' publish dry run (each built from its package) and
+    // the npm tarball. Their tests ran above from the workspace; `cargo xtask release-check`
+    // also runs them from the packages.
+    crate::release::run(&["--no-package-tests".to_owned()])
 }
 
 /// Does `pkg/` hold the bundle's files (what consentry-server's `assets` feature embeds)?

@@ -1,0 +1,314 @@
+//! `cargo xtask release-check`: what would be published, checked as a user would receive it.
+//!
+//! 1. The crates: `cargo publish --workspace --dry-run` (packages `consentry`,
+//!    `consentry-server`, `consentry-records` in dependency order against a local registry and
+//!    builds each from its package), then the size and file count of each `.crate`.
+//! 2. Their tests from the packages: each `.crate` unpacked into a temporary folder outside the workspace, its
+//!    tests run there with `cargo test` (the sibling crates patched to their packages, not to
+//!    the workspace), so a test that reads a file the package lacks fails here. Skipped with
+//!    `--no-package-tests` (CI: the same tests run from the workspace, and the publish dry run
+//!    already compiles every package).
+//! 3. The npm package (`pkg/`, built by `cargo xtask web`): `npm pack --dry-run --json` must
+//!    list exactly [`NPM_FILES`], each of them named in `pkg/README.md` (besides `package.json`
+//!    and the licences); `package.json`'s `main`, `types`, `exports` and `bin` must point at
+//!    files in the tarball; then `npm publish --dry-run` (warnings such as an entry npm would
+//!    correct are errors here: npm drops a `bin` it does not like without failing).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use crate::env::{cargo, ensure_node, output, root, run as sh};
+
+/// The publishable crates, in dependency order.
+const CRATES: [&str; 3] = ["consentry", "consentry-server", "consentry-records"];
+
+/// Every file of the npm tarball: nothing missing, nothing else.
+pub(crate) const NPM_FILES: [&str; 12] = [
+    "LICENSE-APACHE",
+    "LICENSE-MIT",
+    "README.md",
+    "check/consentry_check.js",
+    "check/consentry_check_bg.wasm",
+    "consentry-check.mjs",
+    "consentry-gate.js",
+    "consentry.d.ts",
+    "consentry.js",
+    "consentry_bg.js",
+    "consentry_bg.wasm",
+    "package.json",
+];
+
+/// Entry point for `cargo xtask release-check [--no-package-tests]`.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let package_tests = !args.iter().any(|a| a == "--no-package-tests");
+    if let Some(a) = args.iter().find(|a| *a != "--no-package-tests") {
+        return Err(format!(
+            "release-check: unknown argument {a:?} (usage: cargo xtask release-check [--no-package-tests])"
+        ));
+    }
+    let crates = check_crates(package_tests)?;
+    if !root().join("pkg/consentry_bg.wasm").is_file() {
+        crate::web::build()?;
+    }
+    let npm = check_npm()?;
+    println!("\nWhat would be published (version {}):", version()?);
+    println!(
+        "{:<40} {:>7} {:>12} {:>12}",
+        "package", "files", "packed", "unpacked"
+    );
+    for c in crates.iter().chain(std::iter::once(&npm)) {
+        println!(
+            "{:<40} {:>7} {:>12} {:>12}",
+            c.name,
+            c.files,
+            bytes(c.packed),
+            c.unpacked.map_or_else(|| "-".into(), bytes)
+        );
+    }
+    if !package_tests {
+        println!("(the crates' tests were not run from their packages: --no-package-tests)");
+    }
+    Ok(())
+}
+
+/// One published package, as it would be uploaded.
+struct Published {
+    name: String,
+    files: usize,
+    packed: u64,
+    unpacked: Option<u64>,
+}
+
+fn bytes(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out + " B"
+}
+
+/// The workspace version (`[workspace.package] version`).
+fn version() -> Result<String, String> {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml"))
+        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[workspace.package]")
+        .find_map(|l| l.trim().strip_prefix("version = "))
+        .map(|v| v.trim_matches('"').to_owned())
+        .ok_or_else(|| "no version in [workspace.package] of Cargo.toml".into())
+}
+
+fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
+    let mut publish = cargo();
+    publish.args(["publish", "--workspace", "--dry-run"]);
+    let dirty = output(
+        Command::new("git")
+            .args(["status", "--porcelain"])
+            .current_dir(root()),
+    )
+    .is_some_and(|s| !s.is_empty());
+    if dirty {
+        eprintln!("release-check: the work tree has uncommitted changes: packaging them as they are (--allow-dirty); a real publish needs a clean tree");
+        publish.arg("--allow-dirty");
+    }
+    sh(&mut publish)?;
+    let version = version()?;
+    let packages = root().join("target/package");
+    // Outside the workspace: cargo would take a package under it for a stray member.
+    let unpacked = std::env::temp_dir().join("consentry-release-check");
+    let _ = std::fs::remove_dir_all(&unpacked);
+    std::fs::create_dir_all(&unpacked)
+        .map_err(|e| format!("cannot create {}: {e}", unpacked.display()))?;
+    let mut out = Vec::new();
+    for name in CRATES {
+        let file = packages.join(format!("{name}-{version}.crate"));
+        let packed = std::fs::metadata(&file)
+            .map_err(|e| {
+                format!(
+                    "{}: {e} (cargo publish --dry-run wrote no package)",
+                    file.display()
+                )
+            })?
+            .len();
+        sh(Command::new("tar")
+            .arg("xzf")
+            .arg(&file)
+            .arg("-C")
+            .arg(&unpacked))?;
+        let dir = unpacked.join(format!("{name}-{version}"));
+        let (files, size) = walk(&dir)?;
+        out.push(Published {
+            name: format!("crate {name}"),
+            files,
+            packed,
+            unpacked: Some(size),
+        });
+    }
+    if package_tests {
+        // Each package on its own, with its siblings patched to their packages; one target
+        // directory for all three (the workspace's would be rebuilt for the path change).
+        let patches: Vec<String> = CRATES
+            .iter()
+            .map(|c| {
+                format!(
+                    "patch.crates-io.{c}.path={:?}",
+                    unpacked
+                        .join(format!("{c}-{version}"))
+                        .display()
+                        .to_string()
+                )
+            })
+            .collect();
+        for name in CRATES {
+            let dir = unpacked.join(format!("{name}-{version}"));
+            let mut test = cargo();
+            test.arg("test").current_dir(&dir).env(
+                "CARGO_TARGET_DIR",
+                root().join("target/release-check-target"),
+            );
+            for p in patches.iter().filter(|p| !p.contains(&format!(".{name}."))) {
+                test.args(["--config", p]);
+            }
+            sh(&mut test).map_err(|e| format!("the tests of the packaged {name}: {e}"))?;
+        }
+    }
+    Ok(out)
+}
+
+/// Number of files and their total size under `dir`.
+fn walk(dir: &Path) -> Result<(usize, u64), String> {
+    let mut files = 0;
+    let mut size = 0;
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for e in entries {
+        let e = e.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let meta = e.metadata().map_err(|e| format!("{}: {e}", e))?;
+        if meta.is_dir() {
+            let (f, s) = walk(&e.path())?;
+            files += f;
+            size += s;
+        } else {
+            files += 1;
+            size += meta.len();
+        }
+    }
+    Ok((files, size))
+}
+
+fn check_npm() -> Result<Published, String> {
+    ensure_node()?;
+    let pkg = root().join("pkg");
+    let listing = Command::new("npm")
+        .args(["pack", "--dry-run", "--json"])
+        .current_dir(&pkg)
+        .output()
+        .map_err(|e| format!("could not start npm pack: {e}"))?;
+    if !listing.status.success() {
+        return Err(format!(
+            "npm pack --dry-run failed:\n{}",
+            String::from_utf8_lossy(&listing.stderr)
+        ));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&listing.stdout)
+        .map_err(|e| format!("npm pack --json printed no JSON: {e}"))?;
+    let pack = json.get(0).ok_or("npm pack --json printed an empty list")?;
+    let files: BTreeSet<String> = pack["files"]
+        .as_array()
+        .ok_or("npm pack --json lists no files")?
+        .iter()
+        .filter_map(|f| f["path"].as_str().map(str::to_owned))
+        .collect();
+    let expected: BTreeSet<String> = NPM_FILES.iter().map(|s| (*s).to_owned()).collect();
+    let missing: Vec<_> = expected.difference(&files).collect();
+    let extra: Vec<_> = files.difference(&expected).collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        return Err(format!(
+            "the npm tarball is not what the package promises: missing {missing:?}, not expected {extra:?} (build with `cargo xtask web`; the list is NPM_FILES in xtask/src/release.rs and `files` in pkg/package.json)"
+        ));
+    }
+    let readme = std::fs::read_to_string(pkg.join("README.md"))
+        .map_err(|e| format!("cannot read pkg/README.md: {e}"))?;
+    for f in NPM_FILES {
+        let named = match f {
+            "README.md" | "package.json" | "LICENSE-MIT" | "LICENSE-APACHE" => true,
+            f if f.starts_with("check/") => readme.contains("`check/`"),
+            f => readme.contains(f),
+        };
+        if !named {
+            return Err(format!(
+                "pkg/README.md does not name {f}, which the package ships"
+            ));
+        }
+    }
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(pkg.join("package.json"))
+            .map_err(|e| format!("cannot read pkg/package.json: {e}"))?,
+    )
+    .map_err(|e| format!("pkg/package.json: {e}"))?;
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for key in ["main", "module", "types"] {
+        if let Some(v) = manifest[key].as_str() {
+            targets.push((key.to_owned(), v.to_owned()));
+        }
+    }
+    collect_strings("exports", &manifest["exports"], &mut targets);
+    collect_strings("bin", &manifest["bin"], &mut targets);
+    for (key, target) in &targets {
+        let path = target.trim_start_matches("./");
+        if !files.contains(path) {
+            return Err(format!(
+                "pkg/package.json: {key} points at {target}, which is not in the tarball"
+            ));
+        }
+    }
+    for key in ["license", "repository", "sideEffects", "files", "bin"] {
+        if manifest[key].is_null() {
+            return Err(format!("pkg/package.json has no {key:?}"));
+        }
+    }
+    // npm corrects some fields when publishing and only warns (a `bin` entry it dislikes is
+    // silently removed, and `npx consentry-check` is gone): any such warning fails here.
+    let publish = Command::new("npm")
+        .args(["publish", "--dry-run"])
+        .current_dir(&pkg)
+        .output()
+        .map_err(|e| format!("could not start npm publish: {e}"))?;
+    let log = String::from_utf8_lossy(&publish.stderr);
+    eprintln!("\n==> npm publish --dry-run (in pkg/)\n{log}");
+    if !publish.status.success() {
+        return Err("npm publish --dry-run failed (above)".into());
+    }
+    if let Some(line) = log
+        .lines()
+        .find(|l| l.contains("npm warn publish") && !l.contains("requires you to be logged in"))
+    {
+        return Err(format!(
+            "npm publish --dry-run warns: {line} (run `npm pkg fix` in a copy of pkg/ to see what npm would change)"
+        ));
+    }
+    Ok(Published {
+        name: "npm consentry".into(),
+        files: files.len(),
+        packed: pack["size"].as_u64().unwrap_or_default(),
+        unpacked: pack["unpackedSize"].as_u64(),
+    })
+}
+
+/// Every string in a `package.json` field (an object of strings or nested conditions).
+fn collect_strings(path: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::String(s) => out.push((path.to_owned(), s.clone())),
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                collect_strings(&format!("{path}.{k}"), v, out);
+            }
+        }
+        _ => {}
+    }
+}
