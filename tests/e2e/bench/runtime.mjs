@@ -102,24 +102,41 @@ const LIBS = [
   { name: "vanilla-cookieconsent 3.1.0", page: "/cc-page", accept: '#cc-main .cm [data-role="all"]', bytes: /\/cc\// },
 ];
 
-/** Before any page script: records when the accept button first shows and when gtag.js runs. */
+/** Before any page script: records when the accept button first shows and when gtag.js runs.
+ * `__bench.seen.banner` and `.tag` are promises of those times, which the bench awaits over CDP
+ * (`when`): Playwright's waitForFunction would inject and run its own scripts in the page while
+ * it loads, on the main thread being measured, and only in the pages whose banner comes after
+ * the load event. */
 const PROBE = (accept) => {
-  const t = (window.__bench = {});
+  const t = (window.__bench = {}), seen = (t.seen = {}), done = {};
+  for (const k of ["banner", "tag"]) seen[k] = new Promise((r) => (done[k] = r));
+  const at = (k) => done[k]((t[k] ??= performance.now()));
   let st;
   Object.defineProperty(window, "__gtagStandIn", {
     configurable: true,
     get: () => st,
     set(v) {
-      t.tag ??= performance.now();
+      at("tag");
       st = v;
     },
   });
   new MutationObserver(() => {
     if (t.banner) return;
     const b = document.querySelector(accept);
-    if (b && b.checkVisibility()) t.banner = performance.now();
+    if (b && b.checkVisibility()) at("banner");
   }).observe(document, { subtree: true, childList: true, attributes: true });
 };
+
+/** The time `PROBE` records for `key` ("banner" or "tag"), once there is one. */
+async function when(cdp, key) {
+  const { result, exceptionDetails } = await cdp.send("Runtime.evaluate", {
+    expression: `window.__bench.seen.${key}`,
+    awaitPromise: true,
+    returnByValue: true,
+  });
+  if (exceptionDetails) throw new Error(`${key}: ${JSON.stringify(exceptionDetails)}`);
+  return result.value;
+}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -143,16 +160,14 @@ async function round(browser, server, lib) {
   await cdp.send("Performance.enable");
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   await page.goto(server.url(lib.page, "app.example.test"));
-  await page.waitForFunction(() => window.__bench.banner, null, { timeout: 30000 });
+  const banner = await when(cdp, "banner");
   const metrics = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
-  const banner = await page.evaluate(() => window.__bench.banner);
   const clickAt = await page.evaluate((sel) => {
     const at = performance.now();
     document.querySelector(sel).click();
     return at;
   }, lib.accept);
-  await page.waitForFunction(() => window.__bench.tag, null, { timeout: 30000 });
-  const accepted = (await page.evaluate(() => window.__bench.tag)) - clickAt;
+  const accepted = (await when(cdp, "tag")) - clickAt;
   // A returning visitor: the choice stored, and the cookies it brought (_ga) there since a page
   // view after the choice (where consentry's loader sees _ga for the first time and loads the
   // module once more).
@@ -162,8 +177,7 @@ async function round(browser, server, lib) {
   await page.waitForLoadState("networkidle");
   bytes.clear();
   await page.goto(server.url(lib.page, "app.example.test"));
-  await page.waitForFunction(() => window.__bench.tag, null, { timeout: 30000 });
-  const returning = await page.evaluate(() => window.__bench.tag);
+  const returning = await when(cdp, "tag");
   await page.waitForLoadState("networkidle");
   const returningBytes = [...bytes.values()].reduce((a, b) => a + b, 0);
   await context.close();
