@@ -55,6 +55,7 @@
 //! ```ignore
 //! let assets = consentry_server::Assets::new(); // at /consentry/<hash>/
 //! let head = assets.head(&policy, region, nonce); // into every page's <head>, first
+//! // and, when consent.needs_prompt(), assets.preload(nonce) after it
 //! // axum:      Router::new().route("/", get(page)).merge(consentry_server::axum::assets_router(&assets))
 //! // actix-web: App::new().service(page).service(consentry_server::actix::assets_service(&assets))
 //! ```
@@ -63,7 +64,8 @@
 //! with a CSP `nonce` on each when given. The gate and the loader carry `integrity` (SHA-384,
 //! Subresource Integrity); the glue and the wasm, which the loader loads itself by relative
 //! URL, have no `integrity` check: they are pinned by their content-hashed, immutable URL on
-//! the same origin. All four are served under one folder named by a hash of all of them
+//! the same origin. [`Assets::preload`] loads those two with the page for a visitor who has not
+//! chosen yet, so the banner shows sooner (the glue's `modulepreload` has `integrity`). All four are served under one folder named by a hash of all of them
 //! (the loader finds the others by fixed name beside itself), `Cache-Control: public,
 //! max-age=31536000, immutable`, `X-Content-Type-Options: nosniff`; another hash is a `404`.
 //! Each file is also embedded compressed (gzip -9, at build time) and sent so to clients that

@@ -6,7 +6,9 @@
 //
 // Both pages hold Google Analytics (the gtag.js stand-in at its real URL) until consent, in the
 // way each library documents (consentry: `type="text/plain" data-consent`; CC:
-// `type="text/plain" data-category`). Measured, in the page (performance.now(), from navigation
+// `type="text/plain" data-category`). consentry is measured twice: as a server with
+// consentry-server writes the page (with `Assets::preload` on a first visit), and as a static
+// page (pkg/README.md, no preload links). Measured, in the page (performance.now(), from navigation
 // start):
 //   time to banner   the accept button is in the DOM and visible (checked on every DOM mutation)
 //   script time      CDP Performance.getMetrics ScriptDuration once the banner is shown
@@ -45,13 +47,27 @@ const POLICY = {
 
 const CONTENT = `<main><h1>Shop</h1>${"<p>Product text, prices and pictures.</p>".repeat(40)}</main>`;
 
-const CONSENTRY_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>
+// The page as pkg/README.md writes it; `preload` adds what consentry-server's `Assets::preload`
+// writes on a page that will show the banner (no consent cookie yet).
+const consentryPage = (preload) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>
 <script src="/consentry/consentry-gate.js"></script>
 <script type="application/json" id="consentry-policy">${jsonForScript(POLICY)}</script>
-<script type="module" src="/consentry/consentry.js"></script>
+<script type="module" async src="/consentry/consentry.js"></script>${
+  preload
+    ? `\n<link rel="modulepreload" href="/consentry/consentry_bg.js">\n<link rel="preload" href="/consentry/consentry_bg.wasm" as="fetch" crossorigin>`
+    : ""
+}
 <script type="text/plain" data-consent="analytics" async src="${GTAG_URL}"></script>
 <script type="text/plain" data-consent="analytics">gtag('js', new Date()); gtag('config', 'G-TEST123');</script>
 </head><body>${CONTENT}</body></html>`;
+
+/** As a server with consentry-server answers: the preload links only for a visitor without
+ * a choice (`Consent::needs_prompt`; here: no consent cookie). */
+function servedPage(req, res) {
+  const chosen = /(^|;\s*)consentry=/.test(req.headers.cookie || "");
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+  res.end(consentryPage(!chosen));
+}
 
 const CC_CONFIG = {
   // Its default hides the banner from automated browsers (navigator.webdriver), as here.
@@ -97,9 +113,11 @@ const update = () => gtag('consent', 'update', {analytics_storage: CookieConsent
 CookieConsent.run({...${JSON.stringify(CC_CONFIG)}, onFirstConsent: update, onConsent: update, onChange: update});
 </script></body></html>`;
 
+const CONSENTRY_ACCEPT = '[data-consentry-banner] [data-consentry-action="accept-all"]';
 const LIBS = [
-  { name: "consentry", page: "/consentry-page", accept: '[data-consentry-banner] [data-consentry-action="accept-all"]', bytes: /\/consentry\// },
+  { name: "consentry", page: "/consentry-page", accept: CONSENTRY_ACCEPT, bytes: /\/consentry\// },
   { name: "vanilla-cookieconsent 3.1.0", page: "/cc-page", accept: '#cc-main .cm [data-role="all"]', bytes: /\/cc\// },
+  { name: "consentry, static page", page: "/consentry-static", accept: CONSENTRY_ACCEPT, bytes: /\/consentry\// },
 ];
 
 /** Before any page script: records when the accept button first shows and when gtag.js runs.
@@ -188,7 +206,7 @@ async function main() {
   if (!existsSync(path.join(PKG_DIR, "consentry.js"))) throw new Error("pkg/ not built: run `cargo xtask web`");
   if (!existsSync(CC_DIR)) throw new Error(`${CC_DIR} missing: npm ci in xtask/bench`);
   const server = await startServer({
-    routes: { "/consentry-page": CONSENTRY_PAGE, "/cc-page": CC_PAGE },
+    routes: { "/consentry-page": servedPage, "/consentry-static": consentryPage(false), "/cc-page": CC_PAGE },
     static: { "/cc/": CC_DIR },
   });
   const browser = await launchBrowser(server.port);
@@ -210,15 +228,22 @@ async function main() {
     ["returning: gtag.js running (ms)", "returning"],
     ["returning: library bytes on the wire", "returningBytes"],
   ];
-  const [ours, cc] = LIBS.map((l) => results[l.name]);
+  const [ours, cc, plain] = LIBS.map((l) => results[l.name]);
   console.log(`\nrun time, headless Chromium, CPU 4x slower, median of ${ROUNDS} rounds (tests/e2e/bench/runtime.mjs)`);
-  console.log(`${"".padEnd(40)} ${"consentry".padStart(10)} ${"CC 3.1.0".padStart(10)} ${"ratio".padStart(7)}`);
+  console.log(
+    `${"".padEnd(40)} ${"consentry".padStart(10)} ${"CC 3.1.0".padStart(10)} ${"ratio".padStart(7)}   ${"static".padStart(8)} ${"ratio".padStart(7)}`,
+  );
   for (const [label, key] of rows) {
-    const a = median(ours.map((r) => r[key]));
-    const b = median(cc.map((r) => r[key]));
+    const [a, b, c] = [ours, cc, plain].map((rs) => median(rs.map((r) => r[key])));
     const fmt = (x) => (key === "returningBytes" ? String(Math.round(x)) : x.toFixed(1));
-    console.log(`${label.padEnd(40)} ${fmt(a).padStart(10)} ${fmt(b).padStart(10)} ${(a / b).toFixed(2).padStart(7)}`);
+    console.log(
+      `${label.padEnd(40)} ${fmt(a).padStart(10)} ${fmt(b).padStart(10)} ${(a / b).toFixed(2).padStart(7)}   ${fmt(c).padStart(8)} ${(c / b).toFixed(2).padStart(7)}`,
+    );
   }
+  console.log(
+    "(consentry: the page as a server with consentry-server writes it, with Assets::preload on a first visit;\n" +
+      " static: the same page without the preload links, as a static site serves it)",
+  );
   console.log("(bytes on the wire: bodies as served by the local server, uncompressed, plus headers)");
 }
 
