@@ -92,14 +92,16 @@ function run(p, fresh) {
     try {
       p.receipt && navigator.sendBeacon(...p.receipt);
     } catch (e) {}
-    remember(p);
-    if (p.reload) return location.reload();
+    if (p.reload) return remember(p), location.reload();
   }
   try {
     consentryGate.allow(p.allowed);
   } catch (e) {} // no gate
   placeholders(p.placeholders);
   release(p.allowed);
+  // After the release: the first use of storage on a page can take a moment, and tags wait for
+  // none of it.
+  if (fresh) remember(p);
   // The module's first plan after a remembered one changes nothing: no second event.
   const same = quiet && JSON.stringify(p.state) == JSON.stringify(last);
   quiet = 0;
