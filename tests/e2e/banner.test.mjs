@@ -82,7 +82,7 @@ function page({ policy = POLICY, attrs = "", head = GTAG_MARKUP, body = FOOTER, 
 <html lang="${lang}"><head><meta charset="utf-8"><title>banner test</title>
 <script src="/consentry/consentry-gate.js"></script>
 <script type="application/json" id="consentry-policy"${attrs}>${jsonForScript(policy)}</script>
-<script type="module" src="/consentry/consentry.js"></script>
+<script type="module" async src="/consentry/consentry.js"></script>
 ${head}
 </head><body>${body}</body></html>`;
 }
@@ -595,6 +595,44 @@ describe("markup and API", { skip }, () => {
       await settle(pg);
       assert.deepEqual(await pg.evaluate(() => window.order), ["inline-1", "lib", "inline-2 after lib"]);
       assert.equal(await pg.locator("[data-consentry-placeholder]").count(), 0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("an async loader loads the module while the page parses; banner, placeholders and release wait for the whole page", async () => {
+    // The page's end is sent only once the wasm is requested: the loader ran, and started
+    // loading the module, before the document was parsed.
+    const wasmAsked = () => env.server.requests.some((r) => r.path === "/consentry/consentry_bg.wasm");
+    const [head, tail] = page({
+      head: `<script>window.late = 0;</script>`,
+      body: `<p>Early content.</p><!--SPLIT--><p>Late content.</p>
+<iframe data-consent="analytics" data-src="/late-frame.html" title="late"></iframe>
+<script type="text/plain" data-consent="analytics">window.late++</script>`,
+    }).split("<!--SPLIT-->");
+    env.route("/streamed", async (req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      res.write(head);
+      try {
+        await waitFor(wasmAsked, { timeout: 20000, message: "the wasm requested before the page's end" });
+      } finally {
+        res.end(tail);
+      }
+    });
+    env.route("/late-frame.html", "<p>frame</p>");
+    const asked = env.server.requests.length;
+    const { page: pg, log, context } = await open("/streamed");
+    try {
+      assert.ok(
+        env.server.requests.slice(asked).some((r) => r.path === "/consentry/consentry_bg.wasm"),
+        "the module was loaded during parsing",
+      );
+      await pg.locator(action("accept-all")).waitFor({ state: "visible" });
+      assert.ok(await pg.locator('[data-consentry-placeholder="analytics"]').isVisible(), "the late iframe has its placeholder");
+      assert.equal(await pg.evaluate(() => window.late), 0, "nothing released before consent");
+      await pg.locator(action("accept-all")).click();
+      await waitFor(() => log.count(/\/late-frame\.html/) === 1, { message: "the late iframe loaded" });
+      await waitFor(() => pg.evaluate(() => window.late === 1), { message: "the late script released" });
     } finally {
       await context.close();
     }

@@ -250,7 +250,7 @@ describe("p4p-packing", () => {
       const gate = head.search(/<script src="\/consentry\/[0-9a-f]{10}\/consentry-gate\.js" integrity="sha384-[A-Za-z0-9+/]{64}"><\/script>/);
       assert.ok(gate > 0 && gate === head.indexOf("<script"), `${p}: the gate is the first script`);
       assert.match(head, /<script type="application\/json" id="consentry-policy" data-sha256="[0-9a-f]{64}">/);
-      assert.match(head, /<script type="module" src="\/consentry\/[0-9a-f]{10}\/consentry\.js" integrity="sha384-[A-Za-z0-9+/]{64}"><\/script>/);
+      assert.match(head, /<script type="module" async src="\/consentry\/[0-9a-f]{10}\/consentry\.js" integrity="sha384-[A-Za-z0-9+/]{64}"><\/script>/);
       assert.match(head, /<script type="text\/plain" data-consent="analytics" async src="https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=G-P4PDEMO">/);
       assert.doesNotMatch(head, /<script(?![^>]*type="text\/plain")[^>]*googletagmanager/, `${p}: no live gtag.js tag`);
       assert.match(html, /<a href="#" data-consentry-open>Cookie settings<\/a>/);

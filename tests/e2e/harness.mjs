@@ -97,7 +97,7 @@ export function embedHtml({
 <title>${title}</title>
 ${gate ? `<script src="/consentry/consentry-gate.js"${defaultsAttr}></script>` : ""}
 ${policy ? `<script type="application/json" id="consentry-policy">${jsonForScript(policy)}</script>` : ""}
-${module ? `<script type="module" src="/consentry/consentry.js"></script>` : ""}
+${module ? `<script type="module" async src="/consentry/consentry.js"></script>` : ""}
 ${head}
 </head>
 <body>

@@ -57,7 +57,7 @@ function page(policy = POLICY) {
 <html lang="en"><head><meta charset="utf-8"><title>returning</title>
 <script src="/consentry/consentry-gate.js"></script>
 <script type="application/json" id="consentry-policy">${jsonForScript(policy)}</script>
-<script type="module" src="/consentry/consentry.js"></script>
+<script type="module" async src="/consentry/consentry.js"></script>
 <script type="text/plain" data-consent="analytics" src="${GTAG_URL}" async></script>
 <script type="text/plain" data-consent="analytics">
   gtag('js', new Date()); gtag('config', 'G-TEST123');
@@ -110,6 +110,29 @@ async function returning(choice, opts = {}) {
 }
 
 describe("returning visitors", { skip }, () => {
+  test("a first visit with no cookie the page can read shows the banner without opening localStorage", async () => {
+    const COUNT_STORAGE = () => {
+      window.storageCalls = 0;
+      for (const f of ["getItem", "setItem", "removeItem"]) {
+        const orig = Storage.prototype[f];
+        Storage.prototype[f] = function (...a) {
+          window.storageCalls++;
+          return orig.apply(this, a);
+        };
+      }
+    };
+    const { page: pg, context } = await env.newPage({ initScript: COUNT_STORAGE });
+    try {
+      await go(pg);
+      await pg.locator(action("accept-all")).waitFor({ state: "visible" });
+      assert.equal(await pg.evaluate(() => window.storageCalls), 0);
+      await pg.click(action("accept-all"));
+      await pg.waitForFunction(() => localStorage.getItem("consentry") !== null);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("a standing choice is carried out without the module: same release, update, state and event", async () => {
     const { pg, log, context } = await returning("analytics");
     try {

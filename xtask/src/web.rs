@@ -365,9 +365,11 @@ fn build_checker() -> Result<(), String> {
 
 /// Edits of the generated glue before minifying, each of a text that must occur exactly once
 /// (a wasm-bindgen that writes the glue differently fails the build): `initSync` is not
-/// exported (the loader only uses the async default export, so terser drops it), and the
-/// fallback warnings are shorter.
-const GLUE_TRIMS: [(&str, &str); 3] = [
+/// exported (the loader only uses the async default export, so terser drops it), the
+/// fallback warning is shorter, and `init` takes only what the loader gives it,
+/// `{ module_or_path: fetch(…) }` (the wasm's URL is the loader's, `wasmUrl` or beside it): no
+/// default URL, no fetch of a URL, no warning for other arguments.
+const GLUE_TRIMS: [(&str, &str); 4] = [
     (
         "export { initSync, __wbg_init as default };",
         "export { __wbg_init as default };",
@@ -377,8 +379,27 @@ const GLUE_TRIMS: [(&str, &str); 3] = [
         "\"consentry: serve the wasm as application/wasm\"",
     ),
     (
-        "'using deprecated parameters for the initialization function; pass a single object instead'",
-        "'consentry: init takes an object'",
+        "    if (module_or_path !== undefined) {
+        if (Object.getPrototypeOf(module_or_path) === Object.prototype) {
+            ({module_or_path} = module_or_path)
+        } else {
+            console.warn('using deprecated parameters for the initialization function; pass a single object instead')
+        }
+    }
+
+    if (module_or_path === undefined) {
+        module_or_path = new URL('consentry_bg.wasm', import.meta.url);
+    }
+",
+        "    ({module_or_path} = module_or_path);
+",
+    ),
+    (
+        "    if (typeof module_or_path === 'string' || (typeof Request === 'function' && module_or_path instanceof Request) || (typeof URL === 'function' && module_or_path instanceof URL)) {
+        module_or_path = fetch(module_or_path);
+    }
+",
+        "",
     ),
 ];
 

@@ -165,8 +165,11 @@ impl Assets {
 
     /// The `<head>` snippet, in the order the browser needs: the gate (a classic script, so it
     /// runs before anything after it), the policy tag ([`policy_script_tag`](crate::policy_script_tag):
-    /// canonical JSON, `data-sha256`, `data-region`), then the module's loader. `nonce`, when
+    /// canonical JSON, `data-sha256`, `data-region`), then the module's loader, `async`: it
+    /// runs as soon as it has loaded, starts loading the module while the page still parses
+    /// when it needs it, and waits for the parsed page before touching it. `nonce`, when
     /// given, goes on all three (attribute-escaped), for a Content-Security-Policy with nonces.
+    /// On a page that will show the banner, add [`Assets::preload`].
     ///
     /// The gate and the loader carry `integrity` (SHA-384): the browser refuses them if their
     /// bytes are not these. No `crossorigin` attribute: they are served by the same site, and
@@ -182,7 +185,7 @@ impl Assets {
     /// # let policy = consentry_server::Policy::from_json(include_str!("../policies/packagetrack.json"))?;
     /// let head = consentry_server::Assets::new().head(&policy, Some("DE"), Some("r4nd0m"));
     /// assert_eq!(head.matches(r#" nonce="r4nd0m""#).count(), 3);
-    /// assert!(head.contains(r#"<script type="module" src="/consentry/"#));
+    /// assert!(head.contains(r#"<script type="module" async src="/consentry/"#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn head(&self, policy: &Policy, region: Option<&str>, nonce: Option<&str>) -> String {
@@ -208,18 +211,71 @@ impl Assets {
     /// ```
     pub fn head_with(&self, tag: &PolicyTag, region: Option<&str>, nonce: Option<&str>) -> String {
         let mut out = String::with_capacity(1024);
-        self.push_script(&mut out, "", &FILES[0], nonce);
-        out.push('\n');
+        self.push_script(&mut out, "<script", "", &FILES[0], nonce);
+        out.push_str("></script>\n");
         tag.push_to(&mut out, region, nonce);
         out.push('\n');
-        self.push_script(&mut out, r#" type="module""#, &FILES[1], nonce);
+        self.push_script(
+            &mut out,
+            "<script",
+            r#" type="module" async"#,
+            &FILES[1],
+            nonce,
+        );
+        out.push_str("></script>");
         out
     }
 
-    fn push_script(&self, out: &mut String, kind: &str, asset: &Asset, nonce: Option<&str>) {
-        out.push_str("<script");
+    /// For a page that will show the banner ([`Consent::needs_prompt`](crate::Consent::needs_prompt)):
+    /// `<link>`s that load the module (glue and wasm) with the page, in parallel with the gate
+    /// and the loader, instead of after the loader has run. Put them in `<head>` after
+    /// [`Assets::head`]. Leave them out for a visitor with a standing choice: the loader then
+    /// carries out the plan it kept and never loads the module (`consentry_web` docs,
+    /// "Returning visitors"), which the links would download for nothing.
+    ///
+    /// The glue's `modulepreload` carries `integrity` and, when given, `nonce` (it is checked
+    /// against `script-src` like a script); the wasm's is `as="fetch" crossorigin`, the request
+    /// the loader's `fetch()` then finds.
+    ///
+    /// ```
+    /// let links = consentry_server::Assets::new().preload(None);
+    /// assert!(links.starts_with(r#"<link rel="modulepreload" href="/consentry/"#));
+    /// assert!(links.ends_with(r#"/consentry_bg.wasm" as="fetch" crossorigin>"#));
+    /// ```
+    pub fn preload(&self, nonce: Option<&str>) -> String {
+        let mut out = String::with_capacity(400);
+        self.push_script(
+            &mut out,
+            r#"<link rel="modulepreload""#,
+            "",
+            &FILES[2],
+            nonce,
+        );
+        out.push_str(">\n<link rel=\"preload\" href=\"");
+        out.push_str(&self.prefix);
+        out.push_str(BUNDLE_HASH);
+        out.push('/');
+        out.push_str(FILES[3].name);
+        out.push_str(r#"" as="fetch" crossorigin>"#);
+        out
+    }
+
+    /// `<tag kind src|href="…" integrity="…" nonce="…"`, without the end of the tag.
+    fn push_script(
+        &self,
+        out: &mut String,
+        tag: &str,
+        kind: &str,
+        asset: &Asset,
+        nonce: Option<&str>,
+    ) {
+        out.push_str(tag);
         out.push_str(kind);
-        out.push_str(r#" src=""#);
+        out.push_str(if tag == "<script" {
+            r#" src=""#
+        } else {
+            r#" href=""#
+        });
         out.push_str(&self.prefix);
         out.push_str(BUNDLE_HASH);
         out.push('/');
@@ -232,7 +288,6 @@ impl Assets {
             push_attr(out, n);
             out.push('"');
         }
-        out.push_str("></script>");
     }
 
     /// What to answer to a `GET` or `HEAD` of `<prefix><hash>/<file>` (the adapters' routes

@@ -57,6 +57,7 @@
 //! let head = assets.head(&policy, region, nonce); // into every page's <head>, first
 //! // per request, the policy tag prepared once and the region the server read:
 //! let head = assets.head_with(&tag, consentry.region(&headers).as_deref(), nonce);
+//! // and, when consent.needs_prompt(), assets.preload(nonce) after it
 //! // axum:      Router::new().route("/", get(page)).merge(consentry_server::axum::assets_router(&assets))
 //! // actix-web: App::new().service(page).service(consentry_server::actix::assets_service(&assets))
 //! ```
@@ -65,11 +66,12 @@
 //! with a CSP `nonce` on each when given. The gate and the loader carry `integrity` (SHA-384,
 //! Subresource Integrity); the glue and the wasm, which the loader loads itself by relative
 //! URL, have no `integrity` check: they are pinned by their content-hashed, immutable URL on
-//! the same origin. All four are served under one folder named by a hash of all of them
+//! the same origin. [`Assets::preload`] loads those two with the page for a visitor who has not
+//! chosen yet, so the banner shows sooner (the glue's `modulepreload` has `integrity`). All four are served under one folder named by a hash of all of them
 //! (the loader finds the others by fixed name beside itself), `Cache-Control: public,
 //! max-age=31536000, immutable`, `X-Content-Type-Options: nosniff`; another hash is a `404`.
 //! Each file is also embedded compressed (gzip -9, at build time) and sent so to clients that
-//! accept gzip: a first visit downloads about 26.5 KB instead of 57.8 KB, a returning visitor
+//! accept gzip: a first visit downloads about 26.4 KB instead of 57.6 KB, a returning visitor
 //! 3.8 KB (gate and loader), measured 2026-12-03 (`cargo xtask bench`); a compression middleware of the app
 //! (tower-http's `CompressionLayer`, actix-web's `Compress`) leaves those responses as they
 //! are. There is no CSS file: the banner's style is in the wasm.

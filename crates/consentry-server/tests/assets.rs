@@ -387,7 +387,7 @@ fn the_head_snippet_is_gate_policy_module_in_order_and_escapes_what_it_is_given(
     assert_eq!(
         lines[2],
         format!(
-            r#"<script type="module" src="{}" integrity="{}" nonce="n&amp;&quot;&gt;&lt;1"></script>"#,
+            r#"<script type="module" async src="{}" integrity="{}" nonce="n&amp;&quot;&gt;&lt;1"></script>"#,
             url("/consentry/", "consentry.js"),
             loader.integrity()
         )
@@ -402,4 +402,29 @@ fn the_head_snippet_is_gate_policy_module_in_order_and_escapes_what_it_is_given(
         !plain.contains("crossorigin"),
         "same origin: SRI needs no CORS"
     );
+}
+
+#[test]
+fn the_preload_links_are_the_glue_as_a_module_and_the_wasm_as_the_loaders_fetch() {
+    let assets = Assets::at(OTHER_PREFIX).expect("a good prefix");
+    let glue = &Assets::files()[2];
+    let links = assets.preload(Some(r#"n&"><1"#));
+    let lines: Vec<&str> = links.lines().collect();
+    assert_eq!(lines.len(), 2, "{links}");
+    assert_eq!(
+        lines[0],
+        format!(
+            r#"<link rel="modulepreload" href="{}" integrity="{}" nonce="n&amp;&quot;&gt;&lt;1">"#,
+            url(OTHER_PREFIX, "consentry_bg.js"),
+            glue.integrity()
+        )
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            r#"<link rel="preload" href="{}" as="fetch" crossorigin>"#,
+            url(OTHER_PREFIX, "consentry_bg.wasm")
+        )
+    );
+    assert!(!assets.preload(None).contains("nonce="));
 }

@@ -13,7 +13,8 @@ const QUEUED = "data-consentry-queued";
 const WAITING = "data-consentry-waiting";
 const TRIM = /^[\t\n\f\r ]+|[\t\n\f\r ]+$/g; // Rust's trim_ascii, as src/cookies.rs reads
 
-let started, mod, ready, options, policyText, last, quiet;
+// `kept`: `localStorage` may hold a plan (recall found something there, or remember wrote it).
+let started, mod, ready, options, policyText, last, quiet, parsed, kept;
 
 /** `[name, part]` for each `;`-separated part of `document.cookie`, as the module reads it. */
 function parts() {
@@ -35,9 +36,9 @@ function inputs(cookie, jar = parts()) {
     1, // the format of what is kept
     policyText,
     options.region,
-    tag && tag.getAttribute("data-region"),
+    tag?.getAttribute("data-region"),
     navigator.globalPrivacyControl,
-    root && root.lang,
+    root?.lang,
     jar.filter((p) => p[0] == cookie),
   ]);
 }
@@ -45,8 +46,11 @@ function inputs(cookie, jar = parts()) {
 /** The module's last plan for a standing choice, if it still holds on this page. */
 function recall() {
   try {
-    const s = JSON.parse(localStorage.getItem(KEY)), m = s.p.memo, now = Date.now() / 1000;
     const jar = parts();
+    // No cookie the page can read, so no standing choice (a first visit): storage is not even
+    // opened, since its first use holds up the page a moment.
+    if (!jar[0][1]) return;
+    const s = JSON.parse((kept = localStorage.getItem(KEY))), m = s.p.memo, now = Date.now() / 1000;
     if (
       s.k === inputs(m.cookie, jar) && m.from <= now && now < m.until &&
       jar.every((p) => !p[0] || m.names.includes(p[0]))
@@ -62,7 +66,11 @@ function remember(p) {
       localStorage.setItem(KEY, JSON.stringify({
         k: inputs(memo.cookie), p: { update, allowed, placeholders, state, memo },
       }));
-    } else localStorage.removeItem(KEY);
+      kept = 1;
+    } else if (kept) {
+      kept = 0;
+      localStorage.removeItem(KEY);
+    }
   } catch (e) {}
 }
 
@@ -84,14 +92,16 @@ function run(p, fresh) {
     try {
       p.receipt && navigator.sendBeacon(...p.receipt);
     } catch (e) {}
-    remember(p);
-    if (p.reload) return location.reload();
+    if (p.reload) return remember(p), location.reload();
   }
   try {
     consentryGate.allow(p.allowed);
   } catch (e) {} // no gate
   placeholders(p.placeholders);
   release(p.allowed);
+  // After the release: the first use of storage on a page can take a moment, and tags wait for
+  // none of it.
+  if (fresh) remember(p);
   // The module's first plan after a remembered one changes nothing: no second event.
   const same = quiet && JSON.stringify(p.state) == JSON.stringify(last);
   quiet = 0;
@@ -126,7 +136,7 @@ function release(allowed) {
     const src = el.getAttribute("data-src"), prev = el.previousElementSibling;
     el.removeAttribute("data-src");
     el.removeAttribute("hidden");
-    if (prev && prev.hasAttribute("data-consentry-placeholder")) prev.remove();
+    if (prev?.hasAttribute("data-consentry-placeholder")) prev.remove();
     el.setAttribute("src", src);
   }
   for (const el of d.querySelectorAll(`script[type="text/plain"][data-consent]:not([${QUEUED}])`)) {
@@ -160,7 +170,7 @@ function pump() {
 /** `load` / `error` of a released external script: on to the next one. */
 function done(e) {
   const t = e.target;
-  if (t.hasAttribute && t.hasAttribute(WAITING)) {
+  if (t.hasAttribute?.(WAITING)) {
     t.removeAttribute(WAITING);
     pump();
   }
@@ -170,7 +180,7 @@ function done(e) {
  * placeholder's button needs it. */
 function onEvent(e) {
   if (ready) return ready.onEvent(e);
-  const el = e.type == "click" && e.target.closest && e.target.closest("[data-consentry-open],[data-consentry-allow]");
+  const el = e.type == "click" && e.target.closest?.("[data-consentry-open],[data-consentry-allow]");
   if (el) {
     if (el.matches("[data-consentry-open]")) e.preventDefault();
     upgrade().then((m) => m.onEvent(e));
@@ -184,6 +194,7 @@ function upgrade() {
     const wasm = fetch(options.wasmUrl ?? new URL("consentry_bg.wasm", import.meta.url));
     const [m, init] = (await import("./consentry_bg.js")).default(apply);
     await init({ module_or_path: wasm });
+    await parsed;
     quiet = last;
     m.start(policyText, options);
     return (ready = m);
@@ -216,6 +227,9 @@ export function start(policy, opts = {}) {
   return (started ??= (async () => {
     if (typeof document == "undefined") throw new Error("consentry: start() runs in a browser");
     options = opts;
+    // The document parsed: an `async` loader decides and loads the module while the page still
+    // parses, and touches the page after this.
+    parsed = document.readyState == "loading" && new Promise((r) => document.addEventListener("DOMContentLoaded", r));
     // The module reads the policy's text.
     policyText = typeof policy == "string" ? policy : JSON.stringify(policy);
     // The gate reads the policy tag itself; an object given here is new to it.
@@ -225,6 +239,7 @@ export function start(policy, opts = {}) {
     const p = recall();
     try {
       if (!p) throw 0;
+      await parsed;
       run(p);
     } catch (e) {
       await upgrade(); // nothing kept, or what was kept is not a plan: the module decides

@@ -22,7 +22,9 @@
 //! — and on the next page, when all of them are equal, the time is inside the choice's
 //! lifetime and no cookie name is new, it carries out that plan without loading the module.
 //! Anything else (a first visit, a changed policy or cookie, GPC turned on, an expired choice,
-//! storage unavailable) loads the module, which decides afresh. The memo is only a copy of
+//! storage unavailable) loads the module, which decides afresh. A page with no cookie it can
+//! read has no standing choice: the loader then loads the module without opening storage
+//! (its first use can hold the page up for tens of milliseconds). The memo is only a copy of
 //! the module's output keyed by its inputs: one codec and one set of rules, in Rust. A
 //! returning visitor then downloads the gate and the loader (3.8 KB gzip) instead of 26 KB;
 //! the API works the same, and loads the module on the first call that needs it (those calls

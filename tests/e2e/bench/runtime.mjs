@@ -6,7 +6,9 @@
 //
 // Both pages hold Google Analytics (the gtag.js stand-in at its real URL) until consent, in the
 // way each library documents (consentry: `type="text/plain" data-consent`; CC:
-// `type="text/plain" data-category`). Measured, in the page (performance.now(), from navigation
+// `type="text/plain" data-category`). consentry is measured twice: as a server with
+// consentry-server writes the page (with `Assets::preload` on a first visit), and as a static
+// page (pkg/README.md, no preload links). Measured, in the page (performance.now(), from navigation
 // start):
 //   time to banner   the accept button is in the DOM and visible (checked on every DOM mutation)
 //   script time      CDP Performance.getMetrics ScriptDuration once the banner is shown
@@ -45,13 +47,27 @@ const POLICY = {
 
 const CONTENT = `<main><h1>Shop</h1>${"<p>Product text, prices and pictures.</p>".repeat(40)}</main>`;
 
-const CONSENTRY_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>
+// The page as pkg/README.md writes it; `preload` adds what consentry-server's `Assets::preload`
+// writes on a page that will show the banner (no consent cookie yet).
+const consentryPage = (preload) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>
 <script src="/consentry/consentry-gate.js"></script>
 <script type="application/json" id="consentry-policy">${jsonForScript(POLICY)}</script>
-<script type="module" src="/consentry/consentry.js"></script>
+<script type="module" async src="/consentry/consentry.js"></script>${
+  preload
+    ? `\n<link rel="modulepreload" href="/consentry/consentry_bg.js">\n<link rel="preload" href="/consentry/consentry_bg.wasm" as="fetch" crossorigin>`
+    : ""
+}
 <script type="text/plain" data-consent="analytics" async src="${GTAG_URL}"></script>
 <script type="text/plain" data-consent="analytics">gtag('js', new Date()); gtag('config', 'G-TEST123');</script>
 </head><body>${CONTENT}</body></html>`;
+
+/** As a server with consentry-server answers: the preload links only for a visitor without
+ * a choice (`Consent::needs_prompt`; here: no consent cookie). */
+function servedPage(req, res) {
+  const chosen = /(^|;\s*)consentry=/.test(req.headers.cookie || "");
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+  res.end(consentryPage(!chosen));
+}
 
 const CC_CONFIG = {
   // Its default hides the banner from automated browsers (navigator.webdriver), as here.
@@ -97,29 +113,48 @@ const update = () => gtag('consent', 'update', {analytics_storage: CookieConsent
 CookieConsent.run({...${JSON.stringify(CC_CONFIG)}, onFirstConsent: update, onConsent: update, onChange: update});
 </script></body></html>`;
 
+const CONSENTRY_ACCEPT = '[data-consentry-banner] [data-consentry-action="accept-all"]';
 const LIBS = [
-  { name: "consentry", page: "/consentry-page", accept: '[data-consentry-banner] [data-consentry-action="accept-all"]', bytes: /\/consentry\// },
+  { name: "consentry", page: "/consentry-page", accept: CONSENTRY_ACCEPT, bytes: /\/consentry\// },
   { name: "vanilla-cookieconsent 3.1.0", page: "/cc-page", accept: '#cc-main .cm [data-role="all"]', bytes: /\/cc\// },
+  { name: "consentry, static page", page: "/consentry-static", accept: CONSENTRY_ACCEPT, bytes: /\/consentry\// },
 ];
 
-/** Before any page script: records when the accept button first shows and when gtag.js runs. */
+/** Before any page script: records when the accept button first shows and when gtag.js runs.
+ * `__bench.seen.banner` and `.tag` are promises of those times, which the bench awaits over CDP
+ * (`when`): Playwright's waitForFunction would inject and run its own scripts in the page while
+ * it loads, on the main thread being measured, and only in the pages whose banner comes after
+ * the load event. */
 const PROBE = (accept) => {
-  const t = (window.__bench = {});
+  const t = (window.__bench = {}), seen = (t.seen = {}), done = {};
+  for (const k of ["banner", "tag"]) seen[k] = new Promise((r) => (done[k] = r));
+  const at = (k) => done[k]((t[k] ??= performance.now()));
   let st;
   Object.defineProperty(window, "__gtagStandIn", {
     configurable: true,
     get: () => st,
     set(v) {
-      t.tag ??= performance.now();
+      at("tag");
       st = v;
     },
   });
   new MutationObserver(() => {
     if (t.banner) return;
     const b = document.querySelector(accept);
-    if (b && b.checkVisibility()) t.banner = performance.now();
+    if (b && b.checkVisibility()) at("banner");
   }).observe(document, { subtree: true, childList: true, attributes: true });
 };
+
+/** The time `PROBE` records for `key` ("banner" or "tag"), once there is one. */
+async function when(cdp, key) {
+  const { result, exceptionDetails } = await cdp.send("Runtime.evaluate", {
+    expression: `window.__bench.seen.${key}`,
+    awaitPromise: true,
+    returnByValue: true,
+  });
+  if (exceptionDetails) throw new Error(`${key}: ${JSON.stringify(exceptionDetails)}`);
+  return result.value;
+}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -143,16 +178,14 @@ async function round(browser, server, lib) {
   await cdp.send("Performance.enable");
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   await page.goto(server.url(lib.page, "app.example.test"));
-  await page.waitForFunction(() => window.__bench.banner, null, { timeout: 30000 });
+  const banner = await when(cdp, "banner");
   const metrics = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
-  const banner = await page.evaluate(() => window.__bench.banner);
   const clickAt = await page.evaluate((sel) => {
     const at = performance.now();
     document.querySelector(sel).click();
     return at;
   }, lib.accept);
-  await page.waitForFunction(() => window.__bench.tag, null, { timeout: 30000 });
-  const accepted = (await page.evaluate(() => window.__bench.tag)) - clickAt;
+  const accepted = (await when(cdp, "tag")) - clickAt;
   // A returning visitor: the choice stored, and the cookies it brought (_ga) there since a page
   // view after the choice (where consentry's loader sees _ga for the first time and loads the
   // module once more).
@@ -162,8 +195,7 @@ async function round(browser, server, lib) {
   await page.waitForLoadState("networkidle");
   bytes.clear();
   await page.goto(server.url(lib.page, "app.example.test"));
-  await page.waitForFunction(() => window.__bench.tag, null, { timeout: 30000 });
-  const returning = await page.evaluate(() => window.__bench.tag);
+  const returning = await when(cdp, "tag");
   await page.waitForLoadState("networkidle");
   const returningBytes = [...bytes.values()].reduce((a, b) => a + b, 0);
   await context.close();
@@ -174,7 +206,7 @@ async function main() {
   if (!existsSync(path.join(PKG_DIR, "consentry.js"))) throw new Error("pkg/ not built: run `cargo xtask web`");
   if (!existsSync(CC_DIR)) throw new Error(`${CC_DIR} missing: npm ci in xtask/bench`);
   const server = await startServer({
-    routes: { "/consentry-page": CONSENTRY_PAGE, "/cc-page": CC_PAGE },
+    routes: { "/consentry-page": servedPage, "/consentry-static": consentryPage(false), "/cc-page": CC_PAGE },
     static: { "/cc/": CC_DIR },
   });
   const browser = await launchBrowser(server.port);
@@ -196,15 +228,27 @@ async function main() {
     ["returning: gtag.js running (ms)", "returning"],
     ["returning: library bytes on the wire", "returningBytes"],
   ];
-  const [ours, cc] = LIBS.map((l) => results[l.name]);
+  const [ours, cc, plain] = LIBS.map((l) => results[l.name]);
   console.log(`\nrun time, headless Chromium, CPU 4x slower, median of ${ROUNDS} rounds (tests/e2e/bench/runtime.mjs)`);
-  console.log(`${"".padEnd(40)} ${"consentry".padStart(10)} ${"CC 3.1.0".padStart(10)} ${"ratio".padStart(7)}`);
+  // Each round runs the pages one after the other, so a busy moment of the machine hits them
+  // alike: the median of the rounds' own ratios ("paired") is steadier than the ratio of the
+  // medians when the machine is loaded.
+  const paired = (rs, key) => median(rs.map((r, i) => r[key] / cc[i][key]));
+  console.log(
+    `${"".padEnd(40)} ${"consentry".padStart(10)} ${"CC 3.1.0".padStart(10)} ${"ratio".padStart(7)} ${"paired".padStart(7)}   ${"static".padStart(8)} ${"ratio".padStart(7)} ${"paired".padStart(7)}`,
+  );
   for (const [label, key] of rows) {
-    const a = median(ours.map((r) => r[key]));
-    const b = median(cc.map((r) => r[key]));
+    const [a, b, c] = [ours, cc, plain].map((rs) => median(rs.map((r) => r[key])));
     const fmt = (x) => (key === "returningBytes" ? String(Math.round(x)) : x.toFixed(1));
-    console.log(`${label.padEnd(40)} ${fmt(a).padStart(10)} ${fmt(b).padStart(10)} ${(a / b).toFixed(2).padStart(7)}`);
+    const r = (x) => x.toFixed(2).padStart(7);
+    console.log(
+      `${label.padEnd(40)} ${fmt(a).padStart(10)} ${fmt(b).padStart(10)} ${r(a / b)} ${r(paired(ours, key))}   ${fmt(c).padStart(8)} ${r(c / b)} ${r(paired(plain, key))}`,
+    );
   }
+  console.log(
+    "(consentry: the page as a server with consentry-server writes it, with Assets::preload on a first visit;\n" +
+      " static: the same page without the preload links, as a static site serves it)",
+  );
   console.log("(bytes on the wire: bodies as served by the local server, uncompressed, plus headers)");
 }
 
