@@ -574,9 +574,14 @@ impl Site {
         body: &str,
     ) -> Html<String> {
         let user = self.current_user(headers);
-        // The region the server decides with (from the CDN's header) goes to the browser module.
-        let consentry =
-            ASSETS.head_with(&POLICY_TAG, self.consentry.region(headers).as_deref(), None);
+        // The region the server decides with (from the CDN's header) goes to the browser module;
+        // a visitor who will see the banner gets the module preloaded with the page.
+        let consent = self.consentry.consent(headers, false);
+        let mut consentry = ASSETS.head_with(&POLICY_TAG, consent.region(), None);
+        if consent.needs_prompt() {
+            consentry.push('\n');
+            consentry.push_str(&ASSETS.preload(None));
+        }
         let head = pages::Head {
             title,
             consentry: &consentry,
