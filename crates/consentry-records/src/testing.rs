@@ -36,11 +36,6 @@ pub fn receipt_of_subject(n: u64, subject: u64, at: i64) -> Receipt {
     let policy = policy();
     let hash = policy.sha256_hex();
     let record = ConsentRecord::accept_all(&policy, Timestamp(at), id(subject, 0xa5));
-    let ctx = ReceiptContext {
-        receipt_id: id(n, 0x5a),
-        jurisdiction: Some("DE"),
-        language: "en",
-        policy_sha256: &hash,
-    };
+    let ctx = ReceiptContext::new(id(n, 0x5a), Some("DE"), "en", &hash);
     Receipt::new(&policy, &record, &ctx)
 }

@@ -158,17 +158,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn decl(name: &str, category: Option<&str>, same_site: Option<SameSite>) -> CookieDecl {
-        CookieDecl {
-            name: Pattern::new(name),
-            category: category.map(str::to_owned),
-            provider: None,
-            purpose: None,
-            max_age_days: None,
-            exemption: None,
-            http_only: Some(same_site.is_some()),
-            same_site,
-            remember_me: false,
-        }
+        let mut d = CookieDecl::new(Pattern::new(name));
+        d.category = category.map(str::to_owned);
+        d.http_only = Some(same_site.is_some());
+        d.same_site = same_site;
+        d
     }
 
     /// Names and patterns over a small alphabet, where exact names, prefixes and wildcards
@@ -193,17 +187,11 @@ mod tests {
         p.services = services
             .into_iter()
             .enumerate()
-            .map(|(i, cookies)| Service {
-                id: format!("s{i}"),
-                category: if i % 2 == 0 { "analytics" } else { "necessary" }.into(),
-                provider: "p".into(),
-                purpose: "q".into(),
-                privacy_policy_url: None,
-                scripts: vec![],
-                iframes: vec![],
-                cookies,
-                exemption: None,
-                justification: None,
+            .map(|(i, cookies)| {
+                let category = if i % 2 == 0 { "analytics" } else { "necessary" };
+                let mut s = Service::new(format!("s{i}"), category, "p", "q");
+                s.cookies = cookies;
+                s
             })
             .collect();
         p

@@ -267,6 +267,8 @@ fn verdict_for<'p>(
             UndeclaredCookies::Drop => (GateVerdict::Drop(GateReason::Undeclared), None),
             UndeclaredCookies::Warn => (GateVerdict::Warn(GateReason::Undeclared), None),
             UndeclaredCookies::Allow => return GateVerdict::Keep,
+            // A setting a later core adds: fail closed.
+            _ => (GateVerdict::Drop(GateReason::Undeclared), None),
         },
         // Required categories pass without deciding anything (saves the decision on
         // responses that only set session cookies).

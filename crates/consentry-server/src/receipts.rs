@@ -41,7 +41,7 @@ impl AcceptedReceipt {
     /// # let policy = consentry::Policy::from_json(include_str!("../policies/p4p-packing.json"))?;
     /// # let hash = policy.sha256_hex();
     /// # let record = consentry::ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), consentry::ConsentId::from_random_bytes([1; 12]));
-    /// # let ctx = consentry::ReceiptContext { receipt_id: consentry::ConsentId::from_random_bytes([2; 12]), jurisdiction: None, language: "en", policy_sha256: &hash };
+    /// # let ctx = consentry::ReceiptContext::new(consentry::ConsentId::from_random_bytes([2; 12]), None, "en", &hash);
     /// let receipt: Receipt = Receipt::new(&policy, &record, &ctx);
     /// let accepted = AcceptedReceipt::new(receipt, Timestamp(1_790_000_005));
     /// assert_eq!(accepted.client_ip, None);
@@ -198,7 +198,7 @@ pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(10 * 60);
 /// let endpoint = ReceiptEndpoint::new(policy.clone(), |r: Receipt| { println!("{}", r.to_json()); Ok(()) })
 ///     .clock(|| Timestamp(1_790_000_060));
 /// let record = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
-/// let ctx = ReceiptContext { receipt_id: ConsentId::from_random_bytes([2; 12]), jurisdiction: Some("DE"), language: "en", policy_sha256: &hash };
+/// let ctx = ReceiptContext::new(ConsentId::from_random_bytes([2; 12]), Some("DE"), "en", &hash);
 /// let body = Receipt::new(&policy, &record, &ctx).to_json();
 ///
 /// let own_page: &[(&str, &[u8])] = &[("host", b"shop.test"), ("origin", b"https://shop.test")];

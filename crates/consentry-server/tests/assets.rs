@@ -5,6 +5,7 @@
 //! The crate cannot build with `assets` unless the bundle is built (`cargo xtask web`), so
 //! these tests never run without it: the build fails first, naming the fix.
 
+#[macro_use]
 mod common;
 
 use std::net::SocketAddr;
@@ -72,40 +73,27 @@ mod axum_server {
 
 mod actix_server {
     use super::*;
-    use actix_web::{web, App, HttpResponse, HttpServer};
+    use actix_web::{web, App, HttpResponse};
     use consentry_server::actix::{assets_service, receipts, ConsentMiddleware, CsrfMiddleware};
 
     pub(crate) fn spawn(assets: Assets) -> SocketAddr {
-        let listener = std_listener();
-        let addr = listener.local_addr().unwrap();
         let head = page_head(&assets);
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                HttpServer::new(move || {
-                    let head = head.clone();
-                    App::new()
-                        // Registered before the receipts route: it must not take that path.
-                        .service(assets_service(&assets))
-                        .route(
-                            "/",
-                            web::get().to(move || {
-                                let head = head.clone();
-                                async move { HttpResponse::Ok().body(head) }
-                            }),
-                        )
-                        .route(RECEIPTS_PATH, receipts(receipt_endpoint(P4P)))
-                        .wrap(CsrfMiddleware::new(csrf()))
-                        .wrap(ConsentMiddleware::with(consentry(P4P, true)))
-                })
-                .workers(1)
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
-            });
-        });
-        addr
+        spawn_actix!({
+            let head = head.clone();
+            App::new()
+                // Registered before the receipts route: it must not take that path.
+                .service(assets_service(&assets))
+                .route(
+                    "/",
+                    web::get().to(move || {
+                        let head = head.clone();
+                        async move { HttpResponse::Ok().body(head) }
+                    }),
+                )
+                .route(RECEIPTS_PATH, receipts(receipt_endpoint(P4P)))
+                .wrap(CsrfMiddleware::new(csrf()))
+                .wrap(ConsentMiddleware::with(consentry(P4P, true)))
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 //! app set is logged where a default subscriber shows it; a layer outside the consent layer is
 //! past the gate (the documented misuse).
 
+#[macro_use]
 mod common;
 
 use std::net::SocketAddr;
@@ -95,7 +96,7 @@ mod actix_server {
     use super::*;
     use actix_web::dev::Service as _;
     use actix_web::error::InternalError;
-    use actix_web::{web, App, HttpResponse, HttpServer};
+    use actix_web::{web, App, HttpResponse};
     use consentry_server::actix::{ConsentMiddleware, CsrfMiddleware};
     use consentry_server::CsrfToken;
 
@@ -108,87 +109,69 @@ mod actix_server {
     }
 
     pub(crate) fn spawn() -> SocketAddr {
-        let listener = std_listener();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                HttpServer::new(move || {
-                    App::new()
-                        .route("/consent", web::get().to(|| async { "ok" }))
-                        .route(
-                            "/form",
-                            web::get().to(|t: CsrfToken| async move { t.hidden_input() }),
-                        )
-                        .route("/transfer", web::post().to(|| async { "transferred" }))
-                        .route(
-                            "/weakened",
-                            web::get().to(|| async { with_cookies(weakened_cookies(), "set") }),
-                        )
-                        .route(
-                            "/login-undeclared",
-                            web::get().to(|| async {
-                                with_cookies(vec![undeclared_session_cookie()], "in")
-                            }),
-                        )
-                        .route("/inner-cookie", web::get().to(|| async { "ok" }))
-                        .route("/outer-cookie", web::get().to(|| async { "ok" }))
-                        // A middleware inside the consent middleware that fails with a
-                        // response of its own.
-                        .wrap_fn(|req, srv| {
-                            let refuse = req.path() == "/middleware-error";
-                            let fut = srv.call(req);
-                            async move {
-                                if refuse {
-                                    let res = HttpResponse::InternalServerError()
-                                        .append_header(("set-cookie", GA))
-                                        .body("refused by a middleware");
-                                    return Err(InternalError::from_response("refused", res).into());
-                                }
-                                fut.await
-                            }
-                        })
-                        .wrap_fn(|req, srv| {
-                            let hit = req.path() == "/inner-cookie";
-                            let fut = srv.call(req);
-                            async move {
-                                let mut res = fut.await?;
-                                if hit {
-                                    res.headers_mut().append(
-                                        actix_web::http::header::SET_COOKIE,
-                                        GA.parse().unwrap(),
-                                    );
-                                }
-                                Ok(res)
-                            }
-                        })
-                        .wrap(CsrfMiddleware::new(csrf()))
-                        .wrap(ConsentMiddleware::with(consentry(P4P, true)))
-                        // The misuse the docs warn about: wrapped after (outside) the consent
-                        // middleware.
-                        .wrap_fn(|req, srv| {
-                            let hit = req.path() == "/outer-cookie";
-                            let fut = srv.call(req);
-                            async move {
-                                let mut res = fut.await?;
-                                if hit {
-                                    res.headers_mut().append(
-                                        actix_web::http::header::SET_COOKIE,
-                                        GA.parse().unwrap(),
-                                    );
-                                }
-                                Ok(res)
-                            }
-                        })
+        spawn_actix!({
+            App::new()
+                .route("/consent", web::get().to(|| async { "ok" }))
+                .route(
+                    "/form",
+                    web::get().to(|t: CsrfToken| async move { t.hidden_input() }),
+                )
+                .route("/transfer", web::post().to(|| async { "transferred" }))
+                .route(
+                    "/weakened",
+                    web::get().to(|| async { with_cookies(weakened_cookies(), "set") }),
+                )
+                .route(
+                    "/login-undeclared",
+                    web::get()
+                        .to(|| async { with_cookies(vec![undeclared_session_cookie()], "in") }),
+                )
+                .route("/inner-cookie", web::get().to(|| async { "ok" }))
+                .route("/outer-cookie", web::get().to(|| async { "ok" }))
+                // A middleware inside the consent middleware that fails with a
+                // response of its own.
+                .wrap_fn(|req, srv| {
+                    let refuse = req.path() == "/middleware-error";
+                    let fut = srv.call(req);
+                    async move {
+                        if refuse {
+                            let res = HttpResponse::InternalServerError()
+                                .append_header(("set-cookie", GA))
+                                .body("refused by a middleware");
+                            return Err(InternalError::from_response("refused", res).into());
+                        }
+                        fut.await
+                    }
                 })
-                .workers(1)
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
-            });
-        });
-        addr
+                .wrap_fn(|req, srv| {
+                    let hit = req.path() == "/inner-cookie";
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        if hit {
+                            res.headers_mut()
+                                .append(actix_web::http::header::SET_COOKIE, GA.parse().unwrap());
+                        }
+                        Ok(res)
+                    }
+                })
+                .wrap(CsrfMiddleware::new(csrf()))
+                .wrap(ConsentMiddleware::with(consentry(P4P, true)))
+                // The misuse the docs warn about: wrapped after (outside) the consent
+                // middleware.
+                .wrap_fn(|req, srv| {
+                    let hit = req.path() == "/outer-cookie";
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        if hit {
+                            res.headers_mut()
+                                .append(actix_web::http::header::SET_COOKIE, GA.parse().unwrap());
+                        }
+                        Ok(res)
+                    }
+                })
+        })
     }
 }
 

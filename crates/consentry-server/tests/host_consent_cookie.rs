@@ -7,6 +7,7 @@
 //! HTTPS is the value the trusted proxy wrote in `X-Forwarded-Proto` (the servers trust one
 //! hop), as in `hardening.rs`; without it the request is plain HTTP (development).
 
+#[macro_use]
 mod common;
 
 use std::net::SocketAddr;
@@ -92,7 +93,7 @@ mod axum_server {
 
 mod actix_server {
     use super::*;
-    use actix_web::{web, App, HttpResponse, HttpServer};
+    use actix_web::{web, App, HttpResponse};
     use consentry_server::actix::ConsentMiddleware;
     use consentry_server::Consent;
 
@@ -105,39 +106,26 @@ mod actix_server {
     }
 
     pub(crate) fn spawn() -> SocketAddr {
-        let listener = std_listener();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                HttpServer::new(move || {
-                    App::new()
-                        .route(
-                            "/consent",
-                            web::get().to(|c: Consent| async move { consent_text(&c) }),
-                        )
-                        .route(
-                            "/choose-host",
-                            web::get().to(|| async { with_cookies(choose_host()) }),
-                        )
-                        .route(
-                            "/choose-plain",
-                            web::get().to(|| async { with_cookies(choose_plain()) }),
-                        )
-                        .route(
-                            "/withdraw",
-                            web::get().to(|c: Consent| async move { with_cookies(withdraw(&c)) }),
-                        )
-                        .wrap(ConsentMiddleware::with(consentry(P4P, true)))
-                })
-                .workers(1)
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
-            });
-        });
-        addr
+        spawn_actix!({
+            App::new()
+                .route(
+                    "/consent",
+                    web::get().to(|c: Consent| async move { consent_text(&c) }),
+                )
+                .route(
+                    "/choose-host",
+                    web::get().to(|| async { with_cookies(choose_host()) }),
+                )
+                .route(
+                    "/choose-plain",
+                    web::get().to(|| async { with_cookies(choose_plain()) }),
+                )
+                .route(
+                    "/withdraw",
+                    web::get().to(|c: Consent| async move { with_cookies(withdraw(&c)) }),
+                )
+                .wrap(ConsentMiddleware::with(consentry(P4P, true)))
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Real axum and actix-web servers on 127.0.0.1, driven by a real HTTP client (reqwest) and,
 //! for malformed headers, raw TCP. Every behaviour is checked against both frameworks.
 
+#[macro_use]
 mod common;
 
 use std::net::SocketAddr;
@@ -103,7 +104,7 @@ mod axum_server {
 
 mod actix_server {
     use super::*;
-    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+    use actix_web::{web, App, HttpRequest, HttpResponse};
     use consentry_server::actix::{receipts, ConsentMiddleware, CsrfMiddleware};
     use consentry_server::{AuthCookie, Consent, CsrfToken};
 
@@ -116,88 +117,73 @@ mod actix_server {
     }
 
     pub(crate) fn spawn(json: &'static str, trust: bool) -> SocketAddr {
-        let listener = std_listener();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                HttpServer::new(move || {
-                    App::new()
-                        .route(
-                            "/consent",
-                            web::get().to(|c: Consent| async move { consent_text(&c) }),
-                        )
-                        .route(
-                            "/gtag",
-                            web::get().to(|c: Consent| async move {
-                                c.gtag_snippet("G-TEST1", None)
-                                    .unwrap_or_else(|| "none".into())
-                            }),
-                        )
-                        .route(
-                            "/login",
-                            web::get().to(|| async { with_cookies(login_cookies(), "in") }),
-                        )
-                        .route(
-                            "/logout",
-                            web::get().to(|| async {
-                                HttpResponse::Ok()
-                                    .append_header(AuthCookie::removal("P4PMember").unwrap())
-                                    .body("out")
-                            }),
-                        )
-                        .route(
-                            "/whoami",
-                            web::get().to(|r: HttpRequest| async move {
-                                let (s, b) = whoami(r.headers());
-                                HttpResponse::build(
-                                    actix_web::http::StatusCode::from_u16(s).unwrap(),
-                                )
-                                .body(b)
-                            }),
-                        )
-                        .route(
-                            "/set-cookies",
-                            web::get().to(|| async { with_cookies(app_set_cookies(), "set") }),
-                        )
-                        .route(
-                            "/ordered",
-                            web::get().to(|| async { with_cookies(ordered_set_cookies(), "set") }),
-                        )
-                        .route(
-                            "/ordered-consent",
-                            web::get().to(move || async move {
-                                let mut c = ordered_set_cookies();
-                                c.push(analytics_consent_set_cookie(json));
-                                with_cookies(c, "set")
-                            }),
-                        )
-                        .route(
-                            "/ordered-kept",
-                            web::get().to(|| async { with_cookies(ordered_kept(), "set") }),
-                        )
-                        .route(
-                            "/form",
-                            web::get().to(|t: CsrfToken| async move { t.hidden_input() }),
-                        )
-                        .route("/transfer", web::post().to(|| async { "transferred" }))
-                        .route(RECEIPTS_PATH, receipts(receipt_endpoint(json)))
-                        .route(
-                            RECEIPTS_DETAILS_PATH,
-                            receipts(receipt_endpoint_with_details(json)),
-                        )
-                        .route(RECEIPTS_DOWN_PATH, receipts(receipt_endpoint_down(json)))
-                        .wrap(CsrfMiddleware::new(csrf()))
-                        .wrap(ConsentMiddleware::with(consentry(json, trust)))
-                })
-                .workers(1)
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
-            });
-        });
-        addr
+        spawn_actix!({
+            App::new()
+                .route(
+                    "/consent",
+                    web::get().to(|c: Consent| async move { consent_text(&c) }),
+                )
+                .route(
+                    "/gtag",
+                    web::get().to(|c: Consent| async move {
+                        c.gtag_snippet("G-TEST1", None)
+                            .unwrap_or_else(|| "none".into())
+                    }),
+                )
+                .route(
+                    "/login",
+                    web::get().to(|| async { with_cookies(login_cookies(), "in") }),
+                )
+                .route(
+                    "/logout",
+                    web::get().to(|| async {
+                        HttpResponse::Ok()
+                            .append_header(AuthCookie::removal("P4PMember").unwrap())
+                            .body("out")
+                    }),
+                )
+                .route(
+                    "/whoami",
+                    web::get().to(|r: HttpRequest| async move {
+                        let (s, b) = whoami(r.headers());
+                        HttpResponse::build(actix_web::http::StatusCode::from_u16(s).unwrap())
+                            .body(b)
+                    }),
+                )
+                .route(
+                    "/set-cookies",
+                    web::get().to(|| async { with_cookies(app_set_cookies(), "set") }),
+                )
+                .route(
+                    "/ordered",
+                    web::get().to(|| async { with_cookies(ordered_set_cookies(), "set") }),
+                )
+                .route(
+                    "/ordered-consent",
+                    web::get().to(move || async move {
+                        let mut c = ordered_set_cookies();
+                        c.push(analytics_consent_set_cookie(json));
+                        with_cookies(c, "set")
+                    }),
+                )
+                .route(
+                    "/ordered-kept",
+                    web::get().to(|| async { with_cookies(ordered_kept(), "set") }),
+                )
+                .route(
+                    "/form",
+                    web::get().to(|t: CsrfToken| async move { t.hidden_input() }),
+                )
+                .route("/transfer", web::post().to(|| async { "transferred" }))
+                .route(RECEIPTS_PATH, receipts(receipt_endpoint(json)))
+                .route(
+                    RECEIPTS_DETAILS_PATH,
+                    receipts(receipt_endpoint_with_details(json)),
+                )
+                .route(RECEIPTS_DOWN_PATH, receipts(receipt_endpoint_down(json)))
+                .wrap(CsrfMiddleware::new(csrf()))
+                .wrap(ConsentMiddleware::with(consentry(json, trust)))
+        })
     }
 }
 

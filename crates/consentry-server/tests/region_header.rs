@@ -5,6 +5,7 @@
 //! A header that is missing, malformed or sent twice (the visitor's own beside the CDN's) gives
 //! no hint: the opt-in profile.
 
+#[macro_use]
 mod common;
 
 use std::net::SocketAddr;
@@ -53,36 +54,23 @@ mod axum_server {
 
 mod actix_server {
     use super::*;
-    use actix_web::{web, App, HttpResponse, HttpServer};
+    use actix_web::{web, App, HttpResponse};
     use consentry_server::actix::ConsentMiddleware;
 
     pub(crate) fn spawn() -> SocketAddr {
-        let listener = std_listener();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                HttpServer::new(move || {
-                    App::new()
-                        .route("/page", web::get().to(|c: Consent| async move { page(&c) }))
-                        .route(
-                            "/set-ga",
-                            web::get().to(|| async {
-                                HttpResponse::Ok()
-                                    .append_header(("set-cookie", GA))
-                                    .body("set")
-                            }),
-                        )
-                        .wrap(ConsentMiddleware::with(settings()))
-                })
-                .workers(1)
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
-            });
-        });
-        addr
+        spawn_actix!({
+            App::new()
+                .route("/page", web::get().to(|c: Consent| async move { page(&c) }))
+                .route(
+                    "/set-ga",
+                    web::get().to(|| async {
+                        HttpResponse::Ok()
+                            .append_header(("set-cookie", GA))
+                            .body("set")
+                    }),
+                )
+                .wrap(ConsentMiddleware::with(settings()))
+        })
     }
 }
 

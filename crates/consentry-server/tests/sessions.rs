@@ -2,6 +2,7 @@
 //! extractor reads it, sign-out clears it, and the server (not the browser) ends values past
 //! their lifetime, idle timeout or absolute timeout, or in the previous format.
 
+#[macro_use]
 mod common;
 
 use std::net::SocketAddr;
@@ -99,69 +100,54 @@ mod axum_server {
 
 mod actix_server {
     use super::*;
-    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+    use actix_web::{web, App, HttpRequest, HttpResponse};
     use consentry_server::Session;
 
     pub(crate) fn spawn() -> SocketAddr {
-        let listener = std_listener();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                HttpServer::new(move || {
-                    App::new()
-                        .app_data(sessions())
-                        .route(
-                            "/sign-in",
-                            web::get().to(|r: HttpRequest| async move {
-                                let s = r.app_data::<SessionCookie>().unwrap();
-                                HttpResponse::Ok()
-                                    .append_header(s.issue("member-7").unwrap())
-                                    .body("in")
-                            }),
-                        )
-                        .route(
-                            "/me",
-                            web::get().to(|session: Session| async move {
-                                let mut res = HttpResponse::Ok();
-                                if let Some(renewed) = session.renewal() {
-                                    res.append_header(renewed);
-                                }
-                                res.body(session.into_value())
-                            }),
-                        )
-                        .route(
-                            "/maybe",
-                            web::get().to(|session: Option<Session>| async move {
-                                session.map_or("anonymous".to_owned(), Session::into_value)
-                            }),
-                        )
-                        .route(
-                            "/sign-out",
-                            web::get().to(|r: HttpRequest| async move {
-                                let s = r.app_data::<SessionCookie>().unwrap();
-                                HttpResponse::Ok().append_header(s.removal()).body("out")
-                            }),
-                        )
-                        .route(
-                            "/whoami-signed",
-                            web::get().to(|r: HttpRequest| async move {
-                                let (s, b) = whoami_signed(r.headers());
-                                HttpResponse::build(
-                                    actix_web::http::StatusCode::from_u16(s).unwrap(),
-                                )
-                                .body(b)
-                            }),
-                        )
-                })
-                .workers(1)
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
-            });
-        });
-        addr
+        spawn_actix!({
+            App::new()
+                .app_data(sessions())
+                .route(
+                    "/sign-in",
+                    web::get().to(|r: HttpRequest| async move {
+                        let s = r.app_data::<SessionCookie>().unwrap();
+                        HttpResponse::Ok()
+                            .append_header(s.issue("member-7").unwrap())
+                            .body("in")
+                    }),
+                )
+                .route(
+                    "/me",
+                    web::get().to(|session: Session| async move {
+                        let mut res = HttpResponse::Ok();
+                        if let Some(renewed) = session.renewal() {
+                            res.append_header(renewed);
+                        }
+                        res.body(session.into_value())
+                    }),
+                )
+                .route(
+                    "/maybe",
+                    web::get().to(|session: Option<Session>| async move {
+                        session.map_or("anonymous".to_owned(), Session::into_value)
+                    }),
+                )
+                .route(
+                    "/sign-out",
+                    web::get().to(|r: HttpRequest| async move {
+                        let s = r.app_data::<SessionCookie>().unwrap();
+                        HttpResponse::Ok().append_header(s.removal()).body("out")
+                    }),
+                )
+                .route(
+                    "/whoami-signed",
+                    web::get().to(|r: HttpRequest| async move {
+                        let (s, b) = whoami_signed(r.headers());
+                        HttpResponse::build(actix_web::http::StatusCode::from_u16(s).unwrap())
+                            .body(b)
+                    }),
+                )
+        })
     }
 }
 

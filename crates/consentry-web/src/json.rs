@@ -175,12 +175,12 @@ mod tests {
             let r = Receipt::new(
                 &p,
                 &rec,
-                &ReceiptContext {
-                    receipt_id: ConsentId::from_random_bytes([4; 12]),
-                    jurisdiction: Some("US-\"CA\"\\\n\t\r\u{8}\u{c}\u{1}\u{1f}"),
-                    language: "dé",
-                    policy_sha256: "ab",
-                },
+                &ReceiptContext::new(
+                    ConsentId::from_random_bytes([4; 12]),
+                    Some("US-\"CA\"\\\n\t\r\u{8}\u{c}\u{1}\u{1f}"),
+                    "dé",
+                    "ab",
+                ),
             );
             assert_eq!(receipt(&r), r.to_json());
             assert_eq!(Receipt::from_json(receipt(&r).as_bytes()).unwrap(), r);

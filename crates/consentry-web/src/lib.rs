@@ -328,12 +328,7 @@ fn receipt(app: &App, record: &ConsentRecord, language: &str) -> Option<(String,
     let r = Receipt::new(
         &app.policy,
         record,
-        &ReceiptContext {
-            receipt_id: dom::new_id(),
-            jurisdiction: app.region.as_deref(),
-            language,
-            policy_sha256: hash,
-        },
+        &ReceiptContext::new(dom::new_id(), app.region.as_deref(), language, hash),
     );
     Some((url, json::receipt(&r)))
 }

@@ -31,6 +31,7 @@ pub const WAIT_FOR_UPDATE_MS: u32 = 500;
 /// A Consent Mode v2 signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Signal {
     /// `ad_storage`
     AdStorage,

@@ -15,6 +15,14 @@
 //! Without `json`, [`Policy::read_json`] reads the same policy files with a small built-in
 //! reader (what the browser module uses); run [`Policy::validate`] after it.
 //!
+//! Types that will grow are `#[non_exhaustive]`, so a new field or variant is not a breaking
+//! change: read policies from JSON or build them with the constructors
+//! ([`Policy::new`], [`Category::new`], [`Service::new`], [`CookieDecl::new`],
+//! [`Controller::new`], [`ConsentRecord::from_parts`], [`ReceiptContext::new`], `Default` for
+//! [`Texts`]) and set the public fields;
+//! match their enums ([`Method`], [`ReceiptEvent`], [`Exemption`], [`RegionProfile`], …) with
+//! a `_` arm.
+//!
 //! ```
 //! use consentry::{decide, ConsentId, ConsentRecord, Context, Policy, Timestamp};
 //!

@@ -36,6 +36,7 @@ pub const DEFAULT_COOKIE_NAME: &str = "consentry";
 /// The whole policy file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Policy {
     /// Policy revision. Raise it whenever what visitors consent to changes: stored consent
     /// given under an older revision is no longer valid and the banner shows again.
@@ -95,6 +96,7 @@ pub struct Policy {
 /// The controller: who decides why and how visitors' data is processed, and how to reach them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Controller {
     /// Legal name, e.g. `P4P Packing Ltd`.
     pub name: String,
@@ -103,6 +105,53 @@ pub struct Controller {
     /// Contact of the data protection officer, if one is appointed (GDPR Art 37).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpo: Option<String>,
+}
+
+impl Controller {
+    /// Who is responsible (`name`) and how to reach them (`contact`), without a DPO.
+    pub fn new(name: impl Into<String>, contact: impl Into<String>) -> Self {
+        Controller {
+            name: name.into(),
+            contact: contact.into(),
+            dpo: None,
+        }
+    }
+}
+
+impl Policy {
+    /// An empty policy of this revision, every other setting at its default (as a policy file
+    /// that says only `revision` and an empty `categories`): add the categories, services and
+    /// cookies, then [`validate`](Policy::validate) it. Reading a policy file
+    /// (`Policy::from_json`) is the usual way; this is for policies built in code.
+    /// (`#[non_exhaustive]`: built this way rather than with a struct expression.)
+    ///
+    /// ```
+    /// use consentry::{Category, LawfulBasis, Policy};
+    /// let mut policy = Policy::new(1);
+    /// let mut necessary = Category::new(LawfulBasis::Contract);
+    /// necessary.required = true;
+    /// policy.categories.0.push(("necessary".into(), necessary));
+    /// policy.categories.0.push(("analytics".into(), Category::new(LawfulBasis::Consent)));
+    /// assert!(policy.validate().is_ok());
+    /// ```
+    pub fn new(revision: u32) -> Self {
+        Policy {
+            revision,
+            consent_max_age_days: default_max_age(),
+            cookie_name: default_cookie_name(),
+            cookie_domain: None,
+            default_region: RegionProfile::default(),
+            regions: SortedMap::default(),
+            categories: Categories::default(),
+            services: Vec::new(),
+            cookies: Vec::new(),
+            undeclared_cookies: UndeclaredCookies::default(),
+            receipt_endpoint: None,
+            texts: SortedMap::default(),
+            controller: None,
+            records_retention_days: None,
+        }
+    }
 }
 
 fn default_max_age() -> u32 {
@@ -116,6 +165,7 @@ fn default_cookie_name() -> String {
 /// One consent category.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Category {
     /// Always on, cannot be refused. Only for strictly necessary, exempt cookies.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -137,6 +187,18 @@ fn is_false(b: &bool) -> bool {
 }
 
 impl Category {
+    /// An optional category resting on `lawful_basis`, with the standard Consent Mode mapping
+    /// for its id and the default GPC rule; set `required` for the necessary category.
+    /// (`#[non_exhaustive]`: built this way rather than with a struct expression.)
+    pub fn new(lawful_basis: LawfulBasis) -> Self {
+        Category {
+            required: false,
+            lawful_basis,
+            consent_mode: None,
+            sale_or_sharing: None,
+        }
+    }
+
     /// Whether GPC opts out of this category, given its id.
     pub fn is_sale_or_sharing(&self, id: &str) -> bool {
         self.sale_or_sharing.unwrap_or(id == MARKETING)
@@ -284,6 +346,7 @@ impl LawfulBasis {
 /// Why a strictly necessary cookie needs no consent (ePrivacy Art 5(3), WP29 Opinion 04/2012).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Exemption {
     /// Keeps a signed-in user signed in.
     Authentication,
@@ -341,6 +404,7 @@ impl SameSite {
 /// loads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Service {
     /// Unique id, e.g. `google-analytics`.
     pub id: String,
@@ -372,9 +436,42 @@ pub struct Service {
     pub justification: Option<String>,
 }
 
+impl Service {
+    /// A service with its id, category, provider and purpose, and nothing else declared yet
+    /// (no scripts, iframes or cookies): set the other fields as needed. (`#[non_exhaustive]`:
+    /// built this way rather than with a struct expression.)
+    ///
+    /// ```
+    /// use consentry::{CookieDecl, Pattern, Service};
+    /// let mut ga = Service::new("google-analytics", "analytics", "Google LLC", "Measures traffic");
+    /// ga.cookies.push(CookieDecl::new(Pattern::new("_ga")));
+    /// assert!(ga.scripts.is_empty());
+    /// ```
+    pub fn new(
+        id: impl Into<String>,
+        category: impl Into<String>,
+        provider: impl Into<String>,
+        purpose: impl Into<String>,
+    ) -> Self {
+        Service {
+            id: id.into(),
+            category: category.into(),
+            provider: provider.into(),
+            purpose: purpose.into(),
+            privacy_policy_url: None,
+            scripts: Vec::new(),
+            iframes: Vec::new(),
+            cookies: Vec::new(),
+            exemption: None,
+            justification: None,
+        }
+    }
+}
+
 /// One cookie, or a family of cookies by pattern (`_ga_*`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CookieDecl {
     /// Exact name, or a pattern with `*` (`_ga_*`).
     pub name: Pattern,
@@ -407,9 +504,36 @@ pub struct CookieDecl {
     pub remember_me: bool,
 }
 
+impl CookieDecl {
+    /// A declaration of `name` (exact, or a pattern such as `_ga_*`) with nothing else said:
+    /// set the other fields as needed. (The type is `#[non_exhaustive]`: new fields may come
+    /// in minor releases, so it is built this way rather than with a struct expression.)
+    ///
+    /// ```
+    /// use consentry::{CookieDecl, Pattern};
+    /// let mut ga = CookieDecl::new(Pattern::new("_ga"));
+    /// ga.max_age_days = Some(395);
+    /// assert_eq!(ga.category, None);
+    /// ```
+    pub fn new(name: Pattern) -> Self {
+        CookieDecl {
+            name,
+            category: None,
+            provider: None,
+            purpose: None,
+            max_age_days: None,
+            exemption: None,
+            http_only: None,
+            same_site: None,
+            remember_me: false,
+        }
+    }
+}
+
 /// What the server's Set-Cookie gate does with a cookie the policy does not declare.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum UndeclaredCookies {
     /// Drop it (the default): nothing the policy does not list reaches the browser.
     #[default]
@@ -424,6 +548,7 @@ pub enum UndeclaredCookies {
 /// policy's English texts and then to consentry's built-in English.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Texts {
     /// Banner heading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -460,6 +585,7 @@ pub struct Texts {
 /// Title and description of a category in one language.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CategoryText {
     /// Short name, e.g. "Analytics".
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,7 @@ pub const MAX_RECEIPT_BYTES: usize = 8 * 1024;
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ReceiptEvent {
     /// At least one optional category was granted.
     Given,
@@ -37,6 +38,7 @@ pub enum ReceiptEvent {
 /// The state of one purpose (category) in a receipt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PurposeState {
     /// Category id.
     pub category: String,
@@ -49,6 +51,7 @@ pub struct PurposeState {
 /// The record of one consent decision.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Receipt {
     /// Always [`RECEIPT_VERSION`].
     pub version: String,
@@ -78,6 +81,7 @@ pub struct Receipt {
 
 /// The facts a receipt needs besides the record.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct ReceiptContext<'a> {
     /// A fresh random id for the receipt.
     pub receipt_id: ConsentId,
@@ -87,6 +91,24 @@ pub struct ReceiptContext<'a> {
     pub language: &'a str,
     /// SHA-256 of the canonical policy (see `Policy::sha256_hex`).
     pub policy_sha256: &'a str,
+}
+
+impl<'a> ReceiptContext<'a> {
+    /// The facts for one receipt. (`#[non_exhaustive]`: built this way rather than with a
+    /// struct expression.)
+    pub fn new(
+        receipt_id: ConsentId,
+        jurisdiction: Option<&'a str>,
+        language: &'a str,
+        policy_sha256: &'a str,
+    ) -> Self {
+        ReceiptContext {
+            receipt_id,
+            jurisdiction,
+            language,
+            policy_sha256,
+        }
+    }
 }
 
 /// Why a receipt was refused.
@@ -196,7 +218,7 @@ impl Receipt {
     /// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
     /// let hash = policy.sha256_hex();
     /// let record = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
-    /// let ctx = ReceiptContext { receipt_id: ConsentId::from_random_bytes([2; 12]), jurisdiction: Some("DE"), language: "en", policy_sha256: &hash };
+    /// let ctx = ReceiptContext::new(ConsentId::from_random_bytes([2; 12]), Some("DE"), "en", &hash);
     /// let receipt = Receipt::new(&policy, &record, &ctx);
     /// assert_eq!(receipt.event, ReceiptEvent::Given);
     /// assert!(receipt.verify(&policy, &[&hash]).is_ok());
@@ -303,7 +325,7 @@ impl Receipt {
     /// let hash = policy.sha256_hex();
     /// let now = Timestamp(1_790_000_000);
     /// let record = ConsentRecord::accept_all(&policy, now, ConsentId::from_random_bytes([1; 12]));
-    /// let ctx = ReceiptContext { receipt_id: ConsentId::from_random_bytes([2; 12]), jurisdiction: Some("DE"), language: "en", policy_sha256: &hash };
+    /// let ctx = ReceiptContext::new(ConsentId::from_random_bytes([2; 12]), Some("DE"), "en", &hash);
     /// let mut receipt = Receipt::new(&policy, &record, &ctx);
     /// let skew = Duration::from_secs(600);
     /// assert_eq!(receipt.check_claims(&policy, now, skew), Ok(()));

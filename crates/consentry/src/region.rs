@@ -10,6 +10,7 @@ use crate::policy::Policy;
 /// How consent works in a region.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum RegionProfile {
     /// Nothing optional before the visitor opts in (EEA, UK, Switzerland, Brazil, Quebec,
     /// unknown regions). The default.

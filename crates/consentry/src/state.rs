@@ -170,6 +170,7 @@ impl<'de> Deserialize<'de> for ConsentId {
 /// How a decision was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Method {
     /// "Accept all" on the banner.
     AcceptAll,
@@ -228,6 +229,7 @@ impl core::error::Error for ChoiceError {}
 
 /// What a visitor chose: the content of the consent cookie.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConsentRecord {
     /// Policy revision the choice was made under.
     pub revision: u32,
@@ -242,6 +244,32 @@ pub struct ConsentRecord {
 }
 
 impl ConsentRecord {
+    /// A record from its parts, as the consent cookie holds them. Nothing is checked against
+    /// a policy here ([`ConsentRecord::new`] does): [`decide`] checks a record when it reads it.
+    /// (`#[non_exhaustive]`: built this way rather than with a struct expression.)
+    ///
+    /// ```
+    /// use consentry::{ConsentId, ConsentRecord, Method, Timestamp};
+    /// let r = ConsentRecord::from_parts(3, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]),
+    ///                                   Method::Custom, vec![("analytics".into(), true)]);
+    /// assert!(r.granted("analytics"));
+    /// ```
+    pub fn from_parts(
+        revision: u32,
+        decided_at: Timestamp,
+        id: ConsentId,
+        method: Method,
+        choices: Vec<(String, bool)>,
+    ) -> Self {
+        ConsentRecord {
+            revision,
+            decided_at,
+            id,
+            method,
+            choices,
+        }
+    }
+
     /// A record granting the listed optional categories and refusing the others.
     ///
     /// ```

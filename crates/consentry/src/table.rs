@@ -8,6 +8,7 @@ use crate::policy::{Exemption, LawfulBasis, Policy, SameSite, NECESSARY};
 
 /// One row of the cookie table.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CookieRow {
     /// Cookie name or pattern (`_ga_*`).
     pub name: String,

@@ -7,6 +7,7 @@ use crate::policy::{Policy, Texts, ANALYTICS, FUNCTIONAL, MARKETING, NECESSARY};
 
 /// Texts for one language, every field filled.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResolvedTexts<'a> {
     /// The language actually used (`en` when nothing matched).
     pub language: &'a str,

@@ -95,6 +95,7 @@ impl PolicyErrorKind {
 /// An error in a policy file: where (a path like `services[2].cookies[0].name`), what kind, and
 /// a message saying how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PolicyError {
     kind: PolicyErrorKind,
     path: String,

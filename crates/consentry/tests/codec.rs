@@ -48,18 +48,18 @@ fn record(
     m: usize,
     bits: u8,
 ) -> ConsentRecord {
-    ConsentRecord {
+    ConsentRecord::from_parts(
         revision,
-        decided_at: Timestamp(t),
-        id: ConsentId::from_random_bytes(id),
-        method: METHODS[m],
-        choices: policy
+        Timestamp(t),
+        ConsentId::from_random_bytes(id),
+        METHODS[m],
+        policy
             .categories
             .optional()
             .enumerate()
             .map(|(i, c)| (c.to_string(), bits >> i & 1 == 1))
             .collect(),
-    }
+    )
 }
 
 proptest! {
@@ -202,12 +202,12 @@ fn reference_decode(value: &str, policy: &Policy) -> Result<ConsentRecord, Cooki
             }
         }
     }
-    Ok(ConsentRecord {
+    Ok(ConsentRecord::from_parts(
         revision,
-        decided_at: Timestamp(decided_at),
+        Timestamp(decided_at),
         id,
         method,
-        choices: policy
+        policy
             .categories
             .0
             .iter()
@@ -215,7 +215,7 @@ fn reference_decode(value: &str, policy: &Policy) -> Result<ConsentRecord, Cooki
             .filter(|(_, (_, c))| !c.required)
             .map(|(i, (id, _))| (id.clone(), granted.contains(&i)))
             .collect(),
-    })
+    ))
 }
 
 #[test]

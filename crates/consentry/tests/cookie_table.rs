@@ -310,17 +310,10 @@ mod lookup {
     use proptest::prelude::*;
 
     fn decl(name: &str, category: Option<&str>, provider: Option<&str>) -> CookieDecl {
-        CookieDecl {
-            name: Pattern::new(name),
-            category: category.map(Into::into),
-            provider: provider.map(Into::into),
-            purpose: None,
-            max_age_days: None,
-            exemption: None,
-            http_only: None,
-            same_site: None,
-            remember_me: false,
-        }
+        let mut d = CookieDecl::new(Pattern::new(name));
+        d.category = category.map(Into::into);
+        d.provider = provider.map(Into::into);
+        d
     }
 
     fn decls() -> impl Strategy<Value = Vec<(String, Option<String>, bool)>> {
@@ -342,17 +335,15 @@ mod lookup {
         p.services = services
             .iter()
             .enumerate()
-            .map(|(i, cookies)| Service {
-                id: format!("s{i}"),
-                category: format!("cat{i}"),
-                provider: format!("prov{i}"),
-                purpose: format!("purpose{i}"),
-                privacy_policy_url: None,
-                scripts: vec![],
-                iframes: vec![],
-                cookies: cookies.iter().map(make).collect(),
-                exemption: None,
-                justification: None,
+            .map(|(i, cookies)| {
+                let mut s = Service::new(
+                    format!("s{i}"),
+                    format!("cat{i}"),
+                    format!("prov{i}"),
+                    format!("purpose{i}"),
+                );
+                s.cookies = cookies.iter().map(make).collect();
+                s
             })
             .collect();
         p

@@ -473,13 +473,7 @@ mod properties {
             let p = full();
             let methods = [Method::AcceptAll, Method::RejectAll, Method::Custom, Method::Gpc, Method::Withdrawal];
             let optional: Vec<String> = p.categories.optional().map(String::from).collect();
-            let record = ConsentRecord {
-                revision: (i64::from(p.revision) + rev_delta) as u32,
-                decided_at: Timestamp(NOW.0 - age_days * DAY),
-                id: id(),
-                method: methods[m],
-                choices: optional.iter().enumerate().map(|(i, c)| (c.clone(), bits >> i & 1 == 1)).collect(),
-            };
+            let record = ConsentRecord::from_parts((i64::from(p.revision) + rev_delta) as u32, Timestamp(NOW.0 - age_days * DAY), id(), methods[m], optional.iter().enumerate().map(|(i, c)| (c.clone(), bits >> i & 1 == 1)).collect());
             let mut cookie = record.encode();
             if garbage {
                 cookie.insert(3, '%');

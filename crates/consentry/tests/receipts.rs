@@ -16,12 +16,12 @@ fn receipt_for(policy: &Policy, record: &ConsentRecord, hash: &str) -> Receipt {
     Receipt::new(
         policy,
         record,
-        &ReceiptContext {
-            receipt_id: ConsentId::from_random_bytes([2; 12]),
-            jurisdiction: Some("DE"),
-            language: "de",
-            policy_sha256: hash,
-        },
+        &ReceiptContext::new(
+            ConsentId::from_random_bytes([2; 12]),
+            Some("DE"),
+            "de",
+            hash,
+        ),
     )
 }
 
@@ -112,12 +112,7 @@ fn unknown_jurisdiction_is_written_as_unknown() {
     let receipt = Receipt::new(
         &p,
         &r,
-        &ReceiptContext {
-            receipt_id: ConsentId::from_random_bytes([2; 12]),
-            jurisdiction: None,
-            language: "en",
-            policy_sha256: &h,
-        },
+        &ReceiptContext::new(ConsentId::from_random_bytes([2; 12]), None, "en", &h),
     );
     assert_eq!(receipt.jurisdiction, "unknown");
     assert!(receipt.verify(&p, &[&h]).is_ok());

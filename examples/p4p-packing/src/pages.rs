@@ -228,6 +228,8 @@ fn record_row(entry: &EntryContent) -> String {
         ReceiptEvent::Refused => ("refused", "refused"),
         ReceiptEvent::Withdrawn => ("withdrawn", "withdrawn"),
         ReceiptEvent::Expired => ("expired", "expired"),
+        // An event a later consentry adds.
+        _ => ("other", "recorded"),
     };
     let (method, method_text) = match r.method {
         Method::AcceptAll => ("accept_all", "accept all"),
@@ -235,6 +237,7 @@ fn record_row(entry: &EntryContent) -> String {
         Method::Custom => ("custom", "your own selection"),
         Method::Gpc => ("gpc", "Global Privacy Control"),
         Method::Withdrawal => ("withdrawal", "withdrawal"),
+        _ => ("other", "another way"),
     };
     let purposes = |granted: bool| {
         let list: Vec<String> = r

@@ -173,12 +173,7 @@ pub fn receipt(json: &str, id: ConsentId, granted: &[&str], method: Method) -> R
         ConsentId::from_random_bytes([5; 12]),
     )
     .unwrap();
-    let ctx = ReceiptContext {
-        receipt_id: id,
-        jurisdiction: Some("DE"),
-        language: "en",
-        policy_sha256: &hash,
-    };
+    let ctx = ReceiptContext::new(id, Some("DE"), "en", &hash);
     Receipt::new(&p, &record, &ctx)
 }
 
@@ -424,6 +419,28 @@ pub fn std_listener() -> std::net::TcpListener {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     l.set_nonblocking(true).unwrap();
     l
+}
+
+/// Serves an actix-web app on its own thread (and actix system), one worker, on a free port
+/// of 127.0.0.1; returns its address. The argument is the app factory's body (`App::new()…`),
+/// run once per worker; what it uses from outside is moved in (`Clone` or `Copy`).
+macro_rules! spawn_actix {
+    ($app:expr) => {{
+        let listener = std_listener();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                actix_web::HttpServer::new(move || $app)
+                    .workers(1)
+                    .listen(listener)
+                    .unwrap()
+                    .run()
+                    .await
+                    .unwrap();
+            });
+        });
+        addr
+    }};
 }
 
 /// Serves an axum app on its own thread (and runtime), with `ConnectInfo`.
