@@ -104,9 +104,62 @@ fn version() -> Result<String, String> {
         .ok_or_else(|| "no version in [workspace.package] of Cargo.toml".into())
 }
 
+/// Removes what cargo unpacked from the temporary local registries of earlier dry runs
+/// (`$CARGO_HOME/registry/src/-<hash>/<crate>-<version>`): cargo does not unpack a version
+/// again when it finds it there, so a second dry run of the same version would verify a
+/// crate against its siblings as they were packed the first time.
+fn forget_earlier_packages(version: &str) -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        // Local (path) registries have no name: their folder is `-<hash>`.
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for name in CRATES {
+            let dir = registry.path().join(format!("{name}-{version}"));
+            if dir.is_dir() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
+    forget_earlier_packages(&version()?)?;
+    // Its own target directory, with our crates' fingerprints removed: cargo takes a
+    // registry crate of a version it has built as unchanged, so the packages of an earlier
+    // dry run (same version, other sources) would be linked instead of these.
+    let publish_target = root().join("target/release-check-publish");
+    if let Ok(profiles) = std::fs::read_dir(&publish_target) {
+        for profile in profiles.flatten() {
+            let Ok(units) = std::fs::read_dir(profile.path().join(".fingerprint")) else {
+                continue;
+            };
+            for unit in units.flatten() {
+                let name = unit.file_name().to_string_lossy().into_owned();
+                if CRATES.iter().any(|c| {
+                    name.strip_prefix(c)
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|hash| !hash.contains('-'))
+                }) {
+                    std::fs::remove_dir_all(unit.path())
+                        .map_err(|e| format!("cannot remove {}: {e}", unit.path().display()))?;
+                }
+            }
+        }
+    }
     let mut publish = cargo();
-    publish.args(["publish", "--workspace", "--dry-run"]);
+    publish
+        .args(["publish", "--workspace", "--dry-run"])
+        .env("CARGO_TARGET_DIR", &publish_target);
     let dirty = output(
         Command::new("git")
             .args(["status", "--porcelain"])
@@ -118,6 +171,16 @@ fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
         publish.arg("--allow-dirty");
     }
     sh(&mut publish)?;
+    // The dry run leaves no `.crate` files behind: pack them (already verified above).
+    let mut pack = cargo();
+    pack.args(["package", "--no-verify"]);
+    for c in CRATES {
+        pack.args(["-p", c]);
+    }
+    if dirty {
+        pack.arg("--allow-dirty");
+    }
+    sh(&mut pack)?;
     let version = version()?;
     let packages = root().join("target/package");
     // Outside the workspace: cargo would take a package under it for a stray member.
