@@ -134,28 +134,11 @@ fn forget_earlier_packages(version: &str) -> Result<(), String> {
 
 fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
     forget_earlier_packages(&version()?)?;
-    // Its own target directory, with our crates' fingerprints removed: cargo takes a
-    // registry crate of a version it has built as unchanged, so the packages of an earlier
-    // dry run (same version, other sources) would be linked instead of these.
+    // Its own target directory, without our crates' earlier builds: cargo takes a registry
+    // crate of a version it has built as unchanged, so the packages of an earlier dry run (same
+    // version, other sources) would be linked instead of these.
     let publish_target = root().join("target/release-check-publish");
-    if let Ok(profiles) = std::fs::read_dir(&publish_target) {
-        for profile in profiles.flatten() {
-            let Ok(units) = std::fs::read_dir(profile.path().join(".fingerprint")) else {
-                continue;
-            };
-            for unit in units.flatten() {
-                let name = unit.file_name().to_string_lossy().into_owned();
-                if CRATES.iter().any(|c| {
-                    name.strip_prefix(c)
-                        .and_then(|rest| rest.strip_prefix('-'))
-                        .is_some_and(|hash| !hash.contains('-'))
-                }) {
-                    std::fs::remove_dir_all(unit.path())
-                        .map_err(|e| format!("cannot remove {}: {e}", unit.path().display()))?;
-                }
-            }
-        }
-    }
+    forget_builds(&publish_target)?;
     let mut publish = cargo();
     publish
         .args(["publish", "--workspace", "--dry-run"])
@@ -228,20 +211,49 @@ fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
                 )
             })
             .collect();
-        for name in CRATES {
+        let test_target = root().join("target/release-check-target");
+        forget_builds(&test_target)?;
+        for (i, name) in CRATES.into_iter().enumerate() {
             let dir = unpacked.join(format!("{name}-{version}"));
             let mut test = cargo();
-            test.arg("test").current_dir(&dir).env(
-                "CARGO_TARGET_DIR",
-                root().join("target/release-check-target"),
-            );
-            for p in patches.iter().filter(|p| !p.contains(&format!(".{name}."))) {
+            test.arg("test")
+                .current_dir(&dir)
+                .env("CARGO_TARGET_DIR", &test_target);
+            // The crates before it in CRATES are its dependencies.
+            for p in &patches[..i] {
                 test.args(["--config", p]);
             }
             sh(&mut test).map_err(|e| format!("the tests of the packaged {name}: {e}"))?;
         }
     }
     Ok(out)
+}
+
+/// Removes the fingerprints of [`CRATES`] in the cargo target directory `dir`, so they are built
+/// again: packaged sources carry a fixed modification time, and a registry version is taken as
+/// unchanged, so cargo would otherwise reuse the build of an earlier package.
+fn forget_builds(dir: &Path) -> Result<(), String> {
+    let Ok(profiles) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for profile in profiles.flatten() {
+        let Ok(units) = std::fs::read_dir(profile.path().join(".fingerprint")) else {
+            continue;
+        };
+        for unit in units.flatten() {
+            let name = unit.file_name().to_string_lossy().into_owned();
+            // `<crate>-<hash>`: the hash has no `-`, so `consentry-server-…` is not `consentry`'s.
+            if CRATES.iter().any(|c| {
+                name.strip_prefix(c)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|hash| !hash.contains('-'))
+            }) {
+                std::fs::remove_dir_all(unit.path())
+                    .map_err(|e| format!("cannot remove {}: {e}", unit.path().display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Number of files and their total size under `dir`.
