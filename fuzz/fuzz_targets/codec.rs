@@ -77,7 +77,13 @@ fuzz_target!(|data: &[u8]| {
         .optional()
         .map(|c| (c.to_owned(), take(1) & 1 == 1))
         .collect();
-    let record = ConsentRecord::from_parts(revision, decided_at, ConsentId::from_random_bytes(id), method, choices);
+    let record = ConsentRecord::from_parts(
+        revision,
+        decided_at,
+        ConsentId::from_random_bytes(id),
+        method,
+        choices,
+    );
     let encoded = record.encode();
     assert!(encoded.len() <= MAX_ENCODED_LEN && is_cookie_octets(&encoded));
     assert_eq!(ConsentRecord::decode(&encoded, policy), Ok(record));
