@@ -470,13 +470,8 @@ impl<'a> Reader<'a> {
                 while let Some(id) = self.key(&mut o)? {
                     map.0.push((
                         id,
-                        Category {
-                            required: false,
-                            // Read from the file: the field is required.
-                            lawful_basis: LawfulBasis::Consent,
-                            consent_mode: None,
-                            sale_or_sharing: None,
-                        },
+                        // The lawful basis is read from the file: the field is required.
+                        Category::new(LawfulBasis::Consent),
                     ));
                     if let Some((_, c)) = map.0.last_mut() {
                         self.object(c, CATEGORY, 1)?;
@@ -486,18 +481,12 @@ impl<'a> Reader<'a> {
             Services(list) => {
                 let mut l = self.open(b'[')?;
                 while self.item(&mut l)? {
-                    list.push(Service {
-                        id: String::new(),
-                        category: String::new(),
-                        provider: String::new(),
-                        purpose: String::new(),
-                        privacy_policy_url: None,
-                        scripts: Vec::new(),
-                        iframes: Vec::new(),
-                        cookies: Vec::new(),
-                        exemption: None,
-                        justification: None,
-                    });
+                    list.push(Service::new(
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ));
                     if let Some(s) = list.last_mut() {
                         self.object(s, SERVICE, 4)?;
                     }
@@ -506,17 +495,7 @@ impl<'a> Reader<'a> {
             Cookies(list) => {
                 let mut l = self.open(b'[')?;
                 while self.item(&mut l)? {
-                    list.push(CookieDecl {
-                        name: crate::Pattern::new(String::new()),
-                        category: None,
-                        provider: None,
-                        purpose: None,
-                        max_age_days: None,
-                        exemption: None,
-                        http_only: None,
-                        same_site: None,
-                        remember_me: false,
-                    });
+                    list.push(CookieDecl::new(crate::Pattern::new(String::new())));
                     if let Some(c) = list.last_mut() {
                         self.object(c, COOKIE, 1)?;
                     }
