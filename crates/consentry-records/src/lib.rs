@@ -61,7 +61,8 @@
 //! SQLite 16,189 appends/s with 32 writers (3.87× the plain insert), p99 2.2 ms at a steady
 //! 1,000 appends/s; `verify` of 1,000,000 entries 3.4 s. PostgreSQL (measured on the same
 //! machine under heavy load from other jobs): 0.64–1.37× the plain insert, p99 at 1,000/s
-//! 15–37 ms where the plain insert's was 5–38 ms; the goal of 10 ms is not shown yet: the log
+//! 15–37 ms where the plain insert's was 5–38 ms, and 16–19 ms on a quiet machine (plain insert
+//! 3–21 ms); the goal of 10 ms is not met: the log
 //! commits its batches one after another (one gap-free sequence), so an append can wait for two
 //! commits, and a stalled commit holds up every append behind it. Details:
 //! `docs/proof-of-consent.md`.
