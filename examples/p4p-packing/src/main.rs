@@ -310,19 +310,26 @@ fn app(site: AppState) -> Router {
 
 // --- pages ------------------------------------------------------------------------------------
 
-async fn home(State(site): State<AppState>, headers: HeaderMap, token: CsrfToken) -> Html<String> {
-    site.page("Home", &headers, &token, pages::HOME)
+async fn home(
+    State(site): State<AppState>,
+    headers: HeaderMap,
+    token: CsrfToken,
+    consent: Consent,
+) -> Html<String> {
+    site.page("Home", &headers, &token, &consent, pages::HOME)
 }
 
 async fn contact_form(
     State(site): State<AppState>,
     headers: HeaderMap,
     token: CsrfToken,
+    consent: Consent,
 ) -> Html<String> {
     site.page(
         "Contact",
         &headers,
         &token,
+        &consent,
         &pages::contact(&token.hidden_input()),
     )
 }
@@ -338,6 +345,7 @@ async fn contact_send(
     State(site): State<AppState>,
     headers: HeaderMap,
     token: CsrfToken,
+    consent: Consent,
     Form(form): Form<ContactForm>,
 ) -> Html<String> {
     tracing::info!(chars = form.message.len(), "contact form received");
@@ -346,7 +354,7 @@ async fn contact_send(
         pages::escape(&form.name),
         pages::escape(&form.email)
     );
-    site.page("Contact", &headers, &token, &body)
+    site.page("Contact", &headers, &token, &consent, &body)
 }
 
 #[derive(Deserialize)]
@@ -359,6 +367,7 @@ async fn login_form(
     State(site): State<AppState>,
     headers: HeaderMap,
     token: CsrfToken,
+    consent: Consent,
     Query(q): Query<LoginQuery>,
 ) -> Html<String> {
     let error = if q.failed {
@@ -370,6 +379,7 @@ async fn login_form(
         "Sign in",
         &headers,
         &token,
+        &consent,
         &pages::login(error, &token.hidden_input()),
     )
 }
@@ -415,13 +425,19 @@ async fn logout() -> Result<Response, AppError> {
         .into_response())
 }
 
-async fn account(State(site): State<AppState>, headers: HeaderMap, token: CsrfToken) -> Response {
+async fn account(
+    State(site): State<AppState>,
+    headers: HeaderMap,
+    token: CsrfToken,
+    consent: Consent,
+) -> Response {
     match site.current_user(&headers) {
         Some(user) => site
             .page(
                 "Your account",
                 &headers,
                 &token,
+                &consent,
                 &pages::account(&user.email, user.admin),
             )
             .into_response(),
@@ -460,6 +476,7 @@ async fn privacy(
         "Privacy policy",
         &headers,
         &token,
+        &consent,
         &pages::privacy(
             &site.policy.notice_html(),
             choice,
@@ -571,12 +588,13 @@ impl Site {
         title: &str,
         headers: &HeaderMap,
         token: &CsrfToken,
+        consent: &Consent,
         body: &str,
     ) -> Html<String> {
         let user = self.current_user(headers);
         // The region the server decides with (from the CDN's header) goes to the browser module;
-        // a visitor who will see the banner gets the module preloaded with the page.
-        let consent = self.consentry.consent(headers, false);
+        // a visitor who will see the banner gets the module preloaded with the page. `consent`
+        // is what the consent layer decided for this request (its extractor).
         let mut consentry = ASSETS.head_with(&POLICY_TAG, consent.region(), None);
         if consent.needs_prompt() {
             consentry.push('\n');
