@@ -110,7 +110,8 @@ export interface Consentry {
   accept(categories: CategoryId[]): Promise<void>;
   /** Opens the second layer of the banner. */
   showPreferences(): Promise<void>;
-  /** Withdraws consent: denied update, cookies deleted, consent forgotten, page reloaded. */
+  /** Withdraws consent: denied update, cookies deleted, the withdrawal stored as a standing
+   * refusal (not asked again until it expires or the policy's revision changes), page reloaded. */
   withdraw(): Promise<void>;
   state(): State;
   /** Calls `cb` on every change; returns a function that stops it. */

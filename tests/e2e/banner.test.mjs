@@ -131,6 +131,12 @@ before(async () => {
       "/rev2": page({ policy: { ...POLICY, revision: 2 } }),
       "/us": page({ policy: US_POLICY, attrs: ' data-region="US-CA"' }),
       "/signed": page({ attrs: ' data-sha256="' + "ab".repeat(32) + '"' }),
+      // Opt-in (no region) with marketing, a marked marketing script and receipts.
+      "/gpc-optin": page({
+        policy: US_POLICY,
+        attrs: ' data-sha256="' + "cd".repeat(32) + '"',
+        head: GTAG_MARKUP + `<script type="text/plain" data-consent="marketing">window.adsRan = (window.adsRan || 0) + 1;</script>`,
+      }),
       "/receipts": (req, res) => {
         let body = "";
         req.on("data", (c) => (body += c));
@@ -298,7 +304,7 @@ describe("banner and module", { skip }, () => {
     }
   });
 
-  test("withdraw via a data-consentry-open link: _ga and _ga_<id> removed on host and parent domain, banner back after reload", async () => {
+  test("withdraw via a data-consentry-open link: _ga and _ga_<id> removed on host and parent domain; the refusal stands after reload", async () => {
     const { page: pg, log, context } = await open("/", { initScript: RECORD_UPDATES_AND_DELETIONS });
     try {
       await pg.click(action("accept-all"));
@@ -319,8 +325,12 @@ describe("banner and module", { skip }, () => {
       await reloaded;
       await pg.waitForFunction(() => window.consentry !== undefined);
       assert.deepEqual(await gaCookies(context), [], "every _ga cookie gone, host and parent domain");
-      assert.ok(await bannerVisible(pg), "asked afresh after the withdrawal");
-      assert.equal(await consentCookie(context), undefined);
+      // Remembered as a refusal: asking again on every page would be nagging.
+      await settle(pg);
+      assert.equal(await bannerVisible(pg), false, "not asked again after the withdrawal");
+      assert.match((await consentCookie(context)).value, /^1\.1\.\d+\.[\w-]{16}\.w\.analytics:0$/);
+      assert.equal(await pg.evaluate(() => window.consentry.state().method), "withdrawal");
+      assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), false);
       await settle(pg);
       assert.equal(log.count(GTAG_URL_RE), 1, "gtag.js not loaded again");
       // The denied update went out before any _ga cookie was deleted (or they come back).
@@ -506,6 +516,40 @@ describe("banner and module", { skip }, () => {
     }
   });
 
+  test("GPC under opt-in: Accept all grants no sale or sharing, in the page as after a reload; the receipt says so", async () => {
+    receipts.length = 0;
+    const { page: pg, context } = await open("/gpc-optin", { gpc: true });
+    const check = async (when) => {
+      await settle(pg);
+      assert.equal(await pg.evaluate(() => window.consentry.granted("marketing")), false, when);
+      assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), true, when);
+      assert.equal(await pg.evaluate(() => window.adsRan), undefined, `${when}: the marketing script did not run`);
+      const update = await pg.evaluate(() =>
+        [...window.dataLayer].map((a) => [...a]).filter((a) => a[0] === "consent" && a[1] === "update").at(-1)[2],
+      );
+      assert.equal(update.ad_storage, "denied", when);
+      assert.equal(update.ad_user_data, "denied", when);
+      assert.equal(update.analytics_storage, "granted", when);
+    };
+    try {
+      assert.ok(await bannerVisible(pg), "opt-in: asked, GPC only opts out of sale and sharing");
+      await pg.click(action("accept-all"));
+      await check("in the page");
+      assert.match((await consentCookie(context)).value, /\.a\.analytics:1~marketing:0$/);
+      await waitFor(() => receipts.length === 1, { message: "a receipt" });
+      const r = JSON.parse(receipts[0].body);
+      assert.equal(r.method, "accept_all");
+      assert.equal(r.event, "given");
+      assert.deepEqual(r.purposes.map((p) => [p.category, p.granted]), [["necessary", true], ["analytics", true], ["marketing", false]]);
+      await pg.reload();
+      await pg.waitForFunction(() => window.consentry !== undefined);
+      assert.equal(await bannerVisible(pg), false);
+      await check("after a reload");
+    } finally {
+      await context.close();
+    }
+  });
+
   test("receipts: each decision posted with sendBeacon, with the page's policy hash", async () => {
     receipts.length = 0;
     const { page: pg, context } = await open("/signed");
@@ -668,6 +712,7 @@ describe("markup and API", { skip }, () => {
         c.withdraw();
         out.withdrawn = c.granted("analytics");
         out.banner = !!document.querySelector("[data-consentry-banner]");
+        out.afterWithdraw = c.state().needsPrompt;
         c.showPreferences();
         out.prefs = !!document.querySelector('input[data-consentry-category="analytics"]');
         c.rejectAll();
@@ -676,7 +721,8 @@ describe("markup and API", { skip }, () => {
       });
       assert.deepEqual(
         { ...r, final: undefined },
-        { before: false, needs: true, after: true, method: "custom", withdrawn: false, banner: true, prefs: true, final: undefined },
+        // A withdrawal stands as a refusal: no banner, nothing to ask.
+        { before: false, needs: true, after: true, method: "custom", withdrawn: false, banner: false, afterWithdraw: false, prefs: true, final: undefined },
       );
       assert.equal(r.final.method, "reject_all");
       assert.equal(r.final.region, "DE");

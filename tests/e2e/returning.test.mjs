@@ -284,16 +284,24 @@ describe("returning visitors", { skip }, () => {
     }
   });
 
-  test("a withdrawal forgets the kept plan", async () => {
+  test("a withdrawal forgets the kept plan; the reloaded page keeps the standing refusal instead", async () => {
     const { pg, context } = await returning("analytics");
     try {
       await go(pg);
+      // What the loader holds while the reload is under way: nothing (the granting plan is gone).
+      await pg.evaluate(() =>
+        window.addEventListener("pagehide", () => sessionStorage.setItem("keptAtReload", String(localStorage.getItem("consentry")))),
+      );
       const reloaded = pg.waitForEvent("load");
       await pg.evaluate(() => window.consentry.withdraw());
       await reloaded;
       await pg.waitForFunction(() => window.consentry !== undefined);
-      assert.equal(await pg.evaluate(() => localStorage.getItem("consentry")), null);
-      assert.equal(await bannerVisible(pg), true);
+      assert.equal(await pg.evaluate(() => sessionStorage.getItem("keptAtReload")), "null", "the granting plan was forgotten");
+      assert.equal(await bannerVisible(pg), false, "a withdrawal stands as a refusal: not asked again");
+      await pg.waitForFunction(() => localStorage.getItem("consentry") !== null);
+      const kept = await pg.evaluate(() => JSON.parse(localStorage.getItem("consentry")).p);
+      assert.deepEqual(kept.allowed, ["necessary"]);
+      assert.equal(kept.state.method, "withdrawal");
     } finally {
       await context.close();
     }

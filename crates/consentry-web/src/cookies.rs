@@ -8,7 +8,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use consentry::{clear_consent_cookie, ConsentRecord, Method, Policy};
+use consentry::{ConsentRecord, Policy};
 
 /// Splits `s` at the first `sep` (an ASCII byte, so both sides stay whole UTF-8), like
 /// `s.split_once(sep as char)`. Bytes instead of `char`s: the module then links neither
@@ -71,10 +71,9 @@ pub(crate) fn consent<'a>(jar: &'a str, policy: &Policy, https: bool) -> Option<
 }
 
 /// Appends to `out` the `document.cookie` assignments that store a record (`https`: the page
-/// is served over HTTPS): the consent cookie under the name this page uses, or its deletion
-/// for a withdrawal (which forgets the choice, so the visitor is asked afresh; the receipt
-/// keeps the proof), then the deletion of the host-only plain-named consent cookie where it is
-/// no longer read (over HTTPS, or when shared; see [`consentry::clear_stale_consent_cookies`]),
+/// is served over HTTPS): the consent cookie under the name this page uses (a withdrawal too:
+/// it stands as a refusal, so the visitor is not asked again on every page), then the deletion
+/// of the host-only plain-named consent cookie where it is no longer read (over HTTPS, or when shared; see [`consentry::clear_stale_consent_cookies`]),
 /// so it does not linger.
 pub(crate) fn store_consent(
     out: &mut Vec<String>,
@@ -82,11 +81,7 @@ pub(crate) fn store_consent(
     record: &ConsentRecord,
     https: bool,
 ) {
-    out.push(if record.method == Method::Withdrawal {
-        clear_consent_cookie(policy, https)
-    } else {
-        record.set_cookie(policy, https)
-    });
+    out.push(record.set_cookie(policy, https));
     // What `clear_stale_consent_cookies` deletes, with this module's own deletion (measured
     // 97 B gzip smaller than calling it): the host-only plain-named cookie over HTTPS or
     // when shared. (A `__Host-` one left from before sharing is not read; it expires.)
@@ -220,13 +215,13 @@ mod tests {
         assert_eq!(http.len(), 1);
         assert!(http[0].starts_with("consentry=1.1.1790000000."));
         let withdrawn = store(&ConsentRecord::withdrawal(&p, t, id), true);
-        assert_eq!(
-            withdrawn,
-            [
-                "__Host-consentry=; Path=/; Max-Age=0; SameSite=Lax; Secure",
-                "consentry=; Path=/; Max-Age=0"
-            ]
-        );
+        // A withdrawal is stored as a standing refusal, not deleted (the visitor is not asked
+        // again on the next page).
+        assert_eq!(withdrawn.len(), 2);
+        assert!(withdrawn[0].starts_with("__Host-consentry=1.1.1790000000."));
+        assert!(withdrawn[0].contains(".w."), "{}", withdrawn[0]);
+        assert!(withdrawn[0].ends_with("; Path=/; Max-Age=15724800; SameSite=Lax; Secure"));
+        assert_eq!(withdrawn[1], "consentry=; Path=/; Max-Age=0");
     }
 
     #[wasm_bindgen_test]

@@ -29,7 +29,8 @@
 //! returning visitor then downloads the gate and the loader (3.8 KB gzip) instead of 26 KB;
 //! the API works the same, and loads the module on the first call that needs it (those calls
 //! return a promise). The storage key is part of the consent mechanism, like the consent
-//! cookie; a withdrawal removes it.
+//! cookie; a withdrawal that reloads the page removes it (the module decides afresh on the
+//! reloaded page and keeps the standing refusal instead).
 //!
 //! Options measured (2026-12-03, gzip -9, what a returning visitor downloads, `cargo xtask
 //! bench`):
@@ -344,7 +345,7 @@ enum Choice {
 }
 
 fn choose(choice: Choice) {
-    let Some((effects, prompt_again)) = with_app(|app| {
+    let Some(effects) = with_app(|app| {
         let t = now();
         // One consent id for the visitor while their consent cookie lives: the server's consent
         // log then finds every decision of this browser under it (`/privacy`, export).
@@ -354,13 +355,18 @@ fn choose(choice: Choice) {
             .record
             .as_ref()
             .is_some_and(|r| r.choices.iter().any(|(_, on)| *on));
-        let record = match &choice {
+        let mut record = match &choice {
             Choice::All(true) => ConsentRecord::accept_all(&app.policy, t, id),
             Choice::All(false) if !granted_before => ConsentRecord::reject_all(&app.policy, t, id),
             Choice::All(false) | Choice::Withdraw => ConsentRecord::withdrawal(&app.policy, t, id),
             Choice::Some(list) => custom(&app.policy, list, None, t, id)?,
             Choice::Add(c) => custom(&app.policy, &app.allowed, Some(c), t, id)?,
         };
+        // GPC is the visitor's word in this page too: a click grants nothing it opts out of,
+        // as `decide` reads the record on the next page.
+        if app.gpc {
+            record.apply_gpc(&app.policy);
+        }
         let before = core::mem::take(&mut app.allowed);
         for (c, cat) in app.policy.categories.iter() {
             if cat.required || record.granted(c) {
@@ -370,26 +376,17 @@ fn choose(choice: Choice) {
         // Code of a category that ran cannot be unloaded: taking a grant back reloads.
         let revoked = before.iter().any(|c| !app.allows(c));
         let reload = revoked && app.reload_on_withdraw;
-        let fx = if record.method == Method::Withdrawal {
-            // Withdrawn: the consent cookie is cleared (`for_state`), the choice forgotten.
-            app.record = None;
-            app.needs_prompt = true;
-            Effects::for_state(app, Some(&record), reload)
-        } else {
-            app.record = Some(record);
-            app.needs_prompt = false;
-            Effects::for_state(app, app.record.as_ref(), reload)
-        };
-        Some((fx, !reload && app.needs_prompt))
+        // Every choice is stored, a withdrawal too: it stands as a refusal until it expires or
+        // the policy changes, so the visitor is not asked again on the next page.
+        app.record = Some(record);
+        app.needs_prompt = false;
+        Some(Effects::for_state(app, app.record.as_ref(), reload))
     })
     .flatten() else {
         return;
     };
     close();
     effects.run();
-    if prompt_again {
-        open(1, false);
-    }
 }
 
 /// A custom choice granting `list` and `extra` (order does not matter to
@@ -495,8 +492,9 @@ pub fn show_preferences() {
     open(2, true);
 }
 
-/// Withdraws consent: denied update, cookies of optional categories deleted, consent cookie
-/// removed, receipt posted, page reloaded (option `reloadOnWithdraw`).
+/// Withdraws consent: denied update, cookies of optional categories deleted, the withdrawal
+/// stored as a standing refusal (the visitor is not asked again until it expires or the
+/// policy's revision changes), receipt posted, page reloaded (option `reloadOnWithdraw`).
 pub fn withdraw() {
     choose(Choice::Withdraw);
 }

@@ -347,6 +347,38 @@ impl ConsentRecord {
         self.choices.iter().any(|(c, on)| c == category && *on)
     }
 
+    /// Refuses in this record what Global Privacy Control opts out of: every category the
+    /// policy counts as sale or sharing ([`Category::is_sale_or_sharing`](crate::Category::is_sale_or_sharing)). For a choice made
+    /// while the visitor's browser sends GPC: [`decide`] denies those categories whatever a
+    /// record grants, so a record made this way grants exactly what runs, in the page where
+    /// the choice is made and on every later page (R17: GPC is never overridden by a click
+    /// on "Accept all"; the receipt then records the refusal).
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{ConsentId, ConsentRecord, Policy, Timestamp};
+    /// let policy = Policy::from_json(r#"{"revision": 1, "categories": {
+    ///     "necessary": {"required": true, "lawful_basis": "contract"},
+    ///     "analytics": {"lawful_basis": "consent"},
+    ///     "marketing": {"lawful_basis": "consent"}}}"#).unwrap();
+    /// let mut r = ConsentRecord::accept_all(&policy, Timestamp(1_790_000_000), ConsentId::from_random_bytes([1; 12]));
+    /// r.apply_gpc(&policy);
+    /// assert!(r.granted("analytics"));
+    /// assert!(!r.granted("marketing"));
+    /// # }
+    /// ```
+    pub fn apply_gpc(&mut self, policy: &Policy) {
+        for (id, on) in &mut self.choices {
+            if policy
+                .categories
+                .get(id)
+                .is_some_and(|c| c.is_sale_or_sharing(id))
+            {
+                *on = false;
+            }
+        }
+    }
+
     /// When this record stops being valid under the policy.
     pub fn expires_at(&self, policy: &Policy) -> Timestamp {
         self.decided_at.plus_days(policy.consent_max_age_days)
