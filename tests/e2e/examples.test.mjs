@@ -451,6 +451,31 @@ describe("p4p-packing", () => {
     }
   });
 
+  test("Google Analytics' cookies last the 395 days the policy declares and are not renewed on later pages", { skip: needsModule }, async () => {
+    const { page, context, log } = await openPage(browser);
+    const days = (c) => (c.expires - Date.now() / 1000) / 86400;
+    try {
+      await page.goto(site.url("/"));
+      await page.click(action("accept-all"));
+      await waitFor(async () => (await gaCookies(context)).length === 2, { message: "_ga cookies" });
+      const ga = await gaCookies(context);
+      // gtag.js alone would set two years (400 days in Chromium) and renew them on every page.
+      assert.ok(ga.every((c) => Math.abs(days(c) - 395) < 0.01), JSON.stringify(ga));
+      const config = (await gtagState(page)).commands.find((c) => c[0] === "config");
+      assert.deepEqual(config, ["config", "G-P4PDEMO", { cookie_expires: 395 * 86400, cookie_update: false }]);
+      // Shorten them as if months had passed: the next page's hit must not extend them.
+      await context.addCookies(ga.map((c) => ({ ...c, expires: Math.floor(Date.now() / 1000) + 3600 })));
+      const hits = log.count(COLLECT_RE);
+      await page.goto(site.url("/contact"));
+      await waitFor(() => log.count(COLLECT_RE) > hits, { message: "a hit on the next page" });
+      const later = await gaCookies(context);
+      assert.equal(later.length, 2);
+      assert.ok(later.every((c) => days(c) < 0.05), `not renewed: ${JSON.stringify(later)}`);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("on a real host name, withdrawal removes _ga cookies set on the registrable domain", { skip: needsModule }, async () => {
     const host = "www.p4p.example.test";
     const rules =

@@ -113,8 +113,10 @@ ${body}
  * as consent goes: it replays and then takes over `dataLayer`, keeps the Consent Mode state,
  * waits for an update while `wait_for_update` runs, then sends one page_view hit to
  * /g/collect with `gcs=G1<ad><analytics>`, and sets `_ga` and `_ga_<id>` on the highest
- * settable domain only when analytics_storage is granted. State is on
- * `window.__gtagStandIn` (loads, commands, consent, hits).
+ * settable domain only when analytics_storage is granted, for as long as real gtag.js does:
+ * `cookie_expires` of the `config` settings (default two years), renewed on every hit unless
+ * `cookie_update` is false. State is on `window.__gtagStandIn` (loads, commands, consent, hits,
+ * config).
  */
 export function gtagStandInJs() {
   return `(function () {
@@ -127,15 +129,29 @@ export function gtagStandInJs() {
   var dl = w.dataLayer = w.dataLayer || [];
   var pending = [], waiting = false, timer = 0;
   function granted(k) { return st.consent[k] === "granted"; }
+  // As gtag.js: the cookies last cookie_expires seconds (default two years; 0: a session
+  // cookie) and are written again, with a fresh lifetime, on every hit unless cookie_update
+  // is false; the client id in _ga is kept.
   function setGaCookies() {
     var host = location.hostname, parts = host.split("."), t = Math.floor(Date.now() / 1000);
+    var cfg = st.config || {}, upd = cfg.cookie_update !== false;
+    var exp = cfg.cookie_expires === undefined ? 63072000 : Number(cfg.cookie_expires);
+    var age = exp > 0 ? "; max-age=" + exp : "";
     var name2 = "_ga_" + id.replace(/^G-/, "");
-    var v1 = "GA1.1." + Math.floor(Math.random() * 1e9) + "." + t, v2 = "GS1.1." + t + ".1.0." + t + ".0.0.0";
+    var cur = /(?:^|; )_ga=([^;]*)/.exec(d.cookie);
+    if (cur && !upd) return;
+    var v1 = cur ? cur[1] : "GA1.1." + Math.floor(Math.random() * 1e9) + "." + t, v2 = "GS1.1." + t + ".1.0." + t + ".0.0.0";
+    var probe = "probe" + Math.random();
     var isIp = /^[0-9.]+$/.test(host) || parts.length < 2;
     for (var i = isIp ? parts.length : parts.length - 2; i >= 0; i--) {
       var dom = i >= parts.length ? "" : "; domain=" + parts.slice(i).join(".");
-      d.cookie = "_ga=" + v1 + "; path=/; max-age=34128000" + dom;
-      if (d.cookie.indexOf("_ga=" + v1) >= 0) { d.cookie = name2 + "=" + v2 + "; path=/; max-age=34128000" + dom; break; }
+      // The highest domain the browser takes (gtag's cookie_domain "auto").
+      d.cookie = "_ga=" + probe + "; path=/" + dom;
+      if (d.cookie.indexOf("_ga=" + probe) >= 0) {
+        d.cookie = "_ga=" + v1 + "; path=/" + age + dom;
+        d.cookie = name2 + "=" + v2 + "; path=/" + age + dom;
+        break;
+      }
     }
   }
   function send(ev) {
@@ -158,6 +174,7 @@ export function gtagStandInJs() {
       }
       if (args[1] === "update") { st.updates++; flush(); }
     } else if (args[0] === "config") {
+      st.config = args[2];
       pending.push("page_view"); if (!waiting) flush();
     } else if (args[0] === "event") {
       pending.push(String(args[1])); if (!waiting) flush();

@@ -201,7 +201,9 @@ impl Consent {
 
     /// The Google tag (gtag.js) for a server-rendered page, or `None` unless analytics is
     /// allowed. Consent Mode defaults (everything denied, `wait_for_update`) come first, then
-    /// the update for this visitor, then `config`. `nonce` is added to both script tags for a
+    /// the update for this visitor, then `config` with the settings that keep Google Analytics'
+    /// cookies to the lifetime the policy declares for `_ga`
+    /// ([`gtag_config`](consentry::consent_mode::gtag_config)). `nonce` is added to both script tags for a
     /// Content-Security-Policy. Returns `None` as well for a measurement id or nonce that is
     /// not plain letters, digits, `-` and `_` (nonce: base64 characters).
     ///
@@ -218,6 +220,8 @@ impl Consent {
     /// assert!(snippet.contains(r#"gtag('consent','update',{"ad_storage":"denied""#));
     /// assert!(snippet.contains(r#""analytics_storage":"granted""#));
     /// assert!(snippet.contains(r#"<script nonce="r4nd0m" async src="https://www.googletagmanager.com/gtag/js?id=G-ABC123">"#));
+    /// // `_ga` is declared for 395 days: gtag.js is told so, and not to renew it.
+    /// assert!(snippet.contains(r#"gtag('config','G-ABC123',{"cookie_expires":34128000,"cookie_update":false});"#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn gtag_snippet(&self, measurement_id: &str, nonce: Option<&str>) -> Option<String> {
@@ -247,9 +251,14 @@ impl Consent {
         for cmd in default_commands(&self.inner.policy) {
             let _ = writeln!(out, "gtag('consent','default',{cmd});");
         }
+        // Google Analytics' cookies kept to the lifetime the policy declares (gtag.js would
+        // set two years and renew them on every page).
+        let settings = consentry::consent_mode::gtag_config(&self.inner.policy)
+            .map(|s| format!(",{s}"))
+            .unwrap_or_default();
         let _ = write!(
             out,
-            "gtag('consent','update',{});\ngtag('js',new Date());\ngtag('config','{measurement_id}');\n</script>",
+            "gtag('consent','update',{});\ngtag('js',new Date());\ngtag('config','{measurement_id}'{settings});\n</script>",
             self.consent_mode().to_json(None)
         );
         Some(out)

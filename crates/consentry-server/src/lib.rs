@@ -176,9 +176,14 @@
 //!   <script type="text/plain" data-consent="analytics">
 //!     window.dataLayer = window.dataLayer || [];
 //!     function gtag() { dataLayer.push(arguments); }
-//!     gtag("js", new Date()); gtag("config", "G-XXXX");
+//!     gtag("js", new Date());
+//!     gtag("config", "G-XXXX", {"cookie_expires":34128000,"cookie_update":false});
 //!   </script>
 //!   ```
+//!
+//!   The `config` settings keep Google Analytics' cookies to the lifetime the policy declares
+//!   for `_ga` (here 395 days), not renewed; write them from the policy with
+//!   [`consentry::consent_mode::gtag_config`]. Without them gtag.js sets two years.
 //!
 //! - **[`Consent::gtag_snippet`] on the server** renders the tag into the page only when the
 //!   visitor already allowed analytics. It fits pages that are rendered per visitor and never

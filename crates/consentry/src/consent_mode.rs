@@ -262,3 +262,33 @@ pub fn default_commands(policy: &Policy) -> Vec<String> {
     }
     out
 }
+
+/// The settings for Google Analytics' `gtag('config', id, settings)` that keep its cookies to
+/// the lifetime the policy declares, as JSON: `{"cookie_expires":<seconds>,"cookie_update":false}`
+/// from the declaration that covers `_ga` (`max_age_days`; a session cookie gives
+/// `cookie_expires: 0`, which gtag.js reads as "session"). `None` when the policy declares no
+/// `_ga` cookie: there is nothing to keep it to (the server's Set-Cookie gate and
+/// `consentry-check` deal with undeclared cookies).
+///
+/// Without these settings gtag.js sets `_ga` and `_ga_<id>` for two years and renews them on
+/// every page view, whatever the policy and the cookie notice say. `cookie_update: false` stops
+/// the renewal, so the cookies end when the declared lifetime from the visitor's consent has
+/// passed. gtag.js has one lifetime for both cookies: declare `_ga` and `_ga_*` alike.
+///
+/// ```
+/// # #[cfg(feature = "json")] {
+/// use consentry::{consent_mode::gtag_config, Policy};
+/// let policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
+/// // The policy declares `_ga` for 395 days.
+/// let settings = gtag_config(&policy).unwrap();
+/// assert_eq!(settings, r#"{"cookie_expires":34128000,"cookie_update":false}"#);
+/// // In the page: gtag('config', 'G-XXXX', {"cookie_expires":34128000,"cookie_update":false});
+/// # }
+/// ```
+pub fn gtag_config(policy: &Policy) -> Option<String> {
+    let ga = policy.cookie_for("_ga")?;
+    let seconds = u64::from(ga.decl.max_age_days.unwrap_or(0)) * 86_400;
+    Some(alloc::format!(
+        "{{\"cookie_expires\":{seconds},\"cookie_update\":false}}"
+    ))
+}

@@ -3,7 +3,9 @@
 
 mod common;
 
-use consentry::consent_mode::{default_commands, Signal, SignalState, WAIT_FOR_UPDATE_MS};
+use consentry::consent_mode::{
+    default_commands, gtag_config, Signal, SignalState, WAIT_FOR_UPDATE_MS,
+};
 use consentry::{decide, ConsentId, ConsentRecord, Context, Method, Policy, Timestamp};
 use serde_json::{json, Value};
 
@@ -311,4 +313,35 @@ fn signal_state_debug_lists_every_signal() {
         format!("{:?}", SignalState::denied()),
         "SignalState { granted: [false, false, false, false, false, false, true] }"
     );
+}
+
+#[test]
+fn gtag_config_keeps_ga_to_the_declared_lifetime() {
+    let with = |cookies: &str| {
+        Policy::from_json(&format!(
+            r#"{{"revision": 1, "categories": {{
+                "necessary": {{"required": true, "lawful_basis": "contract"}},
+                "analytics": {{"lawful_basis": "consent"}}}},
+              "services": [{{"id": "ga", "category": "analytics", "provider": "Google LLC",
+                "purpose": "Measures visits", "cookies": [{cookies}]}}]}}"#
+        ))
+        .unwrap()
+    };
+    let config = |cookies: &str| gtag_config(&with(cookies)).map(|s| parse(&s));
+    assert_eq!(
+        config(r#"{"name": "_ga", "max_age_days": 30}, {"name": "_ga_*", "max_age_days": 30}"#),
+        Some(json!({"cookie_expires": 30 * 86_400, "cookie_update": false}))
+    );
+    // A pattern covering `_ga` counts as its declaration.
+    assert_eq!(
+        config(r#"{"name": "_ga*", "max_age_days": 395}"#),
+        Some(json!({"cookie_expires": 34_128_000, "cookie_update": false}))
+    );
+    // A session cookie: gtag.js reads 0 as "session".
+    assert_eq!(
+        config(r#"{"name": "_ga"}"#),
+        Some(json!({"cookie_expires": 0, "cookie_update": false}))
+    );
+    // Nothing declared: nothing to keep it to.
+    assert_eq!(config(r#"{"name": "_gid", "max_age_days": 1}"#), None);
 }

@@ -9,6 +9,9 @@ pub(crate) struct Head<'a> {
     /// consentry's tags: gate, policy, module (`Assets::head`).
     pub(crate) consentry: &'a str,
     pub(crate) gtag_src: &'a str,
+    /// The settings object of `gtag('config', …)` (JSON from the policy:
+    /// `consentry::consent_mode::gtag_config`).
+    pub(crate) gtag_config: &'a str,
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -38,7 +41,7 @@ pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body
   window.dataLayer = window.dataLayer || [];
   function gtag() {{ dataLayer.push(arguments); }}
   gtag("js", new Date());
-  gtag("config", "G-P4PDEMO");
+  gtag("config", "G-P4PDEMO", {gtag_config});
 </script>
 <style>{STYLE}</style>
 </head>
@@ -54,6 +57,8 @@ pub(crate) fn layout(head: &Head<'_>, user: Option<&str>, csrf_input: &str, body
         title = escape(head.title),
         consentry = head.consentry,
         gtag = escape(head.gtag_src),
+        // JSON of numbers and booleans from the policy, safe in a script.
+        gtag_config = head.gtag_config,
     )
 }
 
