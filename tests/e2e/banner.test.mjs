@@ -129,7 +129,7 @@ before(async () => {
       "/": page(),
       "/de": page({ lang: "de" }),
       "/rev2": page({ policy: { ...POLICY, revision: 2 } }),
-      "/us": page({ policy: US_POLICY, attrs: ' data-region="US-CA"' }),
+      "/us": page({ policy: US_POLICY, attrs: ' data-region="US-CA" data-sha256="' + "ef".repeat(32) + '"' }),
       "/signed": page({ attrs: ' data-sha256="' + "ab".repeat(32) + '"' }),
       // Opt-in (no region) with marketing, a marked marketing script and receipts.
       "/gpc-optin": page({
@@ -486,9 +486,16 @@ describe("banner and module", { skip }, () => {
   });
 
   test("GPC under a US opt-out profile: marketing denied without a prompt, recorded as GPC", async () => {
+    receipts.length = 0;
     const { page: pg, context } = await open("/us", { gpc: true });
     try {
       await settle(pg);
+      // The receipt says what runs: analytics under the opt-out profile, no sale or sharing.
+      await waitFor(() => receipts.length === 1, { message: "the GPC receipt" });
+      const r = JSON.parse(receipts[0].body);
+      assert.equal(r.method, "gpc");
+      assert.equal(r.event, "refused");
+      assert.deepEqual(r.purposes.map((p) => [p.category, p.granted]), [["necessary", true], ["analytics", true], ["marketing", false]]);
       assert.equal(await bannerVisible(pg), false, "no prompt");
       const st = await pg.evaluate(() => window.consentry.state());
       assert.equal(st.method, "gpc");
@@ -563,6 +570,17 @@ describe("banner and module", { skip }, () => {
       assert.equal(r.policy_sha256, "ab".repeat(32));
       assert.equal(r.subject, (await consentCookie(context)).value.split(".")[3]);
       assert.deepEqual(r.purposes.map((p) => [p.category, p.granted]), [["necessary", true], ["analytics", true]]);
+      // Reject all over that grant takes it back: a withdrawal, recorded as one.
+      await pg.click("footer [data-consentry-open]");
+      const reloaded = pg.waitForEvent("load");
+      await pg.click(action("reject-all"));
+      await reloaded;
+      await waitFor(() => receipts.length === 2, { message: "the withdrawal's receipt" });
+      const w = JSON.parse(receipts[1].body);
+      assert.equal(w.event, "withdrawn");
+      assert.equal(w.method, "withdrawal");
+      assert.equal(w.subject, r.subject, "the same pseudonymous subject");
+      assert.deepEqual(w.purposes.map((p) => [p.category, p.granted]), [["necessary", true], ["analytics", false]]);
     } finally {
       await context.close();
     }

@@ -320,15 +320,18 @@ impl Effects {
     }
 }
 
-/// The receipt's endpoint and body for a record, in this language (`texts_for`'s).
+/// The receipt's endpoint and body for a record, in this language (`texts_for`'s), with each
+/// purpose as it runs now (a GPC opt-out under an opt-out profile grants nothing, yet the
+/// categories that are not sale or sharing run).
 fn receipt(app: &App, record: &ConsentRecord, language: &str) -> Option<(String, String)> {
     let url = app.policy.receipt_endpoint.clone()?;
     // The page supplies the hash (`data-sha256`, `policySha256`); without it no receipt is
     // sent, rather than one naming a wrong policy.
     let hash = app.policy_sha256.as_deref()?;
-    let r = Receipt::new(
+    let r = Receipt::of_decision(
         &app.policy,
         record,
+        |c| app.allows(c),
         &ReceiptContext::new(dom::new_id(), app.region.as_deref(), language, hash),
     );
     Some((url, json::receipt(&r)))

@@ -225,19 +225,58 @@ impl Receipt {
     /// # }
     /// ```
     pub fn new(policy: &Policy, record: &ConsentRecord, ctx: &ReceiptContext<'_>) -> Self {
+        Self::of_decision(policy, record, |id| record.granted(id), ctx)
+    }
+
+    /// The receipt for a record just made, with each purpose marked as it runs now: `allows`
+    /// answers for the decision in force ([`Decision::allows`](crate::Decision::allows)). For
+    /// a choice of the visitor that is what the record grants, and [`Receipt::new`] gives the
+    /// same receipt. For a Global Privacy Control opt-out under an opt-out region profile it is
+    /// not: the record grants nothing (GPC is never a consent), while the categories that are
+    /// not sale or sharing keep running under the profile. The receipt then says what runs,
+    /// with event `refused` (what GPC refused: sale and sharing).
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::{decide, ConsentId, Context, Policy, Receipt, ReceiptContext, ReceiptEvent, Timestamp};
+    /// let policy = Policy::from_json(r#"{"revision": 1, "regions": {"US": "opt-out"}, "categories": {
+    ///     "necessary": {"required": true, "lawful_basis": "contract"},
+    ///     "analytics": {"lawful_basis": "consent"},
+    ///     "marketing": {"lawful_basis": "consent"}}}"#).unwrap();
+    /// let now = Timestamp(1_790_000_000);
+    /// let decision = decide(&policy, None, &Context { now, region: Some("US-CA"), gpc: true });
+    /// let record = decision.gpc_record(&policy, now, ConsentId::from_random_bytes([1; 12])).unwrap();
+    /// let hash = policy.sha256_hex();
+    /// let ctx = ReceiptContext::new(ConsentId::from_random_bytes([2; 12]), Some("US-CA"), "en", &hash);
+    /// let receipt = Receipt::of_decision(&policy, &record, |c| decision.allows(c), &ctx);
+    /// let runs: Vec<_> = receipt.purposes.iter().map(|p| (p.category.as_str(), p.granted)).collect();
+    /// assert_eq!(runs, [("necessary", true), ("analytics", true), ("marketing", false)]);
+    /// assert_eq!(receipt.event, ReceiptEvent::Refused);
+    /// assert!(receipt.check_claims(&policy, now, core::time::Duration::from_secs(600)).is_ok());
+    /// # }
+    /// ```
+    pub fn of_decision(
+        policy: &Policy,
+        record: &ConsentRecord,
+        allows: impl Fn(&str) -> bool,
+        ctx: &ReceiptContext<'_>,
+    ) -> Self {
         // `new` rather than `with_capacity`: the push loop grows it anyway, and the module then
         // needs no separate allocation call here (measured 25 B gzip smaller).
         let mut purposes = Vec::new();
+        let mut any_granted = false;
         for (id, c) in &policy.categories.0 {
+            let granted = c.required || allows(id);
+            any_granted |= granted && !c.required;
             purposes.push(PurposeState {
                 category: id.clone(),
-                granted: c.required || record.granted(id),
+                granted,
                 lawful_basis: c.lawful_basis,
             });
         }
-        let any_granted = record.choices.iter().any(|(_, on)| *on);
         let event = match record.method {
             Method::Withdrawal => ReceiptEvent::Withdrawn,
+            Method::Gpc => ReceiptEvent::Refused,
             _ if any_granted => ReceiptEvent::Given,
             _ => ReceiptEvent::Refused,
         };
@@ -311,8 +350,10 @@ impl Receipt {
     /// - no self-contradiction: method `gpc` granting a sale or sharing purpose (the rule
     ///   [`decide`](crate::decide) applies GPC with, [`Category::is_sale_or_sharing`](crate::Category::is_sale_or_sharing)),
     ///   event `given` granting no optional purpose, event `refused` or method `reject_all`
-    ///   granting one, a withdrawal granting one, method `withdrawal` without event
-    ///   `withdrawn`.
+    ///   granting one (except a `gpc` opt-out, which refuses only sale and sharing: under an
+    ///   opt-out profile its receipt lists the other categories as running,
+    ///   [`Receipt::of_decision`]), a withdrawal granting one, method `withdrawal` without
+    ///   event `withdrawn`.
     ///
     /// "Optional" is every purpose whose category the policy does not mark `required` (a
     /// category the policy does not have counts as optional).
@@ -365,6 +406,9 @@ impl Receipt {
             Err(ReceiptError::WithdrawalGrants)
         } else if (self.event == ReceiptEvent::Refused || self.method == Method::RejectAll)
             && optional_granted
+            // A GPC opt-out refuses sale and sharing only (checked above): under an opt-out
+            // profile the other categories keep running, and its receipt says so.
+            && self.method != Method::Gpc
         {
             Err(ReceiptError::RefusalGrants)
         } else if self.event == ReceiptEvent::Given && !optional_granted {

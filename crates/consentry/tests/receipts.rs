@@ -5,8 +5,8 @@ mod common;
 
 use consentry::receipt::{sha256_hex, MAX_RECEIPT_BYTES, RECEIPT_VERSION};
 use consentry::{
-    ConsentId, ConsentRecord, Method, Policy, Receipt, ReceiptContext, ReceiptError, ReceiptEvent,
-    Timestamp,
+    decide, ConsentId, ConsentRecord, Context, Method, Policy, Receipt, ReceiptContext,
+    ReceiptError, ReceiptEvent, Timestamp,
 };
 use serde_json::{json, Value};
 
@@ -364,8 +364,102 @@ fn check_claims_accepts_what_the_core_itself_makes() {
     assert_eq!(claims(&[], Method::Custom, |_| {}), Ok(()));
     assert_eq!(claims(&[], Method::Withdrawal, |_| {}), Ok(()));
     assert_eq!(claims(&[], Method::Gpc, |_| {}), Ok(()));
-    // GPC denies only sale and sharing: a GPC receipt keeping analytics is believable.
-    assert_eq!(claims(&["analytics"], Method::Gpc, |_| {}), Ok(()));
+    // GPC denies only sale and sharing: a GPC receipt keeping analytics is believable. It is
+    // a refusal (of sale and sharing), never a consent given.
+    assert_eq!(
+        claims(&["analytics"], Method::Gpc, |r| assert_eq!(
+            r.event,
+            ReceiptEvent::Refused
+        )),
+        Ok(())
+    );
+}
+
+#[test]
+fn a_gpc_opt_out_receipt_lists_what_runs_under_the_opt_out_profile() {
+    let p = common::full();
+    let h = p.sha256_hex();
+    let ctx = |r| {
+        ReceiptContext::new(
+            ConsentId::from_random_bytes([r; 12]),
+            Some("US-CA"),
+            "en",
+            &h,
+        )
+    };
+    let mut v = common::full_value();
+    v["regions"] = serde_json::json!({"US": "opt-out"});
+    let us = Policy::from_json(&v.to_string()).unwrap();
+    let hash = us.sha256_hex();
+    let d = decide(
+        &us,
+        None,
+        &Context {
+            now: NOW,
+            region: Some("US-CA"),
+            gpc: true,
+        },
+    );
+    let record = d
+        .gpc_record(&us, NOW, ConsentId::from_random_bytes([1; 12]))
+        .unwrap();
+    let r = Receipt::of_decision(
+        &us,
+        &record,
+        |c| d.allows(c),
+        &ReceiptContext::new(
+            ConsentId::from_random_bytes([2; 12]),
+            Some("US-CA"),
+            "en",
+            &hash,
+        ),
+    );
+    let mut runs: Vec<(&str, bool)> = r
+        .purposes
+        .iter()
+        .map(|p| (p.category.as_str(), p.granted))
+        .collect();
+    runs.sort_unstable();
+    assert_eq!(
+        runs,
+        [
+            ("analytics", true),
+            ("functional", true),
+            ("marketing", false),
+            ("necessary", true)
+        ]
+    );
+    assert_eq!(r.event, ReceiptEvent::Refused);
+    assert_eq!(r.method, Method::Gpc);
+    assert_eq!(r.check_claims(&us, NOW, SKEW), Ok(()));
+    // What the record itself grants (nothing) is what `new` says: the same record, another view.
+    let plain = Receipt::new(
+        &us,
+        &record,
+        &ReceiptContext::new(
+            ConsentId::from_random_bytes([2; 12]),
+            Some("US-CA"),
+            "en",
+            &hash,
+        ),
+    );
+    assert!(plain
+        .purposes
+        .iter()
+        .all(|p| p.granted == (p.category == "necessary")));
+    // For a visitor's own choice both constructors agree.
+    let choice = ConsentRecord::new(
+        &p,
+        &["analytics"],
+        Method::Custom,
+        NOW,
+        ConsentId::from_random_bytes([3; 12]),
+    )
+    .unwrap();
+    assert_eq!(
+        Receipt::of_decision(&p, &choice, |c| choice.granted(c), &ctx(4)),
+        Receipt::new(&p, &choice, &ctx(4))
+    );
 }
 
 #[test]
