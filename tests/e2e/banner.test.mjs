@@ -175,7 +175,10 @@ describe("banner and module", { skip }, () => {
       assert.deepEqual(log.console.filter((m) => /consentry/.test(m)), [], "a valid policy: no warning");
       const root = pg.locator(BANNER);
       assert.equal(await root.getAttribute("role"), "dialog");
-      assert.equal(await root.getAttribute("aria-modal"), "true");
+      // Not announced as modal: the page behind is not inert (an opt-out notice must not block
+      // it), so claiming modality would mislead screen readers.
+      assert.equal(await root.getAttribute("aria-modal"), null);
+      assert.equal(await root.getAttribute("lang"), "en", "the banner says its language");
       const labelled = await root.getAttribute("aria-labelledby");
       assert.ok((await pg.locator(`#${labelled}`).textContent()).length > 0);
       // R9: three sibling buttons of the same size and weight.
@@ -200,6 +203,9 @@ describe("banner and module", { skip }, () => {
       assert.ok(await pg.locator(toggle("necessary")).isChecked());
       assert.ok(await pg.locator(toggle("necessary")).isDisabled());
       assert.equal(await pg.locator(toggle("analytics")).isChecked(), false, "optional categories start off (R4)");
+      // Each switch is described by its category's description.
+      const described = await pg.locator(toggle("analytics")).evaluate((e) => document.getElementById(e.getAttribute("aria-describedby"))?.textContent);
+      assert.match(described ?? "", /^Counts visits/);
       const text = await root.textContent();
       for (const s of ["Google LLC", "Measures visits", "_ga_*", "395 days (13 months)", "__Host-sid", "Session"]) {
         assert.ok(text.includes(s), `second layer shows ${s}`);
@@ -436,35 +442,41 @@ describe("banner and module", { skip }, () => {
     }
   });
 
-  test("keyboard only: focus moves in, Tab reaches the three buttons and stays in the dialog, Escape never decides", async () => {
+  test("keyboard only: focus moves to the dialog's title (no button preselected), Tab reaches the three buttons in order, Escape never decides", async () => {
     const { page: pg, context } = await open();
     try {
       const focused = () =>
         pg.evaluate(() => {
           const a = document.activeElement;
-          return { inside: !!a?.closest("[data-consentry-banner]"), action: a?.getAttribute("data-consentry-action") };
+          return { inside: !!a?.closest("[data-consentry-banner]"), action: a?.getAttribute("data-consentry-action"), id: a?.id };
         });
-      assert.deepEqual(await focused(), { inside: true, action: "accept-all" }, "focus moved into the dialog");
-      const seen = new Set();
-      for (let i = 0; i < 7; i++) {
+      // Fair by construction: the title has the focus, not "Accept all", and shows no ring.
+      assert.deepEqual(await focused(), { inside: true, action: null, id: "consentry-title" }, "focus moved into the dialog");
+      assert.equal(await pg.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), "none");
+      const order = [];
+      for (let i = 0; i < 3; i++) {
         await pg.keyboard.press("Tab");
-        const f = await focused();
-        assert.ok(f.inside, `Tab ${i + 1} stays in the dialog`);
-        seen.add(f.action);
+        order.push((await focused()).action);
       }
-      for (const a of ["accept-all", "reject-all", "preferences"]) assert.ok(seen.has(a), `Tab reaches ${a}`);
-      await pg.focus(action("accept-all"));
-      await pg.keyboard.press("Shift+Tab");
-      assert.deepEqual(await focused(), { inside: true, action: "preferences" }, "Shift+Tab wraps to the last button");
+      assert.deepEqual(order, ["accept-all", "reject-all", "preferences"], "Tab reaches the buttons in order");
+      // Not modal: nothing traps the focus; Tab goes on past the banner.
+      await pg.keyboard.press("Tab");
+      assert.equal((await focused()).inside, false, "Tab leaves the banner after its last control");
 
       await pg.keyboard.press("Escape");
       assert.ok(await bannerVisible(pg), "Escape on the first layer does not close or decide");
-      await pg.keyboard.press("Enter"); // on "Preferences"
+      await pg.focus(action("preferences"));
+      await pg.keyboard.press("Enter");
       await pg.locator(toggle("analytics")).waitFor();
-      for (let i = 0; i < 6; i++) {
+      assert.equal((await focused()).id, "consentry-title", "the second layer takes the focus at its title");
+      const second = [];
+      for (let i = 0; i < 4; i++) {
         await pg.keyboard.press("Tab");
-        assert.ok((await focused()).inside, "Tab stays in the second layer");
+        const f = await focused();
+        second.push(f.action ?? (await pg.evaluate(() => document.activeElement.getAttribute("data-consentry-category"))));
       }
+      // The necessary switch is disabled: not in the Tab order.
+      assert.deepEqual(second, ["analytics", "accept-all", "reject-all", "save"]);
       await pg.keyboard.press("Escape");
       assert.equal(await pg.locator(toggle("analytics")).count(), 0, "Escape left the second layer");
       assert.ok(await bannerVisible(pg));

@@ -15,6 +15,8 @@ use consentry::{lifetime_text, Policy, ResolvedTexts};
 ///
 /// Colours: text #1a1a1a on #fff (17:1), button text #fff on #1d4ed8 (6.7:1), focus ring
 /// #b45309. The three first-layer buttons share one rule: same size, weight and colour (R9).
+/// The title, which takes the focus when the banner opens, shows no focus ring (`h2[id]`
+/// outranks the `:focus-visible` rule): no control looks preselected.
 pub(crate) const STYLE: &str = "<style data-consentry-style>\
 [data-consentry-banner]{all:initial;position:fixed;z-index:2147483647;left:1rem;right:1rem;bottom:1rem;\
 max-width:42rem;margin:0 auto;max-height:calc(100vh - 2rem);overflow:auto;box-sizing:border-box;\
@@ -22,7 +24,7 @@ padding:1.25rem;background:var(--consentry-bg,#fff);color:var(--consentry-fg,#1a
 font:15px/1.5 var(--consentry-font,system-ui,sans-serif);border-radius:var(--consentry-radius,8px);\
 box-shadow:0 4px 24px rgba(0,0,0,.35)}\
 [data-consentry-banner] *,[data-consentry-placeholder] *{all:revert;box-sizing:border-box;font:inherit;color:inherit}\
-[data-consentry-banner] h2{font-size:1.2em;font-weight:700;margin:0 0 .5em}\
+[data-consentry-banner] h2[id]{font-size:1.2em;font-weight:700;margin:0 0 .5em;outline:0}\
 [data-consentry-banner] p{margin:0 0 .75em}\
 [data-consentry-banner] a{color:var(--consentry-accent,#1d4ed8);text-decoration:underline}\
 [data-consentry-banner] ul{margin:.25em 0 .5em;padding-left:1.25em;font-size:.9em}\
@@ -93,7 +95,12 @@ pub(crate) fn render(
     granted: impl Fn(&str) -> bool,
 ) -> String {
     let mut o = String::new();
-    put(&mut o, "<h2 id=\"consentry-title\">", t.title);
+    // The title takes the focus when the banner opens (`tabindex=-1`: not in the Tab order).
+    put(
+        &mut o,
+        "<h2 id=\"consentry-title\" tabindex=\"-1\">",
+        t.title,
+    );
     put(&mut o, "</h2><p id=\"consentry-body\">", t.body);
     if let Some(url) = t.privacy_url {
         link(&mut o, url);
@@ -111,11 +118,13 @@ pub(crate) fn render(
         }
         for (id, cat) in policy.categories.iter() {
             let (title, desc) = t.category(id);
+            // The switch is described by the category's description (`consentry-d-<id>`).
             put(
                 &mut o,
                 "<fieldset><label><input type=\"checkbox\" data-consentry-category=\"",
                 id,
             );
+            put(&mut o, "\" aria-describedby=\"consentry-d-", id);
             o.push('"');
             if cat.required {
                 o.push_str(" checked disabled");
@@ -123,7 +132,8 @@ pub(crate) fn render(
                 o.push_str(" checked");
             }
             put(&mut o, "> ", title);
-            put(&mut o, "</label><p>", desc);
+            put(&mut o, "</label><p id=\"consentry-d-", id);
+            put(&mut o, "\">", desc);
             o.push_str("</p><ul>");
             for s in policy.services.iter() {
                 if s.category != id {
@@ -215,14 +225,18 @@ mod tests {
     fn second_layer_locks_necessary_and_reflects_choices() {
         let p = policy();
         let off = render(&p, &p.texts_for("en"), 2, |_| false);
-        assert!(off.contains("data-consentry-category=\"necessary\" checked disabled>"));
-        assert!(off.contains("data-consentry-category=\"analytics\">"));
+        assert!(off.contains("data-consentry-category=\"necessary\" aria-describedby=\"consentry-d-necessary\" checked disabled>"));
+        assert!(off.contains(
+            "data-consentry-category=\"analytics\" aria-describedby=\"consentry-d-analytics\">"
+        ));
+        // Each switch is described by its category's description.
+        assert!(off.contains("<p id=\"consentry-d-analytics\">Counts visits"));
         assert!(off.contains("Google &lt;LLC&gt;") && off.contains("a &quot;b&quot;"));
         assert!(off.contains("395 days (13 months)"));
         assert!(off.contains("data-consentry-action=\"save\""));
         assert!(!off.contains("data-consentry-action=\"preferences\""));
         let on = render(&p, &p.texts_for("en"), 2, |c| c == "analytics");
-        assert!(on.contains("data-consentry-category=\"analytics\" checked>"));
+        assert!(on.contains("data-consentry-category=\"analytics\" aria-describedby=\"consentry-d-analytics\" checked>"));
         let ph = placeholder(&p.texts_for("en"), "analytics");
         assert!(ph.contains("data-consentry-allow=\"analytics\"") && ph.contains("Analytics"));
     }

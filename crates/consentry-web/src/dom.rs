@@ -98,7 +98,6 @@ pub(crate) fn each(root: &JsValue, selector: &str, mut f: impl FnMut(Element)) {
 }
 
 const BANNER: &str = "[data-consentry-banner]";
-const FOCUSABLE: &str = "button,input:not([disabled]),a[href]";
 
 pub(crate) fn document() -> Document {
     DOCUMENT.with(Document::clone)
@@ -176,14 +175,17 @@ fn banner_root() -> Option<Element> {
     query(&document(), BANNER)
 }
 
-/// The empty banner root: the stable hook and the dialog's ARIA attributes.
-const ROOT: &str = "<div data-consentry-banner role=\"dialog\" aria-modal=\"true\" \
+/// The empty banner root: the stable hook and the dialog's ARIA attributes. Not announced as
+/// modal (no `aria-modal`): the page behind stays usable (an opt-out notice must not block it),
+/// so nothing traps focus either: Tab goes on from the banner's last control to what follows.
+const ROOT: &str = "<div data-consentry-banner role=\"dialog\" \
 aria-labelledby=\"consentry-title\" aria-describedby=\"consentry-body\"></div>";
 
-/// Shows the banner root with this inner HTML (escaped by `banner::render`), creating the
-/// root and the style sheet (one `insertAdjacentHTML` each) the first time, and moves focus to its
-/// first button.
-pub(crate) fn show_banner(html: &str) {
+/// Shows the banner root with this inner HTML (escaped by `banner::render`) in language `lang`
+/// (the texts' own, which may differ from the page's), creating the root and the style sheet
+/// (one `insertAdjacentHTML` each) the first time, and moves focus to its title, so the
+/// dialog is announced and no button is preselected (the next Tab reaches the first control).
+pub(crate) fn show_banner(html: &str, lang: &str) {
     let doc = document();
     if query(&doc, "style[data-consentry-style]").is_none() {
         if let Some(head) = get_element(&doc, "head") {
@@ -199,9 +201,9 @@ pub(crate) fn show_banner(html: &str) {
         return;
     };
     root.set_inner_html(html);
-    // Every button is focusable (FOCUSABLE): the first focusable button is the first button.
-    if let Some(first) = query(&root, "button") {
-        focus(&first);
+    put(&root, "lang", &JsValue::from_str(lang));
+    if let Some(title) = query(&root, "h2") {
+        focus(&title);
     }
 }
 
@@ -221,38 +223,4 @@ pub(crate) fn checked_categories() -> Vec<String> {
         }
     });
     out
-}
-
-/// Keeps Tab and Shift+Tab inside the banner. Returns true when it moved focus itself
-/// (the caller then prevents the default).
-pub(crate) fn trap_focus(shift: bool) -> bool {
-    let Some(root) = banner_root() else {
-        return false;
-    };
-    // Only the first and last focusable element matter (`get_unchecked` is the safe `[i]`;
-    // both indices are in range).
-    let list = node(&root).query_selector_all(FOCUSABLE);
-    let Some(end) = list.length().checked_sub(1) else {
-        return false;
-    };
-    let (first, last) = (&list.get_unchecked(0), &list.get_unchecked(end));
-    let active = get(&document(), "activeElement");
-    // `root.contains(active)`: the root is the only element matching BANNER.
-    let inside = active != JsValue::NULL && closest(active.unchecked_ref(), BANNER).is_some();
-    let at = |e: &JsValue| *e == active;
-    let to = if !inside {
-        if shift {
-            last
-        } else {
-            first
-        }
-    } else if shift && at(first) {
-        last
-    } else if !shift && at(last) {
-        first
-    } else {
-        return false;
-    };
-    focus(to.unchecked_ref());
-    true
 }

@@ -421,15 +421,15 @@ fn open(layer: u8, direct: bool) {
         let first = app.layer == 0;
         app.layer = layer;
         app.direct = direct;
-        (html, first)
+        (html, texts.language.to_string(), first)
     });
-    if let Some((html, first)) = html {
+    if let Some((html, lang, first)) = html {
         let doc = dom::document();
         if first {
             let active = dom::get(&doc, "activeElement");
             dom::put(&doc, FOCUS_BEFORE, &active);
         }
-        dom::show_banner(&html);
+        dom::show_banner(&html, &lang);
     }
 }
 
@@ -553,7 +553,7 @@ fn method_name(m: Method) -> &'static str {
 }
 
 /// Handles a document event routed by the loader: clicks on the banner's buttons, on
-/// `data-consentry-open` and on iframe placeholders; Tab (focus trap) and Escape. (The
+/// `data-consentry-open` and on iframe placeholders; Escape. (The
 /// loader itself follows the `load` and `error` of the scripts it released.)
 #[wasm_bindgen(js_name = onEvent)]
 pub fn on_event(e: web_sys::Event) {
@@ -587,28 +587,20 @@ fn on_click(e: &web_sys::Event, target: &web_sys::Element) {
     }
 }
 
-/// A `keydown`: its `key` and `shiftKey` are read as properties (a synthetic event without
-/// them is no key).
+/// A `keydown`: its `key` is read as a property (a synthetic event without one is no key).
+/// Escape never decides: it leaves the preferences for the first layer, or closes preferences
+/// opened over a decision already made.
 fn on_key(e: &web_sys::Event) {
     let Some((layer, direct, prompt)) = with_app(|a| (a.layer, a.direct, a.needs_prompt)) else {
         return;
     };
-    if layer == 0 {
-        return;
-    }
-    match dom::get_str(e, "key").as_deref().unwrap_or_default() {
-        // Escape never decides: it leaves the preferences for the first layer, or closes
-        // preferences opened over a decision already made.
-        "Escape" if layer == 2 => {
-            e.prevent_default();
-            if direct && !prompt {
-                close();
-            } else {
-                open(1, false);
-            }
+    if layer == 2 && dom::get_str(e, "key").as_deref() == Some("Escape") {
+        e.prevent_default();
+        if direct && !prompt {
+            close();
+        } else {
+            open(1, false);
         }
-        "Tab" if dom::trap_focus(dom::get(e, "shiftKey") == JsValue::TRUE) => e.prevent_default(),
-        _ => {}
     }
 }
 
