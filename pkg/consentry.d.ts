@@ -62,7 +62,10 @@ export interface Texts {
   preferences?: string;
   save?: string;
   blocked?: string;
+  allow?: string;
   privacy_url?: string;
+  /** The floating "Cookie settings" button (see `Options.settingsButton`). */
+  settings?: string;
   categories?: Record<CategoryId, { title?: string; description?: string }>;
 }
 
@@ -76,6 +79,10 @@ export interface Options {
    * `data-sha256` on `#consentry-policy`. Without it no receipts are sent (the module does not
    * hash the policy itself). */
   policySha256?: string;
+  /** After a choice, on a page without a `data-consentry-open` element, show a floating
+   * "Cookie settings" button that reopens the preferences. Default: true, unless
+   * `data-settings-button="false"` on `#consentry-policy`. */
+  settingsButton?: boolean;
   /** Where consentry_bg.wasm is. Default: beside consentry.js. */
   wasmUrl?: string | URL;
 }

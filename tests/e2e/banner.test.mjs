@@ -131,6 +131,9 @@ before(async () => {
       "/rev2": page({ policy: { ...POLICY, revision: 2 } }),
       "/us": page({ policy: US_POLICY, attrs: ' data-region="US-CA" data-sha256="' + "ef".repeat(32) + '"' }),
       "/signed": page({ attrs: ' data-sha256="' + "ab".repeat(32) + '"' }),
+      // No `data-consentry-open` element: the floating "Cookie settings" button, or not.
+      "/nolink": page({ body: "<main><h1>Shop</h1></main>" }),
+      "/nolink-off": page({ body: "<main><h1>Shop</h1></main>", attrs: ' data-settings-button="false"' }),
       // Opt-in (no region) with marketing, a marked marketing script and receipts.
       "/gpc-optin": page({
         policy: US_POLICY,
@@ -494,6 +497,53 @@ describe("banner and module", { skip }, () => {
       assert.equal(await pg.evaluate(() => document.activeElement === document.body || !!document.activeElement), true);
     } finally {
       await context.close();
+    }
+  });
+
+  test("a page without a reopen link gets a floating Cookie settings button after a choice, also for a returning visitor", async () => {
+    const SETTINGS = "[data-consentry-settings]";
+    const { page: pg, log, context } = await open("/nolink");
+    try {
+      assert.ok(await bannerVisible(pg));
+      assert.equal(await pg.locator(SETTINGS).count(), 0, "not while the banner asks");
+      await pg.click(action("reject-all"));
+      const button = pg.locator(SETTINGS);
+      assert.ok(await button.isVisible());
+      assert.equal(await button.textContent(), "Cookie settings");
+      assert.equal(await button.getAttribute("lang"), "en");
+      assert.equal(await button.evaluate((e) => getComputedStyle(e).position), "fixed");
+      await button.click();
+      await pg.locator(toggle("analytics")).waitFor();
+      await pg.keyboard.press("Escape");
+      assert.equal(await bannerVisible(pg), false, "Escape closes preferences opened over a choice");
+
+      // The next page replays the kept plan without the module: the button is there, and a
+      // click loads the module and opens the preferences.
+      log.clear();
+      await pg.goto(env.url("/nolink", APP_HOST));
+      await pg.waitForFunction(() => window.consentry !== undefined);
+      await pg.locator(SETTINGS).waitFor();
+      assert.equal(log.count(/consentry_bg\.wasm/), 0, "the module was not loaded");
+      assert.equal(await pg.locator(SETTINGS).count(), 1, "one button");
+      await pg.click(SETTINGS);
+      await pg.locator(toggle("analytics")).waitFor();
+      await pg.check(toggle("analytics"));
+      await pg.click(action("save"));
+      assert.match((await consentCookie(context)).value, /\.c\.analytics:1$/);
+      assert.equal(await pg.locator(SETTINGS).count(), 1, "still one button after the next choice");
+    } finally {
+      await context.close();
+    }
+    // With a reopen link of its own, or with the button turned off: none.
+    for (const [p, name] of [["/", "the page's own link"], ["/nolink-off", 'data-settings-button="false"']]) {
+      const { page: pg2, context: c2 } = await open(p);
+      try {
+        await pg2.click(action("accept-all"));
+        await settle(pg2);
+        assert.equal(await pg2.locator(SETTINGS).count(), 0, name);
+      } finally {
+        await c2.close();
+      }
     }
   });
 

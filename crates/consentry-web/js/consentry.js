@@ -33,10 +33,12 @@ function parts() {
 function inputs(cookie, jar = parts()) {
   const d = document, tag = d.getElementById("consentry-policy"), root = d.documentElement;
   return JSON.stringify([
-    1, // the format of what is kept
+    2, // the format of what is kept
     policyText,
     options.region,
     tag?.getAttribute("data-region"),
+    options.settingsButton,
+    tag?.getAttribute("data-settings-button"),
     navigator.globalPrivacyControl,
     root?.lang,
     jar.filter((p) => p[0] == cookie),
@@ -62,9 +64,9 @@ function recall() {
 function remember(p) {
   try {
     if (p.memo) {
-      const { update, allowed, placeholders, state, memo } = p;
+      const { update, allowed, placeholders, state, reopen, memo } = p;
       localStorage.setItem(KEY, JSON.stringify({
-        k: inputs(memo.cookie), p: { update, allowed, placeholders, state, memo },
+        k: inputs(memo.cookie), p: { update, allowed, placeholders, state, reopen, memo },
       }));
       kept = 1;
     } else if (kept) {
@@ -98,6 +100,14 @@ function run(p, fresh) {
     consentryGate.allow(p.allowed);
   } catch (e) {} // no gate
   placeholders(p.placeholders);
+  // A way back into the preferences where the page has none (the button is one itself), unless
+  // turned off (`settingsButton: false`, `data-settings-button="false"`).
+  const d = document;
+  if (
+    p.reopen && options.settingsButton !== false &&
+    d.getElementById("consentry-policy")?.getAttribute("data-settings-button") != "false" &&
+    !d.querySelector("[data-consentry-open]")
+  ) d.body?.insertAdjacentHTML("beforeend", p.reopen);
   release(p.allowed);
   // After the release: the first use of storage on a page can take a moment, and tags wait for
   // none of it.

@@ -86,8 +86,12 @@ fn button(out: &mut String, action: &str, label: &str) {
     out.push_str("</button>");
 }
 
-/// The inner HTML of the banner root for one layer (1: buttons; 2: buttons and one toggle
-/// per category). `granted` says which toggles start checked.
+/// The banner for one layer (1: buttons; 2: buttons and one toggle per category), root
+/// included: the stable hook `data-consentry-banner`, a dialog labelled by its title and
+/// described by its first text, in the language of its texts (which may differ from the
+/// page's). Not announced as modal (no `aria-modal`): the page behind stays usable (an opt-out
+/// notice must not block it), so nothing traps focus either: Tab goes on from the banner's
+/// last control to what follows. `granted` says which toggles start checked.
 pub(crate) fn render(
     policy: &Policy,
     t: &ResolvedTexts<'_>,
@@ -95,6 +99,13 @@ pub(crate) fn render(
     granted: impl Fn(&str) -> bool,
 ) -> String {
     let mut o = String::new();
+    put(
+        &mut o,
+        "<div data-consentry-banner role=\"dialog\" aria-labelledby=\"consentry-title\" \
+aria-describedby=\"consentry-body\" lang=\"",
+        t.language,
+    );
+    o.push_str("\">");
     // The title takes the focus when the banner opens (`tabindex=-1`: not in the Tab order).
     put(
         &mut o,
@@ -169,7 +180,32 @@ pub(crate) fn render(
     } else {
         button(&mut o, "preferences", t.preferences);
     }
-    o.push_str("</div>");
+    o.push_str("</div></div>");
+    o
+}
+
+/// The floating "Cookie settings" button, put by the loader at the end of `<body>` after a
+/// choice on a page without a `data-consentry-open` element: it is one itself, so a click
+/// opens the preferences and the loader never adds a second. Styled inline (on a returning
+/// visitor's page the banner's style sheet is not loaded), themable with the banner's CSS
+/// custom properties.
+pub(crate) fn settings_button(t: &ResolvedTexts<'_>) -> String {
+    let mut o = String::new();
+    put(
+        &mut o,
+        "<button type=\"button\" data-consentry-open data-consentry-settings lang=\"",
+        t.language,
+    );
+    put(
+        &mut o,
+        // Declarations spelled as in STYLE, which gzip then finds again.
+        "\" style=\"all:initial;position:fixed;z-index:2147483647;left:1rem;bottom:1rem;\
+padding:.4em .8em;border:1px solid #767676;border-radius:6px;\
+background:var(--consentry-bg,#fff);color:var(--consentry-fg,#1a1a1a);\
+font:15px/1.5 var(--consentry-font,system-ui,sans-serif);cursor:pointer\">",
+        t.settings,
+    );
+    o.push_str("</button>");
     o
 }
 
@@ -239,6 +275,24 @@ mod tests {
         assert!(on.contains("data-consentry-category=\"analytics\" aria-describedby=\"consentry-d-analytics\" checked>"));
         let ph = placeholder(&p.texts_for("en"), "analytics");
         assert!(ph.contains("data-consentry-allow=\"analytics\"") && ph.contains("Analytics"));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_banner_root_and_the_settings_button_carry_the_texts_language() {
+        let p = Policy::from_json(
+            r#"{"revision":1,"categories":{"necessary":{"required":true,"lawful_basis":"contract"}},
+              "texts":{"de":{"settings":"Cookie-Einstellungen <&>"}}}"#,
+        )
+        .unwrap();
+        let de = p.texts_for("de-AT");
+        let html = render(&p, &de, 1, |_| false);
+        assert!(html.starts_with("<div data-consentry-banner role=\"dialog\" aria-labelledby=\"consentry-title\" aria-describedby=\"consentry-body\" lang=\"de\">"));
+        assert!(!html.contains("aria-modal"));
+        assert!(html.ends_with("</div></div>"));
+        let b = settings_button(&de);
+        assert!(b.starts_with("<button type=\"button\" data-consentry-open data-consentry-settings lang=\"de\" style=\""));
+        assert!(b.ends_with("\">Cookie-Einstellungen &lt;&amp;&gt;</button>"));
+        assert!(settings_button(&p.texts_for("fr")).ends_with(">Cookie settings</button>"));
     }
 
     /// Issue 16, point 3: who is responsible, and each provider's privacy policy, in the second

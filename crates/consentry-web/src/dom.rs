@@ -171,44 +171,28 @@ pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {
     element(node(el).closest(selector))
 }
 
-fn banner_root() -> Option<Element> {
-    query(&document(), BANNER)
-}
-
-/// The empty banner root: the stable hook and the dialog's ARIA attributes. Not announced as
-/// modal (no `aria-modal`): the page behind stays usable (an opt-out notice must not block it),
-/// so nothing traps focus either: Tab goes on from the banner's last control to what follows.
-const ROOT: &str = "<div data-consentry-banner role=\"dialog\" \
-aria-labelledby=\"consentry-title\" aria-describedby=\"consentry-body\"></div>";
-
-/// Shows the banner root with this inner HTML (escaped by `banner::render`) in language `lang`
-/// (the texts' own, which may differ from the page's), creating the root and the style sheet
-/// (one `insertAdjacentHTML` each) the first time, and moves focus to its title, so the
-/// dialog is announced and no button is preselected (the next Tab reaches the first control).
-pub(crate) fn show_banner(html: &str, lang: &str) {
+/// Shows the banner (its whole markup, root included, escaped by `banner::render`) at the end
+/// of `<body>` in place of the one shown before, inserting the style sheet the first time (one
+/// `insertAdjacentHTML` each), and moves focus to its title, so the dialog is announced and no
+/// button is preselected (the next Tab reaches the first control).
+pub(crate) fn show_banner(html: &str) {
     let doc = document();
     if query(&doc, "style[data-consentry-style]").is_none() {
         if let Some(head) = get_element(&doc, "head") {
             insert_html(&head, "beforeend", crate::banner::STYLE);
         }
     }
-    if banner_root().is_none() {
-        if let Some(body) = get_element(&doc, "body") {
-            insert_html(&body, "beforeend", ROOT);
-        }
+    remove_banner();
+    if let Some(body) = get_element(&doc, "body") {
+        insert_html(&body, "beforeend", html);
     }
-    let Some(root) = banner_root() else {
-        return;
-    };
-    root.set_inner_html(html);
-    put(&root, "lang", &JsValue::from_str(lang));
-    if let Some(title) = query(&root, "h2") {
+    if let Some(title) = query(&doc, "#consentry-title") {
         focus(&title);
     }
 }
 
 pub(crate) fn remove_banner() {
-    if let Some(r) = banner_root() {
+    if let Some(r) = query(&document(), BANNER) {
         r.remove();
     }
 }

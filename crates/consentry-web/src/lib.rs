@@ -17,7 +17,7 @@
 //! on such a page the module's plan would be the same as on the last page, as long as
 //! everything it was decided from is the same. So the loader keeps the last plan of a
 //! standing choice in `localStorage` (key `consentry`) with those inputs — the policy's text,
-//! the `region` option and `data-region`, `navigator.globalPrivacyControl`, the page's `lang`,
+//! the `region` option and `data-region`, the `settingsButton` option and `data-settings-button`, `navigator.globalPrivacyControl`, the page's `lang`,
 //! the consent cookie exactly as `document.cookie` shows it, and the names of the other cookies
 //! — and on the next page, when all of them are equal, the time is inside the choice's
 //! lifetime and no cookie name is new, it carries out that plan without loading the module.
@@ -235,12 +235,13 @@ pub fn start(policy: JsValue, options: JsValue) {
 /// out after by the loader's `apply` (`js/consentry.js`), which also keeps it for the next page
 /// (crate docs, "Returning visitors").
 ///
-/// `{update, cookies, receipt?, reload?, allowed, placeholders, state, memo?}`: the Consent Mode
+/// `{update, cookies, receipt?, reload?, allowed, placeholders, state, reopen?, memo?}`: the Consent Mode
 /// update (denied before anything is deleted, granted before released tags run), the
 /// `document.cookie` assignments in order (the consent cookie when a record is stored, then the
 /// deletions of refused categories' cookies), the receipt's endpoint and body, whether to
 /// reload instead of releasing, the allowed categories, the placeholder of each policy category
-/// that is not allowed, the API's state, and, while a stored choice holds, what else the
+/// that is not allowed, the API's state, the floating "Cookie settings" button once a choice
+/// stands (the loader leaves it out where it is turned off), and, while a stored choice holds, what else the
 /// decision depended on: the consent cookie's name, the times between which the choice holds
 /// and the cookie names left after the deletions.
 struct Effects(String);
@@ -298,6 +299,12 @@ impl Effects {
         o.push('{');
         state_fields(&mut o, app);
         o.push('}');
+        // A way back on every page: the loader adds the button where the page has no
+        // `data-consentry-open` element and it is not turned off (not while the banner asks).
+        if !app.needs_prompt {
+            json::key(&mut o, "reopen");
+            json::push_str(&mut o, &banner::settings_button(&texts));
+        }
         if let Some(r) = app.record.as_ref().filter(|_| !app.needs_prompt && !reload) {
             json::key(&mut o, "memo");
             o.push('{');
@@ -421,15 +428,15 @@ fn open(layer: u8, direct: bool) {
         let first = app.layer == 0;
         app.layer = layer;
         app.direct = direct;
-        (html, texts.language.to_string(), first)
+        (html, first)
     });
-    if let Some((html, lang, first)) = html {
+    if let Some((html, first)) = html {
         let doc = dom::document();
         if first {
             let active = dom::get(&doc, "activeElement");
             dom::put(&doc, FOCUS_BEFORE, &active);
         }
-        dom::show_banner(&html, &lang);
+        dom::show_banner(&html);
     }
 }
 

@@ -577,6 +577,10 @@ pub struct Texts {
     /// Link to the privacy policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_url: Option<String>,
+    /// Label of the floating "Cookie settings" button shown after a choice on pages without a
+    /// `data-consentry-open` element.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<String>,
     /// Per-category title and description.
     #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
     pub categories: SortedMap<CategoryText>,

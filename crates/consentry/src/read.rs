@@ -608,7 +608,7 @@ impl Fields for CookieDecl {
 }
 
 const TEXTS: &str =
-    "title body accept_all reject_all preferences save blocked allow privacy_url categories";
+    "title body accept_all reject_all preferences save blocked allow privacy_url settings categories";
 
 impl Fields for Texts {
     fn slot(&mut self, field: usize) -> Slot<'_> {
@@ -622,6 +622,7 @@ impl Fields for Texts {
             6 => &mut self.blocked,
             7 => &mut self.allow,
             8 => &mut self.privacy_url,
+            9 => &mut self.settings,
             _ => return Slot::CategoryTexts(&mut self.categories),
         })
     }

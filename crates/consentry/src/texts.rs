@@ -29,6 +29,8 @@ pub struct ResolvedTexts<'a> {
     pub allow: &'a str,
     /// Link to the privacy policy, if any.
     pub privacy_url: Option<&'a str>,
+    /// The floating "Cookie settings" button.
+    pub settings: &'a str,
     texts: [Option<&'a Texts>; 2],
 }
 
@@ -121,6 +123,7 @@ impl Policy {
                 Some(u) => Some(u),
                 None => e.privacy_url.as_deref(),
             },
+            settings: pick(&h.settings, &e.settings, "Cookie settings"),
             texts: [hit, en],
         }
     }
@@ -149,6 +152,7 @@ static NO_TEXTS: Texts = Texts {
     blocked: None,
     allow: None,
     privacy_url: None,
+    settings: None,
     categories: SortedMap::new(),
 };
 
