@@ -131,6 +131,14 @@ before(async () => {
       "/rev2": page({ policy: { ...POLICY, revision: 2 } }),
       "/us": page({ policy: US_POLICY, attrs: ' data-region="US-CA" data-sha256="' + "ef".repeat(32) + '"' }),
       "/signed": page({ attrs: ' data-sha256="' + "ab".repeat(32) + '"' }),
+      // The same revision with one more analytics vendor, and one more marketing vendor.
+      "/vendor": page({
+        policy: { ...POLICY, services: [...POLICY.services, { id: "hotjar", category: "analytics", provider: "Hotjar Ltd", purpose: "Heatmaps", scripts: ["https://static.hotjar.example/*"] }] },
+      }),
+      "/vendor-refused": page({
+        policy: { ...US_POLICY, services: [...US_POLICY.services, { id: "pixel", category: "marketing", provider: "Pixel Corp", purpose: "Ads", scripts: ["https://pixel.example/*"] }] },
+      }),
+      "/no-vendor": page({ policy: US_POLICY }),
       // No `data-consentry-open` element: the floating "Cookie settings" button, or not.
       "/nolink": page({ body: "<main><h1>Shop</h1></main>" }),
       "/nolink-off": page({ body: "<main><h1>Shop</h1></main>", attrs: ' data-settings-button="false"' }),
@@ -295,7 +303,7 @@ describe("banner and module", { skip }, () => {
       assert.equal(st.hits[0].gcs, "G101", "analytics granted at the first hit");
       assert.equal(await pg.evaluate(() => window.inlineRuns), 1, "inline markup ran once");
       assert.deepEqual((await gaCookies(context)).map((c) => c.name).sort(), ["_ga", "_ga_TEST123"]);
-      assert.match((await consentCookie(context)).value, /\.a\.analytics:1$/);
+      assert.match((await consentCookie(context)).value, /\.a\.analytics:1\.\d+$/);
 
       log.clear();
       await pg.reload();
@@ -379,6 +387,38 @@ describe("banner and module", { skip }, () => {
     }
   });
 
+  test("a vendor added to a granted category without a new revision asks again; one added to a refused category does not", async () => {
+    const { page: pg, log, context } = await open();
+    try {
+      await pg.click(action("accept-all"));
+      await waitFor(() => log.count(GTAG_URL_RE) === 1, { message: "gtag.js after accept" });
+      // The policy gained an analytics vendor the consent never covered.
+      log.clear();
+      await pg.goto(env.url("/vendor", APP_HOST));
+      await pg.waitForFunction(() => window.consentry !== undefined);
+      await settle(pg);
+      assert.ok(await bannerVisible(pg), "asked about the new vendor");
+      assert.equal(log.count(GTAG_URL_RE), 0, "nothing of analytics runs meanwhile");
+      assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), false);
+    } finally {
+      await context.close();
+    }
+    // Analytics granted, marketing refused: a new marketing vendor changes nothing.
+    const second = await open("/no-vendor");
+    try {
+      await second.page.click(action("preferences"));
+      await second.page.check(toggle("analytics"));
+      await second.page.click(action("save"));
+      await second.page.goto(env.url("/vendor-refused", APP_HOST));
+      await second.page.waitForFunction(() => window.consentry !== undefined);
+      await settle(second.page);
+      assert.equal(await bannerVisible(second.page), false, "not asked: the refusal stands");
+      assert.equal(await second.page.evaluate(() => window.consentry.granted("analytics")), true);
+    } finally {
+      await second.context.close();
+    }
+  });
+
   test("over HTTPS the consent cookie is __Host-consentry: a plain one planted by a sibling subdomain grants nothing", async () => {
     const now = Math.floor(Date.now() / 1000);
     const granted = `1.1.${now - 60}.AAAAAAAAAAAAAAAA.a.analytics:1`;
@@ -402,7 +442,7 @@ describe("banner and module", { skip }, () => {
       const all = await context.cookies();
       const host = all.filter((c) => c.name === "__Host-consentry");
       assert.equal(host.length, 1, JSON.stringify(all));
-      assert.match(host[0].value, /\.a\.analytics:1$/);
+      assert.match(host[0].value, /\.a\.analytics:1\.\d+$/);
       // What a browser demands of a __Host- cookie: Secure, Path=/, host-only.
       assert.equal(host[0].secure, true);
       assert.equal(host[0].path, "/");
@@ -493,7 +533,7 @@ describe("banner and module", { skip }, () => {
       await pg.focus(action("save"));
       await pg.keyboard.press("Enter");
       assert.equal(await bannerVisible(pg), false);
-      assert.match((await consentCookie(context)).value, /\.c\.analytics:1$/);
+      assert.match((await consentCookie(context)).value, /\.c\.analytics:1\.\d+$/);
       assert.equal(await pg.evaluate(() => document.activeElement === document.body || !!document.activeElement), true);
     } finally {
       await context.close();
@@ -529,7 +569,7 @@ describe("banner and module", { skip }, () => {
       await pg.locator(toggle("analytics")).waitFor();
       await pg.check(toggle("analytics"));
       await pg.click(action("save"));
-      assert.match((await consentCookie(context)).value, /\.c\.analytics:1$/);
+      assert.match((await consentCookie(context)).value, /\.c\.analytics:1\.\d+$/);
       assert.equal(await pg.locator(SETTINGS).count(), 1, "still one button after the next choice");
     } finally {
       await context.close();
@@ -604,7 +644,7 @@ describe("banner and module", { skip }, () => {
       assert.ok(await bannerVisible(pg), "opt-in: asked, GPC only opts out of sale and sharing");
       await pg.click(action("accept-all"));
       await check("in the page");
-      assert.match((await consentCookie(context)).value, /\.a\.analytics:1~marketing:0$/);
+      assert.match((await consentCookie(context)).value, /\.a\.analytics:1~marketing:0\.\d+$/);
       await waitFor(() => receipts.length === 1, { message: "a receipt" });
       const r = JSON.parse(receipts[0].body);
       assert.equal(r.method, "accept_all");

@@ -25,8 +25,12 @@ pub(crate) const GATE_BUDGET: usize = 2_000;
 /// (+151 B) fit in it too. Then the policy's controller, necessary services and `remember_me`
 /// (issue 16): +238 B for reading the new fields in the small reader (which must read every
 /// field serde reads) and +81 B for the controller and the privacy-policy links in the
-/// preferences (26,145 → 26,464 B).
-pub(crate) const BUNDLE_BUDGET: usize = 26_500;
+/// preferences (26,145 → 26,464 B). Then issue 15's first steps (withdrawal kept as a refusal,
+/// GPC in the same page, receipts of what runs, a fair non-modal banner, the floating "Cookie
+/// settings" button) fitted in it (26,422 → 26,401 B, the focus trap and the banner root's
+/// separate insertion gone); the consent cookie's coverage field (a consent does not cover
+/// vendors added later) costs +231 B (26,401 → 26,632 B), for which it was raised to 26,650.
+pub(crate) const BUNDLE_BUDGET: usize = 26_650;
 /// Budget for what a returning visitor with a standing choice loads (gate + loader, the
 /// module's last plan kept by the loader: `consentry_web` docs, "Returning visitors"), gzip -9.
 pub(crate) const RETURNING_BUDGET: usize = 6_000;
@@ -245,7 +249,7 @@ pub(crate) fn run() -> Result<(), String> {
             row(
                 "consentry first visit (gate + all files)",
                 Some(total),
-                "budget 26,500 gzip, target 15,400, goal 12,000",
+                "budget 26,650 gzip, target 15,400, goal 12,000",
             );
             row(
                 "consentry returning visit (gate + loader)",

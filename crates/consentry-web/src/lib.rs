@@ -365,18 +365,44 @@ fn choose(choice: Choice) {
             .record
             .as_ref()
             .is_some_and(|r| r.choices.iter().any(|(_, on)| *on));
-        let mut record = match &choice {
-            Choice::All(true) => ConsentRecord::accept_all(&app.policy, t, id),
-            Choice::All(false) if !granted_before => ConsentRecord::reject_all(&app.policy, t, id),
-            Choice::All(false) | Choice::Withdraw => ConsentRecord::withdrawal(&app.policy, t, id),
-            Choice::Some(list) => custom(&app.policy, list, None, t, id)?,
-            Choice::Add(c) => custom(&app.policy, &app.allowed, Some(c), t, id)?,
+        // What the choice grants, then one constructor for every kind of choice (smaller in
+        // the module than one each).
+        let mut list: Vec<&str> = Vec::new();
+        let method = match &choice {
+            Choice::All(true) => {
+                for (c, _) in app.policy.categories.iter() {
+                    list.push(c);
+                }
+                Method::AcceptAll
+            }
+            Choice::All(false) if !granted_before => Method::RejectAll,
+            Choice::All(false) | Choice::Withdraw => Method::Withdrawal,
+            Choice::Some(l) => {
+                for c in l {
+                    list.push(c);
+                }
+                Method::Custom
+            }
+            Choice::Add(extra) => {
+                list.push(extra);
+                for c in &app.allowed {
+                    list.push(c);
+                }
+                Method::Custom
+            }
         };
-        // GPC is the visitor's word in this page too: a click grants nothing it opts out of,
-        // as `decide` reads the record on the next page.
+        // GPC is the visitor's word in this page too: a click grants nothing it opts out of
+        // (`ConsentRecord::apply_gpc`), as `decide` reads the record on the next page.
         if app.gpc {
-            record.apply_gpc(&app.policy);
+            list.retain(|c| {
+                !app.policy
+                    .categories
+                    .get(c)
+                    .is_some_and(|cat| cat.is_sale_or_sharing(c))
+            });
         }
+        // An unknown category refuses the whole call: nothing changes.
+        let record = ConsentRecord::new(&app.policy, &list, method, t, id).ok()?;
         let before = core::mem::take(&mut app.allowed);
         for (c, cat) in app.policy.categories.iter() {
             if cat.required || record.granted(c) {
@@ -397,25 +423,6 @@ fn choose(choice: Choice) {
     };
     close();
     effects.run();
-}
-
-/// A custom choice granting `list` and `extra` (order does not matter to
-/// [`ConsentRecord::new`]); `None` if it names an unknown category.
-fn custom(
-    policy: &Policy,
-    list: &[String],
-    extra: Option<&str>,
-    t: Timestamp,
-    id: consentry::ConsentId,
-) -> Option<ConsentRecord> {
-    let mut refs = Vec::new();
-    if let Some(c) = extra {
-        refs.push(c);
-    }
-    for c in list {
-        refs.push(c.as_str());
-    }
-    ConsentRecord::new(policy, &refs, Method::Custom, t, id).ok()
 }
 
 /// Opens the banner at a layer.

@@ -1,7 +1,7 @@
 //! The consent cookie format (version 1). Stable: browser and server read it with this code.
 //!
 //! ```text
-//! 1.<revision>.<decided_at>.<id>.<method>.<choices>
+//! 1.<revision>.<decided_at>.<id>.<method>.<choices>[.<coverage>]
 //!
 //! 1            format version
 //! revision     policy revision, decimal u32
@@ -9,16 +9,28 @@
 //! id           consent id, 16 base64url characters
 //! method       a accept all | r reject all | c custom | g GPC | w withdrawal
 //! choices      optional categories as <id>:<0|1>, joined by `~` (empty if none)
+//! coverage     what the granted categories covered, decimal u32 (see below); optional
 //! ```
 //!
-//! Example: `1.3.1790000000.AQEBAQEBAQEBAQEB.c.functional:1~analytics:1~marketing:0`.
+//! Example: `1.3.1790000000.AQEBAQEBAQEBAQEB.c.functional:1~analytics:1~marketing:0.2933568871`
+//! (the coverage depends on the policy's services).
+//!
+//! **Coverage.** A consent covers the vendors its categories had when it was given, not ones
+//! added later without a new `revision`. The last field is a hash (32-bit FNV-1a) of the granted
+//! categories' ids with each of their services' id and provider, in policy order
+//! ([`Policy::coverage`]). When the policy's
+//! hash of the same categories differs, the choice no longer holds
+//! ([`Status::CoverageChanged`](crate::Status::CoverageChanged)) and the visitor is asked
+//! again; a vendor added to a refused category changes nothing. A value without the field
+//! (written before it existed, or a record made with [`ConsentRecord::from_parts`]) is read as
+//! before: its choices hold until the revision changes or they expire.
 //!
 //! Numbers are plain decimal, without sign or leading zeros, so every record has exactly one
 //! encoding. Choices are written in policy order; a reader maps them by id, and an optional
 //! category the value does not mention counts as refused.
 //!
 //! Every character is an RFC 6265 cookie-octet (no space, `"`, `,`, `;`, `\`), so the value
-//! needs no quoting or percent-encoding. Eight categories with ten-character ids take about 140
+//! needs no quoting or percent-encoding. Eight categories with ten-character ids take about 150
 //! bytes. Decoding never panics; anything over 1 KiB, malformed, of another version, or naming a
 //! category the policy does not have as optional is an error, which callers treat as no consent.
 //!
@@ -163,6 +175,8 @@ pub(crate) struct Decoded {
     pub(crate) method: Method,
     /// Indices (in `policy.categories`) of the optional categories granted.
     pub(crate) granted: CategorySet,
+    /// The coverage field, if the value has one.
+    pub(crate) coverage: Option<u32>,
 }
 
 impl Decoded {
@@ -180,6 +194,7 @@ impl Decoded {
             id: self.id,
             method: self.method,
             choices,
+            coverage: self.coverage,
         }
     }
 }
@@ -239,7 +254,7 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
             CookieError::Malformed
         });
     }
-    let (revision, decided_at, id, method, choices_field) =
+    let (revision, decided_at, id, method, choices_field, coverage) =
         decode_fields(&mut fields).ok_or(CookieError::Malformed)?;
     Ok(Decoded {
         revision,
@@ -247,15 +262,18 @@ pub(crate) fn decode_parts(value: &str, policy: &Policy) -> Result<Decoded, Cook
         id,
         method,
         granted: decode_choices(choices_field, policy)?,
+        coverage,
     })
 }
 
-/// The fields after the version, up to the unparsed choices; `None` if any is malformed or
-/// missing, or if more follow. Every error here is [`CookieError::Malformed`]: one `Option`
-/// chain rather than an error per field (smaller in the browser module).
+/// The fields after the version: the unparsed choices, then the coverage if present; `None` if
+/// any is malformed or missing, or if more follow. Every error here is
+/// [`CookieError::Malformed`]: one `Option` chain rather than an error per field (smaller in
+/// the browser module).
+#[allow(clippy::type_complexity)]
 fn decode_fields<'a>(
     fields: &mut Fields<'a>,
-) -> Option<(u32, Timestamp, ConsentId, Method, &'a [u8])> {
+) -> Option<(u32, Timestamp, ConsentId, Method, &'a [u8], Option<u32>)> {
     let revision = u32::try_from(parse_digits(fields.next()?, 10)?).ok()?;
     // At most 12 digits: always an `i64`.
     let decided_at = Timestamp(parse_digits(fields.next()?, 12)? as i64);
@@ -265,9 +283,13 @@ fn decode_fields<'a>(
         _ => return None,
     };
     let choices_field = fields.next()?;
+    let coverage = match fields.next() {
+        None => None,
+        Some(c) => Some(u32::try_from(parse_digits(c, 10)?).ok()?),
+    };
     fields
         .is_done()
-        .then_some((revision, decided_at, id, method, choices_field))
+        .then_some((revision, decided_at, id, method, choices_field, coverage))
 }
 
 /// Canonical decimal only (no sign, no leading zero), so each record has one encoding.
@@ -325,6 +347,10 @@ impl ConsentRecord {
             out.push(':');
             out.push(if *on { '1' } else { '0' });
         }
+        if let Some(c) = self.coverage {
+            out.push('.');
+            push_u64(&mut out, c.into());
+        }
         out
     }
 
@@ -361,6 +387,72 @@ impl ConsentRecord {
             secure,
         )
     }
+}
+
+impl Policy {
+    /// What a consent to these optional categories covers, as the consent cookie's coverage
+    /// field stores it: a 32-bit FNV-1a hash of each granted category's id with its services'
+    /// ids and providers, in policy order. Adding, removing or renaming a service or provider
+    /// of a granted category changes it, and a stored consent then no longer holds
+    /// ([`Status::CoverageChanged`](crate::Status::CoverageChanged)): the visitor is asked
+    /// about the new vendor. Texts, purposes, cookies and lifetimes do not count (bump
+    /// `revision` when those changes need a new consent). `None` when no optional category is
+    /// granted: a refusal covers nothing, and its cookie has no coverage field.
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use consentry::Policy;
+    /// let mut policy = Policy::from_json(include_str!("../policies/p4p-packing.json")).unwrap();
+    /// let before = policy.coverage(|c| c == "analytics");
+    /// assert!(before.is_some());
+    /// policy.services[0].provider = "Another Analytics Ltd".into();
+    /// assert_ne!(policy.coverage(|c| c == "analytics"), before);
+    /// // Nothing granted covers nothing.
+    /// assert_eq!(policy.coverage(|_| false), None);
+    /// # }
+    /// ```
+    pub fn coverage(&self, granted: impl Fn(&str) -> bool) -> Option<u32> {
+        self.coverage_of(&self.category_set(granted))
+    }
+
+    /// The positions of the categories `granted` names.
+    pub(crate) fn category_set(&self, granted: impl Fn(&str) -> bool) -> CategorySet {
+        let mut set = CategorySet::default();
+        for (i, (id, _)) in self.categories.0.iter().enumerate() {
+            if granted(id) {
+                set.insert(i);
+            }
+        }
+        set
+    }
+
+    /// [`Policy::coverage`] of the categories at these positions (the decoder's set).
+    pub(crate) fn coverage_of(&self, granted: &CategorySet) -> Option<u32> {
+        let mut any = false;
+        let mut h: u32 = 0x811c_9dc5;
+        for (i, (id, cat)) in self.categories.0.iter().enumerate() {
+            if cat.required || !granted.get(i) {
+                continue;
+            }
+            any = true;
+            h = fnv(h, id);
+            for s in &self.services {
+                if s.category == *id {
+                    h = fnv(fnv(h, &s.id), &s.provider);
+                }
+            }
+        }
+        any.then_some(h)
+    }
+}
+
+/// FNV-1a over `s` and then 0xff, which UTF-8 never holds: no two lists of strings hash as
+/// one.
+fn fnv(mut h: u32, s: &str) -> u32 {
+    for &b in s.as_bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    (h ^ 0xff).wrapping_mul(0x0100_0193)
 }
 
 /// The prefix browsers reserve for cookies that are `Secure`, `Path=/` and host-only (no

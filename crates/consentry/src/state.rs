@@ -241,11 +241,18 @@ pub struct ConsentRecord {
     pub method: Method,
     /// Every optional category of the policy with its choice, in policy order.
     pub choices: Vec<(String, bool)>,
+    /// What the granted categories covered when the choice was made ([`Policy::coverage`]):
+    /// a consent does not silently extend to a vendor added to its categories later. `None`
+    /// when nothing optional is granted, and for a record built with
+    /// [`ConsentRecord::from_parts`] or read from a cookie written without it, which holds as
+    /// before.
+    pub coverage: Option<u32>,
 }
 
 impl ConsentRecord {
-    /// A record from its parts, as the consent cookie holds them. Nothing is checked against
-    /// a policy here ([`ConsentRecord::new`] does): [`decide`] checks a record when it reads it.
+    /// A record from its parts, as the consent cookie holds them, without a coverage
+    /// ([`ConsentRecord::coverage`]; set the field to add one). Nothing is checked against a
+    /// policy here ([`ConsentRecord::new`] does): [`decide`] checks a record when it reads it.
     /// (`#[non_exhaustive]`: built this way rather than with a struct expression.)
     ///
     /// ```
@@ -267,6 +274,7 @@ impl ConsentRecord {
             id,
             method,
             choices,
+            coverage: None,
         }
     }
 
@@ -337,6 +345,7 @@ impl ConsentRecord {
             decided_at: now,
             id,
             method,
+            coverage: policy.coverage_of(&granted_set),
             granted: granted_set,
         }
         .into_record(policy)
@@ -368,15 +377,26 @@ impl ConsentRecord {
     /// # }
     /// ```
     pub fn apply_gpc(&mut self, policy: &Policy) {
-        for (id, on) in &mut self.choices {
-            if policy
-                .categories
-                .get(id)
-                .is_some_and(|c| c.is_sale_or_sharing(id))
+        // Made again from what stays granted, so the coverage is of that.
+        let mut kept = Vec::new();
+        for (id, on) in &self.choices {
+            if *on
+                && !policy
+                    .categories
+                    .get(id)
+                    .is_some_and(|c| c.is_sale_or_sharing(id))
             {
-                *on = false;
+                kept.push(id.as_str());
             }
         }
+        *self = Self::build(
+            policy,
+            Some(&kept),
+            false,
+            self.method,
+            self.decided_at,
+            self.id,
+        );
     }
 
     /// When this record stops being valid under the policy.
@@ -410,6 +430,9 @@ pub enum Status {
     Expired,
     /// The record was made under an older policy revision.
     StaleRevision,
+    /// A category the record grants has a service or provider it did not have when the
+    /// choice was made ([`Policy::coverage`]): asked again, as for a new revision.
+    CoverageChanged,
     /// The record claims to be from the future (clock or tampering); treated as no consent.
     FromFuture,
 }
@@ -527,7 +550,16 @@ const MAX_FUTURE_SKEW_SECS: i64 = 86_400;
 
 /// Checks a decoded record against the policy and the time.
 pub fn record_status(policy: &Policy, record: &ConsentRecord, now: Timestamp) -> Status {
-    status_of(policy, record.revision, record.decided_at, now)
+    match status_of(policy, record.revision, record.decided_at, now) {
+        Status::Valid
+            if record
+                .coverage
+                .is_some_and(|c| Some(c) != policy.coverage(|id| record.granted(id))) =>
+        {
+            Status::CoverageChanged
+        }
+        other => other,
+    }
 }
 
 fn status_of(policy: &Policy, revision: u32, decided_at: Timestamp, now: Timestamp) -> Status {
@@ -642,6 +674,12 @@ fn decide_core(policy: &Policy, cookie: Option<&str>, ctx: &Context<'_>) -> Core
         Some(v) => match crate::codec::decode_parts(v, policy) {
             Err(e) => (Status::Invalid(e), None),
             Ok(d) => match status_of(policy, d.revision, d.decided_at, ctx.now) {
+                Status::Valid
+                    if d.coverage
+                        .is_some_and(|c| Some(c) != policy.coverage_of(&d.granted)) =>
+                {
+                    (Status::CoverageChanged, None)
+                }
                 Status::Valid => (Status::Valid, Some(d)),
                 other => (other, None),
             },

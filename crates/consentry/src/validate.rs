@@ -316,16 +316,17 @@ impl Policy {
                 ));
             }
         }
-        // The longest record: every category granted, a ten-digit time (until the year 2286)
-        // and an id; a refusal or a custom choice is as long (`:0` for `:1`). Too long, it
-        // could never be read back, and the visitor would be asked on every page.
-        let longest = crate::ConsentRecord::accept_all(
+        // The longest record: every category granted, a ten-digit time (until the year 2286),
+        // an id and the longest coverage; a refusal or a custom choice is no longer (`:0` for
+        // `:1`). Too long, it could never be read back, and the visitor would be asked on
+        // every page.
+        let mut longest = crate::ConsentRecord::accept_all(
             self,
             crate::Timestamp(9_999_999_999),
             crate::ConsentId::from_random_bytes([0; 12]),
-        )
-        .encode()
-        .len();
+        );
+        longest.coverage = Some(u32::MAX);
+        let longest = longest.encode().len();
         if longest > crate::MAX_ENCODED_LEN {
             out.push(PolicyError::new(
                 PolicyErrorKind::ConsentCookieTooLong,

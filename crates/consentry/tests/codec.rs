@@ -162,7 +162,8 @@ fn reference_decode(value: &str, policy: &Policy) -> Result<ConsentRecord, Cooki
         Some(v) if v > 1 => return Err(UnsupportedVersion),
         _ => return Err(Malformed),
     }
-    if f.len() != 6 {
+    // The coverage field is optional.
+    if f.len() != 6 && f.len() != 7 {
         return Err(Malformed);
     }
     let revision = digits(f[1], 10)
@@ -174,6 +175,14 @@ fn reference_decode(value: &str, policy: &Policy) -> Result<ConsentRecord, Cooki
     let method = match (method.next(), method.next()) {
         (Some(c), None) if f[4].len() == 1 => Method::from_code(c).ok_or(Malformed)?,
         _ => return Err(Malformed),
+    };
+    let coverage = match f.get(6) {
+        None => None,
+        Some(c) => Some(
+            digits(c, 10)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or(Malformed)?,
+        ),
     };
     let (mut seen, mut granted) = (HashSet::new(), HashSet::new());
     if !f[5].is_empty() {
@@ -202,7 +211,7 @@ fn reference_decode(value: &str, policy: &Policy) -> Result<ConsentRecord, Cooki
             }
         }
     }
-    Ok(ConsentRecord::from_parts(
+    let mut r = ConsentRecord::from_parts(
         revision,
         Timestamp(decided_at),
         id,
@@ -215,7 +224,9 @@ fn reference_decode(value: &str, policy: &Policy) -> Result<ConsentRecord, Cooki
             .filter(|(_, (_, c))| !c.required)
             .map(|(i, (id, _))| (id.clone(), granted.contains(&i)))
             .collect(),
-    ))
+    );
+    r.coverage = coverage;
+    Ok(r)
 }
 
 #[test]
@@ -277,7 +288,8 @@ fn check_no_panic(policy: &Policy, s: &str) -> bool {
 #[test]
 fn eight_categories_fit_in_200_bytes_at_the_largest_numbers() {
     let policy = eight();
-    let r = record(&policy, u32::MAX, 999_999_999_999, [255; 12], 0, 255);
+    let mut r = record(&policy, u32::MAX, 999_999_999_999, [255; 12], 0, 255);
+    r.coverage = Some(u32::MAX);
     let v = r.encode();
     assert!(v.len() <= 200, "{} bytes", v.len());
     assert_eq!(ConsentRecord::decode(&v, &policy), Ok(r));
@@ -291,6 +303,29 @@ fn encodes_the_documented_format() {
         r.encode(),
         "1.7.1790000000.AQEBAQEBAQEBAQEB.c.functional:1~analytics:0~marketing:1~social_media:0~video_embeds:0~ab_testing:0~chat_support:0~maps:0"
     );
+    // A record made against the policy carries the coverage of what it grants, last.
+    let made = ConsentRecord::new(
+        &policy,
+        &["functional", "marketing"],
+        Method::Custom,
+        Timestamp(1_790_000_000),
+        ConsentId::from_random_bytes([1; 12]),
+    )
+    .unwrap();
+    let coverage = policy
+        .coverage(|c| c == "functional" || c == "marketing")
+        .unwrap();
+    assert_eq!(made.coverage, Some(coverage));
+    assert_eq!(made.encode(), format!("{}.{coverage}", r.encode()));
+    assert_eq!(ConsentRecord::decode(&made.encode(), &policy), Ok(made));
+    // Canonical digits only, at most a u32.
+    for bad in [".01", ".4294967296", ".-1", ".", ".1.2"] {
+        assert_eq!(
+            ConsentRecord::decode(&format!("{}{bad}", r.encode()), &policy),
+            Err(CookieError::Malformed),
+            "{bad}"
+        );
+    }
     for (m, code) in METHODS.iter().zip(["a", "r", "c", "g", "w"]) {
         assert_eq!(m.code().to_string(), code);
         assert_eq!(Method::from_code(m.code()), Some(*m));

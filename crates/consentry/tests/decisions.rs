@@ -170,6 +170,71 @@ fn a_revision_bump_asks_again() {
 }
 
 #[test]
+fn a_new_vendor_in_a_granted_category_asks_again_without_a_revision_bump() {
+    let old = full();
+    let granted = ConsentRecord::new(&old, &["analytics"], Method::Custom, NOW, id()).unwrap();
+    let cookie = granted.encode();
+    assert!(granted.coverage.is_some());
+    // A vendor added to analytics: the consent did not cover it.
+    let mut new = old.clone();
+    let mut extra = new
+        .services
+        .iter()
+        .find(|s| s.category == "analytics")
+        .unwrap()
+        .clone();
+    extra.id = "hotjar".into();
+    extra.provider = "Hotjar Ltd".into();
+    new.services.push(extra.clone());
+    let d = decide(&new, Some(&cookie), &eu());
+    assert_only_necessary_and_prompt(&d);
+    assert_eq!(d.status(), &Status::CoverageChanged);
+    assert_eq!(
+        consentry::record_status(&new, &granted, NOW),
+        Status::CoverageChanged
+    );
+    // Another provider for the same service counts too.
+    let mut moved = old.clone();
+    let s = moved
+        .services
+        .iter_mut()
+        .find(|s| s.category == "analytics")
+        .unwrap();
+    s.provider = "Someone Else Inc.".into();
+    assert_eq!(
+        decide(&moved, Some(&cookie), &eu()).status(),
+        &Status::CoverageChanged
+    );
+    // A vendor added to a category the visitor refused changes nothing.
+    let mut refused = old.clone();
+    extra.category = "marketing".into();
+    refused.services.push(extra);
+    let d = decide(&refused, Some(&cookie), &eu());
+    assert_eq!(d.status(), &Status::Valid);
+    assert!(d.allows("analytics") && !d.needs_prompt());
+    // Nor do purposes and texts (bump the revision for those).
+    let mut reworded = old.clone();
+    for s in &mut reworded.services {
+        s.purpose.push_str(" (reworded)");
+    }
+    assert_eq!(
+        decide(&reworded, Some(&cookie), &eu()).status(),
+        &Status::Valid
+    );
+    // A cookie written without the coverage field holds as before.
+    let legacy = cookie.rsplit_once('.').unwrap().0;
+    assert_eq!(ConsentRecord::decode(legacy, &new).unwrap().coverage, None);
+    assert_eq!(decide(&new, Some(legacy), &eu()).status(), &Status::Valid);
+    // A refusal covers nothing and has no coverage field.
+    let refusal = ConsentRecord::reject_all(&old, NOW, id());
+    assert_eq!(refusal.coverage, None);
+    assert_eq!(
+        decide(&new, Some(&refusal.encode()), &eu()).status(),
+        &Status::Valid
+    );
+}
+
+#[test]
 fn a_future_revision_fails_closed() {
     let p = full();
     let mut r = ConsentRecord::accept_all(&p, NOW, id());

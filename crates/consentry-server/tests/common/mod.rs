@@ -313,9 +313,13 @@ pub fn malformed_cookie_headers(json: &str, name: &str) -> Vec<Vec<u8>> {
         ConsentRecord::accept_all(&p, now(), ConsentId::from_random_bytes([4; 12])).encode();
     let mut out: Vec<Vec<u8>> = Vec::new();
     let mut push = |v: Vec<u8>| out.push(v);
-    // Truncated at every length.
+    // Truncated at every length, except right before the coverage field: that is a value
+    // written without it, which is read as before (consentry::codec, "Coverage").
+    let legacy = valid.rsplit_once('.').unwrap().0;
     for n in 0..valid.len() {
-        push(format!("{name}={}", &valid[..n]).into_bytes());
+        if valid[..n] != *legacy {
+            push(format!("{name}={}", &valid[..n]).into_bytes());
+        }
     }
     // Duplicate names (even of valid values: ambiguous, fail closed).
     push(format!("{name}={valid}; {name}={valid}").into_bytes());
