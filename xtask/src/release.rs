@@ -198,9 +198,12 @@ fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
     // version, other sources) would be linked instead of these.
     let publish_target = root().join("target/release-check-publish");
     forget_builds(&publish_target)?;
+    // `--allow-dirty` always: cargo counts the git-ignored files a package includes as
+    // uncommitted, and `consentry-server`'s `assets/` is such a build output (rust-lang/cargo
+    // #16872). `git status` (which leaves ignored files out) says whether anything else is.
     let mut publish = cargo();
     publish
-        .args(["publish", "--workspace", "--dry-run"])
+        .args(["publish", "--workspace", "--dry-run", "--allow-dirty"])
         .env("CARGO_TARGET_DIR", &publish_target);
     let dirty = output(
         Command::new("git")
@@ -209,18 +212,14 @@ fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
     )
     .is_some_and(|s| !s.is_empty());
     if dirty {
-        eprintln!("release-check: the work tree has uncommitted changes: packaging them as they are (--allow-dirty); a real publish needs a clean tree");
-        publish.arg("--allow-dirty");
+        eprintln!("release-check: the work tree has uncommitted changes: packaging them as they are; a real publish needs a clean tree");
     }
     sh(&mut publish)?;
     // The dry run leaves no `.crate` files behind: pack them (already verified above).
     let mut pack = cargo();
-    pack.args(["package", "--no-verify"]);
+    pack.args(["package", "--no-verify", "--allow-dirty"]);
     for c in CRATES {
         pack.args(["-p", c]);
-    }
-    if dirty {
-        pack.arg("--allow-dirty");
     }
     sh(&mut pack)?;
     let version = version()?;
