@@ -22,10 +22,7 @@ pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
     // Each step's time, so a log shows where a run's time goes.
     let short: String = shown.chars().take(100).collect();
-    eprintln!(
-        "<== {:.1} s: {short}",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("<== {:.1} s: {short}", started.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
     } else {
