@@ -1,11 +1,20 @@
 //! With the `assets` feature: embeds the browser bundle (gate, loader, glue, wasm) in the crate.
 //!
-//! The files come from the first of: `$CONSENTRY_ASSETS_DIR`, this crate's `assets/` folder
-//! (a packaged copy), the workspace's `pkg/` (written by `cargo xtask web`). They are copied
-//! into `OUT_DIR` (so the bytes embedded are exactly the bytes hashed, even if the source
-//! folder changes during the build), each with a gzip -9 copy, and `OUT_DIR/assets.rs`
-//! describes them: the bundle hash (the URL folder) and each file's SHA-384 (`integrity`) and
-//! ETag. Without the feature this does nothing.
+//! The files come from, in this order:
+//!
+//! 1. `$CONSENTRY_ASSETS_DIR`, when set;
+//! 2. in the consentry workspace (this crate at `crates/consentry-server` beside the
+//!    repository's `pkg/package.json`), the workspace's `pkg/` (written by `cargo xtask web`),
+//!    and never the crate's `assets/`: that folder is a copy `cargo xtask release-check` makes
+//!    for the package, so a stale one left from an earlier release check cannot shadow a fresh
+//!    `pkg/` (without a built `pkg/`, the build stops and says so);
+//! 3. elsewhere (the published crate), the crate's `assets/`, which the package carries.
+//!
+//! They are copied into `OUT_DIR` (so the bytes embedded are exactly the bytes hashed, even if
+//! the source folder changes during the build), each with a gzip -9 copy, and
+//! `OUT_DIR/assets.rs` describes them: the bundle hash (the URL folder) and each file's SHA-384
+//! (`integrity`) and ETag. The folder used is also given to the crate's code and tests as
+//! `CONSENTRY_ASSETS_SOURCE`. Without the feature this does nothing.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -36,11 +45,10 @@ fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let (dir, from) = match env::var_os("CONSENTRY_ASSETS_DIR") {
         Some(d) => (PathBuf::from(d), "CONSENTRY_ASSETS_DIR"),
-        None if manifest.join("assets").is_dir() => {
-            (manifest.join("assets"), "the crate's assets/")
-        }
-        None => (manifest.join("../../pkg"), "the workspace's pkg/"),
+        None if in_workspace(&manifest) => (manifest.join("../../pkg"), "the workspace's pkg/"),
+        None => (manifest.join("assets"), "the crate's assets/"),
     };
+    println!("cargo:rustc-env=CONSENTRY_ASSETS_SOURCE={}", dir.display());
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo")).join("consentry-assets");
     fs::create_dir_all(&out)
         .unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", out.display())));
@@ -96,6 +104,16 @@ fn main() {
         .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", rs.display())));
 }
 
+/// Is this crate the one in the consentry repository (`crates/consentry-server`, with the
+/// npm package's committed `pkg/package.json` two folders up) rather than a packaged copy
+/// (cargo's registry or vendor folders name it `consentry-server-<version>` or
+/// `consentry-server`, never `crates/consentry-server`)?
+fn in_workspace(manifest: &Path) -> bool {
+    manifest.ends_with("crates/consentry-server")
+        && fs::read_to_string(manifest.join("../../pkg/package.json"))
+            .is_ok_and(|json| json.contains("\"name\": \"consentry\""))
+}
+
 /// Refuses what cannot be the built bundle (an empty file, a Git LFS pointer, HTML).
 fn check(name: &str, bytes: &[u8], path: &Path, from: &str) {
     let ok = if name.ends_with(".wasm") {
@@ -115,8 +133,9 @@ fn check(name: &str, bytes: &[u8], path: &Path, from: &str) {
 fn missing(path: &Path, from: &str, why: &str) -> ! {
     fail(&format!(
         "the `assets` feature embeds the browser bundle, and {} (from {from}) cannot be used: {why}.\n\
-         Build the bundle first: `cargo xtask web` (writes pkg/), or point CONSENTRY_ASSETS_DIR \
-         at a folder holding consentry-gate.js, consentry.js, consentry_bg.js and consentry_bg.wasm \
+         In the consentry repository, build the bundle first: `cargo xtask web` (writes pkg/). \
+         The published crate carries it in assets/. Or point CONSENTRY_ASSETS_DIR at a folder \
+         holding consentry-gate.js, consentry.js, consentry_bg.js and consentry_bg.wasm \
          (e.g. node_modules/consentry/ of the npm package of the same version).",
         path.display()
     ))

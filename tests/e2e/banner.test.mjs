@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 
 import {
   APP_HOST,
+  consentryReady,
   COLLECT_RE,
   GTAG_URL,
   GTAG_URL_RE,
@@ -166,7 +167,7 @@ after(() => env?.close());
 async function open(p = "/", { host = APP_HOST, ...opts } = {}) {
   const { page: pg, log, context } = await env.newPage(opts);
   await pg.goto(env.url(p, host));
-  await pg.waitForFunction(() => window.consentry !== undefined, null, { timeout: 10000 });
+  await consentryReady(pg);
   return { page: pg, log, context };
 }
 
@@ -279,7 +280,7 @@ describe("banner and module", { skip }, () => {
       assert.equal(await bannerVisible(pg), false);
       assert.match((await consentCookie(context)).value, /^1\.1\.\d+\.[\w-]{16}\.r\.analytics:0$/);
       await pg.reload();
-      await pg.waitForFunction(() => window.consentry !== undefined);
+      await consentryReady(pg);
       await settle(pg);
       assert.equal(await bannerVisible(pg), false, "no banner after reload");
       assert.equal(log.count(GTAG_URL_RE), 0);
@@ -340,7 +341,7 @@ describe("banner and module", { skip }, () => {
       const reloaded = pg.waitForEvent("load");
       await pg.click(action("reject-all"));
       await reloaded;
-      await pg.waitForFunction(() => window.consentry !== undefined);
+      await consentryReady(pg);
       assert.deepEqual(await gaCookies(context), [], "every _ga cookie gone, host and parent domain");
       // Remembered as a refusal: asking again on every page would be nagging.
       await settle(pg);
@@ -376,7 +377,7 @@ describe("banner and module", { skip }, () => {
         // A leftover _ga cookie is removed at load unless analytics is granted.
         await context.addCookies([c, { name: "_ga", value: "GA1.1.old", url: `http://${APP_HOST}/` }]);
         await pg.goto(env.url(p, APP_HOST));
-        await pg.waitForFunction(() => window.consentry !== undefined);
+        await consentryReady(pg);
         await settle(pg);
         assert.equal(await bannerVisible(pg), banner, name);
         assert.equal(log.count(GTAG_URL_RE), banner ? 0 : 1, name);
@@ -431,7 +432,7 @@ describe("banner and module", { skip }, () => {
         { name: "consentry", value: granted, url: `https://${APP_HOST}/`, secure: true },
       ]);
       await pg.goto(env.url("/", APP_HOST, "https"));
-      await pg.waitForFunction(() => window.consentry !== undefined, null, { timeout: 10000 });
+      await consentryReady(pg);
       await settle(pg);
       assert.ok(await bannerVisible(pg), "a first-time visitor is asked");
       assert.equal(log.count(GTAG_URL_RE), 0, "no gtag.js on a planted consent");
@@ -454,7 +455,7 @@ describe("banner and module", { skip }, () => {
 
       log.clear();
       await pg.reload();
-      await pg.waitForFunction(() => window.consentry !== undefined);
+      await consentryReady(pg);
       await settle(pg);
       assert.equal(await bannerVisible(pg), false, "the __Host- cookie is read back");
       assert.equal(await pg.evaluate(() => window.consentry.granted("analytics")), true);
@@ -476,7 +477,7 @@ describe("banner and module", { skip }, () => {
         { name: "consentry", value: granted, url: `http://${APP_HOST}/` },
       ]);
       await pg.goto(env.url("/", APP_HOST));
-      await pg.waitForFunction(() => window.consentry !== undefined, null, { timeout: 10000 });
+      await consentryReady(pg);
       await settle(pg);
       assert.ok(await bannerVisible(pg), "a duplicated consent cookie is no valid consent");
       assert.equal(log.count(GTAG_URL_RE), 0);
@@ -561,7 +562,7 @@ describe("banner and module", { skip }, () => {
       // click loads the module and opens the preferences.
       log.clear();
       await pg.goto(env.url("/nolink", APP_HOST));
-      await pg.waitForFunction(() => window.consentry !== undefined);
+      await consentryReady(pg);
       await pg.locator(SETTINGS).waitFor();
       assert.equal(log.count(/consentry_bg\.wasm/), 0, "the module was not loaded");
       assert.equal(await pg.locator(SETTINGS).count(), 1, "one button");
@@ -651,7 +652,7 @@ describe("banner and module", { skip }, () => {
       assert.equal(r.event, "given");
       assert.deepEqual(r.purposes.map((p) => [p.category, p.granted]), [["necessary", true], ["analytics", true], ["marketing", false]]);
       await pg.reload();
-      await pg.waitForFunction(() => window.consentry !== undefined);
+      await consentryReady(pg);
       assert.equal(await bannerVisible(pg), false);
       await check("after a reload");
     } finally {

@@ -22,6 +22,7 @@ import {
   GTAG_URL_RE,
   PKG_DIR,
   REPO,
+  consentryReady,
   gaCookies,
   gtagState,
   launchBrowser,
@@ -222,7 +223,7 @@ function assertModuleRan(log) {
 
 /** True when, once the module has started (`window.consentry`), no banner is visible. */
 async function noBannerVisible(page) {
-  await page.waitForFunction(() => window.consentry, null, { timeout: 10_000 });
+  await consentryReady(page);
   await settle(page, 200);
   return (await page.locator(`${BANNER}:visible`).count()) === 0;
 }

@@ -403,6 +403,7 @@ export async function openPage(browser, { gpc = false, headers = {}, locale = "e
   if (initScript) await context.addInitScript(initScript);
   const log = networkLog(context);
   const page = await context.newPage();
+  watchBundle(page);
   return { context, page, log };
 }
 
@@ -460,6 +461,99 @@ export async function waitFor(fn, { timeout = 5000, interval = 25, message = "co
     if (Date.now() > end) throw new Error(`timed out waiting for ${message}`);
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/** Does a URL name a file of the bundle (`/consentry/…`, also under a hash folder)? */
+const BUNDLE_URL_RE = /\/consentry\/(?:[0-9a-f]{10}\/)?(?:consentry[-_.]|check\/)/;
+
+const watched = new WeakMap();
+/**
+ * Watches a page for what stops the loader, from the start of each document (a new document
+ * starts afresh): an uncaught page error, a `console.error` from a bundle file (the loader
+ * reports a failed start so), a bundle request that fails or is answered with an error status.
+ * Also keeps when each bundle file was asked for and answered. `openPage` calls it.
+ */
+function watchBundle(page) {
+  let w = watched.get(page);
+  if (w) return w;
+  w = { problems: [], trail: [], listeners: new Set() };
+  watched.set(page, w);
+  const t0 = Date.now();
+  const problem = (text) => {
+    w.problems.push(text);
+    for (const f of w.listeners) f(text);
+  };
+  page.on("framenavigated", (f) => {
+    if (f !== page.mainFrame()) return;
+    w.problems = [];
+    w.trail.push(`${Date.now() - t0} ms: document ${f.url()}`);
+  });
+  page.on("request", (r) => BUNDLE_URL_RE.test(r.url()) && w.trail.push(`${Date.now() - t0} ms: asked ${r.url()}`));
+  page.on("response", (r) => {
+    if (!BUNDLE_URL_RE.test(r.url())) return;
+    w.trail.push(`${Date.now() - t0} ms: ${r.status()} ${r.url()}`);
+    if (r.status() >= 400) problem(`the bundle file ${r.url()} was answered ${r.status()}`);
+  });
+  page.on("requestfailed", (r) => BUNDLE_URL_RE.test(r.url()) && problem(`the bundle file ${r.url()} failed: ${r.failure()?.errorText}`));
+  page.on("console", (m) => m.type() === "error" && BUNDLE_URL_RE.test(m.location().url) && problem(`the loader reported: ${m.text()}`));
+  page.on("pageerror", (e) => problem(`page error: ${e}`));
+  return w;
+}
+
+/**
+ * Waits for the loader to publish its API on `window.consentry` (it does once `start`
+ * resolves, or never: it reports a failed start with `console.error`). Event-driven, no
+ * polling: in the page, a setter on `window.consentry` ends the wait the moment the loader
+ * assigns it; what stops the loader ([`watchBundle`]) fails the wait at once, with what
+ * happened. A page that navigates meanwhile (a reload after a withdrawal) is waited on again.
+ * `timeout` (ms) only bounds a page that neither starts nor fails; that error lists the bundle
+ * requests with their times, to show where the page stopped.
+ */
+export async function consentryReady(page, { timeout = 60_000 } = {}) {
+  const w = watchBundle(page);
+  let onProblem, timer;
+  const stopped = new Promise((_, reject) => {
+    onProblem = (text) => reject(new Error(`the module did not start: ${text}`));
+    w.listeners.add(onProblem);
+    if (w.problems.length) onProblem(w.problems.join("; "));
+    timer = setTimeout(() => {
+      const trail = w.trail.join("\n  ") || "(none)";
+      reject(new Error(`window.consentry not set after ${timeout} ms, and nothing failed; bundle requests:\n  ${trail}`));
+    }, timeout);
+  });
+  try {
+    for (;;) {
+      try {
+        return await Promise.race([stopped, page.evaluate(whenApiPublished)]);
+      } catch (e) {
+        // The document was replaced while waiting: wait on the new one.
+        if (!/Execution context was destroyed|navigation/i.test(String(e?.message))) throw e;
+        await page.waitForLoadState("domcontentloaded");
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    w.listeners.delete(onProblem);
+  }
+}
+
+/** In the page: true once `window.consentry` is set (at once if it is). Checked and hooked in
+ * one task, so no assignment falls between the two; several waits share one hook. */
+function whenApiPublished() {
+  if (window.consentry !== undefined) return true;
+  const EVENT = "consentry:harness-api";
+  if (!Object.getOwnPropertyDescriptor(window, "consentry")?.set) {
+    Object.defineProperty(window, "consentry", {
+      configurable: true,
+      enumerable: true,
+      get: () => undefined,
+      set(v) {
+        Object.defineProperty(window, "consentry", { value: v, writable: true, configurable: true, enumerable: true });
+        window.dispatchEvent(new Event(EVENT));
+      },
+    });
+  }
+  return new Promise((resolve) => window.addEventListener(EVENT, () => resolve(true), { once: true }));
 }
 
 /** Lets pending network activity finish (network idle, then a short pause). */

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { APP_HOST, COLLECT_RE, GTAG_URL, GTAG_URL_RE, PKG_DIR, gaCookies, gtagState, jsonForScript, setup, waitFor } from "./harness.mjs";
+import { APP_HOST, COLLECT_RE, GTAG_URL, GTAG_URL_RE, PKG_DIR, consentryReady, gaCookies, gtagState, jsonForScript, setup, waitFor } from "./harness.mjs";
 
 const built = existsSync(path.join(PKG_DIR, "consentry_bg.wasm"));
 const skip = !built && !process.env.CI ? "pkg/ not built: run `cargo xtask web`" : false;
@@ -87,7 +87,7 @@ after(() => env?.close());
 let scheme = "http";
 async function go(pg, p = "/") {
   await pg.goto(env.url(p, APP_HOST, scheme));
-  await pg.waitForFunction(() => window.consentry !== undefined, null, { timeout: 10000 });
+  await consentryReady(pg);
 }
 
 const bannerVisible = (pg) => pg.locator(BANNER).isVisible();
@@ -295,7 +295,7 @@ describe("returning visitors", { skip }, () => {
       const reloaded = pg.waitForEvent("load");
       await pg.evaluate(() => window.consentry.withdraw());
       await reloaded;
-      await pg.waitForFunction(() => window.consentry !== undefined);
+      await consentryReady(pg);
       assert.equal(await pg.evaluate(() => sessionStorage.getItem("keptAtReload")), "null", "the granting plan was forgotten");
       assert.equal(await bannerVisible(pg), false, "a withdrawal stands as a refusal: not asked again");
       await pg.waitForFunction(() => localStorage.getItem("consentry") !== null);

@@ -15,10 +15,14 @@ pub(crate) fn root() -> PathBuf {
 pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}").replace('"', "");
     eprintln!("\n==> {shown}");
+    let started = std::time::Instant::now();
     let status = cmd
         .current_dir_if_unset()
         .status()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    // Each step's time, so a log shows where a run's time goes.
+    let short: String = shown.chars().take(100).collect();
+    eprintln!("<== {:.1} s: {short}", started.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
     } else {

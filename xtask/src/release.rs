@@ -1,13 +1,19 @@
 //! `cargo xtask release-check`: what would be published, checked as a user would receive it.
 //!
+//! 0. The web bundle built (`cargo xtask web`) and its page files ([`BUNDLE_FILES`]) copied
+//!    into `crates/consentry-server/assets/` (git-ignored, listed in that crate's `include`):
+//!    the published `consentry-server` embeds them from there with its `assets` feature. A real
+//!    publish runs after this check, from the same tree.
 //! 1. The crates: `cargo publish --workspace --dry-run` (packages `consentry`,
 //!    `consentry-server`, `consentry-records` in dependency order against a local registry and
-//!    builds each from its package), then the size and file count of each `.crate`.
+//!    builds each from its package), then the size and file count of each `.crate`, and the
+//!    bundle files in `consentry-server`'s `.crate` byte for byte those of `pkg/`.
 //! 2. Their tests from the packages: each `.crate` unpacked into a temporary folder outside the workspace, its
 //!    tests run there with `cargo test` (the sibling crates patched to their packages, not to
-//!    the workspace), so a test that reads a file the package lacks fails here. Skipped with
-//!    `--no-package-tests` (CI: the same tests run from the workspace, and the publish dry run
-//!    already compiles every package).
+//!    the workspace; `consentry-server`'s with every feature, `assets` included, and without
+//!    `CONSENTRY_ASSETS_DIR`, so from the bundle its package carries), so a test that reads a
+//!    file the package lacks fails here. Skipped with `--no-package-tests` (CI: the same tests
+//!    run from the workspace, and the publish dry run already compiles every package).
 //! 3. The npm package (`pkg/`, built by `cargo xtask web`): `npm pack --dry-run --json` must
 //!    list exactly [`NPM_FILES`], each of them named in `pkg/README.md` (besides `package.json`
 //!    and the licences); `package.json`'s `main`, `types`, `exports` and `bin` must point at
@@ -19,9 +25,15 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::env::{cargo, ensure_node, output, root, run as sh};
+use crate::web::BUNDLE_FILES;
 
 /// The publishable crates, in dependency order.
 const CRATES: [&str; 3] = ["consentry", "consentry-server", "consentry-records"];
+
+/// The crate that carries the web bundle, and where in it (build.rs reads it there when the
+/// crate is not in this workspace).
+const SERVER: &str = "consentry-server";
+const SERVER_ASSETS: &str = "assets";
 
 /// Every file of the npm tarball: nothing missing, nothing else.
 pub(crate) const NPM_FILES: [&str; 12] = [
@@ -47,10 +59,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "release-check: unknown argument {a:?} (usage: cargo xtask release-check [--no-package-tests])"
         ));
     }
+    // What is published is built from these sources, whatever `pkg/` held.
+    crate::web::build()?;
+    check(package_tests)
+}
+
+/// The checks of `release-check` on the web bundle `pkg/` holds, which must be built from the
+/// sources (`cargo xtask test` builds it first).
+pub(crate) fn check(package_tests: bool) -> Result<(), String> {
+    stage_server_assets()?;
     let crates = check_crates(package_tests)?;
-    if !root().join("pkg/consentry_bg.wasm").is_file() {
-        crate::web::build()?;
-    }
     let npm = check_npm()?;
     println!("\nWhat would be published (version {}):", version()?);
     println!(
@@ -68,6 +86,47 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     if !package_tests {
         println!("(the crates' tests were not run from their packages: --no-package-tests)");
+    }
+    Ok(())
+}
+
+/// Copies the bundle's page files from `pkg/` into `consentry-server`'s `assets/`, which its
+/// package carries; the folder is emptied first, so it holds nothing else.
+fn stage_server_assets() -> Result<(), String> {
+    let dir = root().join("crates").join(SERVER).join(SERVER_ASSETS);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for f in BUNDLE_FILES {
+        let from = root().join("pkg").join(f);
+        std::fs::copy(&from, dir.join(f)).map_err(|e| {
+            format!(
+                "cannot copy {} into {}: {e} (build it: cargo xtask web)",
+                from.display(),
+                dir.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Fails unless the unpacked `consentry-server` package `dir` holds the bundle's page files,
+/// each the same bytes as in `pkg/`.
+fn check_server_assets(dir: &Path) -> Result<(), String> {
+    for f in BUNDLE_FILES {
+        let packed = dir.join(SERVER_ASSETS).join(f);
+        let packed = std::fs::read(&packed).map_err(|e| {
+            format!("the {SERVER} package lacks {SERVER_ASSETS}/{f} ({e}): see `include` in its Cargo.toml")
+        })?;
+        let built = std::fs::read(root().join("pkg").join(f))
+            .map_err(|e| format!("cannot read pkg/{f}: {e}"))?;
+        if packed != built {
+            return Err(format!(
+                "{SERVER_ASSETS}/{f} in the {SERVER} package is not pkg/{f}"
+            ));
+        }
     }
     Ok(())
 }
@@ -139,9 +198,12 @@ fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
     // version, other sources) would be linked instead of these.
     let publish_target = root().join("target/release-check-publish");
     forget_builds(&publish_target)?;
+    // `--allow-dirty` always: cargo counts the git-ignored files a package includes as
+    // uncommitted, and `consentry-server`'s `assets/` is such a build output (rust-lang/cargo
+    // #16872). `git status` (which leaves ignored files out) says whether anything else is.
     let mut publish = cargo();
     publish
-        .args(["publish", "--workspace", "--dry-run"])
+        .args(["publish", "--workspace", "--dry-run", "--allow-dirty"])
         .env("CARGO_TARGET_DIR", &publish_target);
     let dirty = output(
         Command::new("git")
@@ -150,18 +212,14 @@ fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
     )
     .is_some_and(|s| !s.is_empty());
     if dirty {
-        eprintln!("release-check: the work tree has uncommitted changes: packaging them as they are (--allow-dirty); a real publish needs a clean tree");
-        publish.arg("--allow-dirty");
+        eprintln!("release-check: the work tree has uncommitted changes: packaging them as they are; a real publish needs a clean tree");
     }
     sh(&mut publish)?;
     // The dry run leaves no `.crate` files behind: pack them (already verified above).
     let mut pack = cargo();
-    pack.args(["package", "--no-verify"]);
+    pack.args(["package", "--no-verify", "--allow-dirty"]);
     for c in CRATES {
         pack.args(["-p", c]);
-    }
-    if dirty {
-        pack.arg("--allow-dirty");
     }
     sh(&mut pack)?;
     let version = version()?;
@@ -188,6 +246,9 @@ fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
             .arg("-C")
             .arg(&unpacked))?;
         let dir = unpacked.join(format!("{name}-{version}"));
+        if name == SERVER {
+            check_server_assets(&dir)?;
+        }
         let (files, size) = walk(&dir)?;
         out.push(Published {
             name: format!("crate {name}"),
@@ -218,7 +279,12 @@ fn check_crates(package_tests: bool) -> Result<Vec<Published>, String> {
             let mut test = cargo();
             test.arg("test")
                 .current_dir(&dir)
-                .env("CARGO_TARGET_DIR", &test_target);
+                .env("CARGO_TARGET_DIR", &test_target)
+                // The bundle from the package's assets/, as a user of the crate builds it.
+                .env_remove("CONSENTRY_ASSETS_DIR");
+            if name == SERVER {
+                test.arg("--all-features");
+            }
             // The crates before it in CRATES are its dependencies.
             for p in &patches[..i] {
                 test.args(["--config", p]);

@@ -84,21 +84,16 @@ pub(crate) fn run_all(quick: bool) -> Result<(), String> {
         .env("CONSENTRY_CHROMIUM", &chromium)
         .env("CONSENTRY_PKG_DIR", root().join(crate::web::STABLE_DIR)))?;
     // What would be published: the crates' publish dry run (each built from its package) and
-    // the npm tarball. Their tests ran above from the workspace; `cargo xtask release-check`
-    // also runs them from the packages.
-    crate::release::run(&["--no-package-tests".to_owned()])
+    // the npm tarball, with the bundle built at the start (not again). Their tests ran above
+    // from the workspace; `cargo xtask release-check` also runs them from the packages.
+    crate::release::check(false)
 }
 
 /// Does `pkg/` hold the bundle's files (what consentry-server's `assets` feature embeds)?
 fn bundle_built() -> bool {
-    [
-        "consentry-gate.js",
-        "consentry.js",
-        "consentry_bg.js",
-        "consentry_bg.wasm",
-    ]
-    .iter()
-    .all(|f| root().join("pkg").join(f).is_file())
+    crate::web::BUNDLE_FILES
+        .iter()
+        .all(|f| root().join("pkg").join(f).is_file())
 }
 
 /// Entry point for `cargo xtask test [--quick]`.

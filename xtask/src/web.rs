@@ -78,6 +78,14 @@ const BUNDLE_RUSTFLAGS: &str = "-Zunstable-options\x1f-Cpanic=immediate-abort\
 const STABLE_RUSTFLAGS: &str = "";
 /// Base name of the generated files in `pkg/`.
 const OUT: &str = "consentry_bg";
+/// The page bundle's files in `pkg/`: gate, loader, glue, wasm. `consentry-server`'s `assets`
+/// feature embeds exactly these (its build.rs), and its package carries them in `assets/`.
+pub(crate) const BUNDLE_FILES: [&str; 4] = [
+    "consentry-gate.js",
+    "consentry.js",
+    "consentry_bg.js",
+    "consentry_bg.wasm",
+];
 
 /// The version of a package in Cargo.lock.
 fn locked_version(name: &str) -> Result<String, String> {

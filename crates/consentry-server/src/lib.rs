@@ -76,12 +76,13 @@
 //! (tower-http's `CompressionLayer`, actix-web's `Compress`) leaves those responses as they
 //! are. There is no CSS file: the banner's style is in the wasm.
 //!
-//! The bytes are embedded at build time from, in order: the folder in `CONSENTRY_ASSETS_DIR`;
-//! the crate's `assets/` folder; the workspace's `pkg/` (built by `cargo xtask web`). Without
-//! them the build fails and says so. In this workspace, run `cargo xtask web` before building
-//! anything with the feature (the examples use it). The published crate does not carry an
-//! `assets/` folder yet (nothing fills it), so outside this workspace set
-//! `CONSENTRY_ASSETS_DIR`, e.g. to `node_modules/consentry/` of the same version.
+//! The bytes are embedded at build time from the folder in `CONSENTRY_ASSETS_DIR` when it is
+//! set (e.g. `node_modules/consentry/` of the same version); otherwise the published crate
+//! embeds the bundle its package carries in `assets/`, nothing to do. Built from the consentry
+//! repository, the crate takes the workspace's `pkg/` (built by `cargo xtask web`) instead and
+//! never its `assets/` (a copy `cargo xtask release-check` makes for the package, which could be
+//! stale there): run `cargo xtask web` before building anything with the feature (the examples
+//! use it). Without the files the build fails and says so.
 //!
 //! ## Things to know
 //!

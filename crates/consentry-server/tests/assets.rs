@@ -97,14 +97,9 @@ mod actix_server {
     }
 }
 
-/// The folder the build took the bundle from (the same rule as build.rs).
+/// The folder the build took the bundle from (build.rs says which).
 fn source_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    match option_env!("CONSENTRY_ASSETS_DIR") {
-        Some(d) => d.into(),
-        None if manifest.join("assets").is_dir() => manifest.join("assets"),
-        None => manifest.join("../../pkg"),
-    }
+    PathBuf::from(env!("CONSENTRY_ASSETS_SOURCE"))
 }
 
 fn url(prefix: &str, file: &str) -> String {
