@@ -396,7 +396,7 @@ describe("banner and module", { skip }, () => {
       // The policy gained an analytics vendor the consent never covered.
       log.clear();
       await pg.goto(env.url("/vendor", APP_HOST));
-      await pg.waitForFunction(() => window.consentry !== undefined);
+      await consentryReady(pg);
       await settle(pg);
       assert.ok(await bannerVisible(pg), "asked about the new vendor");
       assert.equal(log.count(GTAG_URL_RE), 0, "nothing of analytics runs meanwhile");
@@ -411,7 +411,7 @@ describe("banner and module", { skip }, () => {
       await second.page.check(toggle("analytics"));
       await second.page.click(action("save"));
       await second.page.goto(env.url("/vendor-refused", APP_HOST));
-      await second.page.waitForFunction(() => window.consentry !== undefined);
+      await consentryReady(second.page);
       await settle(second.page);
       assert.equal(await bannerVisible(second.page), false, "not asked: the refusal stands");
       assert.equal(await second.page.evaluate(() => window.consentry.granted("analytics")), true);
