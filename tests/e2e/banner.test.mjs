@@ -494,7 +494,9 @@ describe("banner and module", { skip }, () => {
           const a = document.activeElement;
           return { inside: !!a?.closest("[data-consentry-banner]"), action: a?.getAttribute("data-consentry-action"), id: a?.id };
         });
-      // Fair by construction: the title has the focus, not "Accept all", and shows no ring.
+      // Fair by construction: the title has the focus, not "Accept all", and shows no ring. At
+      // page load it takes it through `autofocus`, at the next frame.
+      await pg.waitForFunction(() => document.activeElement?.id === "consentry-title", null, { timeout: 10_000 });
       assert.deepEqual(await focused(), { inside: true, action: null, id: "consentry-title" }, "focus moved into the dialog");
       assert.equal(await pg.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), "none");
       const order = [];

@@ -29,8 +29,10 @@ pub(crate) const GATE_BUDGET: usize = 2_000;
 /// GPC in the same page, receipts of what runs, a fair non-modal banner, the floating "Cookie
 /// settings" button) fitted in it (26,422 → 26,401 B, the focus trap and the banner root's
 /// separate insertion gone); the consent cookie's coverage field (a consent does not cover
-/// vendors added later) costs +231 B (26,401 → 26,632 B), for which it was raised to 26,650.
-pub(crate) const BUNDLE_BUDGET: usize = 26_650;
+/// vendors added later) costs +231 B (26,401 → 26,632 B), and the banner's title taking the
+/// focus by `autofocus` at page load (no layout forced inside `start`, no focus taken from a
+/// field the visitor is in) +26 B (26,658 B), for which it was raised to 26,700.
+pub(crate) const BUNDLE_BUDGET: usize = 26_700;
 /// Budget for what a returning visitor with a standing choice loads (gate + loader, the
 /// module's last plan kept by the loader: `consentry_web` docs, "Returning visitors"), gzip -9.
 pub(crate) const RETURNING_BUDGET: usize = 6_000;
@@ -249,7 +251,7 @@ pub(crate) fn run() -> Result<(), String> {
             row(
                 "consentry first visit (gate + all files)",
                 Some(total),
-                "budget 26,650 gzip, target 15,400, goal 12,000",
+                "budget 26,700 gzip, target 15,400, goal 12,000",
             );
             row(
                 "consentry returning visit (gate + loader)",

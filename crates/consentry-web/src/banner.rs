@@ -106,10 +106,11 @@ aria-describedby=\"consentry-body\" lang=\"",
         t.language,
     );
     o.push_str("\">");
-    // The title takes the focus when the banner opens (`tabindex=-1`: not in the Tab order).
+    // The title takes the focus when the banner opens (`tabindex=-1`: not in the Tab order;
+    // `autofocus` at page load, `dom::show_banner`).
     put(
         &mut o,
-        "<h2 id=\"consentry-title\" tabindex=\"-1\">",
+        "<h2 id=\"consentry-title\" tabindex=\"-1\" autofocus>",
         t.title,
     );
     put(&mut o, "</h2><p id=\"consentry-body\">", t.body);

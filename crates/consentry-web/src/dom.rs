@@ -173,9 +173,10 @@ pub(crate) fn closest(el: &Element, selector: &str) -> Option<Element> {
 
 /// Shows the banner (its whole markup, root included, escaped by `banner::render`) at the end
 /// of `<body>` in place of the one shown before, inserting the style sheet the first time (one
-/// `insertAdjacentHTML` each), and moves focus to its title, so the dialog is announced and no
-/// button is preselected (the next Tab reaches the first control).
-pub(crate) fn show_banner(html: &str) {
+/// `insertAdjacentHTML` each), and moves focus to its title (now, with `focus_now`; otherwise
+/// through its `autofocus`), so the dialog is announced and no button is preselected (the next
+/// Tab reaches the first control).
+pub(crate) fn show_banner(html: &str, focus_now: bool) {
     let doc = document();
     if query(&doc, "style[data-consentry-style]").is_none() {
         if let Some(head) = get_element(&doc, "head") {
@@ -186,8 +187,10 @@ pub(crate) fn show_banner(html: &str) {
     if let Some(body) = get_element(&doc, "body") {
         insert_html(&body, "beforeend", html);
     }
-    if let Some(title) = query(&doc, "#consentry-title") {
-        focus(&title);
+    if focus_now {
+        if let Some(title) = query(&doc, "#consentry-title") {
+            focus(&title);
+        }
     }
 }
 

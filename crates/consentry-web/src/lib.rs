@@ -17,16 +17,17 @@
 //! on such a page the module's plan would be the same as on the last page, as long as
 //! everything it was decided from is the same. So the loader keeps the last plan of a
 //! standing choice in `localStorage` (key `consentry`) with those inputs — the policy's text,
-//! the `region` option and `data-region`, the `settingsButton` option and `data-settings-button`, `navigator.globalPrivacyControl`, the page's `lang`,
-//! the consent cookie exactly as `document.cookie` shows it, and the names of the other cookies
-//! — and on the next page, when all of them are equal, the time is inside the choice's
+//! the `region` option and `data-region`, the `settingsButton` option and
+//! `data-settings-button`, `navigator.globalPrivacyControl`, the page's `lang`, the consent
+//! cookie exactly as `document.cookie` shows it, and the names of the other cookies — and on
+//! the next page, when all of them are equal, the time is inside the choice's
 //! lifetime and no cookie name is new, it carries out that plan without loading the module.
 //! Anything else (a first visit, a changed policy or cookie, GPC turned on, an expired choice,
 //! storage unavailable) loads the module, which decides afresh. A page with no cookie it can
 //! read has no standing choice: the loader then loads the module without opening storage
 //! (its first use can hold the page up for tens of milliseconds). The memo is only a copy of
 //! the module's output keyed by its inputs: one codec and one set of rules, in Rust. A
-//! returning visitor then downloads the gate and the loader (3.8 KB gzip) instead of 26 KB;
+//! returning visitor then downloads the gate and the loader (3.9 KB gzip) instead of 26.7 KB;
 //! the API works the same, and loads the module on the first call that needs it (those calls
 //! return a promise). The storage key is part of the consent mechanism, like the consent
 //! cookie; a withdrawal that reloads the page removes it (the module decides afresh on the
@@ -235,15 +236,15 @@ pub fn start(policy: JsValue, options: JsValue) {
 /// out after by the loader's `apply` (`js/consentry.js`), which also keeps it for the next page
 /// (crate docs, "Returning visitors").
 ///
-/// `{update, cookies, receipt?, reload?, allowed, placeholders, state, reopen?, memo?}`: the Consent Mode
-/// update (denied before anything is deleted, granted before released tags run), the
-/// `document.cookie` assignments in order (the consent cookie when a record is stored, then the
-/// deletions of refused categories' cookies), the receipt's endpoint and body, whether to
+/// `{update, cookies, receipt?, reload?, allowed, placeholders, state, reopen?, memo?}`: the
+/// Consent Mode update (denied before anything is deleted, granted before released tags run),
+/// the `document.cookie` assignments in order (the consent cookie when a record is stored, then
+/// the deletions of refused categories' cookies), the receipt's endpoint and body, whether to
 /// reload instead of releasing, the allowed categories, the placeholder of each policy category
 /// that is not allowed, the API's state, the floating "Cookie settings" button once a choice
-/// stands (the loader leaves it out where it is turned off), and, while a stored choice holds, what else the
-/// decision depended on: the consent cookie's name, the times between which the choice holds
-/// and the cookie names left after the deletions.
+/// stands (the loader leaves it out where it is turned off), and, while a stored choice holds,
+/// what else the decision depended on: the consent cookie's name, the times between which the
+/// choice holds and the cookie names left after the deletions.
 struct Effects(String);
 
 impl Effects {
@@ -435,15 +436,19 @@ fn open(layer: u8, direct: bool) {
         let first = app.layer == 0;
         app.layer = layer;
         app.direct = direct;
-        (html, first)
+        (html, first, layer)
     });
-    if let Some((html, first)) = html {
+    if let Some((html, first, layer)) = html {
         let doc = dom::document();
         if first {
             let active = dom::get(&doc, "activeElement");
             dom::put(&doc, FOCUS_BEFORE, &active);
         }
-        dom::show_banner(&html);
+        // The first layer opening from closed is the banner at page load (`start`): its
+        // title's `autofocus` takes the focus at the next frame, without the layout a
+        // `focus()` call forces before the banner is painted (and not from a field the visitor
+        // is already typing in). Every other opening follows a click or key: focus now.
+        dom::show_banner(&html, !(first && layer == 1));
     }
 }
 

@@ -357,11 +357,13 @@ impl ConsentRecord {
     }
 
     /// Refuses in this record what Global Privacy Control opts out of: every category the
-    /// policy counts as sale or sharing ([`Category::is_sale_or_sharing`](crate::Category::is_sale_or_sharing)). For a choice made
-    /// while the visitor's browser sends GPC: [`decide`] denies those categories whatever a
-    /// record grants, so a record made this way grants exactly what runs, in the page where
-    /// the choice is made and on every later page (R17: GPC is never overridden by a click
-    /// on "Accept all"; the receipt then records the refusal).
+    /// policy counts as sale or sharing
+    /// ([`Category::is_sale_or_sharing`](crate::Category::is_sale_or_sharing)). For a choice
+    /// made while the visitor's browser sends GPC: [`decide`] denies those categories whatever
+    /// a record grants, so a record made this way grants exactly what runs, in the page where
+    /// the choice is made and on every later page (R17: GPC is never overridden by a click on
+    /// "Accept all"; the receipt then records the refusal). The record is made again against
+    /// `policy`: its revision, and the coverage of what stays granted.
     ///
     /// ```
     /// # #[cfg(feature = "json")] {
