@@ -100,15 +100,16 @@ function run(p, fresh) {
     consentryGate.allow(p.allowed);
   } catch (e) {} // no gate
   placeholders(p.placeholders);
+  release(p.allowed);
   // A way back into the preferences where the page has none (the button is one itself), unless
-  // turned off (`settingsButton: false`, `data-settings-button="false"`).
+  // turned off (`settingsButton: false`, `data-settings-button="false"`); after the release,
+  // which tags wait for.
   const d = document;
   if (
     p.reopen && options.settingsButton !== false &&
     d.getElementById("consentry-policy")?.getAttribute("data-settings-button") != "false" &&
     !d.querySelector("[data-consentry-open]")
   ) d.body?.insertAdjacentHTML("beforeend", p.reopen);
-  release(p.allowed);
   // After the release: the first use of storage on a page can take a moment, and tags wait for
   // none of it.
   if (fresh) remember(p);
