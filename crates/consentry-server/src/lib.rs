@@ -71,7 +71,7 @@
 //! (the loader finds the others by fixed name beside itself), `Cache-Control: public,
 //! max-age=31536000, immutable`, `X-Content-Type-Options: nosniff`; another hash is a `404`.
 //! Each file is also embedded compressed (gzip -9, at build time) and sent so to clients that
-//! accept gzip: a first visit downloads about 26.7 KB instead of 58 KB, a returning visitor
+//! accept gzip: a first visit downloads about 26.6 KB instead of 58 KB, a returning visitor
 //! 3.9 KB (gate and loader), measured 2026-12-03 (`cargo xtask bench`); a compression middleware of the app
 //! (tower-http's `CompressionLayer`, actix-web's `Compress`) leaves those responses as they
 //! are. There is no CSS file: the banner's style is in the wasm.

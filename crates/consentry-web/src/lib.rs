@@ -27,7 +27,7 @@
 //! read has no standing choice: the loader then loads the module without opening storage
 //! (its first use can hold the page up for tens of milliseconds). The memo is only a copy of
 //! the module's output keyed by its inputs: one codec and one set of rules, in Rust. A
-//! returning visitor then downloads the gate and the loader (3.9 KB gzip) instead of 26.7 KB;
+//! returning visitor then downloads the gate and the loader (3.9 KB gzip) instead of 26.6 KB;
 //! the API works the same, and loads the module on the first call that needs it (those calls
 //! return a promise). The storage key is part of the consent mechanism, like the consent
 //! cookie; a withdrawal that reloads the page removes it (the module decides afresh on the
@@ -393,14 +393,10 @@ fn choose(choice: Choice) {
             }
         };
         // GPC is the visitor's word in this page too: a click grants nothing it opts out of
-        // (`ConsentRecord::apply_gpc`), as `decide` reads the record on the next page.
+        // (what `ConsentRecord::apply_gpc` does to a record made already), as `decide` reads
+        // the record on the next page.
         if app.gpc {
-            list.retain(|c| {
-                !app.policy
-                    .categories
-                    .get(c)
-                    .is_some_and(|cat| cat.is_sale_or_sharing(c))
-            });
+            list.retain(|c| !app.policy.gpc_opts_out_of(c));
         }
         // An unknown category refuses the whole call: nothing changes.
         let record = ConsentRecord::new(&app.policy, &list, method, t, id).ok()?;

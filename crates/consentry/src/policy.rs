@@ -119,6 +119,24 @@ impl Controller {
 }
 
 impl Policy {
+    /// Does Global Privacy Control opt out of the category with this id (one the policy counts
+    /// as sale or sharing, [`Category::is_sale_or_sharing`])? `false` for an id the policy does
+    /// not have. What a choice made with GPC on leaves out ([`ConsentRecord::apply_gpc`](crate::ConsentRecord::apply_gpc)).
+    ///
+    /// ```
+    /// use consentry::Policy;
+    /// let policy = Policy::read_json(r#"{ "revision": 1, "categories": {
+    ///     "analytics": { "lawful_basis": "consent" }, "marketing": { "lawful_basis": "consent" } } }"#)?;
+    /// assert!(policy.gpc_opts_out_of("marketing"));
+    /// assert!(!policy.gpc_opts_out_of("analytics") && !policy.gpc_opts_out_of("unknown"));
+    /// # Ok::<(), consentry::PolicyError>(())
+    /// ```
+    pub fn gpc_opts_out_of(&self, id: &str) -> bool {
+        self.categories
+            .get(id)
+            .is_some_and(|c| c.is_sale_or_sharing(id))
+    }
+
     /// An empty policy of this revision, every other setting at its default (as a policy file
     /// that says only `revision` and an empty `categories`): add the categories, services and
     /// cookies, then [`validate`](Policy::validate) it. Reading a policy file

@@ -382,12 +382,7 @@ impl ConsentRecord {
         // Made again from what stays granted, so the coverage is of that.
         let mut kept = Vec::new();
         for (id, on) in &self.choices {
-            if *on
-                && !policy
-                    .categories
-                    .get(id)
-                    .is_some_and(|c| c.is_sale_or_sharing(id))
-            {
+            if *on && !policy.gpc_opts_out_of(id) {
                 kept.push(id.as_str());
             }
         }

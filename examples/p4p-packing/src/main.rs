@@ -62,13 +62,6 @@ use serde::Deserialize;
 const POLICY_JSON: &str = include_str!("../../policies/p4p-packing.json");
 /// The browser bundle, served from the crate at `/consentry/<hash>/`.
 static ASSETS: std::sync::LazyLock<Assets> = std::sync::LazyLock::new(Assets::new);
-/// The settings of `gtag('config', …)` that keep Google Analytics' cookies to the 395 days the
-/// policy declares for `_ga` (gtag.js would set two years, renewed on every page).
-static GTAG_CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let policy = Policy::from_json(POLICY_JSON).expect("the policy file is valid");
-    consentry::consent_mode::gtag_config(&policy).unwrap_or_else(|| "{}".into())
-});
-
 /// The policy tag every page's `<head>` carries (canonical JSON and its hash, so receipts name
 /// the policy), prepared once; each page adds the visitor's region hint.
 static POLICY_TAG: std::sync::LazyLock<PolicyTag> = std::sync::LazyLock::new(|| {
@@ -175,6 +168,9 @@ impl Config {
 /// Shared state of the site.
 struct Site {
     policy: Policy,
+    /// The settings of `gtag('config', …)` that keep Google Analytics' cookies to the 395 days
+    /// the policy declares for `_ga` (gtag.js would set two years, renewed on every page).
+    gtag_config: String,
     /// The policy with the server settings: region header, trusted proxy.
     consentry: Consentry,
     config: Config,
@@ -227,8 +223,10 @@ async fn main() {
         }
         consentry = consentry.region_header(name);
     }
+    let gtag_config = consentry::consent_mode::gtag_config(&policy).unwrap_or_else(|| "{}".into());
     let site = Arc::new(Site {
         policy,
+        gtag_config,
         consentry,
         config,
         keys: Keys::new(Key::generate()),
@@ -611,7 +609,7 @@ impl Site {
             title,
             consentry: &consentry,
             gtag_src: &self.config.gtag_src,
-            gtag_config: &GTAG_CONFIG,
+            gtag_config: &self.gtag_config,
         };
         Html(pages::layout(
             &head,
